@@ -1,0 +1,274 @@
+package io.ptsafe;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Limits on everything a file controls, and the few choices a caller makes when opening one.
+ * Immutable; build with {@link #builder()}. Every limit has a documented {@code DEFAULT_*} constant;
+ * a file over a limit is refused with a {@link LimitExceededException} naming the setting to change.
+ *
+ * <p>The defaults accept every real checkpoint we know of (the largest public models have a few
+ * thousand tensors and data.pkl files of a few MB) while bounding what a hostile file can make
+ * ptsafe allocate or do.
+ */
+public final class LoadOptions {
+    /** safetensors header bytes: 100,000,000, as the reference implementation. */
+    public static final long DEFAULT_MAX_HEADER_BYTES = 100_000_000L;
+    /** Nesting of JSON objects and arrays in a safetensors header or index (legal headers need 3). */
+    public static final int DEFAULT_MAX_JSON_DEPTH = 16;
+    /** Tensors in one file or one sharded set. */
+    public static final int DEFAULT_MAX_TENSORS = 1_000_000;
+    /** Dimensions of one tensor. */
+    public static final int DEFAULT_MAX_RANK = 64;
+    /** Characters in a tensor name, metadata key or value, or any JSON string. */
+    public static final int DEFAULT_MAX_STRING_LENGTH = 1 << 20;
+    /** Shards in a sharded checkpoint. */
+    public static final int DEFAULT_MAX_SHARDS = 100_000;
+    /** Bytes of one pickle (data.pkl, or one pickle of a legacy file). */
+    public static final long DEFAULT_MAX_PICKLE_BYTES = 1L << 30;
+    /** Opcodes executed by the pickle machine for one pickle. */
+    public static final long DEFAULT_MAX_PICKLE_OPCODES = 100_000_000L;
+    /** Values on the pickle stack at once, MARKs included. */
+    public static final int DEFAULT_MAX_STACK_SIZE = 1_000_000;
+    /** Nesting of containers in the decoded value tree, and of MARKs. */
+    public static final int DEFAULT_MAX_NESTING_DEPTH = 256;
+    /** Memo entries, and the largest memo index a pickle may use. */
+    public static final int DEFAULT_MAX_MEMO_ENTRIES = 10_000_000;
+    /** Bytes of one pickled str or bytes value. */
+    public static final int DEFAULT_MAX_PICKLE_STRING_BYTES = 64 << 20;
+    /** Items in one decoded container (list, tuple, dict, set). */
+    public static final int DEFAULT_MAX_CONTAINER_ITEMS = 10_000_000;
+    /** Digits (bytes) of one pickled integer (LONG1, LONG4, LONG). */
+    public static final int DEFAULT_MAX_INT_BYTES = 1 << 10;
+    /** Entries in a zip container. */
+    public static final int DEFAULT_MAX_ZIP_ENTRIES = 1_000_000;
+    /** Bytes a DEFLATED record of a zip may inflate to, all records together. */
+    public static final long DEFAULT_MAX_INFLATED_BYTES = 4L << 30;
+    /** Ratio of inflated to compressed bytes of a DEFLATED record. */
+    public static final int DEFAULT_MAX_COMPRESSION_RATIO = 200;
+
+    /** What to do with CRC-32 of STORED zip records (DEFLATED records are always checked). */
+    public enum CrcPolicy {
+        /** Never compute it: opening stays zero-copy and does not touch tensor pages (the default). */
+        SKIP,
+        /** Check it when the record's CRC field is non-zero; torch writes zero when saving without CRC. */
+        CHECK_IF_PRESENT,
+        /** Check it always: a zero CRC on a non-empty record is a mismatch. */
+        REQUIRE
+    }
+
+    private static final LoadOptions DEFAULTS = builder().build();
+
+    private final long maxHeaderBytes;
+    private final int maxJsonDepth;
+    private final int maxTensors;
+    private final int maxRank;
+    private final int maxStringLength;
+    private final int maxShards;
+    private final long maxPickleBytes;
+    private final long maxPickleOpcodes;
+    private final int maxStackSize;
+    private final int maxNestingDepth;
+    private final int maxMemoEntries;
+    private final int maxPickleStringBytes;
+    private final int maxContainerItems;
+    private final int maxIntBytes;
+    private final int maxZipEntries;
+    private final long maxInflatedBytes;
+    private final int maxCompressionRatio;
+    private final CrcPolicy crcPolicy;
+    private final Set<String> inertGlobals;
+
+    private LoadOptions(Builder b) {
+        this.maxHeaderBytes = b.maxHeaderBytes;
+        this.maxJsonDepth = b.maxJsonDepth;
+        this.maxTensors = b.maxTensors;
+        this.maxRank = b.maxRank;
+        this.maxStringLength = b.maxStringLength;
+        this.maxShards = b.maxShards;
+        this.maxPickleBytes = b.maxPickleBytes;
+        this.maxPickleOpcodes = b.maxPickleOpcodes;
+        this.maxStackSize = b.maxStackSize;
+        this.maxNestingDepth = b.maxNestingDepth;
+        this.maxMemoEntries = b.maxMemoEntries;
+        this.maxPickleStringBytes = b.maxPickleStringBytes;
+        this.maxContainerItems = b.maxContainerItems;
+        this.maxIntBytes = b.maxIntBytes;
+        this.maxZipEntries = b.maxZipEntries;
+        this.maxInflatedBytes = b.maxInflatedBytes;
+        this.maxCompressionRatio = b.maxCompressionRatio;
+        this.crcPolicy = b.crcPolicy;
+        this.inertGlobals = Set.copyOf(b.inertGlobals);
+    }
+
+    /** The defaults: every {@code DEFAULT_*} constant. */
+    public static LoadOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** @see #DEFAULT_MAX_HEADER_BYTES */
+    public long maxHeaderBytes() { return maxHeaderBytes; }
+    /** @see #DEFAULT_MAX_JSON_DEPTH */
+    public int maxJsonDepth() { return maxJsonDepth; }
+    /** @see #DEFAULT_MAX_TENSORS */
+    public int maxTensors() { return maxTensors; }
+    /** @see #DEFAULT_MAX_RANK */
+    public int maxRank() { return maxRank; }
+    /** @see #DEFAULT_MAX_STRING_LENGTH */
+    public int maxStringLength() { return maxStringLength; }
+    /** @see #DEFAULT_MAX_SHARDS */
+    public int maxShards() { return maxShards; }
+    /** @see #DEFAULT_MAX_PICKLE_BYTES */
+    public long maxPickleBytes() { return maxPickleBytes; }
+    /** @see #DEFAULT_MAX_PICKLE_OPCODES */
+    public long maxPickleOpcodes() { return maxPickleOpcodes; }
+    /** @see #DEFAULT_MAX_STACK_SIZE */
+    public int maxStackSize() { return maxStackSize; }
+    /** @see #DEFAULT_MAX_NESTING_DEPTH */
+    public int maxNestingDepth() { return maxNestingDepth; }
+    /** @see #DEFAULT_MAX_MEMO_ENTRIES */
+    public int maxMemoEntries() { return maxMemoEntries; }
+    /** @see #DEFAULT_MAX_PICKLE_STRING_BYTES */
+    public int maxPickleStringBytes() { return maxPickleStringBytes; }
+    /** @see #DEFAULT_MAX_CONTAINER_ITEMS */
+    public int maxContainerItems() { return maxContainerItems; }
+    /** @see #DEFAULT_MAX_INT_BYTES */
+    public int maxIntBytes() { return maxIntBytes; }
+    /** @see #DEFAULT_MAX_ZIP_ENTRIES */
+    public int maxZipEntries() { return maxZipEntries; }
+    /** @see #DEFAULT_MAX_INFLATED_BYTES */
+    public long maxInflatedBytes() { return maxInflatedBytes; }
+    /** @see #DEFAULT_MAX_COMPRESSION_RATIO */
+    public int maxCompressionRatio() { return maxCompressionRatio; }
+    /** CRC-32 policy for STORED zip records; {@link CrcPolicy#SKIP} by default. */
+    public CrcPolicy crcPolicy() { return crcPolicy; }
+
+    /**
+     * Extra pickle globals ({@code module.qualname}) decoded as opaque inert values: their name,
+     * arguments and state kept as data, never called. Empty by default.
+     */
+    public Set<String> inertGlobals() { return inertGlobals; }
+
+    @Override
+    public String toString() {
+        return "LoadOptions{maxHeaderBytes=" + maxHeaderBytes + ", maxJsonDepth=" + maxJsonDepth
+                + ", maxTensors=" + maxTensors + ", maxRank=" + maxRank + ", maxStringLength=" + maxStringLength
+                + ", maxShards=" + maxShards + ", maxPickleBytes=" + maxPickleBytes
+                + ", maxPickleOpcodes=" + maxPickleOpcodes + ", maxStackSize=" + maxStackSize
+                + ", maxNestingDepth=" + maxNestingDepth + ", maxMemoEntries=" + maxMemoEntries
+                + ", maxPickleStringBytes=" + maxPickleStringBytes + ", maxContainerItems=" + maxContainerItems
+                + ", maxIntBytes=" + maxIntBytes + ", maxZipEntries=" + maxZipEntries
+                + ", maxInflatedBytes=" + maxInflatedBytes + ", maxCompressionRatio=" + maxCompressionRatio
+                + ", crcPolicy=" + crcPolicy + ", inertGlobals=" + new TreeSet<>(inertGlobals) + "}";
+    }
+
+    /** Builds {@link LoadOptions}; every setter rejects values below 1 (or below 0 where 0 makes sense). */
+    public static final class Builder {
+        private long maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+        private int maxJsonDepth = DEFAULT_MAX_JSON_DEPTH;
+        private int maxTensors = DEFAULT_MAX_TENSORS;
+        private int maxRank = DEFAULT_MAX_RANK;
+        private int maxStringLength = DEFAULT_MAX_STRING_LENGTH;
+        private int maxShards = DEFAULT_MAX_SHARDS;
+        private long maxPickleBytes = DEFAULT_MAX_PICKLE_BYTES;
+        private long maxPickleOpcodes = DEFAULT_MAX_PICKLE_OPCODES;
+        private int maxStackSize = DEFAULT_MAX_STACK_SIZE;
+        private int maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH;
+        private int maxMemoEntries = DEFAULT_MAX_MEMO_ENTRIES;
+        private int maxPickleStringBytes = DEFAULT_MAX_PICKLE_STRING_BYTES;
+        private int maxContainerItems = DEFAULT_MAX_CONTAINER_ITEMS;
+        private int maxIntBytes = DEFAULT_MAX_INT_BYTES;
+        private int maxZipEntries = DEFAULT_MAX_ZIP_ENTRIES;
+        private long maxInflatedBytes = DEFAULT_MAX_INFLATED_BYTES;
+        private int maxCompressionRatio = DEFAULT_MAX_COMPRESSION_RATIO;
+        private CrcPolicy crcPolicy = CrcPolicy.SKIP;
+        private final Set<String> inertGlobals = new TreeSet<>();
+
+        private Builder() {
+        }
+
+        private Builder(LoadOptions o) {
+            maxHeaderBytes = o.maxHeaderBytes;
+            maxJsonDepth = o.maxJsonDepth;
+            maxTensors = o.maxTensors;
+            maxRank = o.maxRank;
+            maxStringLength = o.maxStringLength;
+            maxShards = o.maxShards;
+            maxPickleBytes = o.maxPickleBytes;
+            maxPickleOpcodes = o.maxPickleOpcodes;
+            maxStackSize = o.maxStackSize;
+            maxNestingDepth = o.maxNestingDepth;
+            maxMemoEntries = o.maxMemoEntries;
+            maxPickleStringBytes = o.maxPickleStringBytes;
+            maxContainerItems = o.maxContainerItems;
+            maxIntBytes = o.maxIntBytes;
+            maxZipEntries = o.maxZipEntries;
+            maxInflatedBytes = o.maxInflatedBytes;
+            maxCompressionRatio = o.maxCompressionRatio;
+            crcPolicy = o.crcPolicy;
+            inertGlobals.addAll(o.inertGlobals);
+        }
+
+        public Builder maxHeaderBytes(long v) { maxHeaderBytes = positive("maxHeaderBytes", v); return this; }
+        public Builder maxJsonDepth(int v) { maxJsonDepth = (int) positive("maxJsonDepth", v); return this; }
+        public Builder maxTensors(int v) { maxTensors = (int) positive("maxTensors", v); return this; }
+        public Builder maxRank(int v) { maxRank = (int) positive("maxRank", v); return this; }
+        public Builder maxStringLength(int v) { maxStringLength = (int) positive("maxStringLength", v); return this; }
+        public Builder maxShards(int v) { maxShards = (int) positive("maxShards", v); return this; }
+        public Builder maxPickleBytes(long v) { maxPickleBytes = positive("maxPickleBytes", v); return this; }
+        public Builder maxPickleOpcodes(long v) { maxPickleOpcodes = positive("maxPickleOpcodes", v); return this; }
+        public Builder maxStackSize(int v) { maxStackSize = (int) positive("maxStackSize", v); return this; }
+        public Builder maxNestingDepth(int v) { maxNestingDepth = (int) positive("maxNestingDepth", v); return this; }
+        public Builder maxMemoEntries(int v) { maxMemoEntries = (int) positive("maxMemoEntries", v); return this; }
+        public Builder maxPickleStringBytes(int v) { maxPickleStringBytes = (int) positive("maxPickleStringBytes", v); return this; }
+        public Builder maxContainerItems(int v) { maxContainerItems = (int) positive("maxContainerItems", v); return this; }
+        public Builder maxIntBytes(int v) { maxIntBytes = (int) positive("maxIntBytes", v); return this; }
+        public Builder maxZipEntries(int v) { maxZipEntries = (int) positive("maxZipEntries", v); return this; }
+        public Builder maxInflatedBytes(long v) { maxInflatedBytes = positive("maxInflatedBytes", v); return this; }
+        public Builder maxCompressionRatio(int v) { maxCompressionRatio = (int) positive("maxCompressionRatio", v); return this; }
+        public Builder crcPolicy(CrcPolicy v) { crcPolicy = Objects.requireNonNull(v, "crcPolicy"); return this; }
+
+        /**
+         * Adds globals ({@code module.qualname}) to decode as opaque inert values. Names from the
+         * known-dangerous families ({@link io.ptsafe.spi.DangerousGlobals}) are refused here, at
+         * configuration time, with an {@link IllegalArgumentException}.
+         */
+        public Builder addInertGlobals(String... names) {
+            for (String n : names) {
+                Objects.requireNonNull(n, "inert global name");
+                if (n.isBlank() || n.indexOf('.') <= 0 || n.endsWith(".")) {
+                    throw new IllegalArgumentException("inert global must be module.qualname, was: '" + n + "'");
+                }
+                var family = io.ptsafe.spi.DangerousGlobals.familyOf(n);
+                if (family.isPresent()) {
+                    throw new IllegalArgumentException("'" + n + "' is in the known-dangerous family '"
+                            + family.get() + "' and cannot be declared inert");
+                }
+                inertGlobals.add(n);
+            }
+            return this;
+        }
+
+        public LoadOptions build() {
+            return new LoadOptions(this);
+        }
+
+        private static long positive(String name, long v) {
+            if (v < 1) {
+                throw new IllegalArgumentException(name + " must be at least 1, was " + v);
+            }
+            return v;
+        }
+    }
+}

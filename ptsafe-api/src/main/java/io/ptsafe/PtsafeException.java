@@ -1,0 +1,40 @@
+package io.ptsafe;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Every refusal ptsafe makes. The {@link #reason()} names the rule; the message names the file, the
+ * place (entry, byte offset, tensor), the value seen and the limit or setting involved.
+ */
+public class PtsafeException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final Reason reason;
+    private final transient Path file;
+
+    public PtsafeException(Reason reason, Path file, String message) {
+        this(reason, file, message, null);
+    }
+
+    public PtsafeException(Reason reason, Path file, String message, Throwable cause) {
+        super(format(reason, file, message), cause);
+        this.reason = Objects.requireNonNull(reason, "reason");
+        this.file = file;
+    }
+
+    /** The rule that refused the file. */
+    public Reason reason() {
+        return reason;
+    }
+
+    /** The file refused, or {@code null} where there is none (an in-memory tensor). */
+    public Path file() {
+        return file;
+    }
+
+    private static String format(Reason reason, Path file, String message) {
+        return (file == null ? "" : file + ": ") + message + " [" + reason + "]";
+    }
+}

@@ -1,0 +1,153 @@
+package io.ptsafe;
+
+/**
+ * Why ptsafe refused a file: one value per rule, so callers and tests can tell refusals apart
+ * without parsing messages. Grouped by where the rule lives.
+ */
+public enum Reason {
+    // --- any file -------------------------------------------------------------------------------
+    /** The file's bytes match no format any installed provider reads. */
+    UNKNOWN_FORMAT,
+    /** A format ptsafe recognises but deliberately does not load (TorchScript, torch.package, tar). */
+    UNSUPPORTED_FORMAT,
+    /** The file could not be opened, read or mapped. */
+    IO_ERROR,
+    /** The file changed or vanished while mapped (the JVM reported a fault on mapped memory). */
+    FILE_CHANGED,
+    /** The file (or the tensor) was used after {@link TensorFile#close()}. */
+    CLOSED,
+    /** An operation was asked of a tensor whose dtype cannot do it. */
+    UNSUPPORTED_DTYPE_OPERATION,
+    /** A tensor too large for the requested Java container (arrays and ByteBuffers stop at 2 GiB). */
+    TOO_LARGE_FOR_JAVA,
+    /** A slice or copy asked for out of the tensor's bounds. */
+    BAD_ARGUMENT,
+    /** No tensor of that name. */
+    NO_SUCH_TENSOR,
+    /** The number of tensors is over {@link LoadOptions#maxTensors()}. */
+    TOO_MANY_TENSORS,
+    /** A tensor has more dimensions than {@link LoadOptions#maxRank()}. */
+    TOO_MANY_DIMENSIONS,
+    /** A tensor's element count or byte size overflows 64-bit arithmetic. */
+    VALIDATION_OVERFLOW,
+
+    // --- safetensors (names follow the reference's SafeTensorError) ------------------------------
+    /** File shorter than the 8-byte header length. */
+    HEADER_TOO_SMALL,
+    /** Header length over {@link LoadOptions#maxHeaderBytes()}. */
+    HEADER_TOO_LARGE,
+    /** Header length runs past the end of the file. */
+    INVALID_HEADER_LENGTH,
+    /** Header is not valid UTF-8. */
+    INVALID_HEADER,
+    /** Header JSON is malformed or not of the required shape. */
+    INVALID_HEADER_DESERIALIZATION,
+    /** Header JSON nests deeper than {@link LoadOptions#maxJsonDepth()}. */
+    HEADER_TOO_DEEP,
+    /** A key appears twice in one JSON object (tensor names, {@code __metadata__}, entry fields). */
+    DUPLICATE_KEY,
+    /** A tensor entry has a key other than dtype, shape and data_offsets, or lacks one of them. */
+    INVALID_TENSOR_ENTRY,
+    /** A tensor is named {@code __metadata__}, or a name is empty where names may not be. */
+    INVALID_TENSOR_NAME,
+    /** {@code __metadata__} is not an object of string values. */
+    INVALID_METADATA,
+    /** The dtype string names no dtype. */
+    UNKNOWN_DTYPE,
+    /** A shape dimension or offset is negative, fractional or over 64 unsigned bits. */
+    INVALID_NUMBER,
+    /** Offsets leave holes or overlap, or do not start at 0, or end before they begin. */
+    INVALID_OFFSET,
+    /** A sub-byte tensor does not fill a whole number of bytes. */
+    MISALIGNED_SLICE,
+    /** A tensor's offsets span a byte count other than its shape and dtype need. */
+    TENSOR_INVALID_INFO,
+    /** The data buffer is not exactly as long as the last tensor's end (missing or trailing bytes). */
+    METADATA_INCOMPLETE_BUFFER,
+
+    // --- sharded checkpoints -------------------------------------------------------------------
+    /** The index JSON is malformed or not of the required shape. */
+    INVALID_INDEX,
+    /** A shard name escapes the index's folder (absolute, {@code ..}, separators). */
+    SHARD_OUTSIDE_FOLDER,
+    /** A shard named by the index does not exist or is not a regular file. */
+    SHARD_MISSING,
+    /** A weight_map entry names a tensor its shard does not hold. */
+    SHARD_TENSOR_MISSING,
+    /** The same tensor name is held by two shards. */
+    DUPLICATE_TENSOR,
+    /** More shards than {@link LoadOptions#maxShards()}. */
+    TOO_MANY_SHARDS,
+
+    // --- pickle machine ------------------------------------------------------------------------
+    /** A GLOBAL / STACK_GLOBAL names something outside the table of meanings. */
+    FORBIDDEN_GLOBAL,
+    /** An opcode ptsafe refuses by construction (INST, OBJ, EXT*, ...). */
+    FORBIDDEN_OPCODE,
+    /** A byte that is no pickle opcode. */
+    UNKNOWN_OPCODE,
+    /** A call (REDUCE, NEWOBJ, BUILD) on something the table gives no such meaning. */
+    FORBIDDEN_CALL,
+    /** A persistent id that is not a storage reference. */
+    INVALID_PERSISTENT_ID,
+    /** The pickle is malformed: stack underflow, missing MARK, wrong argument types, bad memo index. */
+    MALFORMED_PICKLE,
+    /** The pickle ends before STOP, or an argument runs past its end. */
+    TRUNCATED_PICKLE,
+    /** Bytes after STOP where none may be. */
+    TRAILING_DATA,
+    /** A pickle limit was exceeded (bytes, opcodes, stack, nesting, memo, string length, items). */
+    PICKLE_LIMIT,
+    /** A value graph that refers to itself. */
+    CYCLIC_VALUE,
+    /** The pickle is valid but is not a torch checkpoint (no tensors where one must be, etc.). */
+    NOT_A_CHECKPOINT,
+
+    // --- torch tensors and storages ----------------------------------------------------------------
+    /** A storage record the pickle references is absent. */
+    MISSING_RECORD,
+    /** A record's size disagrees with the storage's declared element count. */
+    RECORD_SIZE_MISMATCH,
+    /** A tensor's view (offset, sizes, strides) reaches outside its storage. */
+    VIEW_OUT_OF_BOUNDS,
+    /** One storage key declared with two different types or sizes. */
+    STORAGE_CONFLICT,
+    /** A storage listed in the file but never referenced, or referenced twice where once is the rule. */
+    UNREFERENCED_STORAGE,
+    /** Arguments to a torch rebuild function are not of the types torch passes. */
+    INVALID_TENSOR_ARGUMENTS,
+
+    // --- zip container -------------------------------------------------------------------------
+    /** The zip structure is malformed (no end record, bad central directory, bad local header). */
+    INVALID_ZIP,
+    /** Two entries with one name. */
+    DUPLICATE_ENTRY,
+    /** An entry outside the single root folder, or an unsafe name. */
+    ENTRY_OUTSIDE_ROOT,
+    /** Entry data overlaps another entry or runs past the file. */
+    ENTRY_OVERLAP,
+    /** An encrypted entry. */
+    ENCRYPTED_ENTRY,
+    /** A compression method other than STORED or DEFLATED, or a bad compressed stream. */
+    UNSUPPORTED_COMPRESSION,
+    /** Inflated size or ratio over the limits (zip bomb). */
+    ZIP_BOMB,
+    /** A record's CRC-32 disagrees with its bytes. */
+    CRC_MISMATCH,
+    /** More entries than {@link LoadOptions#maxZipEntries()}. */
+    TOO_MANY_ENTRIES,
+    /** The {@code byteorder} record is neither "little" nor "big". */
+    INVALID_BYTE_ORDER,
+
+    // --- legacy torch format -------------------------------------------------------------------
+    /** The legacy magic number or protocol version is wrong. */
+    INVALID_LEGACY_HEADER,
+    /** sys_info describes a platform ptsafe cannot honour. */
+    UNSUPPORTED_SYS_INFO,
+
+    // --- writing -------------------------------------------------------------------------------
+    /** A tensor cannot be written as asked (dtype has no safetensors name, names clash, ...). */
+    CANNOT_WRITE,
+    /** The written file read back differs from its source. */
+    VERIFY_MISMATCH,
+}

@@ -1,0 +1,56 @@
+package io.ptsafe;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An open model file: its tensors as views of one memory mapping per file, and whatever else it
+ * holds as inert data.
+ *
+ * <p>Thread-safe for reading: any number of threads may list tensors and read their data while the
+ * file is open. {@link #close()} unmaps the file; reads that race with it, or come after it, throw
+ * {@link TensorFileClosedException} (never a JVM crash). The file must not be changed on disk while
+ * it is open: see {@link Reason#FILE_CHANGED}.
+ */
+public interface TensorFile extends AutoCloseable {
+
+    /** The path opened (the index for a sharded checkpoint). */
+    Path path();
+
+    /** The container the file was read from. */
+    FileFormat format();
+
+    /**
+     * Every tensor, in file order: header order for safetensors, the order of a depth-first walk of
+     * the pickled tree for torch checkpoints (see {@link #root()} for naming).
+     */
+    List<Tensor> tensors();
+
+    /** The tensor of that name, or empty. */
+    Optional<Tensor> find(String name);
+
+    /** The tensor of that name; {@link Reason#NO_SUCH_TENSOR} if there is none. */
+    default Tensor tensor(String name) throws PtsafeException {
+        return find(name).orElseThrow(() -> new PtsafeException(Reason.NO_SUCH_TENSOR, path(),
+                "no tensor named '" + name + "' (the file has " + tensors().size() + " tensors)"));
+    }
+
+    /** safetensors {@code __metadata__}; empty for files without it and for torch checkpoints. */
+    Map<String, String> metadata();
+
+    /**
+     * The whole decoded content. For torch checkpoints, the unpickled tree: dicts, lists, numbers,
+     * strings and tensors. For safetensors, a dict of name to tensor in header order.
+     *
+     * <p>Tensor names come from walking this tree: dict keys (str, or int in decimal) joined with
+     * ".", list and tuple elements by decimal index; a bare tensor at the root is named "". A tensor
+     * reachable under two names is listed under both.
+     */
+    PyValue root();
+
+    /** Unmaps the file and frees every copy made from it. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,104 @@
+package io.ptsafe.spi;
+
+import io.ptsafe.FileFormat;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.PyValue;
+import io.ptsafe.Reason;
+import io.ptsafe.Tensor;
+import io.ptsafe.TensorFile;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A {@link TensorFile} over tensors a provider has fully validated. Owns the arena of the file's
+ * mapping (and of copies made from it) and any further resources, all closed with it.
+ */
+public final class BasicTensorFile implements TensorFile {
+    private final Path path;
+    private final FileFormat format;
+    private final List<Tensor> tensors;
+    private final Map<String, Tensor> byName;
+    private final Map<String, String> metadata;
+    private final PyValue root;
+    private final Arena arena;
+    private final List<AutoCloseable> resources;
+    private volatile boolean closed;
+
+    /**
+     * @param tensors   in file order; names must be unique
+     * @param root      the decoded tree, or null to present a dict of name to tensor
+     * @param arena     the arena of the file's mapping (closed on close), or null
+     * @param resources further things to close with the file (shards), in order
+     */
+    public BasicTensorFile(Path path, FileFormat format, List<Tensor> tensors, Map<String, String> metadata,
+            PyValue root, Arena arena, List<? extends AutoCloseable> resources) throws PtsafeException {
+        this.path = path;
+        this.format = format;
+        this.tensors = List.copyOf(tensors);
+        Map<String, Tensor> index = new HashMap<>(Math.max(16, tensors.size() * 2));
+        for (Tensor t : tensors) {
+            if (index.putIfAbsent(t.name(), t) != null) {
+                throw new PtsafeException(Reason.DUPLICATE_TENSOR, path, "tensor name '" + t.name() + "' appears twice");
+            }
+        }
+        this.byName = index;
+        this.metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        if (root == null) {
+            Map<PyValue, PyValue> m = new LinkedHashMap<>();
+            for (Tensor t : tensors) {
+                m.put(new PyValue.Str(t.name()), new PyValue.TensorValue(t));
+            }
+            root = new PyValue.Dict(m);
+        }
+        this.root = root;
+        this.arena = arena;
+        this.resources = new ArrayList<>(resources);
+    }
+
+    @Override public Path path() { return path; }
+    @Override public FileFormat format() { return format; }
+    @Override public List<Tensor> tensors() { return tensors; }
+    @Override public Optional<Tensor> find(String name) { return Optional.ofNullable(byName.get(name)); }
+    @Override public Map<String, String> metadata() { return metadata; }
+    @Override public PyValue root() { return root; }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException first = null;
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = new IllegalStateException("closing " + path, e);
+                }
+            }
+        }
+        if (arena != null) {
+            arena.close();
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TensorFile[" + path + ", " + format + ", " + tensors.size() + " tensors]";
+    }
+}

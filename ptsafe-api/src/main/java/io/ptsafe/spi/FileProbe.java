@@ -1,0 +1,78 @@
+package io.ptsafe.spi;
+
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HexFormat;
+
+/** What a provider may look at to recognise a file: its path, kind, size and first bytes. */
+public final class FileProbe {
+    /** How many leading bytes a probe holds. */
+    public static final int HEAD_BYTES = 4096;
+
+    private final Path path;
+    private final boolean directory;
+    private final long size;
+    private final byte[] head;
+
+    private FileProbe(Path path, boolean directory, long size, byte[] head) {
+        this.path = path;
+        this.directory = directory;
+        this.size = size;
+        this.head = head;
+    }
+
+    /** Reads the first {@link #HEAD_BYTES} of a file (nothing of a folder). */
+    public static FileProbe of(Path path) throws PtsafeException {
+        try {
+            if (Files.isDirectory(path)) {
+                return new FileProbe(path, true, 0, new byte[0]);
+            }
+            if (!Files.isRegularFile(path)) {
+                throw new PtsafeException(Reason.IO_ERROR, path, Files.exists(path, LinkOption.NOFOLLOW_LINKS)
+                        ? "not a regular file" : "no such file");
+            }
+            long size = Files.size(path);
+            try (InputStream in = Files.newInputStream(path)) {
+                return new FileProbe(path, false, size, in.readNBytes((int) Math.min(size, HEAD_BYTES)));
+            }
+        } catch (NoSuchFileException e) {
+            throw new PtsafeException(Reason.IO_ERROR, path, "no such file", e);
+        } catch (IOException e) {
+            if (e instanceof PtsafeException p) {
+                throw p;
+            }
+            throw new PtsafeException(Reason.IO_ERROR, path, "cannot read: " + e, e);
+        }
+    }
+
+    public Path path() { return path; }
+    public boolean isDirectory() { return directory; }
+    /** Size in bytes when probed. */
+    public long size() { return size; }
+    /** Up to {@link #HEAD_BYTES} leading bytes (fewer for a short file). A copy. */
+    public byte[] head() { return head.clone(); }
+
+    /** Whether the file starts with these bytes. */
+    public boolean startsWith(byte... prefix) {
+        if (head.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (head[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first {@code n} bytes in hex, for messages. */
+    public String headHex(int n) {
+        return HexFormat.of().formatHex(head, 0, Math.min(n, head.length));
+    }
+}

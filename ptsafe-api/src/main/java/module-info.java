@@ -1,0 +1,10 @@
+/**
+ * The ptsafe API: {@link io.ptsafe.SafeLoader} opens model weight files through the format providers
+ * found on the module path (or class path), and nothing in a file can make it execute code.
+ */
+module io.ptsafe.api {
+    exports io.ptsafe;
+    exports io.ptsafe.spi;
+
+    uses io.ptsafe.spi.FormatProvider;
+}

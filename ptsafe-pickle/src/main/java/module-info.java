@@ -1,0 +1,5 @@
+/** torch checkpoints (zip and legacy) through a restricted pickle machine that cannot execute. */
+module io.ptsafe.pickle {
+    requires transitive io.ptsafe.api;
+    requires org.apache.commons.compress;
+}

@@ -1,0 +1,5 @@
+/** safetensors reading (memory-mapped, validated as strictly as the reference and more) and writing. */
+module io.ptsafe.safetensors {
+    requires transitive io.ptsafe.api;
+    requires com.fasterxml.jackson.core;
+}
