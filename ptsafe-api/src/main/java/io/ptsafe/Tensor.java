@@ -121,7 +121,11 @@ public final class Tensor {
             if (data == null) {
                 checkOpen();
                 try {
-                    data = isView() ? materialize() : storage.asSlice(storageOffset * dtype.byteSize(), byteSize);
+                    if (byteSize == 0) {
+                        data = storage.asSlice(0, 0);
+                    } else {
+                        data = isView() ? materialize() : storage.asSlice(storageOffset * dtype.byteSize(), byteSize);
+                    }
                 } catch (IllegalStateException e) {
                     throw closed(e);
                 } catch (InternalError e) {
