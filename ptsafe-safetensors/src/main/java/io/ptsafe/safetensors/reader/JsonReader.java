@@ -177,10 +177,14 @@ final class JsonReader implements AutoCloseable {
     private PtsafeException translate(JsonProcessingException e) {
         long at = e.getLocation() == null ? offset() : offsetOf(e.getLocation());
         JsonStreamContext ctx = parser.getParsingContext();
-        if (ctx instanceof JsonReadContext rc && ctx.inObject() && ctx.getCurrentName() != null) {
+        String message = String.valueOf(e.getOriginalMessage());
+        // jackson's duplicate error has no type of its own. A failure after a key leaves that key
+        // current too (as in {"w":}), so the detector alone cannot tell; its message and the
+        // detector holding the key must agree.
+        if (message.startsWith("Duplicate") && ctx instanceof JsonReadContext rc && ctx.inObject()
+                && ctx.getCurrentName() != null) {
             DupDetector dups = rc.getDupDetector();
             try {
-                // jackson refused this name as a duplicate if its detector already holds it
                 if (dups != null && dups.isDup(ctx.getCurrentName())) {
                     return new PtsafeException(Reason.DUPLICATE_KEY, source.file(), "key '"
                             + abbreviate(ctx.getCurrentName()) + "' appears twice in one object "
