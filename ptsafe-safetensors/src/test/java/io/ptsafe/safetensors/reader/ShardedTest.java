@@ -264,6 +264,7 @@ class ShardedTest {
         Assumptions.assumeTrue(Files.isReadable(maps), "needs /proc/self/maps");
         Path first = model.resolve(S1).toRealPath();
         try (TensorFile tf = SafeLoader.open(index(weightMap))) {
+            assertEquals(5, tf.tensors().size());
             assertTrue(Files.readString(maps).contains(first.toString()), "an open shard is mapped");
         }
         assertFalse(Files.readString(maps).contains(first.toString()));
