@@ -25,7 +25,9 @@ import java.util.Set;
  *       {@link Reason#INVALID_METADATA}; when a non-string value sits under {@code dtype}, {@code shape}
  *       or {@code data_offsets}, it is a tensor entry under the reserved name:
  *       {@link Reason#INVALID_TENSOR_NAME};
- *   <li>duplicate keys in any object: {@link Reason#DUPLICATE_KEY} (found by {@link JsonReader}).
+ *   <li>duplicate keys in any object: {@link Reason#DUPLICATE_KEY} (found by {@link JsonReader});
+ *   <li>more {@code __metadata__} entries than {@link LoadOptions#maxContainerItems()} (it is one decoded
+ *       dict): {@link Reason#INVALID_METADATA} as a {@link LimitExceededException}.
  * </ul>
  * Numbers follow {@link JsonReader#unsignedLong(String)}. The order of offsets is
  * {@link HeaderValidation}'s business, not this class's.
@@ -159,6 +161,11 @@ final class HeaderParser {
             long keyAt = json.offset();
             if (metadata.containsKey(key)) {
                 throw duplicate(key, keyAt, "in " + METADATA_KEY);
+            }
+            if (metadata.size() == options.maxContainerItems()) {
+                throw new LimitExceededException(Reason.INVALID_METADATA, source.file(), METADATA_KEY
+                        + " entry count at '" + JsonReader.abbreviate(key) + "' (" + source.at(keyAt) + ")",
+                        "maxContainerItems", metadata.size() + 1L, options.maxContainerItems());
             }
             JsonToken v = json.next();
             if (v != JsonToken.VALUE_STRING) {

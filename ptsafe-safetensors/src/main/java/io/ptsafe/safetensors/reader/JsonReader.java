@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.DupDetector;
 import com.fasterxml.jackson.core.json.JsonReadContext;
+import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
@@ -122,9 +123,15 @@ final class JsonReader implements AutoCloseable {
         return value;
     }
 
-    /** Skips the value the current token starts (a whole object or array). */
-    void skipValue() throws PtsafeException {
+    /**
+     * Skips the value the current token starts (a whole object or array). Its keys count against
+     * {@code maxKeys} ({@link LoadOptions#maxContainerItems()}): jackson's duplicate detection keeps
+     * every key of an open object, so a skipped value costs memory too.
+     */
+    void skipValue(int maxKeys) throws PtsafeException {
         JsonToken t = parser.currentToken();
+        long start = offset();
+        long keys = 0;
         if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
             for (int depth = 1; depth > 0; ) {
                 JsonToken n = next();
@@ -135,6 +142,9 @@ final class JsonReader implements AutoCloseable {
                     depth++;
                 } else if (n.isStructEnd()) {
                     depth--;
+                } else if (n == JsonToken.FIELD_NAME && ++keys > maxKeys) {
+                    throw new LimitExceededException(source.malformed(), source.file(), "keys in the value at "
+                            + source.at(start), "maxContainerItems", keys, maxKeys);
                 }
             }
         }

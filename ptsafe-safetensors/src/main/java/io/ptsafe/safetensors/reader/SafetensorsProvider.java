@@ -38,7 +38,8 @@ import java.lang.foreign.Arena;
  *   <li>limits: {@link LoadOptions#maxTensors()} ({@code TOO_MANY_TENSORS}), {@link LoadOptions#maxRank()}
  *       ({@code TOO_MANY_DIMENSIONS}), {@link LoadOptions#maxJsonDepth()} ({@code HEADER_TOO_DEEP}),
  *       {@link LoadOptions#maxStringLength()} for every JSON string in UTF-16 units ({@code STRING_TOO_LONG}),
- *       numbers of at most 1000 characters; checked before the JSON parser allocates anything.
+ *       numbers of at most 1000 characters, all checked before the JSON parser allocates anything; and
+ *       {@link LoadOptions#maxContainerItems()} for the entries of {@code __metadata__} ({@code INVALID_METADATA}).
  * </ul>
  *
  * <p>Recognition, from the probe's bytes only: after the 8-byte header length, optional JSON whitespace,

@@ -257,6 +257,18 @@ class ShardedTest {
         TestFiles.refused(Reason.STRING_TOO_LONG, p, LoadOptions.builder().maxStringLength(20).build());
     }
 
+    @Test
+    void keysOfSkippedIndexValuesAreBounded() throws IOException {
+        String wm = "\"weight_map\":{" + weightMap.entrySet().stream()
+                .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue() + "\"").collect(Collectors.joining(",")) + "}";
+        index("{\"metadata\":{\"a\":1,\"b\":{\"c\":2}}," + wm + ",\"extra\":[{\"x\":1,\"y\":2}]}");
+        SafeLoader.open(model, LoadOptions.builder().maxContainerItems(3).build()).close();
+        LimitExceededException e = (LimitExceededException) TestFiles.refused(Reason.INVALID_INDEX, model,
+                LoadOptions.builder().maxContainerItems(2).build());
+        assertEquals("maxContainerItems", e.setting());
+        assertEquals(3, e.value());
+    }
+
     /** A shard that fails to open leaves no shard mapped: the ones opened before it are closed. */
     @Test
     void aFailingShardClosesTheShardsOpenedBeforeIt() throws IOException {
