@@ -4,10 +4,10 @@ import io.ptsafe.PyValue;
 import java.math.BigInteger;
 
 /**
- * The naming rule for values inside a decoded tree. A path is the dict keys and list/tuple indices
- * from the root, joined with ".": a str key as is, an int key and an index in decimal, any other
- * (hashable) key in a Python-like repr: {@code True}, {@code None}, {@code 1.5}, {@code b'ab'},
- * {@code (1, 'a')}. The root itself is "".
+ * The naming rule for values inside a decoded tree. A path is the segments from the root joined
+ * with ".": a dict key's segment is a str key as is, an int key in decimal, any other (hashable) key
+ * in a Python-like repr ({@code True}, {@code None}, {@code 1.5}, {@code b'ab'}, {@code (1, 'a')});
+ * a list or tuple element's segment is its index in decimal. The root itself is "".
  */
 public final class Names {
     private Names() {
@@ -20,11 +20,6 @@ public final class Names {
             case PyValue.Int i -> i.value().toString();
             default -> repr(key);
         };
-    }
-
-    /** {@code parent.segment}, or {@code segment} at the root. */
-    public static String join(String parent, String segment) {
-        return parent.isEmpty() ? segment : parent + "." + segment;
     }
 
     /** A Python-like repr of a hashable value (bounded: keys have at most {@link PickleMachine#MAX_KEY_NODES} nodes). */

@@ -35,7 +35,14 @@ public final class TreeConverter {
          * @param leaf a value that is no container, scalar or global
          * @param path where it is first met (see {@link Names})
          */
-        PyValue convert(Object leaf, String path) throws PtsafeException;
+        PyValue convert(Object leaf, Path path) throws PtsafeException;
+    }
+
+    /** The path of a value, built only when asked for: paths can be long and most are never needed. */
+    @FunctionalInterface
+    public interface Path {
+        /** The path (see {@link Names}), or null when it is longer than {@code maxChars}. */
+        String build(long maxChars);
     }
 
     /**
@@ -75,15 +82,13 @@ public final class TreeConverter {
         final Object node;
         final List<Object> children;
         final List<String> segments;
-        final String path;
         final PyValue[] results;
         int next;
         int height;
         boolean holds;
 
-        Frame(Object node, String path) {
+        Frame(Object node) {
             this.node = node;
-            this.path = path;
             this.children = new ArrayList<>();
             this.segments = new ArrayList<>();
             switch (node) {
@@ -119,10 +124,10 @@ public final class TreeConverter {
 
     private PyValue run(Object root) throws PtsafeException {
         if (!isContainer(root)) {
-            return leaf(root, "");
+            return leaf(root, max -> "");
         }
         ArrayList<Frame> stack = new ArrayList<>();
-        open(root, "", stack);
+        open(root, stack);
         PyValue result = null;
         while (!stack.isEmpty()) {
             Frame f = stack.getLast();
@@ -133,13 +138,14 @@ public final class TreeConverter {
                 if (converted != null) {
                     accept(f, i, converted, heights.getOrDefault(child, 0));
                 } else if (open.containsKey(child)) {
+                    String at = path(stack, 200);
                     throw new PtsafeException(Reason.CYCLIC_VALUE, input.file(), where() + ": a " + Values.typeName(child)
-                            + " at '" + Names.join(f.path, f.segments.get(i)) + "' contains itself; ptsafe refuses "
+                            + " at '" + (at == null ? "(a long path)" : at) + "' contains itself; ptsafe refuses "
                             + "value graphs that refer to themselves");
                 } else if (isContainer(child)) {
-                    open(child, Names.join(f.path, f.segments.get(i)), stack);
+                    open(child, stack);
                 } else {
-                    PyValue v = leaf(child, Names.join(f.path, f.segments.get(i)));
+                    PyValue v = leaf(child, max -> path(stack, max));
                     accept(f, i, v, leafHeight(child));
                 }
                 continue;
@@ -166,12 +172,28 @@ public final class TreeConverter {
         return result;
     }
 
-    private void open(Object node, String path, ArrayList<Frame> stack) throws PtsafeException {
+    private void open(Object node, ArrayList<Frame> stack) throws PtsafeException {
         if (stack.size() + 1 > options.maxNestingDepth()) {
             throw depth(stack.size() + 1);
         }
         open.put(node, Boolean.TRUE);
-        stack.add(new Frame(node, path));
+        stack.add(new Frame(node));
+    }
+
+    /** The path of the child each frame is at, from the root; null when longer than {@code max}. */
+    private static String path(List<Frame> stack, long max) {
+        StringBuilder sb = new StringBuilder();
+        for (Frame f : stack) {
+            String seg = f.segments.get(f.next);
+            if ((long) sb.length() + seg.length() + 1 > max + 1) {
+                return null;
+            }
+            if (f != stack.getFirst()) {
+                sb.append('.');
+            }
+            sb.append(seg);
+        }
+        return sb.length() > max ? null : sb.toString();
     }
 
     private void accept(Frame f, int i, PyValue v, int height) {
@@ -187,7 +209,7 @@ public final class TreeConverter {
         return v instanceof SetObj s ? s.height() : Values.heightOf(v);
     }
 
-    private PyValue leaf(Object v, String path) throws PtsafeException {
+    private PyValue leaf(Object v, Path path) throws PtsafeException {
         PyValue r = switch (v) {
             case PyValue p -> p;
             case GlobalRef g -> g.value();

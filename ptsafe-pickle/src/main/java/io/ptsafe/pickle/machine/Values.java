@@ -36,6 +36,11 @@ public final class Values {
         };
     }
 
+    /** The hashable form of a machine value (see {@link #freeze}), or null when it is unhashable. */
+    public static PyValue hashable(Object v) {
+        return freeze(v);
+    }
+
     /**
      * The hashable form of a machine value, or null when Python would call it unhashable (list,
      * dict, set, bytearray) or ptsafe treats it so (tensors, instances of inert globals).
