@@ -401,7 +401,7 @@ public final class PickleMachine {
             case GLOBAL -> {
                 String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
                 String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                push(resolve(module, name, op, at), at);
+                push(resolve(module, name, op, at, true), at);
             }
             case STACK_GLOBAL -> {
                 Object name = pop(op, at);
@@ -410,7 +410,7 @@ public final class PickleMachine {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "STACK_GLOBAL needs two str, got "
                             + Values.typeName(module) + " and " + Values.typeName(name));
                 }
-                push(resolve(m.value(), n.value(), op, at), at);
+                push(resolve(m.value(), n.value(), op, at, true), at);
             }
             case REDUCE -> {
                 Object args = pop(op, at);
@@ -447,7 +447,8 @@ public final class PickleMachine {
             case INST -> {
                 String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
                 String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                resolve(module, name, op, at);
+                // Reported to the listener, but the opcode is refused whatever the name.
+                resolve(module, name, op, at, false);
                 throw error(Reason.FORBIDDEN_OPCODE, at, op, "INST (" + module + "." + name
                         + ") instantiates a class by name; ptsafe never does");
             }
@@ -477,7 +478,7 @@ public final class PickleMachine {
 
     // --- globals and calls ---------------------------------------------------------------------------
 
-    private Object resolve(String module, String name, Opcode op, long at) {
+    private Object resolve(String module, String name, Opcode op, long at, boolean collect) {
         String mod = module;
         if (proto < 3 && mod.equals("__builtin__")) {
             mod = "builtins";
@@ -509,7 +510,7 @@ public final class PickleMachine {
         }
         GlobalUse use = new GlobalUse(module, name, full, at, op, status);
         globals.add(use);
-        if (status == GlobalUse.Status.FORBIDDEN) {
+        if (status == GlobalUse.Status.FORBIDDEN && collect) {
             forbidden.add(use);
         }
         listener.global(use);
