@@ -250,7 +250,12 @@ public final class PickleMachine {
             case BININT2 -> push(PyValue.Int.of(u2(op, at)), at);
             case LONG -> {
                 String s = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
-                push(new PyValue.Int(decimal(s.endsWith("L") ? s.substring(0, s.length() - 1) : s, op, at)), at);
+                String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
+                if (digits.length() > options.maxIntBytes()) {
+                    throw limit(at, op, "an integer of " + digits.length() + " digits", "maxIntBytes", digits.length(),
+                            options.maxIntBytes());
+                }
+                push(new PyValue.Int(decimal(digits, op, at)), at);
             }
             case LONG1 -> push(new PyValue.Int(longBytes(u1(op, at), op, at)), at);
             case LONG4 -> {
@@ -838,7 +843,8 @@ public final class PickleMachine {
         if (setting == null) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "argument line longer than " + max + " bytes");
         }
-        throw limit(at, op, "an argument line of more than " + max + " bytes", setting, max + 1L, max);
+        long reported = setting.equals("maxIntBytes") ? options.maxIntBytes() : max;
+        throw limit(at, op, "an argument line of more than " + max + " bytes", setting, reported + 1, reported);
     }
 
     private String asciiLine(Opcode op, long at, int max, String setting) throws PtsafeException {
