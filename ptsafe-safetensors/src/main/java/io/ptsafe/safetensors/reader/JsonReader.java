@@ -16,6 +16,7 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.function.Supplier;
 
 /**
  * jackson's streaming parser over a header or index that {@link Utf8Validation} and
@@ -95,30 +96,43 @@ final class JsonReader implements AutoCloseable {
      * describe and Java's long cannot carry them: they are refused with
      * {@link Reason#VALIDATION_OVERFLOW}, as the reference refuses arithmetic that overflows.
      *
-     * @param place what the number is, for the message ("tensor 'w' shape[1]")
+     * @param place what the number is, for a message ("tensor 'w' (header byte 2) shape[1]")
      */
-    long unsignedLong(String place) throws PtsafeException {
+    long unsignedLong(Supplier<String> place) throws PtsafeException {
         JsonToken t = parser.currentToken();
-        long at = offset();
         if (t == JsonToken.VALUE_NUMBER_FLOAT) {
-            throw badNumber(place, at, text(), "a fraction or exponent form; an unsigned integer is required");
+            throw badNumber(place, text(), "a fraction or exponent form; an unsigned integer is required");
         }
         if (t != JsonToken.VALUE_NUMBER_INT) {
-            throw source.malformed(at, place + " must be an unsigned integer, found " + describe(t));
+            throw source.malformed(offset(), place.get() + " must be an unsigned integer, found " + describe(t));
+        }
+        boolean negative;
+        try {
+            // Read from jackson's buffer without making a String: "-0" is negative too.
+            negative = parser.getTextCharacters()[parser.getTextOffset()] == '-';
+            if (!negative && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                return parser.getLongValue();
+            }
+        } catch (JsonProcessingException e) {
+            throw translate(e);
+        } catch (IOException | RuntimeException e) {
+            throw new PtsafeException(source.malformed(), source.file(), "cannot read a number at "
+                    + source.at(offset()) + ": " + e.getMessage(), e);
         }
         String digits = text();
-        if (digits.startsWith("-")) {
-            throw badNumber(place, at, digits, "negative; an unsigned integer is required");
+        if (negative) {
+            throw badNumber(place, digits, "negative; an unsigned integer is required");
         }
         long value;
         try {
             value = Long.parseUnsignedLong(digits);
         } catch (NumberFormatException e) {
-            throw badNumber(place, at, digits, "over 2^64 - 1");
+            throw badNumber(place, digits, "over 2^64 - 1");
         }
         if (value < 0) {
-            throw new PtsafeException(Reason.VALIDATION_OVERFLOW, source.file(), place + " at " + source.at(at)
-                    + " is " + digits + ", over Long.MAX_VALUE (" + Long.MAX_VALUE + "): no file holds that much");
+            throw new PtsafeException(Reason.VALIDATION_OVERFLOW, source.file(), place.get() + " at "
+                    + source.at(offset()) + " is " + digits + ", over Long.MAX_VALUE (" + Long.MAX_VALUE
+                    + "): no file holds that much");
         }
         return value;
     }
@@ -179,9 +193,9 @@ final class JsonReader implements AutoCloseable {
         }
     }
 
-    private PtsafeException badNumber(String place, long at, String text, String why) {
-        return new PtsafeException(source.badNumber(), source.file(), place + " at " + source.at(at) + " is "
-                + abbreviate(text) + ": " + why);
+    private PtsafeException badNumber(Supplier<String> place, String text, String why) {
+        return new PtsafeException(source.badNumber(), source.file(), place.get() + " at " + source.at(offset())
+                + " is " + abbreviate(text) + ": " + why);
     }
 
     private PtsafeException translate(JsonProcessingException e) {
