@@ -10,9 +10,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * One pass over JSON bytes, before any parser sees them, enforcing what must hold before anything is
  * allocated from them: nesting depth and string lengths within {@link LoadOptions}, numbers of at most
- * {@link #MAX_NUMBER_CHARS} characters, no raw control bytes (JSON allows none outside whitespace, and
- * their absence also keeps jackson from guessing a UTF-16 or UTF-32 encoding), and a document that is
- * an object: its first byte after whitespace is '{'.
+ * {@link #MAX_NUMBER_CHARS} characters, no raw control bytes (JSON allows none outside whitespace), and
+ * a document that is an object: its first byte after whitespace is '{' (so no byte order mark).
  *
  * <p>This is a lexer for strings, escapes and brackets only; jackson checks the grammar afterwards.
  * Limit errors carry the exact value and byte offset, which jackson's own constraint errors do not.

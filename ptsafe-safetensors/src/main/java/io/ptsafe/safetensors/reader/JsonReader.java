@@ -15,7 +15,11 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
 /**
@@ -24,8 +28,11 @@ import java.util.function.Supplier;
  * (jackson's strict detection, in every object) as {@link Reason#DUPLICATE_KEY}, anything else jackson
  * refuses as the source's malformed reason, with the byte offset.
  *
- * <p>jackson's own constraints are set just above the prescan's limits, so they never refuse a
- * document the prescan accepted; they remain as a second line.
+ * <p>jackson reads characters from a strict UTF-8 decoder, not bytes: it never guesses an encoding
+ * or skips a byte order mark, and it needs no name table (canonicalization is off, so hostile names
+ * cannot flood it). Its offsets are therefore character offsets, which {@link JsonSource} turns into
+ * byte offsets for messages. jackson's own constraints are set just above the prescan's limits, so
+ * they never refuse a document the prescan accepted; they remain as a second line.
  */
 final class JsonReader implements AutoCloseable {
     private final JsonParser parser;
@@ -37,7 +44,7 @@ final class JsonReader implements AutoCloseable {
     }
 
     static JsonReader open(MemorySegment json, JsonSource source, LoadOptions options) throws PtsafeException {
-        int strings = saturated(4L * options.maxStringLength()); // jackson counts names in bytes: up to 4 per char
+        int strings = saturated(options.maxStringLength() + 1L);
         StreamReadConstraints constraints = StreamReadConstraints.builder()
                 .maxNestingDepth(saturated(options.maxJsonDepth() + 1L))
                 .maxStringLength(strings)
@@ -46,14 +53,14 @@ final class JsonReader implements AutoCloseable {
                 .build();
         JsonFactory factory = JsonFactory.builder()
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                // No interning: hostile names cannot fill jackson's symbol table (which throws on
-                // suspected hash flooding) and every name is read once anyway.
                 .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
                 .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
                 .streamReadConstraints(constraints)
                 .build();
         try {
-            return new JsonReader(factory.createParser(new SegmentInputStream(json)), source);
+            Reader chars = new InputStreamReader(new SegmentInputStream(json), StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+            return new JsonReader(factory.createParser(chars), source);
         } catch (IOException | RuntimeException e) {
             throw new PtsafeException(source.malformed(), source.file(), "cannot start reading the "
                     + source.what() + ": " + e.getMessage(), e);
@@ -230,8 +237,7 @@ final class JsonReader implements AutoCloseable {
     }
 
     private static long offsetOf(JsonLocation loc) {
-        // jackson's byte-based parser reports its byte count in the char-offset slot
-        return loc.getByteOffset() >= 0 ? loc.getByteOffset() : loc.getCharOffset();
+        return loc.getCharOffset();
     }
 
     static String abbreviate(String s) {
