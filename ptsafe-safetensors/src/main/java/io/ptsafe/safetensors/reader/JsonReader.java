@@ -91,7 +91,7 @@ final class JsonReader implements AutoCloseable {
         }
     }
 
-    /** Byte offset of the current token in the document. */
+    /** Where the current token starts, in characters as jackson counts them (see {@link JsonSource#at(long)}). */
     long offset() {
         return offsetOf(parser.currentTokenLocation());
     }
