@@ -1,0 +1,188 @@
+package io.ptsafe.fuzz;
+
+import io.ptsafe.DType;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.PyValue;
+import io.ptsafe.Reason;
+import io.ptsafe.Tensor;
+import io.ptsafe.TensorFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * What every fuzz target shares: the options, the temporary file the input is written to, the
+ * property (only {@link PtsafeException} may escape, naming the file) and a caller that reads
+ * everything an open file offers, as an application would.
+ */
+final class Hostile {
+    /**
+     * The defaults, except where a small input could make the fuzzer spend seconds on one
+     * execution without reaching new code: opcodes (each costs a byte, but the memo and
+     * containers multiply the work), stack and container sizes, inflated bytes (a 4 GiB budget
+     * lets a 20 MB zip bomb inflate for seconds). Nesting depth, rank, string lengths, header
+     * size and every other limit keep their defaults: those are what users run with.
+     */
+    static final LoadOptions OPTIONS = LoadOptions.builder()
+            .maxPickleOpcodes(1_000_000)
+            .maxStackSize(100_000)
+            .maxContainerItems(100_000)
+            .maxMemoEntries(100_000)
+            .maxInflatedBytes(16L << 20)
+            .build();
+
+    /**
+     * Largest copy the caller asks for. A view's {@link Tensor#data()} is a copy of its size, which
+     * a tiny file can make huge (stride 0 repeats one element): a careful caller checks
+     * {@link Tensor#byteSize()} first, as this one does. Zero-copy data is bounded by the file.
+     */
+    static final long COPY_BUDGET = 16L << 20;
+
+    private Hostile() {
+    }
+
+    /** Writes {@code bytes} to {@code name} in {@code dir} (replacing it): the fuzz input as a file. */
+    static Path file(Path dir, String name, byte[] bytes) {
+        Path p = dir.resolve(name);
+        try {
+            Files.write(p, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p;
+    }
+
+    /**
+     * The property: a refusal is a {@link PtsafeException} with a reason, naming the file. Anything
+     * else escaping (RuntimeException, Error, a plain IOException) is a finding.
+     */
+    static void refused(PtsafeException e, Path file) {
+        if (e.reason() == null || e.getMessage() == null || e.getMessage().isBlank()) {
+            throw new AssertionError("refusal without reason or message", e);
+        }
+        if (file != null && !file.equals(e.file()) && e.reason() != Reason.SHARD_MISSING) {
+            throw new AssertionError("refusal does not name the file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads everything {@code f} offers; refusals of individual reads are fine, anything else is not. */
+    static void readAll(TensorFile f) {
+        f.path();
+        f.format();
+        f.metadata().forEach((k, v) -> {
+            if (k == null || v == null) {
+                throw new AssertionError("null metadata entry");
+            }
+        });
+        walk(f.root());
+        for (Tensor t : f.tensors()) {
+            read(t, f.path());
+            if (f.find(t.name()).isEmpty()) {
+                throw new AssertionError("listed tensor not found by name: " + t.name());
+            }
+        }
+    }
+
+    /** Every read of one tensor: bytes, widening, raw copies, slices. */
+    static void read(Tensor t, Path file) {
+        long[] shape = t.shape();
+        t.strides();
+        t.toString();
+        try {
+            if (!t.isView() || t.byteSize() <= COPY_BUDGET) {
+                MemorySegment d = t.data();
+                if (d.byteSize() != t.byteSize()) {
+                    throw new AssertionError(t + ": data() has " + d.byteSize() + " bytes, byteSize() " + t.byteSize());
+                }
+                touch(d);
+                if (t.byteSize() <= COPY_BUDGET) {
+                    t.copyInto(new byte[(int) t.byteSize()], 0);
+                }
+            }
+        } catch (PtsafeException e) {
+            refused(e, file);
+        }
+        try {
+            // Dtypes that cannot widen are refused before anything is allocated, whatever their size.
+            if (!widens(t.dtype()) || t.numel() * 4 <= COPY_BUDGET) {
+                float[] a = t.toFloatArray();
+                if (a.length != t.numel()) {
+                    throw new AssertionError(t + ": toFloatArray() has " + a.length + " elements, numel() " + t.numel());
+                }
+            }
+        } catch (PtsafeException e) {
+            refused(e, file);
+        }
+        if (shape.length > 0 && shape[0] > 0) {
+            try {
+                Tensor s = t.slice(shape[0] / 2, shape[0]);
+                if (!s.isView() || s.byteSize() <= COPY_BUDGET) {
+                    touch(s.data());
+                }
+            } catch (PtsafeException e) {
+                refused(e, file);
+            }
+        }
+    }
+
+    static boolean widens(DType d) {
+        return d.isFloatingPoint() && d != DType.F64 && !d.isSubByte();
+    }
+
+    /** Reads every byte (a fault on mapped memory would show here). */
+    private static long touch(MemorySegment d) {
+        long sum = 0;
+        long n = d.byteSize();
+        long i = 0;
+        for (; i + 8 <= n; i += 8) {
+            sum += d.get(ValueLayout.JAVA_LONG_UNALIGNED, i);
+        }
+        for (; i < n; i++) {
+            sum += d.get(ValueLayout.JAVA_BYTE, i);
+        }
+        return sum;
+    }
+
+    /** Visits the value tree once per distinct node (shared values are walked once). */
+    static int walk(PyValue root) {
+        Map<PyValue, Boolean> seen = new IdentityHashMap<>();
+        ArrayDeque<PyValue> todo = new ArrayDeque<>();
+        todo.push(root);
+        int nodes = 0;
+        while (!todo.isEmpty()) {
+            PyValue v = todo.pop();
+            if (v == null) {
+                throw new AssertionError("null in the value tree");
+            }
+            if (seen.put(v, Boolean.TRUE) != null) {
+                continue;
+            }
+            nodes++;
+            switch (v) {
+                case PyValue.Dict d -> d.entries().forEach((k, x) -> {
+                    todo.push(k);
+                    todo.push(x);
+                });
+                case PyValue.PyList l -> l.items().forEach(todo::push);
+                case PyValue.Tuple t -> t.items().forEach(todo::push);
+                case PyValue.PySet s -> s.items().forEach(todo::push);
+                case PyValue.Opaque o -> {
+                    o.args().forEach(todo::push);
+                    if (o.state() != null) {
+                        todo.push(o.state());
+                    }
+                }
+                case PyValue.TensorValue tv -> tv.tensor().name();
+                default -> v.toString();
+            }
+        }
+        return nodes;
+    }
+}
