@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.TestFactory;
 class LegacyMaliciousTest {
     static final Path MALICIOUS = Path.of("src/test/resources/torch/malicious");
 
+    @Tag("lowmem")
     @TestFactory
     Stream<DynamicTest> refusedWithTheManifestReason() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
@@ -51,6 +53,7 @@ class LegacyMaliciousTest {
         return tests.stream();
     }
 
+    @Tag("lowmem")
     @TestFactory
     Stream<DynamicTest> exploitsNameThePayload() {
         return Stream.of("legacy_exploit_sys_info.legacy.pt", "legacy_exploit_object.legacy.pt",
