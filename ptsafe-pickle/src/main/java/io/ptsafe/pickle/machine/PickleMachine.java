@@ -250,7 +250,12 @@ public final class PickleMachine {
             case BININT2 -> push(PyValue.Int.of(u2(op, at)), at);
             case LONG -> {
                 String s = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
-                push(new PyValue.Int(decimal(s.endsWith("L") ? s.substring(0, s.length() - 1) : s, op, at)), at);
+                String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
+                if (digits.length() > options.maxIntBytes()) {
+                    throw limit(at, op, "an integer of " + digits.length() + " digits", "maxIntBytes", digits.length(),
+                            options.maxIntBytes());
+                }
+                push(new PyValue.Int(decimal(digits, op, at)), at);
             }
             case LONG1 -> push(new PyValue.Int(longBytes(u1(op, at), op, at)), at);
             case LONG4 -> {
@@ -401,7 +406,7 @@ public final class PickleMachine {
             case GLOBAL -> {
                 String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
                 String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                push(resolve(module, name, op, at), at);
+                push(resolve(module, name, op, at, true), at);
             }
             case STACK_GLOBAL -> {
                 Object name = pop(op, at);
@@ -410,7 +415,7 @@ public final class PickleMachine {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "STACK_GLOBAL needs two str, got "
                             + Values.typeName(module) + " and " + Values.typeName(name));
                 }
-                push(resolve(m.value(), n.value(), op, at), at);
+                push(resolve(m.value(), n.value(), op, at, true), at);
             }
             case REDUCE -> {
                 Object args = pop(op, at);
@@ -447,7 +452,8 @@ public final class PickleMachine {
             case INST -> {
                 String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
                 String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                resolve(module, name, op, at);
+                // Reported to the listener, but the opcode is refused whatever the name.
+                resolve(module, name, op, at, false);
                 throw error(Reason.FORBIDDEN_OPCODE, at, op, "INST (" + module + "." + name
                         + ") instantiates a class by name; ptsafe never does");
             }
@@ -477,7 +483,7 @@ public final class PickleMachine {
 
     // --- globals and calls ---------------------------------------------------------------------------
 
-    private Object resolve(String module, String name, Opcode op, long at) {
+    private Object resolve(String module, String name, Opcode op, long at, boolean collect) {
         String mod = module;
         if (proto < 3 && mod.equals("__builtin__")) {
             mod = "builtins";
@@ -509,7 +515,7 @@ public final class PickleMachine {
         }
         GlobalUse use = new GlobalUse(module, name, full, at, op, status);
         globals.add(use);
-        if (status == GlobalUse.Status.FORBIDDEN) {
+        if (status == GlobalUse.Status.FORBIDDEN && collect) {
             forbidden.add(use);
         }
         listener.global(use);
@@ -837,7 +843,8 @@ public final class PickleMachine {
         if (setting == null) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "argument line longer than " + max + " bytes");
         }
-        throw limit(at, op, "an argument line of more than " + max + " bytes", setting, max + 1L, max);
+        long reported = setting.equals("maxIntBytes") ? options.maxIntBytes() : max;
+        throw limit(at, op, "an argument line of more than " + max + " bytes", setting, reported + 1, reported);
     }
 
     private String asciiLine(Opcode op, long at, int max, String setting) throws PtsafeException {
