@@ -11,6 +11,8 @@ import io.ptsafe.Reason;
 import io.ptsafe.SafeLoader;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
+import io.ptsafe.pickle.Fixtures;
+import io.ptsafe.pickle.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,11 +35,11 @@ class LegacyCraftedTest {
     static final Path REAL = Path.of("src/test/resources/torch/real");
 
     @Test
-    void oldViewsReadAsTorchReadsThem() throws IOException {
+    void oldViewsReadAsTorchReadsThem() throws Exception {
         Path p = DIR.resolve("old_views.legacy.pt");
         try (TensorFile f = SafeLoader.open(p)) {
             assertEquals(FileFormat.TORCH_LEGACY, f.format());
-            Expected.check(f, Expected.of(p));
+            Fixtures.assertMatches(f, Fixtures.expectedOf(p));
             // A view is a slice of its root's block: elements [2, 8) of the 12-float root.
             Tensor root = f.tensor("root");
             Tensor window = f.tensor("window");
@@ -52,8 +54,8 @@ class LegacyCraftedTest {
     @TestFactory
     Stream<DynamicTest> brokenStreamsRefusedWithTheirReason() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Object o : JsonText.arr(JsonText.read(DIR.resolve("manifest.json")))) {
-            Map<String, Object> e = JsonText.obj(o);
+        for (Object o : Json.arr(Json.read(DIR.resolve("manifest.json")))) {
+            Map<String, Object> e = Json.obj(o);
             Path p = DIR.resolve((String) e.get("file"));
             Reason expected = Reason.valueOf((String) e.get("expect_reason"));
             tests.add(DynamicTest.dynamicTest(p.getFileName() + " -> " + expected, () -> {
@@ -67,11 +69,11 @@ class LegacyCraftedTest {
     }
 
     @Test
-    void bigEndianHostVariantReadsTheSameBytes() throws IOException {
+    void bigEndianHostVariantReadsTheSameBytes() throws Exception {
         // sys_info says little_endian False; torch writes storages little-endian anyway and ignores sys_info.
         Path big = REAL.resolve("dtypes.big_endian_host.legacy.pt");
         try (TensorFile f = SafeLoader.open(big); TensorFile little = SafeLoader.open(REAL.resolve("dtypes.legacy.pt"))) {
-            Expected.check(f, Expected.of(big));
+            Fixtures.assertMatches(f, Fixtures.expectedOf(big));
             for (int i = 0; i < f.tensors().size(); i++) {
                 SameTree.assertSameTensor(little.tensors().get(i), f.tensors().get(i), f.tensors().get(i).name());
                 assertEquals(java.nio.ByteOrder.LITTLE_ENDIAN, f.tensors().get(i).storageByteOrder());
