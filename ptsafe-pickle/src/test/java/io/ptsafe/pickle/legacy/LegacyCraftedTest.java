@@ -64,7 +64,7 @@ class LegacyCraftedTest {
                 assertTrue(x.getMessage().startsWith(p.toString()), x.getMessage());
             }));
         }
-        assertEquals(23, tests.size());
+        assertEquals(24, tests.size());
         return tests.stream();
     }
 
