@@ -3,6 +3,7 @@ package io.ptsafe.pickle.legacy;
 import io.ptsafe.FileFormat;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
 import io.ptsafe.TensorFile;
 import io.ptsafe.pickle.machine.PickleListener;
 import io.ptsafe.pickle.torch.TensorTree;
@@ -36,6 +37,11 @@ public final class LegacyReader {
                     arena, options);
             return new BasicTensorFile(path, FileFormat.TORCH_LEGACY, tree.tensors(), Map.of(), tree.root(), arena,
                     List.of());
+        } catch (InternalError e) {
+            // A mapped page that vanished: the file was truncated or replaced while being read.
+            arena.close();
+            throw new PtsafeException(Reason.FILE_CHANGED, path, "the file changed or was truncated while it was read ("
+                    + e.getMessage() + ")", e);
         } catch (PtsafeException | RuntimeException | Error e) {
             arena.close();
             throw e;
