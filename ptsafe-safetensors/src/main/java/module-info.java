@@ -2,4 +2,6 @@
 module io.ptsafe.safetensors {
     requires transitive io.ptsafe.api;
     requires com.fasterxml.jackson.core;
+
+    exports io.ptsafe.safetensors;
 }
