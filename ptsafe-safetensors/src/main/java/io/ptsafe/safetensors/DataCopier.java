@@ -26,13 +26,10 @@ final class DataCopier {
     private ByteBuffer bounce;
     private MemorySegment bounceSegment;
 
-    private final ProgressListener listener;
-    private final long total;
-    private long done;
+    private final Progress progress;
 
-    DataCopier(ProgressListener listener, long totalBytes) {
-        this.listener = listener;
-        this.total = totalBytes;
+    DataCopier(Progress progress) {
+        this.progress = progress;
     }
 
     /** Writes {@code layout} into {@code file} (an empty temporary file) and forces it to disk. */
@@ -69,8 +66,7 @@ final class DataCopier {
             for (long off = 0; off < expected; off += chunk) {
                 int n = (int) Math.min(chunk, expected - off);
                 writeFully(ch, data.isNative() ? data.asSlice(off, n).asByteBuffer() : bounce(data, off, n));
-                done += n;
-                listener.onProgress(done, total);
+                progress.advance(n);
             }
         } catch (IllegalStateException x) {
             // the tensor's file was closed while we read it

@@ -107,7 +107,7 @@ public final class SafetensorsWriter {
         Layout layout = Layout.plan(tensors, metadata, target);
         try (AtomicOutput out = new AtomicOutput()) {
             Path temp = out.newTemp(target);
-            new DataCopier(progress, layout.dataBytes()).write(layout, temp, target);
+            new DataCopier(new Progress(progress, layout.dataBytes())).write(layout, temp, target);
             out.commit();
         }
         return layout.fileSize();
