@@ -20,10 +20,10 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 final class ConvertCommand implements Callable<Integer> {
     private final boolean progress;
     private final PositionalParamSpec in = PositionalParamSpec.builder().index("0").paramLabel("IN").type(String.class)
-            .arity("1").description("A torch checkpoint (zip or legacy), a sharded checkpoint's index, or a "
+            .arity("1").required(true).description("A torch checkpoint (zip or legacy), a sharded checkpoint's index, or a "
                     + "safetensors file.").build();
     private final PositionalParamSpec out = PositionalParamSpec.builder().index("1").paramLabel("OUT")
-            .type(String.class).arity("1").description("The safetensors file to write (or a folder, to write "
+            .type(String.class).arity("1").required(true).description("The safetensors file to write (or a folder, to write "
                     + "model.safetensors in it). Sharded output goes beside it: <stem>-00001-of-0000N.safetensors "
                     + "and <stem>.safetensors.index.json.").build();
     private final OptionSpec select = OptionSpec.builder("--select").paramLabel("KEY").type(String.class)

@@ -27,7 +27,7 @@ final class InspectCommand implements Callable<Integer> {
     private final OptionSpec hash = OptionSpec.builder("--hash").type(boolean.class).initialValue(false)
             .description("Add the SHA-256 of each tensor's contiguous little-endian row-major bytes.").build();
     private final PositionalParamSpec path = PositionalParamSpec.builder().paramLabel("PATH").type(String.class)
-            .arity("1").description("A safetensors file, a torch checkpoint (zip or legacy), or a sharded "
+            .arity("1").required(true).description("A safetensors file, a torch checkpoint (zip or legacy), or a sharded "
                     + "checkpoint's index JSON (or its folder).").build();
     private CommandSpec spec;
 

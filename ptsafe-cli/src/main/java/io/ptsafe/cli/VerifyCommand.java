@@ -14,9 +14,9 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 /** {@code ptsafe verify A B}: the same tensors (names, dtypes, shapes, bytes) in two files. */
 final class VerifyCommand implements Callable<Integer> {
     private final PositionalParamSpec a = PositionalParamSpec.builder().index("0").paramLabel("A").type(String.class)
-            .arity("1").description("A file ptsafe reads (e.g. the .pt).").build();
+            .arity("1").required(true).description("A file ptsafe reads (e.g. the .pt).").build();
     private final PositionalParamSpec b = PositionalParamSpec.builder().index("1").paramLabel("B").type(String.class)
-            .arity("1").description("Another (e.g. its conversion).").build();
+            .arity("1").required(true).description("Another (e.g. its conversion).").build();
     private final OptionSpec select = OptionSpec.builder("--select").paramLabel("KEY").type(String.class)
             .description("Compare only A's tensors under KEY, named without the prefix (as convert --select).")
             .build();
