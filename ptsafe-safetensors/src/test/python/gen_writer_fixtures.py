@@ -2,7 +2,8 @@
 
 Run from this folder with Debian's torch and the reference safetensors package:
     PYTHONPATH=/path/to/safetensors-0.8.0 /usr/bin/python3 gen_writer_fixtures.py
-(the wheel unpacked into a folder is enough). Outputs go to ../resources/writer/.
+(the wheel unpacked into a folder is enough). Outputs go to ../resources/writer/ (safetensors written by the
+reference, for the writer tests) and ptsafe-cli/src/test/resources/convert/ (checkpoints for the converter).
 
 * mixed.safetensors, empty.safetensors, single_meta.safetensors: written by safetensors.torch.save_file;
   the writer tests rebuild the same tensors from the bytes and must write the same file byte for byte.
@@ -13,8 +14,11 @@ import os
 import torch
 from safetensors.torch import save_file, _remove_duplicate_names
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "writer")
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "resources", "writer")
+CONVERT = os.path.join(HERE, "..", "..", "..", "..", "ptsafe-cli", "src", "test", "resources", "convert")
 os.makedirs(OUT, exist_ok=True)
+os.makedirs(CONVERT, exist_ok=True)
 g = torch.Generator().manual_seed(1234)
 
 
@@ -57,6 +61,10 @@ save_file({"x": rnd(2, 2), "y": torch.arange(3, dtype=torch.int64)}, p("single_m
 
 
 # --- torch checkpoints for the converter -----------------------------------------------------
+def p(name):
+    return os.path.join(CONVERT, name)
+
+
 def reference_convert(loaded, sf):
     """convert.py's convert_file, minus the hub: unwrap, dedupe, format=pt, contiguous, save."""
     if "state_dict" in loaded:
@@ -91,4 +99,7 @@ torch.save({"model": {"enc": {"w": rnd(2, 3)}, "dec.w": rnd(3)}, "optimizer": {"
 torch.save({"a": rnd(3, 2), "b": torch.arange(4, dtype=torch.int64), "b_alias": None}, p("legacy.pt"),
            _use_new_zipfile_serialization=False)
 torch.save({"z": torch.complex(rnd(2), rnd(2)).to(torch.complex128)}, p("complex128.pt"))
-print("wrote", sorted(os.listdir(OUT)))
+for d in (OUT, CONVERT):
+    for f in os.listdir(d):
+        os.chmod(os.path.join(d, f), 0o644)  # the reference writes rw------- (its temp file's mode)
+print("wrote", sorted(os.listdir(OUT)), sorted(os.listdir(CONVERT)))
