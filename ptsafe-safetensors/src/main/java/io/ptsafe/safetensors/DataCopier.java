@@ -14,8 +14,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes one laid-out file: header, then each tensor's {@link Tensor#data()} streamed from its
- * mapping in bounded chunks, then forces it to disk. Nothing is buffered on the Java heap, so memory
- * use does not grow with the model (the pages read are the OS's page cache).
+ * mapping in bounded chunks, then forces it to disk. Nothing is buffered on the Java heap, and the
+ * mapped pages of each chunk are released once written, so memory use does not grow with the model.
  */
 final class DataCopier {
     /** Bytes handed to one write call: large enough to amortise the call, small enough to stay bounded. */
@@ -65,7 +65,13 @@ final class DataCopier {
             int chunk = data.isNative() ? CHUNK : BOUNCE;
             for (long off = 0; off < expected; off += chunk) {
                 int n = (int) Math.min(chunk, expected - off);
-                writeFully(ch, data.isNative() ? data.asSlice(off, n).asByteBuffer() : bounce(data, off, n));
+                if (data.isNative()) {
+                    MemorySegment slice = data.asSlice(off, n);
+                    writeFully(ch, slice.asByteBuffer());
+                    release(slice);
+                } else {
+                    writeFully(ch, bounce(data, off, n));
+                }
                 progress.advance(n);
             }
         } catch (IllegalStateException x) {
@@ -77,6 +83,17 @@ final class DataCopier {
         } catch (InternalError x) {
             throw new PtsafeException(Reason.FILE_CHANGED, t.file(), "tensor '" + t.name()
                     + "': the mapped file changed or was truncated while being copied (" + x.getMessage() + ")", x);
+        }
+    }
+
+    /**
+     * Drops the pages of a mapped slice from this process once read (they stay in the page cache),
+     * so resident memory does not grow with the model either. Harmless for other readers of the
+     * mapping: a page touched again is mapped again.
+     */
+    static void release(MemorySegment slice) {
+        if (slice.isMapped()) {
+            slice.unload();
         }
     }
 

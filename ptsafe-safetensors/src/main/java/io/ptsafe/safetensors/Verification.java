@@ -63,6 +63,8 @@ final class Verification {
         for (long off = 0; off < size; off += DataCopier.CHUNK) {
             long end = Math.min(size, off + DataCopier.CHUNK);
             long at = MemorySegment.mismatch(a, off, end, b, off, end);
+            DataCopier.release(a.asSlice(off, end - off));
+            DataCopier.release(b.asSlice(off, end - off));
             if (at >= 0) {
                 throw mismatch(target, "tensor '" + name + "' differs from its source at byte " + (off + at));
             }
