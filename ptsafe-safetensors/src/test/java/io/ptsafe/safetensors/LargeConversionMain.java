@@ -16,5 +16,10 @@ public final class LargeConversionMain {
         }
         Runtime rt = Runtime.getRuntime();
         System.out.println("max heap " + rt.maxMemory() + ", heap used " + (rt.totalMemory() - rt.freeMemory()));
+        Path status = Path.of("/proc/self/status");
+        if (java.nio.file.Files.isReadable(status)) {
+            java.nio.file.Files.readAllLines(status).stream().filter(l -> l.startsWith("VmHWM"))
+                    .forEach(l -> System.out.println("peak resident memory " + l.substring(6).trim()));
+        }
     }
 }
