@@ -40,9 +40,19 @@ final class AtomicOutput implements AutoCloseable {
     private final List<Pending> pending = new ArrayList<>();
     private final Set<Path> leftovers = new LinkedHashSet<>();
     private boolean committed;
+    /** Deletes the temporary files if the JVM exits mid-write (Ctrl-C), when no finally block runs. */
+    private Thread exitHook;
 
     /** A new, empty temporary file in the target's folder, to be renamed onto {@code target}. */
-    Path newTemp(Path target) throws PtsafeException {
+    synchronized Path newTemp(Path target) throws PtsafeException {
+        if (exitHook == null) {
+            exitHook = new Thread(this::deleteTempsOnExit, "ptsafe: delete temporary files");
+            try {
+                Runtime.getRuntime().addShutdownHook(exitHook);
+            } catch (IllegalStateException e) {
+                throw new PtsafeException(Reason.IO_ERROR, target, "the JVM is shutting down; nothing was written");
+            }
+        }
         Path dir = target.toAbsolutePath().getParent();
         if (Files.isDirectory(target)) {
             throw new PtsafeException(Reason.CANNOT_WRITE, target, "is a folder, not a file name");
@@ -71,7 +81,7 @@ final class AtomicOutput implements AutoCloseable {
     }
 
     /** Renames every temporary file onto its target, in the order they were created. */
-    void commit() throws PtsafeException {
+    synchronized void commit() throws PtsafeException {
         List<Path[]> backups = new ArrayList<>();
         List<Path> movedIn = new ArrayList<>();
         Pending current = null;
@@ -106,11 +116,31 @@ final class AtomicOutput implements AutoCloseable {
 
     /** Deletes every temporary and backup file left (after a failure, all the output). */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (Path p : leftovers) {
             deleteQuietly(p);
         }
         leftovers.clear();
+        if (exitHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(exitHook);
+            } catch (IllegalStateException e) {
+                // the JVM is exiting and the hook is running or has run
+            }
+            exitHook = null;
+        }
+    }
+
+    /**
+     * Runs at JVM exit while output is pending. Only temporary files go: a backup may be the only
+     * copy of an old target while a commit is rolled back, and commit holds the lock until done.
+     */
+    private synchronized void deleteTempsOnExit() {
+        for (Pending p : pending) {
+            if (leftovers.contains(p.temp())) {
+                deleteQuietly(p.temp());
+            }
+        }
     }
 
     boolean isCommitted() {
