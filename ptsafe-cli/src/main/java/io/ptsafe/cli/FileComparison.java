@@ -85,11 +85,20 @@ final class FileComparison {
         for (long off = 0; off < size; off += CHUNK) {
             long end = Math.min(size, off + CHUNK);
             long at = MemorySegment.mismatch(dx, off, end, dy, off, end);
+            release(dx.asSlice(off, end - off));
+            release(dy.asSlice(off, end - off));
             if (at >= 0) {
                 return "'" + name + "': bytes differ from byte " + (off + at);
             }
         }
         return null;
+    }
+
+    /** Read once: drop the pages from this process so resident memory stays flat on large files. */
+    private static void release(MemorySegment slice) {
+        if (slice.isMapped()) {
+            slice.unload();
+        }
     }
 
     private static Map<String, Tensor> names(TensorFile f, String select) {

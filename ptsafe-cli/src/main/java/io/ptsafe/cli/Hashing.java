@@ -28,7 +28,11 @@ final class Hashing {
         for (long off = 0; off < size; off += CHUNK) {
             int n = (int) Math.min(CHUNK, size - off);
             if (heapChunk == null) {
-                md.update(data.asSlice(off, n).asByteBuffer());
+                MemorySegment slice = data.asSlice(off, n);
+                md.update(slice.asByteBuffer());
+                if (slice.isMapped()) {
+                    slice.unload(); // read once: keep resident memory flat on large files
+                }
             } else {
                 MemorySegment.copy(data, ValueLayout.JAVA_BYTE, off, heapChunk, 0, n);
                 md.update(heapChunk, 0, n);
