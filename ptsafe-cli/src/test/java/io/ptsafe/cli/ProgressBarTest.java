@@ -13,13 +13,12 @@ class ProgressBarTest {
         StringWriter w = new StringWriter();
         ProgressBar bar = new ProgressBar(new PrintWriter(w), "converting");
         bar.onProgress(0, 200);
-        bar.onProgress(1, 200); // within 100 ms of the last draw: skipped
+        bar.onProgress(1, 200); // drawn or not, depending on the clock (at most ten draws a second)
         bar.onProgress(200, 200); // the end is always drawn
         bar.clear();
         String s = w.toString();
         assertEquals(-1, s.indexOf('\n'), "never a new line");
         assertTrue(s.contains("  0% writing") && s.contains("100% verifying"), s);
-        assertEquals(2, s.split("converting", -1).length - 1, s);
         assertTrue(s.endsWith("\r"), s);
     }
 
