@@ -4,4 +4,8 @@ module io.ptsafe.safetensors {
     requires com.fasterxml.jackson.core;
 
     exports io.ptsafe.safetensors;
+
+    provides io.ptsafe.spi.FormatProvider with
+            io.ptsafe.safetensors.reader.ShardedProvider,
+            io.ptsafe.safetensors.reader.SafetensorsProvider;
 }
