@@ -17,6 +17,7 @@ import io.ptsafe.DType;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.PyValue;
 import io.ptsafe.Reason;
+import io.ptsafe.SafeLoader;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
@@ -47,7 +48,11 @@ class SafetensorsConverterTest {
 
     SafetensorsConverter converter(SafetensorsConverter.Builder b) {
         SafetensorsConverter c = b.build();
-        c.opener = Files2::readBack;
+        // read back by the reference's rules (the tests' decoder) and by ptsafe's strict reader
+        c.opener = p -> {
+            RawSafetensors.read(p).checkValid();
+            return SafeLoader.open(p);
+        };
         return c;
     }
 
