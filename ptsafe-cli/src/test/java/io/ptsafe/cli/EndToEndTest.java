@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,11 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 class EndToEndTest {
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void readers() {
-        Fixtures.assumeReaders();
-    }
 
     /** Parses JSON into nested maps and lists (tests only). */
     static Object json(String text) throws IOException {
@@ -184,6 +178,17 @@ class EndToEndTest {
         CliRun i = CliRun.of("inspect", index.toString());
         assertEquals(0, i.code(), i::toString);
         assertTrue(i.out().contains("SHARDED"), i::toString);
+    }
+
+    @Test
+    void writesIntoAFolderAndCreatesMissingParents() throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("existing"));
+        CliRun r = CliRun.of("convert", Fixtures.convert("wrapped.pt").toString(), folder.toString());
+        assertEquals(0, r.code(), r::toString);
+        assertEquals(List.of(folder.resolve("model.safetensors")), files(folder));
+        Path deep = dir.resolve("a/b/c.safetensors");
+        assertEquals(0, CliRun.of("convert", Fixtures.convert("wrapped.pt").toString(), deep.toString()).code());
+        assertTrue(Files.isRegularFile(deep));
     }
 
     @Test

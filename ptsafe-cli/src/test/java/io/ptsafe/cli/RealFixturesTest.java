@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,11 +35,6 @@ class RealFixturesTest {
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void readers() {
-        Fixtures.assumeReaders();
-    }
 
     static Stream<Path> fixtures() throws IOException {
         try (Stream<Path> s = Files.list(REAL)) {
