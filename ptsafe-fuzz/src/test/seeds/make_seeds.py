@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""Copies a small seed corpus for each fuzz target from the fixtures of the other modules.
+
+Run from the repository root: /usr/bin/python3 ptsafe-fuzz/src/test/seeds/make_seeds.py
+Jazzer reads seeds (and replays them as regression tests) from
+src/test/resources/io/ptsafe/fuzz/<TestClass>Inputs/<method>/. Only small files (at most MAX bytes):
+the fuzzer mutates inputs of about the size of its seeds, and small inputs run fast.
+Crash inputs the fuzzer finds go to the same folders and are committed by hand; this script never
+deletes files, so they survive a rerun.
+"""
+import io
+import json
+import os
+import struct
+import zipfile
+
+ROOT = os.getcwd()
+OUT = os.path.join(ROOT, "ptsafe-fuzz/src/test/resources/io/ptsafe/fuzz")
+PICKLE = os.path.join(ROOT, "ptsafe-pickle/src/test/resources")
+ST = os.path.join(ROOT, "ptsafe-safetensors/src/test/resources/safetensors")
+MAX = 4096
+
+
+def put(target, name, data):
+    if len(data) > MAX:
+        return
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def files(folder, suffixes):
+    for n in sorted(os.listdir(folder)):
+        p = os.path.join(folder, n)
+        if os.path.isfile(p) and n.endswith(suffixes):
+            yield n, open(p, "rb").read()
+
+
+def data_pkl(zbytes):
+    try:
+        with zipfile.ZipFile(io.BytesIO(zbytes)) as z:
+            for i in z.infolist():
+                if i.filename.lower().endswith("/data.pkl"):
+                    return z.read(i)
+    except Exception:
+        return None
+    return None
+
+
+real = list(files(os.path.join(PICKLE, "torch/real"), (".pt",)))
+malicious = list(files(os.path.join(PICKLE, "torch/malicious"), (".pt", ".pkl")))
+legacy = list(files(os.path.join(PICKLE, "torch/legacy"), (".pt",)))
+safetensors = list(files(ST, (".safetensors",)))
+
+# SafeLoader.open: a few files of every format, real and hostile.
+pick = ("linear.pt", "views.pt", "tied.pt", "dtypes.big_endian.pt", "quantized.pt", "zero_size.pt",
+        "training_checkpoint.deflated.pt", "adam.legacy.pt", "views.legacy.pt", "dtypes.legacy.pt",
+        "zip_bomb.pt", "zip_os_system_reduce.pt", "legacy_exploit_object.legacy.pt", "bare_pickle_lists.pkl",
+        "polyglot_pickle_then_zip.pt", "old_views.legacy.pt")
+for n, b in real + malicious + legacy:
+    if n in pick:
+        put("SafeLoaderFuzzTestInputs/open", n, b)
+for n, b in safetensors:
+    put("SafeLoaderFuzzTestInputs/open", n, b)
+
+# Torch zip: every real and hostile zip.
+for n, b in real + malicious:
+    if b[:4] == b"PK\x03\x04":
+        put("TorchZipFuzzTestInputs/zip", n, b)
+
+# Legacy: every real and hostile legacy stream.
+for n, b in real + malicious + legacy:
+    if ".legacy" in n or n.startswith("legacy_"):
+        put("LegacyFuzzTestInputs/legacy", n, b)
+
+# Pickle machine: data.pkl of the zips, bare pickles, and CPython's pickles of every protocol.
+for n, b in real + malicious:
+    p = data_pkl(b) if b[:4] == b"PK\x03\x04" else (b if n.endswith(".pkl") else None)
+    if p is not None:
+        put("PickleMachineFuzzTestInputs/pickle", n.rsplit(".", 1)[0] + ".pkl", p)
+for n, b in files(os.path.join(PICKLE, "torch/malicious/proto0"), ("",)):
+    put("PickleMachineFuzzTestInputs/pickle", "proto0_" + n, b)
+for n, b in files(os.path.join(PICKLE, "torch/malicious/proto1"), ("",)):
+    put("PickleMachineFuzzTestInputs/pickle", "proto1_" + n, b)
+for entry in json.load(open(os.path.join(PICKLE, "pickles/pickles.json"))):
+    if "pickle" not in entry:
+        continue
+    put("PickleMachineFuzzTestInputs/pickle", "cpython_%s_p%d.pkl" % (entry["name"], entry["protocol"]),
+        bytes.fromhex(entry["pickle"]))
+
+# safetensors header: the header JSON, then the data length as 2 little-endian bytes (see the target).
+for n, b in safetensors:
+    (hlen,) = struct.unpack("<Q", b[:8])
+    data = len(b) - 8 - hlen
+    if 0 <= data < 65536:
+        put("SafetensorsHeaderFuzzTestInputs/header", n.replace(".safetensors", ".json"),
+            b[8:8 + hlen] + struct.pack("<H", data))
