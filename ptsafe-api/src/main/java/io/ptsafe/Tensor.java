@@ -178,6 +178,7 @@ public final class Tensor {
 
     /** The elements widened to float: F32, F16, BF16 and every F8 variant. Other dtypes are refused. */
     public float[] toFloatArray() throws PtsafeException {
+        checkWidensToFloat();
         float[] out = new float[arrayLength("a float[]")];
         copyInto(out, 0);
         return out;
@@ -185,6 +186,9 @@ public final class Tensor {
 
     /** The elements widened to double: F64, F32, F16, BF16 and every F8 variant. */
     public double[] toDoubleArray() throws PtsafeException {
+        if (dtype != DType.F64) {
+            checkWidensToFloat();
+        }
         double[] out = new double[arrayLength("a double[]")];
         if (dtype == DType.F64) {
             MemorySegment d = data();
@@ -201,10 +205,7 @@ public final class Tensor {
     /** Widens the elements to float into {@code dst} from {@code offset} (see {@link #toFloatArray()}). */
     public void copyInto(float[] dst, int offset) throws PtsafeException {
         Objects.requireNonNull(dst, "dst");
-        if (!dtype.isFloatingPoint() || dtype == DType.F64 || dtype.isSubByte()) {
-            throw unsupported("widening to float", "F32, F16, BF16 and F8 types"
-                    + (dtype == DType.F64 ? " (use toDoubleArray() for F64)" : ""));
-        }
+        checkWidensToFloat();
         int n = arrayLength("a float[]");
         checkRange(dst.length, offset, n);
         MemorySegment d = data();
@@ -282,6 +283,14 @@ public final class Tensor {
     private void checkOpen() throws TensorFileClosedException {
         if (!storage.scope().isAlive()) {
             throw new TensorFileClosedException(file, "tensor '" + name + "'");
+        }
+    }
+
+    /** Refuses before anything is allocated: a view can declare far more elements than its file holds. */
+    private void checkWidensToFloat() throws PtsafeException {
+        if (!dtype.isFloatingPoint() || dtype == DType.F64 || dtype.isSubByte()) {
+            throw unsupported("widening to float", "F32, F16, BF16 and F8 types"
+                    + (dtype == DType.F64 ? " (use toDoubleArray() for F64)" : ""));
         }
     }
 
