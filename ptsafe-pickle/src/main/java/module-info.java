@@ -2,4 +2,7 @@
 module io.ptsafe.pickle {
     requires transitive io.ptsafe.api;
     requires org.apache.commons.compress;
+
+    provides io.ptsafe.spi.FormatProvider with io.ptsafe.pickle.zip.TorchZipProvider,
+            io.ptsafe.pickle.BarePickleProvider;
 }

@@ -1,0 +1,63 @@
+package io.ptsafe.pickle.machine;
+
+/**
+ * How an opcode's inline argument is encoded, as CPython's pickletools names the argument
+ * descriptors. Fixed-size kinds give their width; the others are length-prefixed or end at a newline.
+ */
+public enum ArgKind {
+    /** No inline argument. */
+    NONE(0),
+    /** One unsigned byte. */
+    UINT1(1),
+    /** Two-byte little-endian unsigned integer. */
+    UINT2(2),
+    /** Four-byte little-endian signed integer. */
+    INT4(4),
+    /** Four-byte little-endian unsigned integer. */
+    UINT4(4),
+    /** Eight-byte little-endian unsigned integer. */
+    UINT8(8),
+    /** Eight-byte big-endian IEEE-754 double. */
+    FLOAT8(8),
+    /** One-byte length, then that many bytes of little-endian two's complement. */
+    LONG1(-1),
+    /** Four-byte signed length, then that many bytes of little-endian two's complement. */
+    LONG4(-1),
+    /** One-byte length, then bytes (SHORT_BINSTRING, SHORT_BINBYTES). */
+    BYTES1(-1),
+    /** Four-byte length, then bytes (BINSTRING is signed, BINBYTES unsigned). */
+    BYTES4(-1),
+    /** Eight-byte length, then bytes (BINBYTES8, BYTEARRAY8). */
+    BYTES8(-1),
+    /** One-byte length, then UTF-8. */
+    UNICODE1(-1),
+    /** Four-byte length, then UTF-8. */
+    UNICODE4(-1),
+    /** Eight-byte length, then UTF-8. */
+    UNICODE8(-1),
+    /** A decimal integer ending at a newline (INT, GET, PUT); "00"/"01" are False/True for INT. */
+    DECIMAL_NL(-1),
+    /** A decimal integer ending at a newline, with an optional trailing 'L' (LONG). */
+    DECIMAL_NL_LONG(-1),
+    /** A float in Python repr syntax ending at a newline. */
+    FLOAT_NL(-1),
+    /** A quoted, backslash-escaped string ending at a newline (STRING). */
+    STRING_NL(-1),
+    /** Raw text ending at a newline (PERSID). */
+    STRING_NL_NOESCAPE(-1),
+    /** Two newline-terminated lines, module then name (GLOBAL, INST). */
+    STRING_NL_NOESCAPE_PAIR(-1),
+    /** raw-unicode-escape text ending at a newline (UNICODE). */
+    UNICODE_NL(-1);
+
+    private final int fixedSize;
+
+    ArgKind(int fixedSize) {
+        this.fixedSize = fixedSize;
+    }
+
+    /** Bytes of the argument when its size is fixed, else -1. */
+    public int fixedSize() {
+        return fixedSize;
+    }
+}

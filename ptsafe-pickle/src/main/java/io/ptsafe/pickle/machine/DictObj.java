@@ -1,0 +1,79 @@
+package io.ptsafe.pickle.machine;
+
+import io.ptsafe.PyValue;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A Python dict, OrderedDict or Counter while the pickle is decoded. Keys are hashable values in
+ * their frozen {@link PyValue} form; values are machine values. Insertion-ordered, like Python.
+ */
+public final class DictObj implements Buildable {
+    /** The kinds {@link PyValue.Dict#kind()} reports. */
+    public static final String DICT = "dict";
+    public static final String ORDERED_DICT = "OrderedDict";
+    public static final String COUNTER = "Counter";
+
+    private final String kind;
+    final LinkedHashMap<Key, Object> entries = new LinkedHashMap<>();
+    private Object attributes;
+
+    public DictObj(String kind) {
+        this.kind = kind;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    public int size() {
+        return entries.size();
+    }
+
+    /** The entries so far: frozen keys to machine values, read-only and in insertion order. */
+    public Map<PyValue, Object> entries() {
+        Map<PyValue, Object> m = new LinkedHashMap<>();
+        entries.forEach((k, v) -> m.put(k.value(), v));
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** The value under a string key, or null. */
+    public Object get(String key) {
+        for (Map.Entry<Key, Object> e : entries.entrySet()) {
+            if (e.getKey().value() instanceof PyValue.Str s && s.value().equals(key)) {
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * What BUILD set on an OrderedDict or Counter (instance attributes; torch keeps a state
+     * dict's {@code _metadata} there), or null. Not part of the converted {@link PyValue.Dict}.
+     */
+    public Object attributes() {
+        return attributes;
+    }
+
+    /**
+     * BUILD on an OrderedDict or Counter updates its attributes from a dict, as torch's restricted
+     * unpickler allows; BUILD on a plain dict is refused, as Python would refuse it.
+     */
+    @Override
+    public Object build(Object state, Call call) throws io.ptsafe.PtsafeException {
+        if (kind.equals(DICT)) {
+            throw call.forbidden("BUILD on a plain dict");
+        }
+        if (!(state instanceof DictObj) && state != PyValue.None.NONE) {
+            throw call.malformed("BUILD on an " + kind + " needs a dict of attributes, got " + Values.typeName(state));
+        }
+        attributes = state;
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return kind + "[" + entries.size() + "]";
+    }
+}

@@ -1,0 +1,123 @@
+package io.ptsafe.pickle.machine;
+
+import io.ptsafe.PyValue;
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * A dict key or set element: a hashable value in frozen form, with a hash computed once from its
+ * structure and a per-process random seed. Java's own hash codes of strings, integers and tuples can
+ * be made to collide at will, which would turn a dict of a million keys into a trillion comparisons;
+ * a seeded hash cannot be aimed at.
+ */
+final class Key {
+    private static final long SEED = new SecureRandom().nextLong();
+    private static final long M = 0x9E3779B97F4A7C15L;
+
+    private final PyValue value;
+    private final int hash;
+
+    private Key(PyValue value, int hash) {
+        this.value = value;
+        this.hash = hash;
+    }
+
+    static Key of(PyValue value) {
+        return new Key(value, seededHash(value));
+    }
+
+    PyValue value() {
+        return value;
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Key k && k.hash == hash && k.value.equals(value);
+    }
+
+    private static long mix(long h, long x) {
+        h = (h ^ x) * M;
+        return h ^ (h >>> 29);
+    }
+
+    /** Iterative: the caller bounds a key's size, but not the depth of the Java stack. */
+    private static int seededHash(PyValue root) {
+        long h = SEED;
+        ArrayDeque<PyValue> todo = new ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            PyValue v = todo.pop();
+            switch (v) {
+                case PyValue.None n -> h = mix(h, 1);
+                case PyValue.Bool b -> h = mix(h, b.value() ? 3 : 2);
+                case PyValue.Int i -> {
+                    BigInteger x = i.value();
+                    h = mix(h, 4);
+                    if (x.bitLength() < 64) {
+                        h = mix(h, x.longValue());
+                    } else {
+                        for (byte by : x.toByteArray()) {
+                            h = mix(h, by);
+                        }
+                    }
+                }
+                case PyValue.Float f -> h = mix(mix(h, 5), Double.doubleToLongBits(f.value()));
+                case PyValue.Complex c -> h = mix(mix(mix(h, 6), Double.doubleToLongBits(c.real())),
+                        Double.doubleToLongBits(c.imag()));
+                case PyValue.Str s -> {
+                    String str = s.value();
+                    h = mix(mix(h, 7), str.length());
+                    for (int k = 0; k < str.length(); k++) {
+                        h = mix(h, str.charAt(k));
+                    }
+                }
+                case PyValue.Bytes b -> {
+                    byte[] a = b.value();
+                    h = mix(mix(h, b.mutable() ? 9 : 8), a.length);
+                    for (byte by : a) {
+                        h = mix(h, by);
+                    }
+                }
+                case PyValue.Tuple t -> {
+                    h = mix(mix(h, 10), t.items().size());
+                    pushAll(todo, t.items());
+                }
+                case PyValue.PyList l -> {
+                    h = mix(mix(h, 11), l.items().size());
+                    pushAll(todo, l.items());
+                }
+                case PyValue.PySet s -> {
+                    // Order-independent, as set equality is; elements are themselves bounded keys.
+                    long sum = 0;
+                    for (PyValue e : s.items()) {
+                        sum += seededHash(e);
+                    }
+                    h = mix(mix(mix(h, 12), s.items().size()), sum);
+                }
+                case PyValue.Opaque o -> {
+                    h = mix(mix(h, 13), o.global().hashCode());
+                    if (o.state() != null) {
+                        todo.push(o.state());
+                    }
+                    pushAll(todo, o.args());
+                }
+                case PyValue.Dict d -> h = mix(mix(h, 14), d.entries().size());
+                case PyValue.TensorValue t -> h = mix(h, System.identityHashCode(t.tensor()));
+            }
+        }
+        return (int) (h ^ (h >>> 32));
+    }
+
+    private static void pushAll(ArrayDeque<PyValue> todo, List<PyValue> items) {
+        for (int k = items.size() - 1; k >= 0; k--) {
+            todo.push(items.get(k));
+        }
+    }
+}

@@ -1,0 +1,895 @@
+package io.ptsafe.pickle.machine;
+
+import io.ptsafe.LimitExceededException;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.PyValue;
+import io.ptsafe.Reason;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.math.BigInteger;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A pickle machine that cannot execute: it decodes every opcode of protocols 0 to 5 into inert
+ * machine values, looks every global up in a {@link GlobalTable} of Java meanings, and refuses
+ * everything else. Iterative (no recursion on anything the pickle controls), bounds-checked, and
+ * limited by {@link LoadOptions}.
+ *
+ * <pre>{@code
+ * PickleResult r = PickleMachine.on(input, options).globals(table).persistentIds(loader).run();
+ * PyValue tree = TreeConverter...convert(r.root());
+ * }</pre>
+ *
+ * <p>Rules beyond Python's:
+ * <ul>
+ * <li>INST, OBJ, EXT1/2/4 and the out-of-band buffer opcodes are refused (FORBIDDEN_OPCODE).
+ * <li>A global outside the table does not stop the machine: it becomes a poison value and decoding
+ * goes on, so that the refusal (FORBIDDEN_GLOBAL) lists every forbidden name with its offset.
+ * <li>STRING, BINSTRING and SHORT_BINSTRING are decoded as UTF-8 text, as {@code torch.load} does
+ * (it passes {@code encoding="utf-8"}); bytes that are not UTF-8 are refused (MALFORMED_PICKLE).
+ * <li>STOP must leave exactly one value and no open MARK; bytes after STOP are refused
+ * (TRAILING_DATA) unless the caller reads a stream of pickles ({@link Builder#allowTrailingData()}).
+ * torch ignores bytes after STOP in data.pkl, but torch.save never writes any, and a second pickle
+ * hidden there is a known way to make scanners and loaders disagree.
+ * <li>Dict keys and set elements must be hashable values of at most {@link #MAX_KEY_NODES} nodes.
+ * <li>For protocols 0 to 2 the module {@code __builtin__} reads as {@code builtins} (Python 3's
+ * fix_imports); {@code torch.tensor} reads as {@code torch._tensor} (torch's own rename).
+ * </ul>
+ */
+public final class PickleMachine {
+    /** Largest dict key or set element, in nodes (a tuple of three strings is four nodes). */
+    public static final int MAX_KEY_NODES = 64;
+    /** Forbidden globals named in an error message; the exception carries them all. */
+    private static final int MAX_NAMES_IN_MESSAGE = 50;
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64_BE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private final PickleInput input;
+    private final MemorySegment in;
+    private final long size;
+    private final LoadOptions options;
+    private final GlobalTable table;
+    private final PersistentLoader loader;
+    private final PickleListener listener;
+    private final boolean allowTrailing;
+
+    private final ArrayList<Object> stack = new ArrayList<>();
+    private int[] marks = new int[16];
+    private int markCount;
+    private final Map<Long, Object> memo = new HashMap<>();
+    private final Map<String, GlobalRef> refs = new HashMap<>();
+    private final IdentityHashMap<Object, Key> keys = new IdentityHashMap<>();
+    private final EnumSet<Opcode> used = EnumSet.noneOf(Opcode.class);
+    private final List<GlobalUse> globals = new ArrayList<>();
+    private final List<GlobalUse> forbidden = new ArrayList<>();
+    private long pos;
+    private int proto;
+    private long opcodeCount;
+
+    private PickleMachine(Builder b) {
+        this.input = b.input;
+        this.in = b.input.bytes();
+        this.size = in.byteSize();
+        this.options = b.options;
+        this.table = b.table;
+        this.loader = b.loader;
+        this.listener = b.listener;
+        this.allowTrailing = b.allowTrailing;
+    }
+
+    /** Starts configuring a run over {@code input}. */
+    public static Builder on(PickleInput input, LoadOptions options) {
+        return new Builder(input, options);
+    }
+
+    /** Configures and runs the machine. */
+    public static final class Builder {
+        private final PickleInput input;
+        private final LoadOptions options;
+        private GlobalTable table = GlobalTable.builder().build();
+        private PersistentLoader loader;
+        private PickleListener listener = PickleListener.NONE;
+        private boolean allowTrailing;
+
+        private Builder(PickleInput input, LoadOptions options) {
+            this.input = Objects.requireNonNull(input, "input");
+            this.options = Objects.requireNonNull(options, "options");
+        }
+
+        /** The table of meanings (default: empty, every global forbidden). */
+        public Builder globals(GlobalTable table) {
+            this.table = Objects.requireNonNull(table, "table");
+            return this;
+        }
+
+        /** The persistent id loader (default: none, every persistent id refused). */
+        public Builder persistentIds(PersistentLoader loader) {
+            this.loader = loader;
+            return this;
+        }
+
+        public Builder listener(PickleListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Stops at STOP without requiring the input to end there ({@link PickleResult#end()} tells where). */
+        public Builder allowTrailingData() {
+            this.allowTrailing = true;
+            return this;
+        }
+
+        /**
+         * Runs to STOP and returns the result; refuses the pickle (FORBIDDEN_GLOBAL, listing them
+         * all) if it names any global outside the table.
+         */
+        public PickleResult run() throws PtsafeException {
+            PickleMachine m = new PickleMachine(this);
+            PickleResult r = m.execute();
+            if (!r.forbidden().isEmpty()) {
+                throw m.forbiddenGlobals(null);
+            }
+            return r;
+        }
+
+        /**
+         * Runs to STOP and returns the result even when the pickle names forbidden globals
+         * ({@link PickleResult#forbidden()}): for scanners. Its root must not be converted when
+         * {@code forbidden} is non-empty. Every other rule still refuses.
+         */
+        public PickleResult scan() throws PtsafeException {
+            return new PickleMachine(this).execute();
+        }
+    }
+
+    LoadOptions options() {
+        return options;
+    }
+
+    PickleInput input() {
+        return input;
+    }
+
+    // --- the loop ------------------------------------------------------------------------------------
+
+    private PickleResult execute() throws PtsafeException {
+        if (size > options.maxPickleBytes()) {
+            throw new LimitExceededException(Reason.PICKLE_LIMIT, input.file(), input.place(0) + ": pickle of "
+                    + size + " bytes", "maxPickleBytes", size, options.maxPickleBytes());
+        }
+        try {
+            while (true) {
+                long at = pos;
+                if (pos >= size) {
+                    throw error(Reason.TRUNCATED_PICKLE, at, null, "the pickle ends before STOP");
+                }
+                int b = in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff;
+                Opcode op = Opcode.byCode(b);
+                if (op == null) {
+                    throw error(Reason.UNKNOWN_OPCODE, at, null, String.format("byte 0x%02x is no pickle opcode", b));
+                }
+                if (++opcodeCount > options.maxPickleOpcodes()) {
+                    throw limit(at, op, "opcodes run", "maxPickleOpcodes", opcodeCount, options.maxPickleOpcodes());
+                }
+                used.add(op);
+                listener.opcode(op, at);
+                if (op == Opcode.STOP) {
+                    return stop(at);
+                }
+                step(op, at);
+            }
+        } catch (PtsafeException e) {
+            if (!forbidden.isEmpty() && e.reason() != Reason.FORBIDDEN_GLOBAL) {
+                throw forbiddenGlobals(e);
+            }
+            throw e;
+        }
+    }
+
+    private PickleResult stop(long at) throws PtsafeException {
+        if (markCount > 0) {
+            throw error(Reason.MALFORMED_PICKLE, at, Opcode.STOP, "STOP with a MARK still open");
+        }
+        if (stack.size() != 1) {
+            throw error(Reason.MALFORMED_PICKLE, at, Opcode.STOP, "STOP needs exactly one value on the stack, found "
+                    + stack.size());
+        }
+        if (!allowTrailing && pos != size) {
+            throw error(Reason.TRAILING_DATA, pos, null, (size - pos) + " bytes after STOP");
+        }
+        return new PickleResult(stack.getFirst(), pos, proto, Collections.unmodifiableSet(EnumSet.copyOf(used)),
+                List.copyOf(globals), List.copyOf(forbidden), opcodeCount);
+    }
+
+    private void step(Opcode op, long at) throws PtsafeException {
+        switch (op) {
+            // --- framing
+            case PROTO -> {
+                int v = u1(op, at);
+                if (v > 5) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, "unsupported pickle protocol " + v);
+                }
+                proto = v;
+            }
+            case FRAME -> {
+                long n = u8(op, at);
+                if (n < 0 || n > size - pos) {
+                    throw error(Reason.TRUNCATED_PICKLE, at, op, "frame of " + Long.toUnsignedString(n)
+                            + " bytes, only " + (size - pos) + " left");
+                }
+            }
+            // --- constants
+            case NONE -> push(PyValue.None.NONE, at);
+            case NEWTRUE -> push(PyValue.Bool.TRUE, at);
+            case NEWFALSE -> push(PyValue.Bool.FALSE, at);
+            case INT -> {
+                String s = asciiLine(op, at, options.maxIntBytes(), "maxIntBytes");
+                if (s.equals("00")) {
+                    push(PyValue.Bool.FALSE, at);
+                } else if (s.equals("01")) {
+                    push(PyValue.Bool.TRUE, at);
+                } else {
+                    push(new PyValue.Int(decimal(s, op, at)), at);
+                }
+            }
+            case BININT -> push(PyValue.Int.of(i4(op, at)), at);
+            case BININT1 -> push(PyValue.Int.of(u1(op, at)), at);
+            case BININT2 -> push(PyValue.Int.of(u2(op, at)), at);
+            case LONG -> {
+                String s = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
+                push(new PyValue.Int(decimal(s.endsWith("L") ? s.substring(0, s.length() - 1) : s, op, at)), at);
+            }
+            case LONG1 -> push(new PyValue.Int(longBytes(u1(op, at), op, at)), at);
+            case LONG4 -> {
+                int n = i4(op, at);
+                if (n < 0) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + n);
+                }
+                push(new PyValue.Int(longBytes(n, op, at)), at);
+            }
+            case FLOAT -> {
+                String s = asciiLine(op, at, 1024, null);
+                try {
+                    push(new PyValue.Float(Texts.pyFloat(s)), at);
+                } catch (IllegalArgumentException e) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
+                }
+            }
+            case BINFLOAT -> {
+                need(8, op, at);
+                double d = in.get(F64_BE, pos);
+                pos += 8;
+                push(new PyValue.Float(d), at);
+            }
+            // --- strings and bytes
+            case STRING -> push(new PyValue.Str(utf8(unescape(line(op, at, options.maxPickleStringBytes(),
+                    "maxPickleStringBytes"), op, at), op, at)), at);
+            case BINSTRING -> {
+                int n = i4(op, at);
+                if (n < 0) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + n);
+                }
+                push(new PyValue.Str(utf8(bytes(n, op, at), op, at)), at);
+            }
+            case SHORT_BINSTRING -> push(new PyValue.Str(utf8(bytes(u1(op, at), op, at), op, at)), at);
+            case UNICODE -> {
+                byte[] line = line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
+                try {
+                    push(new PyValue.Str(Texts.rawUnicodeEscape(line)), at);
+                } catch (IllegalArgumentException e) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
+                }
+            }
+            case SHORT_BINUNICODE -> push(new PyValue.Str(utf8(bytes(u1(op, at), op, at), op, at)), at);
+            case BINUNICODE -> push(new PyValue.Str(utf8(bytes(u4(op, at), op, at), op, at)), at);
+            case BINUNICODE8 -> push(new PyValue.Str(utf8(bytes(u8(op, at), op, at), op, at)), at);
+            case SHORT_BINBYTES -> push(new PyValue.Bytes(bytes(u1(op, at), op, at), false), at);
+            case BINBYTES -> push(new PyValue.Bytes(bytes(u4(op, at), op, at), false), at);
+            case BINBYTES8 -> push(new PyValue.Bytes(bytes(u8(op, at), op, at), false), at);
+            case BYTEARRAY8 -> push(new PyValue.Bytes(bytes(u8(op, at), op, at), true), at);
+            // --- containers
+            case EMPTY_LIST -> push(new ListObj(), at);
+            case LIST -> {
+                ListObj l = new ListObj();
+                List<Object> items = popMark(op, at);
+                checkItems(items.size(), op, at);
+                l.items.addAll(items);
+                push(l, at);
+            }
+            case APPEND -> {
+                Object v = pop(op, at);
+                append(top(op, at), List.of(v), op, at);
+            }
+            case APPENDS -> {
+                List<Object> items = popMark(op, at);
+                append(top(op, at), items, op, at);
+            }
+            case EMPTY_TUPLE -> push(TupleObj.EMPTY, at);
+            case TUPLE -> push(tuple(popMark(op, at), at), at);
+            case TUPLE1 -> {
+                Object a = pop(op, at);
+                push(tuple(List.of(a), at), at);
+            }
+            case TUPLE2 -> {
+                Object b = pop(op, at);
+                Object a = pop(op, at);
+                push(tuple(List.of(a, b), at), at);
+            }
+            case TUPLE3 -> {
+                Object c = pop(op, at);
+                Object b = pop(op, at);
+                Object a = pop(op, at);
+                push(tuple(List.of(a, b, c), at), at);
+            }
+            case EMPTY_DICT -> push(new DictObj(DictObj.DICT), at);
+            case DICT -> {
+                List<Object> items = popMark(op, at);
+                DictObj d = new DictObj(DictObj.DICT);
+                setItems(d, items, op, at);
+                push(d, at);
+            }
+            case SETITEM -> {
+                Object v = pop(op, at);
+                Object k = pop(op, at);
+                setItems(top(op, at), List.of(k, v), op, at);
+            }
+            case SETITEMS -> {
+                List<Object> items = popMark(op, at);
+                setItems(top(op, at), items, op, at);
+            }
+            case EMPTY_SET -> push(new SetObj(false), at);
+            case ADDITEMS -> {
+                List<Object> items = popMark(op, at);
+                Object target = top(op, at);
+                if (target instanceof SetObj s && !s.isFrozen()) {
+                    addAll(s, items, op, at);
+                } else if (!(target instanceof Poison)) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, "ADDITEMS on a " + Values.typeName(target)
+                            + " (only a set takes ADDITEMS)");
+                }
+            }
+            case FROZENSET -> {
+                List<Object> items = popMark(op, at);
+                SetObj s = new SetObj(true);
+                addAll(s, items, op, at);
+                push(s, at);
+            }
+            // --- stack
+            case POP -> {
+                if (stack.size() > markBase()) {
+                    stack.removeLast();
+                } else if (markCount > 0) {
+                    markCount--;
+                } else {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, "stack underflow");
+                }
+            }
+            case DUP -> push(top(op, at), at);
+            case MARK -> {
+                if (markCount + 1 > options.maxNestingDepth()) {
+                    throw limit(at, op, "MARKs open at once", "maxNestingDepth", markCount + 1L, options.maxNestingDepth());
+                }
+                checkStack(at, op);
+                if (markCount == marks.length) {
+                    marks = Arrays.copyOf(marks, marks.length * 2);
+                }
+                marks[markCount++] = stack.size();
+            }
+            case POP_MARK -> popMark(op, at);
+            // --- memo
+            case GET -> get(decimalIndex(op, at), op, at);
+            case BINGET -> get(u1(op, at), op, at);
+            case LONG_BINGET -> get(u4(op, at), op, at);
+            case PUT -> put(decimalIndex(op, at), op, at);
+            case BINPUT -> put(u1(op, at), op, at);
+            case LONG_BINPUT -> put(u4(op, at), op, at);
+            case MEMOIZE -> put(memo.size(), op, at);
+            // --- globals and calls
+            case GLOBAL -> {
+                String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
+                String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
+                push(resolve(module, name, op, at), at);
+            }
+            case STACK_GLOBAL -> {
+                Object name = pop(op, at);
+                Object module = pop(op, at);
+                if (!(module instanceof PyValue.Str m) || !(name instanceof PyValue.Str n)) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, "STACK_GLOBAL needs two str, got "
+                            + Values.typeName(module) + " and " + Values.typeName(name));
+                }
+                push(resolve(m.value(), n.value(), op, at), at);
+            }
+            case REDUCE -> {
+                Object args = pop(op, at);
+                Object callable = pop(op, at);
+                push(call(callable, args, null, op, at), at);
+            }
+            case NEWOBJ -> {
+                Object args = pop(op, at);
+                Object cls = pop(op, at);
+                push(call(cls, args, null, op, at), at);
+            }
+            case NEWOBJ_EX -> {
+                Object kwargs = pop(op, at);
+                Object args = pop(op, at);
+                Object cls = pop(op, at);
+                if (!(kwargs instanceof DictObj) && !(kwargs instanceof Poison)) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, "NEWOBJ_EX keyword arguments must be a dict, got "
+                            + Values.typeName(kwargs));
+                }
+                push(call(cls, args, kwargs, op, at), at);
+            }
+            case BUILD -> {
+                Object state = pop(op, at);
+                Object inst = top(op, at);
+                if (inst instanceof Poison) {
+                    return;
+                }
+                if (!(inst instanceof Buildable b)) {
+                    throw error(Reason.FORBIDDEN_CALL, at, op, "BUILD on a " + Values.typeName(inst) + " is not allowed");
+                }
+                Object built = b.build(state, new Call(this, op, at, null, TupleObj.EMPTY, null));
+                stack.set(stack.size() - 1, built);
+            }
+            case INST -> {
+                String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
+                String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
+                resolve(module, name, op, at);
+                throw error(Reason.FORBIDDEN_OPCODE, at, op, "INST (" + module + "." + name
+                        + ") instantiates a class by name; ptsafe never does");
+            }
+            case OBJ -> throw error(Reason.FORBIDDEN_OPCODE, at, op, "OBJ instantiates a class; ptsafe never does");
+            case EXT1, EXT2, EXT4 -> {
+                long code = op == Opcode.EXT1 ? u1(op, at) : op == Opcode.EXT2 ? u2(op, at) : i4(op, at);
+                throw error(Reason.FORBIDDEN_OPCODE, at, op, "extension code " + code
+                        + " refers to the copyreg extension registry, which ptsafe does not have");
+            }
+            case NEXT_BUFFER, READONLY_BUFFER -> throw error(Reason.FORBIDDEN_OPCODE, at, op,
+                    "out-of-band buffers (protocol 5) are not supported: a checkpoint carries its data in the file");
+            // --- persistent ids
+            case PERSID -> {
+                byte[] line = line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
+                String id;
+                try {
+                    id = Texts.ascii(line);
+                } catch (IllegalArgumentException e) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, "persistent id is not ASCII");
+                }
+                push(persistent(new PyValue.Str(id), op, at), at);
+            }
+            case BINPERSID -> push(persistent(pop(op, at), op, at), at);
+            case STOP -> throw new AssertionError("STOP is handled by the loop");
+        }
+    }
+
+    // --- globals and calls ---------------------------------------------------------------------------
+
+    private Object resolve(String module, String name, Opcode op, long at) {
+        String mod = module;
+        if (proto < 3 && mod.equals("__builtin__")) {
+            mod = "builtins";
+        } else if (proto < 3 && mod.equals("copy_reg")) {
+            mod = "copyreg";
+        }
+        if (mod.equals("torch.tensor")) {
+            mod = "torch._tensor";
+        }
+        String full = mod + "." + name;
+        GlobalRef ref = refs.get(full);
+        GlobalUse.Status status;
+        if (ref != null) {
+            status = ref.meaning() == InertMeaning.INSTANCE ? GlobalUse.Status.INERT : GlobalUse.Status.KNOWN;
+        } else {
+            var meaning = table.lookup(full);
+            if (meaning.isPresent()) {
+                status = GlobalUse.Status.KNOWN;
+                ref = new GlobalRef(full, meaning.get());
+            } else if (options.inertGlobals().contains(full)) {
+                status = GlobalUse.Status.INERT;
+                ref = new GlobalRef(full, InertMeaning.INSTANCE);
+            } else {
+                status = GlobalUse.Status.FORBIDDEN;
+            }
+            if (ref != null) {
+                refs.put(full, ref);
+            }
+        }
+        GlobalUse use = new GlobalUse(module, name, full, at, op, status);
+        globals.add(use);
+        if (status == GlobalUse.Status.FORBIDDEN) {
+            forbidden.add(use);
+        }
+        listener.global(use);
+        return ref != null ? ref : new Poison(full);
+    }
+
+    private Object call(Object callable, Object args, Object kwargs, Opcode op, long at) throws PtsafeException {
+        if (callable instanceof Poison p) {
+            return p;
+        }
+        if (args instanceof Poison p) {
+            return p;
+        }
+        if (kwargs instanceof Poison p) {
+            return p;
+        }
+        if (!(args instanceof TupleObj t)) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, op + " arguments must be a tuple, got " + Values.typeName(args));
+        }
+        if (!(callable instanceof GlobalRef g)) {
+            throw error(Reason.FORBIDDEN_CALL, at, op, op + " on a " + Values.typeName(callable) + " is not allowed");
+        }
+        for (Object a : t.items()) {
+            if (a instanceof Poison p) {
+                return p;
+            }
+        }
+        if (op == Opcode.REDUCE) {
+            return reduce(g, t, at);
+        }
+        Object r = g.meaning().instantiate(new Call(this, op, at, g.name(), t, (DictObj) kwargs));
+        return Objects.requireNonNull(r, g.name());
+    }
+
+    Object reduce(GlobalRef g, TupleObj args, long at) throws PtsafeException {
+        return Objects.requireNonNull(g.meaning().call(new Call(this, Opcode.REDUCE, at, g.name(), args, null)), g.name());
+    }
+
+    private Object persistent(Object pid, Opcode op, long at) throws PtsafeException {
+        if (pid instanceof Poison p) {
+            return p;
+        }
+        if (loader == null) {
+            throw error(Reason.INVALID_PERSISTENT_ID, at, op, "persistent ids are not allowed here");
+        }
+        return Objects.requireNonNull(loader.load(pid, new Call(this, op, at, null, TupleObj.EMPTY, null)));
+    }
+
+    // --- containers ----------------------------------------------------------------------------------
+
+    /** A tuple of machine values, with its hashable form when every item is hashable. */
+    TupleObj tuple(List<Object> items, long at) throws PtsafeException {
+        if (items.isEmpty()) {
+            return TupleObj.EMPTY;
+        }
+        checkItems(items.size(), Opcode.TUPLE, at);
+        List<PyValue> frozen = new ArrayList<>(items.size());
+        int height = 0;
+        long nodes = 1;
+        for (Object item : items) {
+            height = Math.max(height, Values.heightOf(item));
+            PyValue f = frozen == null ? null : Values.freeze(item);
+            if (f == null) {
+                frozen = null;
+            } else {
+                frozen.add(f);
+                nodes = Math.min(nodes + Values.keyNodes(item, MAX_KEY_NODES), MAX_KEY_NODES + 1);
+            }
+        }
+        height++;
+        if (height > options.maxNestingDepth()) {
+            throw limit(at, null, "a tuple nested " + height + " deep", "maxNestingDepth", height, options.maxNestingDepth());
+        }
+        return new TupleObj(List.copyOf(items), frozen == null ? null : new PyValue.Tuple(frozen), height, (int) nodes);
+    }
+
+    private void append(Object target, List<Object> items, Opcode op, long at) throws PtsafeException {
+        if (target instanceof Poison) {
+            return;
+        }
+        if (!(target instanceof ListObj l)) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, op + " on a " + Values.typeName(target)
+                    + " (only a list takes " + op + ")");
+        }
+        checkItems((long) l.items.size() + items.size(), op, at);
+        l.items.addAll(items);
+    }
+
+    private void setItems(Object target, List<Object> items, Opcode op, long at) throws PtsafeException {
+        if (target instanceof Poison) {
+            return;
+        }
+        if (!(target instanceof DictObj d)) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, op + " on a " + Values.typeName(target)
+                    + " (only a dict takes " + op + ")");
+        }
+        if (items.size() % 2 != 0) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, op + " with an odd number of items (" + items.size() + ")");
+        }
+        for (int i = 0; i < items.size(); i += 2) {
+            Key k = key(items.get(i), op, at);
+            if (!d.entries.containsKey(k)) {
+                checkItems(d.entries.size() + 1L, op, at);
+            }
+            d.entries.put(k, items.get(i + 1));
+        }
+    }
+
+    private void addAll(SetObj s, List<Object> items, Opcode op, long at) throws PtsafeException {
+        for (Object item : items) {
+            Key k = key(item, op, at);
+            if (!s.items.contains(k)) {
+                checkItems(s.items.size() + 1L, op, at);
+                s.add(k, Values.heightOf(item), Values.keyNodes(item, MAX_KEY_NODES));
+            }
+        }
+    }
+
+    /** The key of a hashable value, computed once per object (a memoised key is hashed once). */
+    Key key(Object item, Opcode op, long at) throws PtsafeException {
+        Key k = keys.get(item);
+        if (k != null) {
+            return k;
+        }
+        PyValue f = Values.freeze(item);
+        if (f == null) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, "unhashable " + Values.typeName(item)
+                    + " as a dict key or set element");
+        }
+        int nodes = Values.keyNodes(item, MAX_KEY_NODES);
+        if (nodes > MAX_KEY_NODES) {
+            throw error(Reason.PICKLE_LIMIT, at, op, "a dict key or set element of more than " + MAX_KEY_NODES
+                    + " nodes (ptsafe's fixed limit on keys)");
+        }
+        int height = Values.heightOf(item);
+        if (height > options.maxNestingDepth()) {
+            throw limit(at, op, "a key nested " + height + " deep", "maxNestingDepth", height, options.maxNestingDepth());
+        }
+        k = Key.of(f);
+        keys.put(item, k);
+        return k;
+    }
+
+    /** A Key for use by the final conversion (a frozen value is its own key). */
+    static Key keyOf(PyValue frozen) {
+        return Key.of(frozen);
+    }
+
+    private void checkItems(long n, Opcode op, long at) throws PtsafeException {
+        if (n > options.maxContainerItems()) {
+            throw limit(at, op, "a container of " + n + " items", "maxContainerItems", n, options.maxContainerItems());
+        }
+    }
+
+    // --- stack ---------------------------------------------------------------------------------------
+
+    private int markBase() {
+        return markCount == 0 ? 0 : marks[markCount - 1];
+    }
+
+    private void checkStack(long at, Opcode op) throws LimitExceededException {
+        long n = (long) stack.size() + markCount + 1;
+        if (n > options.maxStackSize()) {
+            throw limit(at, op, "stack of " + n + " values and MARKs", "maxStackSize", n, options.maxStackSize());
+        }
+    }
+
+    private void push(Object v, long at) throws PtsafeException {
+        checkStack(at, null);
+        stack.add(v);
+    }
+
+    private Object pop(Opcode op, long at) throws PtsafeException {
+        if (stack.size() <= markBase()) {
+            throw underflow(op, at);
+        }
+        return stack.removeLast();
+    }
+
+    private Object top(Opcode op, long at) throws PtsafeException {
+        if (stack.size() <= markBase()) {
+            throw underflow(op, at);
+        }
+        return stack.getLast();
+    }
+
+    private PtsafeException underflow(Opcode op, long at) {
+        return error(Reason.MALFORMED_PICKLE, at, op, markCount > 0 ? "stack underflow (nothing since the last MARK)"
+                : "stack underflow");
+    }
+
+    private List<Object> popMark(Opcode op, long at) throws PtsafeException {
+        if (markCount == 0) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, op + " without a MARK");
+        }
+        int base = marks[--markCount];
+        List<Object> tail = stack.subList(base, stack.size());
+        List<Object> items = new ArrayList<>(tail);
+        tail.clear();
+        return items;
+    }
+
+    // --- memo ----------------------------------------------------------------------------------------
+
+    private void get(long index, Opcode op, long at) throws PtsafeException {
+        Object v = memo.get(index);
+        if (v == null) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, "memo index " + index + " was never set");
+        }
+        push(v, at);
+    }
+
+    private void put(long index, Opcode op, long at) throws PtsafeException {
+        if (index < 0) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, "negative memo index " + index);
+        }
+        if (index > options.maxMemoEntries()) {
+            throw limit(at, op, "memo index " + index, "maxMemoEntries", index, options.maxMemoEntries());
+        }
+        Object v = top(op, at);
+        if (!memo.containsKey(index) && memo.size() + 1L > options.maxMemoEntries()) {
+            throw limit(at, op, "memo of " + (memo.size() + 1L) + " entries", "maxMemoEntries", memo.size() + 1L,
+                    options.maxMemoEntries());
+        }
+        memo.put(index, v);
+    }
+
+    private long decimalIndex(Opcode op, long at) throws PtsafeException {
+        BigInteger v = decimal(asciiLine(op, at, 24, null), op, at);
+        if (v.bitLength() > 62) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, "memo index " + v + " out of range");
+        }
+        return v.longValue();
+    }
+
+    // --- reading -------------------------------------------------------------------------------------
+
+    private void need(long n, Opcode op, long at) throws PtsafeException {
+        if (n > size - pos) {
+            throw error(Reason.TRUNCATED_PICKLE, at, op, "argument of " + n + " bytes runs past the end of the pickle ("
+                    + (size - pos) + " bytes left)");
+        }
+    }
+
+    private int u1(Opcode op, long at) throws PtsafeException {
+        need(1, op, at);
+        return in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff;
+    }
+
+    private int u2(Opcode op, long at) throws PtsafeException {
+        need(2, op, at);
+        int v = in.get(I16_LE, pos) & 0xffff;
+        pos += 2;
+        return v;
+    }
+
+    private int i4(Opcode op, long at) throws PtsafeException {
+        need(4, op, at);
+        int v = in.get(I32_LE, pos);
+        pos += 4;
+        return v;
+    }
+
+    private long u4(Opcode op, long at) throws PtsafeException {
+        return i4(op, at) & 0xffffffffL;
+    }
+
+    /** An unsigned 64-bit length; values over Long.MAX_VALUE come back negative and fail every check. */
+    private long u8(Opcode op, long at) throws PtsafeException {
+        need(8, op, at);
+        long v = in.get(I64_LE, pos);
+        pos += 8;
+        return v;
+    }
+
+    /** {@code n} bytes of a str or bytes value: checked against the limit and the bytes present first. */
+    private byte[] bytes(long n, Opcode op, long at) throws PtsafeException {
+        if (n < 0 || n > options.maxPickleStringBytes()) {
+            throw limit(at, op, "a string of " + (n < 0 ? Long.toUnsignedString(n) : n) + " bytes",
+                    "maxPickleStringBytes", n < 0 ? Long.MAX_VALUE : n, options.maxPickleStringBytes());
+        }
+        need(n, op, at);
+        byte[] b = in.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
+        pos += n;
+        return b;
+    }
+
+    private BigInteger longBytes(int n, Opcode op, long at) throws PtsafeException {
+        if (n > options.maxIntBytes()) {
+            throw limit(at, op, "an integer of " + n + " bytes", "maxIntBytes", n, options.maxIntBytes());
+        }
+        byte[] le = bytes(n, op, at);
+        if (n == 0) {
+            return BigInteger.ZERO;
+        }
+        byte[] be = new byte[n];
+        for (int i = 0; i < n; i++) {
+            be[i] = le[n - 1 - i];
+        }
+        return new BigInteger(be);
+    }
+
+    /**
+     * The bytes up to the next newline (which is consumed). At most {@code max} bytes: a longer line
+     * is refused as over {@code setting}, or as malformed when the line has no setting of its own.
+     */
+    private byte[] line(Opcode op, long at, int max, String setting) throws PtsafeException {
+        long limit = Math.min(size, pos + (long) max + 1);
+        for (long i = pos; i < limit; i++) {
+            if (in.get(ValueLayout.JAVA_BYTE, i) == '\n') {
+                byte[] b = in.asSlice(pos, i - pos).toArray(ValueLayout.JAVA_BYTE);
+                pos = i + 1;
+                return b;
+            }
+        }
+        if (limit == size && size - pos <= max) {
+            throw error(Reason.TRUNCATED_PICKLE, at, op, "the pickle ends inside the argument (no newline)");
+        }
+        if (setting == null) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, "argument line longer than " + max + " bytes");
+        }
+        throw limit(at, op, "an argument line of more than " + max + " bytes", setting, max + 1L, max);
+    }
+
+    private String asciiLine(Opcode op, long at, int max, String setting) throws PtsafeException {
+        byte[] b = line(op, at, max, setting);
+        try {
+            return Texts.ascii(b);
+        } catch (IllegalArgumentException e) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, "argument is not ASCII");
+        }
+    }
+
+    private BigInteger decimal(String s, Opcode op, long at) throws PtsafeException {
+        try {
+            return Texts.decimal(s);
+        } catch (IllegalArgumentException e) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
+        }
+    }
+
+    private byte[] unescape(byte[] line, Opcode op, long at) throws PtsafeException {
+        try {
+            return Texts.quotedString(line);
+        } catch (IllegalArgumentException e) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
+        }
+    }
+
+    private String utf8(byte[] b, Opcode op, long at) throws PtsafeException {
+        try {
+            return Texts.utf8(b);
+        } catch (IllegalArgumentException e) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, "text is not valid UTF-8");
+        }
+    }
+
+    // --- errors --------------------------------------------------------------------------------------
+
+    PtsafeException error(Reason reason, long at, Opcode op, String message) {
+        return new PtsafeException(reason, input.file(), input.place(at) + (op == null ? "" : ", " + op) + ": " + message);
+    }
+
+    private LimitExceededException limit(long at, Opcode op, String what, String setting, long value, long limit) {
+        return new LimitExceededException(Reason.PICKLE_LIMIT, input.file(), input.place(at)
+                + (op == null ? "" : ", " + op) + ": " + what, setting, value, limit);
+    }
+
+    private ForbiddenGlobalsException forbiddenGlobals(PtsafeException after) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(input.entry() == null ? "the pickle" : input.entry()).append(" names ").append(forbidden.size())
+                .append(forbidden.size() == 1 ? " global" : " globals").append(" outside the table of meanings: ");
+        for (int i = 0; i < forbidden.size() && i < MAX_NAMES_IN_MESSAGE; i++) {
+            GlobalUse u = forbidden.get(i);
+            sb.append(i == 0 ? "" : ", ").append(u.resolved()).append(" (byte ").append(u.offset()).append(')');
+        }
+        if (forbidden.size() > MAX_NAMES_IN_MESSAGE) {
+            sb.append(" and ").append(forbidden.size() - MAX_NAMES_IN_MESSAGE).append(" more");
+        }
+        sb.append(after == null ? "; nothing was loaded" : "; decoding then stopped: " + after.getMessage());
+        return new ForbiddenGlobalsException(input.file(), sb.toString(), forbidden, after);
+    }
+}

@@ -1,0 +1,185 @@
+package io.ptsafe.pickle.machine;
+
+import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+/**
+ * Decoders for the text arguments of protocol-0 opcodes and for UTF-8, each refusing what Python
+ * would refuse (an {@link IllegalArgumentException} the machine turns into MALFORMED_PICKLE).
+ */
+final class Texts {
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]+");
+    private static final Pattern FLOAT = Pattern.compile(
+            "[+-]?(?:(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:inf|infinity|nan))");
+
+    private Texts() {
+    }
+
+    /** Strict UTF-8. Python's pickle accepts encoded lone surrogates ("surrogatepass"); ptsafe does not. */
+    static String utf8(byte[] b) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("invalid UTF-8");
+        }
+    }
+
+    /** ASCII, strictly (PERSID). */
+    static String ascii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                throw new IllegalArgumentException("not ASCII");
+            }
+        }
+        return new String(b, StandardCharsets.US_ASCII);
+    }
+
+    /** A decimal integer as Python's pickle writes it: optional sign, digits. */
+    static BigInteger decimal(String s) {
+        if (!DECIMAL.matcher(s).matches()) {
+            throw new IllegalArgumentException("not a decimal integer: '" + clip(s) + "'");
+        }
+        return new BigInteger(s);
+    }
+
+    /** A float in Python's syntax (repr writes "1.5", "1e+100", "inf", "nan"). */
+    static double pyFloat(String s) {
+        if (!FLOAT.matcher(s).matches()) {
+            throw new IllegalArgumentException("not a float: '" + clip(s) + "'");
+        }
+        String t = s.toLowerCase(java.util.Locale.ROOT);
+        boolean negative = t.startsWith("-");
+        String body = t.startsWith("+") || negative ? t.substring(1) : t;
+        return switch (body) {
+            case "inf", "infinity" -> negative ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+            case "nan" -> Double.NaN;
+            default -> Double.parseDouble(t);
+        };
+    }
+
+    /**
+     * The STRING opcode's argument: a quoted literal, unquoted and then decoded like Python's
+     * {@code codecs.escape_decode}. Returns the bytes.
+     */
+    static byte[] quotedString(byte[] line) {
+        int n = line.length;
+        if (n < 2 || line[0] != line[n - 1] || (line[0] != '\'' && line[0] != '"')) {
+            throw new IllegalArgumentException("the STRING opcode argument must be quoted");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(n);
+        int i = 1;
+        int end = n - 1;
+        while (i < end) {
+            byte c = line[i++];
+            if (c != '\\') {
+                out.write(c);
+                continue;
+            }
+            if (i >= end) {
+                throw new IllegalArgumentException("trailing \\ in string");
+            }
+            byte e = line[i++];
+            switch (e) {
+                case '\n' -> { }
+                case '\\' -> out.write('\\');
+                case '\'' -> out.write('\'');
+                case '"' -> out.write('"');
+                case 'a' -> out.write(7);
+                case 'b' -> out.write(8);
+                case 'f' -> out.write(12);
+                case 'n' -> out.write(10);
+                case 'r' -> out.write(13);
+                case 't' -> out.write(9);
+                case 'v' -> out.write(11);
+                case 'x' -> {
+                    if (i + 2 > end || hex(line[i]) < 0 || hex(line[i + 1]) < 0) {
+                        throw new IllegalArgumentException("invalid \\x escape at position " + (i - 2));
+                    }
+                    out.write(hex(line[i]) * 16 + hex(line[i + 1]));
+                    i += 2;
+                }
+                default -> {
+                    if (e >= '0' && e <= '7') {
+                        int v = e - '0';
+                        for (int k = 0; k < 2 && i < end && line[i] >= '0' && line[i] <= '7'; k++) {
+                            v = v * 8 + (line[i++] - '0');
+                        }
+                        out.write(v & 0xff);
+                    } else {
+                        out.write('\\');
+                        out.write(e);
+                    }
+                }
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Python's raw-unicode-escape decoder (the UNICODE opcode): bytes are Latin-1 characters,
+     * except that {@code \\uXXXX} and {@code \\UXXXXXXXX} after an odd number of backslashes are
+     * code points.
+     */
+    static String rawUnicodeEscape(byte[] b) {
+        StringBuilder sb = new StringBuilder(b.length);
+        int i = 0;
+        while (i < b.length) {
+            if (b[i] != '\\') {
+                sb.append((char) (b[i++] & 0xff));
+                continue;
+            }
+            int start = i;
+            while (i < b.length && b[i] == '\\') {
+                sb.append('\\');
+                i++;
+            }
+            if (((i - start) & 1) == 0 || i >= b.length || (b[i] != 'u' && b[i] != 'U')) {
+                continue;
+            }
+            int digits = b[i] == 'u' ? 4 : 8;
+            i++;
+            sb.setLength(sb.length() - 1);
+            if (i + digits > b.length) {
+                throw new IllegalArgumentException("truncated \\" + (digits == 4 ? "uXXXX" : "UXXXXXXXX") + " escape");
+            }
+            int cp = 0;
+            for (int k = 0; k < digits; k++) {
+                int h = hex(b[i + k]);
+                if (h < 0) {
+                    throw new IllegalArgumentException("truncated \\" + (digits == 4 ? "uXXXX" : "UXXXXXXXX") + " escape");
+                }
+                cp = cp * 16 + h;
+                if (cp > 0x10FFFF) {
+                    throw new IllegalArgumentException("\\Uxxxxxxxx out of range");
+                }
+            }
+            i += digits;
+            sb.appendCodePoint(cp);
+        }
+        return sb.toString();
+    }
+
+    private static int hex(byte c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
+
+    /** At most 40 characters of a string, for messages. */
+    static String clip(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+}

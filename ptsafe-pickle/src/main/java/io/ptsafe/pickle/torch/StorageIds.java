@@ -1,0 +1,137 @@
+package io.ptsafe.pickle.torch;
+
+import io.ptsafe.PtsafeException;
+import io.ptsafe.PyValue;
+import io.ptsafe.Reason;
+import io.ptsafe.pickle.machine.Call;
+import io.ptsafe.pickle.machine.GlobalRef;
+import io.ptsafe.pickle.machine.PersistentLoader;
+import io.ptsafe.pickle.machine.TupleObj;
+import io.ptsafe.pickle.machine.Values;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * torch's persistent ids: {@code ('storage', storage_type, key, location, numel)} in the zip format,
+ * with a sixth item (view metadata, or None) in the legacy format. Anything else is refused
+ * ({@link Reason#INVALID_PERSISTENT_ID}); one key named with two types or sizes is refused
+ * ({@link Reason#STORAGE_CONFLICT}). Records nothing but the ids: no storage bytes are read here.
+ */
+public final class StorageIds implements PersistentLoader {
+    /** Keys torch writes are decimal; ptsafe allows a safe record-name component, nothing more. */
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,255}");
+
+    private final boolean legacy;
+    private final Map<String, StorageRef> byKey = new LinkedHashMap<>();
+
+    /** @param legacy whether ids carry the legacy format's sixth item (view metadata) */
+    public StorageIds(boolean legacy) {
+        this.legacy = legacy;
+    }
+
+    /** Every storage named so far, by key, in the order first named. */
+    public Map<String, StorageRef> storages() {
+        return Collections.unmodifiableMap(byKey);
+    }
+
+    @Override
+    public Object load(Object pid, Call call) throws PtsafeException {
+        if (!(pid instanceof TupleObj t)) {
+            throw invalid(call, "a persistent id must be a tuple, got a " + Values.typeName(pid));
+        }
+        List<Object> items = t.items();
+        int expected = legacy ? 6 : 5;
+        if (items.isEmpty() || !"storage".equals(text(items.getFirst()))) {
+            throw invalid(call, "only ('storage', ...) persistent ids are allowed, got one starting with "
+                    + (items.isEmpty() ? "nothing" : describe(items.getFirst())));
+        }
+        if (items.size() != expected) {
+            throw invalid(call, "a storage id has " + expected + " items, this one " + items.size());
+        }
+        if (!(items.get(1) instanceof GlobalRef g) || !(g.meaning() instanceof StorageType type)) {
+            throw invalid(call, "the storage type must be a storage class, got " + describe(items.get(1)));
+        }
+        if (type.dtype() == null && !type.untyped()) {
+            throw invalid(call, type.global() + " names no element type");
+        }
+        String key = text(items.get(2));
+        if (key == null || !KEY.matcher(key).matches() || key.equals(".") || key.equals("..")) {
+            throw invalid(call, "storage key " + describe(items.get(2)) + " is not a plain record name");
+        }
+        String location = text(items.get(3));
+        if (location == null) {
+            throw invalid(call, "storage location must be a str, got " + describe(items.get(3)));
+        }
+        long numel = count(items.get(4), call, "numel");
+        StorageRef.View view = legacy ? view(items.get(5), call) : null;
+        StorageRef ref = new StorageRef(key, type.global(), type.dtype(), location, numel, view);
+        StorageRef seen = byKey.get(key);
+        if (seen == null) {
+            byKey.put(key, ref);
+            return ref;
+        }
+        if (!seen.storageClass().equals(ref.storageClass()) || seen.numel() != ref.numel()) {
+            throw call.fail(Reason.STORAGE_CONFLICT, "storage '" + key + "' is named as " + ref.storageClass() + " of "
+                    + ref.numel() + " and before as " + seen.storageClass() + " of " + seen.numel());
+        }
+        if (legacy && !java.util.Objects.equals(seen.view(), view)) {
+            return ref;
+        }
+        return seen;
+    }
+
+    private StorageRef.View view(Object v, Call call) throws PtsafeException {
+        if (v == PyValue.None.NONE) {
+            return null;
+        }
+        if (v instanceof TupleObj t && t.size() == 3) {
+            String key = text(t.get(0));
+            if (key != null && KEY.matcher(key).matches()) {
+                return new StorageRef.View(key, count(t.get(1), call, "view offset"), count(t.get(2), call, "view size"));
+            }
+        }
+        throw invalid(call, "legacy view metadata must be None or (key, offset, size), got " + describe(v));
+    }
+
+    private static long count(Object v, Call call, String what) throws PtsafeException {
+        if (v instanceof PyValue.Int i && i.value().signum() >= 0 && i.value().bitLength() < 63) {
+            return i.value().longValue();
+        }
+        throw invalid(call, what + " must be a non-negative int, got " + describe(v));
+    }
+
+    /** A str, or bytes decoded as ASCII (torch's _maybe_decode_ascii), else null. */
+    private static String text(Object v) {
+        if (v instanceof PyValue.Str s) {
+            return s.value();
+        }
+        if (v instanceof PyValue.Bytes b && !b.mutable()) {
+            byte[] a = b.value();
+            for (byte x : a) {
+                if (x < 0) {
+                    return null;
+                }
+            }
+            return new String(a, StandardCharsets.US_ASCII);
+        }
+        return null;
+    }
+
+    private static String describe(Object v) {
+        if (v instanceof PyValue.Str s) {
+            return "'" + (s.value().length() > 40 ? s.value().substring(0, 40) + "..." : s.value()) + "'";
+        }
+        if (v instanceof PyValue.Int i) {
+            return i.value().toString();
+        }
+        return "a " + Values.typeName(v);
+    }
+
+    private static PtsafeException invalid(Call call, String message) {
+        return call.fail(Reason.INVALID_PERSISTENT_ID, message);
+    }
+}

@@ -1,0 +1,357 @@
+package io.ptsafe.pickle.torch;
+
+import io.ptsafe.DType;
+import io.ptsafe.LimitExceededException;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.PyValue;
+import io.ptsafe.Reason;
+import io.ptsafe.pickle.machine.Call;
+import io.ptsafe.pickle.machine.DictObj;
+import io.ptsafe.pickle.machine.GlobalRef;
+import io.ptsafe.pickle.machine.ListObj;
+import io.ptsafe.pickle.machine.Meaning;
+import io.ptsafe.pickle.machine.OpaqueObj;
+import io.ptsafe.pickle.machine.TupleObj;
+import io.ptsafe.pickle.machine.Values;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The meanings of torch's tensor rebuild functions ({@code torch._utils._rebuild_*}): each checks
+ * every argument's type (else {@link Reason#INVALID_TENSOR_ARGUMENTS}) and returns a
+ * {@link TensorNode}; what ptsafe cannot represent faithfully is refused with
+ * {@link Reason#UNSUPPORTED_FORMAT} and says why. One instance per pickle: it counts tensors.
+ */
+final class TensorMeanings {
+    private final LoadOptions options;
+    private long tensors;
+
+    TensorMeanings(LoadOptions options) {
+        this.options = options;
+    }
+
+    /** A rebuild function: the meanings {@code _rebuild_from_type_v2} may call. */
+    @FunctionalInterface
+    interface Rebuild extends Meaning {
+        Object rebuild(Call c) throws PtsafeException;
+
+        @Override
+        default Object call(Call c) throws PtsafeException {
+            return rebuild(c);
+        }
+    }
+
+    /** Every rebuild function by its global name. */
+    Map<String, Meaning> all() {
+        return Map.ofEntries(
+                Map.entry("torch._utils._rebuild_tensor", (Rebuild) this::rebuildTensor),
+                Map.entry("torch._utils._rebuild_tensor_v2", (Rebuild) this::rebuildTensorV2),
+                Map.entry("torch._utils._rebuild_tensor_v3", (Rebuild) this::rebuildTensorV3),
+                Map.entry("torch._utils._rebuild_parameter", (Rebuild) c -> rebuildParameter(c, false)),
+                Map.entry("torch._utils._rebuild_parameter_with_state", (Rebuild) c -> rebuildParameter(c, true)),
+                Map.entry("torch._utils._rebuild_qtensor", (Rebuild) this::rebuildQTensor),
+                Map.entry("torch._utils._rebuild_sparse_tensor", (Rebuild) c -> {
+                    throw unsupported(c, "sparse tensors are not supported (their indices would have to be validated "
+                            + "before any use)");
+                }),
+                Map.entry("torch._utils._rebuild_meta_tensor_no_storage", (Rebuild) this::rebuildMeta),
+                Map.entry("torch._utils._rebuild_wrapper_subclass", (Rebuild) c -> {
+                    throw unsupported(c, "tensor wrapper subclasses (DTensor and the like) carry no data of their own "
+                            + "and are not supported");
+                }),
+                Map.entry("torch._utils._rebuild_device_tensor_from_cpu_tensor", (Rebuild) this::fromCpuTensor),
+                Map.entry("torch._utils._rebuild_device_tensor_from_numpy", (Rebuild) c -> {
+                    throw invalid(c, "needs a numpy array, and ptsafe's table has no numpy globals");
+                }),
+                Map.entry("torch._tensor._rebuild_from_type_v2", (Rebuild) this::rebuildFromType),
+                Map.entry("torch.nn.parameter.Parameter", new ParameterClass()));
+    }
+
+    // _rebuild_tensor(storage, storage_offset, size, stride)
+    private Object rebuildTensor(Call c) throws PtsafeException {
+        arity(c, 4, 4);
+        StorageRef s = storage(c, 0);
+        return tensor(c, s, s.elementType(), index(c, 1, "storage_offset"), longs(c, 2, "size"), longs(c, 3, "stride"),
+                false, null);
+    }
+
+    // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
+    private Object rebuildTensorV2(Call c) throws PtsafeException {
+        arity(c, 6, 7);
+        StorageRef s = storage(c, 0);
+        hooks(c, 5);
+        if (c.args().size() == 7) {
+            metadata(c, 6);
+        }
+        return tensor(c, s, s.elementType(), index(c, 1, "storage_offset"), longs(c, 2, "size"), longs(c, 3, "stride"),
+                bool(c, 4, "requires_grad"), null);
+    }
+
+    // _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype[, metadata])
+    private Object rebuildTensorV3(Call c) throws PtsafeException {
+        arity(c, 7, 8);
+        StorageRef s = storage(c, 0);
+        hooks(c, 5);
+        DType dtype = dtype(c, 6);
+        if (c.args().size() == 8) {
+            metadata(c, 7);
+        }
+        return tensor(c, s, dtype, index(c, 1, "storage_offset"), longs(c, 2, "size"), longs(c, 3, "stride"),
+                bool(c, 4, "requires_grad"), null);
+    }
+
+    // _rebuild_parameter(data, requires_grad, backward_hooks) and _with_state(..., state)
+    private Object rebuildParameter(Call c, boolean withState) throws PtsafeException {
+        arity(c, withState ? 4 : 3, withState ? 4 : 3);
+        TensorNode data = tensorArg(c, 0);
+        boolean requiresGrad = bool(c, 1, "requires_grad");
+        hooks(c, 2);
+        if (withState) {
+            state(c, 3);
+        }
+        return data.asParameter(requiresGrad);
+    }
+
+    // _rebuild_qtensor(storage, storage_offset, size, stride, quantizer_params, requires_grad, backward_hooks)
+    private Object rebuildQTensor(Call c) throws PtsafeException {
+        arity(c, 7, 7);
+        StorageRef s = storage(c, 0);
+        if (s.dtype() == null || s.dtype().kind() != DType.Kind.QUANTIZED) {
+            throw invalid(c, "a quantized tensor needs a quantized storage, got " + s.storageClass());
+        }
+        if (!(c.args().get(4) instanceof TupleObj params) || params.size() == 0
+                || !(params.get(0) instanceof GlobalRef scheme)) {
+            throw invalid(c, "quantizer_params must be a tuple starting with a qscheme, got "
+                    + Values.typeName(c.args().get(4)));
+        }
+        TensorNode.Quantization q;
+        switch (scheme.name()) {
+            case "torch.per_tensor_affine" -> {
+                if (params.size() != 3 || !(params.get(1) instanceof PyValue.Float scale)
+                        || !(params.get(2) instanceof PyValue.Int zp) || zp.value().bitLength() > 63) {
+                    throw invalid(c, "per_tensor_affine parameters must be (qscheme, float scale, int zero_point)");
+                }
+                q = new TensorNode.Quantization("per_tensor_affine", scale.value(), zp.value().longValue());
+            }
+            case "torch.per_channel_affine", "torch.per_channel_affine_float_qparams" -> throw unsupported(c,
+                    "per-channel quantized tensors (" + scheme.name() + ") are not supported");
+            default -> throw invalid(c, "unknown quantization scheme " + scheme.name());
+        }
+        hooks(c, 6);
+        return tensor(c, s, s.dtype(), index(c, 1, "storage_offset"), longs(c, 2, "size"), longs(c, 3, "stride"),
+                bool(c, 5, "requires_grad"), q);
+    }
+
+    // _rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad): a tensor without data, kept as data.
+    private Object rebuildMeta(Call c) throws PtsafeException {
+        arity(c, 4, 4);
+        if (!(c.args().get(0) instanceof GlobalRef g) || !(g.meaning() instanceof TorchDType)) {
+            throw invalid(c, "dtype must be a torch dtype, got " + Values.typeName(c.args().get(0)));
+        }
+        longs(c, 1, "size");
+        longs(c, 2, "stride");
+        bool(c, 3, "requires_grad");
+        return new OpaqueObj(c.global(), c.argsTuple());
+    }
+
+    // _rebuild_device_tensor_from_cpu_tensor(data, dtype, device, requires_grad)
+    private Object fromCpuTensor(Call c) throws PtsafeException {
+        arity(c, 4, 4);
+        TensorNode data = tensorArg(c, 0);
+        DType dtype = dtype(c, 1);
+        if (dtype != data.dtype()) {
+            throw unsupported(c, "converting a " + data.dtype() + " tensor to " + dtype + " is not supported");
+        }
+        Object device = c.args().get(2);
+        if (!(device instanceof PyValue.Str) && !(device instanceof PyValue.Opaque o && o.global().equals("torch.device"))) {
+            throw invalid(c, "device must be a str or torch.device, got " + Values.typeName(device));
+        }
+        return data.withRequiresGrad(bool(c, 3, "requires_grad"));
+    }
+
+    // _rebuild_from_type_v2(func, new_type, args, state)
+    private Object rebuildFromType(Call c) throws PtsafeException {
+        arity(c, 4, 4);
+        if (!(c.args().get(0) instanceof GlobalRef func) || !(func.meaning() instanceof Rebuild)
+                || func.name().equals(c.global())) {
+            throw invalid(c, "func must be one of torch's tensor rebuild functions, got "
+                    + Values.typeName(c.args().get(0)));
+        }
+        if (!(c.args().get(1) instanceof GlobalRef type)) {
+            throw invalid(c, "new_type must be a tensor class, got " + Values.typeName(c.args().get(1)));
+        }
+        boolean parameter = type.name().equals("torch.nn.parameter.Parameter");
+        if (!parameter && !type.name().equals("torch.Tensor") && !isTensorClass(type.name())) {
+            throw unsupported(c, "tensor subclass " + type.name() + " is not supported");
+        }
+        if (!(c.args().get(2) instanceof TupleObj args)) {
+            throw invalid(c, "args must be a tuple, got " + Values.typeName(c.args().get(2)));
+        }
+        state(c, 3);
+        Object result = c.callGlobal(func, args.items());
+        if (parameter && result instanceof TensorNode t) {
+            return t.asParameter(t.requiresGrad());
+        }
+        return result;
+    }
+
+    /** torch.nn.parameter.Parameter(data[, requires_grad]): called or instantiated (NEWOBJ). */
+    private final class ParameterClass implements Meaning {
+        @Override
+        public Object call(Call c) throws PtsafeException {
+            arity(c, 1, 2);
+            TensorNode data = tensorArg(c, 0);
+            return data.asParameter(c.args().size() < 2 || bool(c, 1, "requires_grad"));
+        }
+
+        @Override
+        public Object instantiate(Call c) throws PtsafeException {
+            return call(c);
+        }
+    }
+
+    private static boolean isTensorClass(String name) {
+        for (String t : TorchTypes.TENSOR_CLASSES) {
+            if (name.equals("torch." + t) || name.equals("torch.cuda." + t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // --- arguments -----------------------------------------------------------------------------------
+
+    private TensorNode tensor(Call c, StorageRef s, DType dtype, long offset, long[] shape, long[] strides,
+            boolean requiresGrad, TensorNode.Quantization q) throws PtsafeException {
+        if (shape.length != strides.length) {
+            throw invalid(c, shape.length + " sizes but " + strides.length + " strides");
+        }
+        if (++tensors > options.maxTensors()) {
+            throw new LimitExceededException(Reason.TOO_MANY_TENSORS, c.file(), c.place() + ": tensors", "maxTensors",
+                    tensors, options.maxTensors());
+        }
+        return new TensorNode(s, dtype, offset, shape, strides, requiresGrad, false, q);
+    }
+
+    private static void arity(Call c, int min, int max) throws PtsafeException {
+        int n = c.args().size();
+        if (n < min || n > max) {
+            throw invalid(c, "takes " + (min == max ? min : min + " to " + max) + " arguments, got " + n);
+        }
+    }
+
+    private static StorageRef storage(Call c, int i) throws PtsafeException {
+        if (c.args().get(i) instanceof StorageRef s) {
+            return s;
+        }
+        throw invalid(c, "argument " + i + " must be a storage (a persistent id), got " + Values.typeName(c.args().get(i)));
+    }
+
+    private static TensorNode tensorArg(Call c, int i) throws PtsafeException {
+        if (c.args().get(i) instanceof TensorNode t) {
+            return t;
+        }
+        throw invalid(c, "argument " + i + " must be a tensor, got " + Values.typeName(c.args().get(i)));
+    }
+
+    private static long index(Call c, int i, String what) throws PtsafeException {
+        if (c.args().get(i) instanceof PyValue.Int v && v.value().signum() >= 0 && v.value().bitLength() < 63) {
+            return v.value().longValue();
+        }
+        throw invalid(c, what + " must be a non-negative int, got " + Values.typeName(c.args().get(i)));
+    }
+
+    private static boolean bool(Call c, int i, String what) throws PtsafeException {
+        if (c.args().get(i) instanceof PyValue.Bool b) {
+            return b.value();
+        }
+        throw invalid(c, what + " must be a bool, got " + Values.typeName(c.args().get(i)));
+    }
+
+    private long[] longs(Call c, int i, String what) throws PtsafeException {
+        Object v = c.args().get(i);
+        List<?> items = switch (v) {
+            case TupleObj t -> t.items();
+            case ListObj l -> l.items();
+            case PyValue.Opaque o when o.global().equals("torch.Size") && o.args().size() == 1
+                    && o.args().getFirst() instanceof PyValue.Tuple t -> t.items();
+            default -> throw invalid(c, what + " must be a tuple of ints, got " + Values.typeName(v));
+        };
+        if (items.size() > options.maxRank()) {
+            throw new LimitExceededException(Reason.TOO_MANY_DIMENSIONS, c.file(), c.place() + ": " + what
+                    + " of " + items.size() + " dimensions", "maxRank", items.size(), options.maxRank());
+        }
+        long[] out = new long[items.size()];
+        for (int k = 0; k < out.length; k++) {
+            if (!(items.get(k) instanceof PyValue.Int n) || n.value().bitLength() > 63) {
+                throw invalid(c, what + " must be a tuple of ints, item " + k + " is " + Values.typeName(items.get(k)));
+            }
+            out[k] = n.value().longValue();
+        }
+        return out;
+    }
+
+    private static DType dtype(Call c, int i) throws PtsafeException {
+        Object v = c.args().get(i);
+        if (!(v instanceof GlobalRef g) || !(g.meaning() instanceof TorchDType t)) {
+            throw invalid(c, "dtype must be a torch dtype, got " + Values.typeName(v));
+        }
+        if (t.dtype() == null) {
+            throw unsupported(c, "tensors of " + t.global() + " are not supported");
+        }
+        return t.dtype();
+    }
+
+    /** backward_hooks: torch saves an empty OrderedDict; hooks would be functions, and are refused. */
+    private static void hooks(Call c, int i) throws PtsafeException {
+        Object v = c.args().get(i);
+        if (v == PyValue.None.NONE || v instanceof DictObj d && d.size() == 0) {
+            return;
+        }
+        throw invalid(c, "backward_hooks must be an empty dict, got " + Values.typeName(v)
+                + (v instanceof DictObj d ? " of " + d.size() + " items" : ""));
+    }
+
+    /** metadata: {'conj': bool, 'neg': bool}; a set bit means the stored data is not the value, so refuse it. */
+    private static void metadata(Call c, int i) throws PtsafeException {
+        Object v = c.args().get(i);
+        if (v == PyValue.None.NONE) {
+            return;
+        }
+        if (!(v instanceof DictObj d)) {
+            throw invalid(c, "metadata must be a dict, got " + Values.typeName(v));
+        }
+        for (Map.Entry<PyValue, Object> e : d.entries().entrySet()) {
+            if (!(e.getKey() instanceof PyValue.Str k) || !(e.getValue() instanceof PyValue.Bool b)) {
+                throw invalid(c, "metadata must map str to bool");
+            }
+            if (!k.value().equals("conj") && !k.value().equals("neg")) {
+                throw unsupported(c, "tensor metadata '" + k.value() + "' is not supported");
+            }
+            if (b.value()) {
+                throw unsupported(c, "tensors with the " + k.value() + " bit set (stored data is not the tensor's value) "
+                        + "are not supported");
+            }
+        }
+    }
+
+    /** Python state of a tensor subclass or Parameter: None, a dict, or (dict, slots). Checked, then dropped. */
+    private static void state(Call c, int i) throws PtsafeException {
+        Object v = c.args().get(i);
+        if (v == PyValue.None.NONE || v instanceof DictObj
+                || v instanceof TupleObj t && t.size() == 2 && t.items().stream().allMatch(
+                        x -> x == PyValue.None.NONE || x instanceof DictObj)) {
+            return;
+        }
+        throw invalid(c, "state must be None, a dict or (dict, dict), got " + Values.typeName(v));
+    }
+
+    private static PtsafeException invalid(Call c, String message) {
+        return c.fail(Reason.INVALID_TENSOR_ARGUMENTS, message);
+    }
+
+    private static PtsafeException unsupported(Call c, String message) {
+        return c.fail(Reason.UNSUPPORTED_FORMAT, message);
+    }
+}

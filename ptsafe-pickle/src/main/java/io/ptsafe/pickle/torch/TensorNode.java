@@ -1,0 +1,65 @@
+package io.ptsafe.pickle.torch;
+
+import io.ptsafe.DType;
+
+/**
+ * A tensor as the pickle describes it, before any byte is read: the storage it views, its dtype
+ * and its view geometry. torch's rebuild functions produce these; {@link TensorTree} turns them into
+ * {@link io.ptsafe.Tensor}s over the records.
+ *
+ * @param storage       the storage viewed
+ * @param dtype         the element type (the storage's, or {@code _rebuild_tensor_v3}'s)
+ * @param storageOffset first element, in elements of {@code dtype}
+ * @param shape         sizes
+ * @param strides       strides in elements
+ * @param requiresGrad  as saved; recorded only
+ * @param parameter     whether it was an {@code nn.Parameter}
+ * @param quantization  per-tensor affine quantization parameters, or null
+ */
+public record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] shape, long[] strides,
+        boolean requiresGrad, boolean parameter, Quantization quantization) {
+
+    /** {@code torch.per_tensor_affine}: real value = (stored - zeroPoint) * scale. */
+    public record Quantization(String scheme, double scale, long zeroPoint) {
+    }
+
+    public TensorNode {
+        shape = shape.clone();
+        strides = strides.clone();
+    }
+
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    @Override
+    public long[] strides() {
+        return strides.clone();
+    }
+
+    /** This tensor as an {@code nn.Parameter}. */
+    TensorNode asParameter(boolean requiresGrad) {
+        return new TensorNode(storage, dtype, storageOffset, shape, strides, requiresGrad, true, quantization);
+    }
+
+    TensorNode withRequiresGrad(boolean requiresGrad) {
+        return new TensorNode(storage, dtype, storageOffset, shape, strides, requiresGrad, parameter, quantization);
+    }
+
+    // Identity semantics: two rebuilds of one storage are two tensors (records would compare arrays by reference anyway).
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
+    @Override
+    public int hashCode() {
+        return System.identityHashCode(this);
+    }
+
+    @Override
+    public String toString() {
+        return "TensorNode[" + dtype + java.util.Arrays.toString(shape) + " of storage " + storage.key() + "]";
+    }
+}

@@ -1,0 +1,187 @@
+package io.ptsafe.pickle.torch;
+
+import io.ptsafe.LimitExceededException;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.PyValue;
+import io.ptsafe.Reason;
+import io.ptsafe.Tensor;
+import io.ptsafe.pickle.machine.Names;
+import io.ptsafe.pickle.machine.PickleInput;
+import io.ptsafe.pickle.machine.TreeConverter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a decoded pickle into the user's view: the {@link PyValue} tree with {@link Tensor}s over
+ * the storages, and the list of named tensors.
+ *
+ * <p>Naming: walk the tree depth-first in insertion order; dict keys (str as is, int in decimal,
+ * other hashable keys in a Python-like repr, see {@link Names}) and list/tuple indices are joined
+ * with "."; a bare tensor at the root is named "". A tensor reachable under two names is listed
+ * under both, each name its own {@link Tensor} over the same storage. Tensors reachable only through
+ * opaque values (inert globals) or sets are in the tree but not listed. Two tensors whose paths
+ * spell the same name are refused ({@link Reason#DUPLICATE_TENSOR}).
+ *
+ * <p>A bare storage in the tree (someone saved a storage, not a tensor) becomes a 1-dimensional
+ * tensor over the whole storage.
+ */
+public final class TensorTree {
+    /** The tree and the tensors named by walking it. */
+    public record Tree(PyValue root, List<Tensor> tensors) {
+    }
+
+    private final TorchPickle.Decoded decoded;
+    private final StorageSource source;
+    private final ByteOrder order;
+    private final Arena arena;
+    private final LoadOptions options;
+    private final Path file;
+    private final Map<String, MemorySegment> segments = new HashMap<>();
+    private final IdentityHashMap<PyValue.TensorValue, Object> specs = new IdentityHashMap<>();
+    private final long nameBudget;
+    private long nameChars;
+
+    private TensorTree(TorchPickle.Decoded decoded, StorageSource source, ByteOrder order, Arena arena,
+            LoadOptions options) {
+        this.decoded = decoded;
+        this.source = source;
+        this.order = order;
+        this.arena = arena;
+        this.options = options;
+        this.file = decoded.input().file();
+        // Names come from the pickle's own strings; sharing can repeat a long key under many tensors.
+        this.nameBudget = Math.max(16L << 20, Math.multiplyExact(16L, decoded.input().bytes().byteSize()));
+    }
+
+    /**
+     * Resolves every storage the pickle names (so a missing or mis-sized record is refused even when
+     * no tensor in the tree uses it), builds the tree and names the tensors.
+     *
+     * @param order byte order of the storages ({@code byteorder} record)
+     * @param arena the file's arena: copies of views are made there
+     */
+    public static Tree build(TorchPickle.Decoded decoded, StorageSource source, ByteOrder order, Arena arena,
+            LoadOptions options) throws PtsafeException {
+        TensorTree t = new TensorTree(decoded, source, order, arena, options);
+        for (StorageRef ref : decoded.storages().values()) {
+            t.segment(ref);
+        }
+        TreeConverter.Converted c = TreeConverter.convert(decoded.result().root(), t::leaf, options, decoded.input());
+        return new Tree(c.root(), t.name(c));
+    }
+
+    private MemorySegment segment(StorageRef ref) throws PtsafeException {
+        MemorySegment s = segments.get(ref.key());
+        if (s == null) {
+            s = source.resolve(ref);
+            segments.put(ref.key(), s);
+        }
+        return s;
+    }
+
+    private PyValue leaf(Object leaf, TreeConverter.Path path) throws PtsafeException {
+        String name = path.build(options.maxStringLength());
+        if (name == null) {
+            throw nameTooLong();
+        }
+        charge(name.length());
+        PyValue.TensorValue v = new PyValue.TensorValue(tensor(leaf, name));
+        specs.put(v, leaf);
+        return v;
+    }
+
+    private Tensor tensor(Object spec, String name) throws PtsafeException {
+        return switch (spec) {
+            case TensorNode n -> Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage())).strides(n.strides())
+                    .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file).build();
+            case StorageRef r -> Tensor.builder(name, r.elementType(), new long[] {r.numel()}, segment(r))
+                    .byteOrder(order).arena(arena).file(file).build();
+            default -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()
+                    + ": a value of type " + spec.getClass().getSimpleName() + " has no place in a checkpoint");
+        };
+    }
+
+    private record Visit(PyValue value, String path, boolean root) {
+        String child(String segment) {
+            return root ? segment : path + "." + segment;
+        }
+    }
+
+    private List<Tensor> name(TreeConverter.Converted c) throws PtsafeException {
+        List<Tensor> out = new ArrayList<>();
+        ArrayDeque<Visit> todo = new ArrayDeque<>();
+        if (c.holdsLeaves(c.root())) {
+            todo.push(new Visit(c.root(), "", true));
+        }
+        while (!todo.isEmpty()) {
+            Visit v = todo.pop();
+            switch (v.value()) {
+                case PyValue.TensorValue t -> {
+                    if (out.size() + 1 > options.maxTensors()) {
+                        throw new LimitExceededException(Reason.TOO_MANY_TENSORS, file, where() + ": named tensors",
+                                "maxTensors", out.size() + 1L, options.maxTensors());
+                    }
+                    out.add(t.tensor().name().equals(v.path()) ? t.tensor() : tensor(specs.get(t), v.path()));
+                }
+                case PyValue.Dict d -> {
+                    List<Map.Entry<PyValue, PyValue>> entries = new ArrayList<>(d.entries().entrySet());
+                    for (int i = entries.size() - 1; i >= 0; i--) {
+                        var e = entries.get(i);
+                        if (c.holdsLeaves(e.getValue())) {
+                            todo.push(new Visit(e.getValue(), child(v, Names.segment(e.getKey())), false));
+                        }
+                    }
+                }
+                case PyValue.PyList l -> pushIndexed(c, todo, v, l.items());
+                case PyValue.Tuple t -> pushIndexed(c, todo, v, t.items());
+                default -> { }
+            }
+        }
+        return out;
+    }
+
+    private void pushIndexed(TreeConverter.Converted c, ArrayDeque<Visit> todo, Visit v, List<PyValue> items)
+            throws PtsafeException {
+        for (int i = items.size() - 1; i >= 0; i--) {
+            if (c.holdsLeaves(items.get(i))) {
+                todo.push(new Visit(items.get(i), child(v, Integer.toString(i)), false));
+            }
+        }
+    }
+
+    private String child(Visit v, String segment) throws PtsafeException {
+        long len = v.root() ? segment.length() : (long) v.path().length() + 1 + segment.length();
+        if (len > options.maxStringLength()) {
+            throw nameTooLong();
+        }
+        charge(len);
+        return v.child(segment);
+    }
+
+    private void charge(long chars) throws PtsafeException {
+        nameChars += chars;
+        if (nameChars > nameBudget) {
+            throw new PtsafeException(Reason.PICKLE_LIMIT, file, where() + ": tensor names add up to more than "
+                    + nameBudget + " characters (16 per byte of the pickle): long keys repeated through shared values");
+        }
+    }
+
+    private LimitExceededException nameTooLong() {
+        return new LimitExceededException(Reason.PICKLE_LIMIT, file, where() + ": a tensor name", "maxStringLength",
+                options.maxStringLength() + 1L, options.maxStringLength());
+    }
+
+    private String where() {
+        PickleInput in = decoded.input();
+        return in.entry() == null ? "the pickle" : in.entry();
+    }
+}

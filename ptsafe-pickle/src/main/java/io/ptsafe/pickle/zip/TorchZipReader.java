@@ -1,0 +1,129 @@
+package io.ptsafe.pickle.zip;
+
+import io.ptsafe.FileFormat;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
+import io.ptsafe.TensorFile;
+import io.ptsafe.pickle.machine.PickleInput;
+import io.ptsafe.pickle.machine.PickleListener;
+import io.ptsafe.pickle.torch.StorageRef;
+import io.ptsafe.pickle.torch.StorageSource;
+import io.ptsafe.pickle.torch.TensorTree;
+import io.ptsafe.pickle.torch.TorchPickle;
+import io.ptsafe.spi.BasicTensorFile;
+import io.ptsafe.spi.MappedFiles;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Opens a {@code torch.save} zip archive (torch 1.6 and later): one root folder (the file's stem
+ * for older torch, {@code archive/} for newer) holding {@code data.pkl}, {@code data/<key>} records,
+ * and optionally {@code byteorder} ("little" or "big"), {@code .format_version}, {@code version},
+ * {@code .data/version}, {@code .data/serialization_id}.
+ *
+ * <p>Refused with {@link Reason#UNSUPPORTED_FORMAT}: TorchScript archives ({@code constants.pkl} or a
+ * {@code code/} folder) and torch.package archives ({@code .data/extern_modules}, or a {@code .data/}
+ * layout without {@code data.pkl}). A zip with neither is {@link Reason#NOT_A_CHECKPOINT}.
+ */
+public final class TorchZipReader {
+    private TorchZipReader() {
+    }
+
+    /** Opens, fully validates and returns the checkpoint; on any refusal nothing stays mapped. */
+    public static TensorFile open(Path path, LoadOptions options) throws PtsafeException {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment file = MappedFiles.map(path, arena);
+            Archive a = archive(path, file, arena, options);
+            TorchPickle.Decoded d = TorchPickle.decode(a.pickle(), options, false, false, TorchPickle.Mode.LOAD,
+                    PickleListener.NONE);
+            TensorTree.Tree tree = TensorTree.build(d, a.storages(), a.order(), arena, options);
+            return new BasicTensorFile(path, FileFormat.TORCH_ZIP, tree.tensors(), Map.of(), tree.root(), arena, List.of());
+        } catch (PtsafeException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A validated archive, its pickle not yet decoded: for the scanner, which decodes with its own
+     * listener and never resolves storages.
+     *
+     * @param pickle   the {@code data.pkl} record
+     * @param storages resolves {@code data/<key>} records, checking their size
+     * @param order    from the {@code byteorder} record (little-endian without one)
+     */
+    public record Archive(PickleInput pickle, StorageSource storages, ByteOrder order) {
+    }
+
+    /** Validates the zip and its torch layout; {@code arena} receives inflated records. */
+    public static Archive archive(Path path, MemorySegment file, Arena arena, LoadOptions options) throws PtsafeException {
+        ZipArchive zip = ZipArchive.read(path, file, options);
+        Map<String, ZipEntryInfo> records = zip.records();
+        String root = zip.root();
+        if (records.containsKey("constants.pkl") || records.keySet().stream().anyMatch(n -> n.startsWith("code/"))) {
+            throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, path, "a TorchScript archive (" + root
+                    + "/constants.pkl or " + root + "/code/): it holds code, and ptsafe loads only data "
+                    + "(save the state_dict with torch.save instead)");
+        }
+        boolean dotData = records.keySet().stream().anyMatch(n -> n.startsWith(".data/"));
+        if (records.containsKey(".data/extern_modules") || dotData && !records.containsKey("data.pkl")) {
+            throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, path, "a torch.package archive (" + root
+                    + "/.data/): it packages code, and ptsafe loads only data");
+        }
+        ZipEntryInfo pkl = records.get("data.pkl");
+        if (pkl == null) {
+            throw new PtsafeException(Reason.NOT_A_CHECKPOINT, path, "a zip archive without " + root
+                    + "/data.pkl: not a torch checkpoint");
+        }
+        Records reader = new Records(path, file, arena, options);
+        ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+        ZipEntryInfo bo = records.get("byteorder");
+        if (bo != null) {
+            if (bo.size() > 16) {
+                throw badOrder(path, root, bo.size() + " bytes");
+            }
+            String s = new String(reader.data(bo).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
+            order = switch (s) {
+                case "little" -> ByteOrder.LITTLE_ENDIAN;
+                case "big" -> ByteOrder.BIG_ENDIAN;
+                default -> throw badOrder(path, root, "'" + s + "'");
+            };
+        }
+        if (pkl.size() > options.maxPickleBytes()) {
+            throw new io.ptsafe.LimitExceededException(Reason.PICKLE_LIMIT, path, root + "/data.pkl",
+                    "maxPickleBytes", pkl.size(), options.maxPickleBytes());
+        }
+        PickleInput pickle = new PickleInput(reader.data(pkl), path, pkl.name(), pkl.dataOffset());
+        StorageSource storages = ref -> storage(path, root, records, reader, ref);
+        return new Archive(pickle, storages, order);
+    }
+
+    private static MemorySegment storage(Path path, String root, Map<String, ZipEntryInfo> records, Records reader,
+            StorageRef ref) throws PtsafeException {
+        ZipEntryInfo e = records.get("data/" + ref.key());
+        if (e == null) {
+            throw new PtsafeException(Reason.MISSING_RECORD, path, "storage '" + ref.key() + "' (" + ref.storageClass()
+                    + ") has no record " + root + "/data/" + ref.key());
+        }
+        long expected = ref.byteSize();
+        if (expected < 0 || e.size() != expected) {
+            throw new PtsafeException(Reason.RECORD_SIZE_MISMATCH, path, "record " + e.name() + " holds " + e.size()
+                    + " bytes; storage '" + ref.key() + "' declares " + ref.numel() + " elements of "
+                    + ref.elementType() + " (" + (expected < 0 ? "overflow" : expected + " bytes") + ")");
+        }
+        return reader.data(e);
+    }
+
+    private static PtsafeException badOrder(Path path, String root, String seen) {
+        return new PtsafeException(Reason.INVALID_BYTE_ORDER, path, root + "/byteorder holds " + seen
+                + "; it must be \"little\" or \"big\"");
+    }
+}

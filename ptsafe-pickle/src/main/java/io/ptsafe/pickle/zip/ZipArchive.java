@@ -1,0 +1,232 @@
+package io.ptsafe.pickle.zip;
+
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipFile;
+
+/**
+ * The entries of a zip file, read with commons-compress from the central directory and checked
+ * against the mapped bytes: every entry's local header, its data extent, and its name.
+ *
+ * <p>Refused: a file not starting with a local header (a polyglot); more entries than
+ * {@link LoadOptions#maxZipEntries()}; an unsafe name, or one outside the single root folder
+ * ({@link Reason#ENTRY_OUTSIDE_ROOT}); two entries of one name ({@link Reason#DUPLICATE_ENTRY});
+ * encryption ({@link Reason#ENCRYPTED_ENTRY}); a method other than STORED and DEFLATED; a local
+ * header whose signature or name disagrees with the central directory ({@link Reason#INVALID_ZIP});
+ * entry data running past the file, into the central directory, or into another entry
+ * ({@link Reason#ENTRY_OVERLAP}).
+ */
+final class ZipArchive {
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int LOCAL = 0x04034b50;
+
+    private final String root;
+    private final Map<String, ZipEntryInfo> records;
+
+    private ZipArchive(String root, Map<String, ZipEntryInfo> records) {
+        this.root = root;
+        this.records = records;
+    }
+
+    /** The single top folder, without its slash ("archive", or the file's stem for older torch). */
+    String root() {
+        return root;
+    }
+
+    /** Files under the root by name relative to it ({@code data.pkl}, {@code data/0}), in directory order. */
+    Map<String, ZipEntryInfo> records() {
+        return records;
+    }
+
+    static ZipArchive read(Path path, MemorySegment file, LoadOptions options) throws PtsafeException {
+        if (file.byteSize() < 4 || file.get(U32, 0) != LOCAL) {
+            throw new PtsafeException(Reason.INVALID_ZIP, path, "the file does not start with a zip local header");
+        }
+        EndOfCentralDirectory cd = EndOfCentralDirectory.read(file, path, options);
+        List<ZipEntryInfo> entries = new ArrayList<>();
+        try (SeekableByteChannel ch = Files.newByteChannel(path);
+                ZipFile zip = ZipFile.builder().setSeekableByteChannel(ch).setIgnoreLocalFileHeader(true).get()) {
+            Enumeration<ZipArchiveEntry> e = zip.getEntries();
+            while (e.hasMoreElements()) {
+                entries.add(entry(e.nextElement(), path, file));
+            }
+        } catch (PtsafeException x) {
+            throw x;
+        } catch (IOException | RuntimeException x) {
+            // commons-compress reports a malformed directory with a variety of exceptions.
+            throw new PtsafeException(Reason.INVALID_ZIP, path, "malformed zip: " + x, x);
+        }
+        if (entries.size() != cd.entries()) {
+            throw new PtsafeException(Reason.INVALID_ZIP, path, "the zip library read " + entries.size()
+                    + " entries, the central directory holds " + cd.entries());
+        }
+        checkExtents(entries, cd, path, file.byteSize());
+        return layout(entries, path);
+    }
+
+    private static ZipEntryInfo entry(ZipArchiveEntry e, Path path, MemorySegment file) throws PtsafeException {
+        byte[] raw = e.getRawName();
+        String name;
+        try {
+            name = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException x) {
+            throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry name is not UTF-8: "
+                    + java.util.HexFormat.of().formatHex(raw, 0, Math.min(raw.length, 64)));
+        }
+        String where = "entry '" + name + "'";
+        if (e.getGeneralPurposeBit().usesEncryption()) {
+            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where + " is encrypted");
+        }
+        int method = e.getMethod();
+        if (method != ZipEntryInfo.STORED && method != ZipEntryInfo.DEFLATED) {
+            throw new PtsafeException(Reason.UNSUPPORTED_COMPRESSION, path, where + " uses compression method " + method
+                    + " (only STORED and DEFLATED)");
+        }
+        long lho = e.getLocalHeaderOffset();
+        long size = file.byteSize();
+        if (lho < 0 || lho > size - 30) {
+            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where + ": local header at " + lho
+                    + " is past the end of the file (" + size + " bytes)");
+        }
+        if (file.get(U32, lho) != LOCAL) {
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where + ": no local header signature at offset " + lho);
+        }
+        if ((file.get(U16, lho + 6) & 1) != 0) {
+            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where + ": its local header says encrypted");
+        }
+        int n = file.get(U16, lho + 26) & 0xffff;
+        int m = file.get(U16, lho + 28) & 0xffff;
+        long dataOffset = lho + 30 + n + m;
+        if (dataOffset > size) {
+            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where + ": local header at " + lho
+                    + " runs past the end of the file");
+        }
+        byte[] localName = file.asSlice(lho + 30, n).toArray(ValueLayout.JAVA_BYTE);
+        if (!java.util.Arrays.equals(localName, raw)) {
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where + ": the local header at " + lho
+                    + " names '" + new String(localName, StandardCharsets.UTF_8) + "'");
+        }
+        long csize = e.getCompressedSize();
+        long usize = e.getSize();
+        if (csize < 0 || usize < 0) {
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where + ": sizes unknown or negative");
+        }
+        if (method == ZipEntryInfo.STORED && csize != usize) {
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where + " is STORED but its sizes differ ("
+                    + csize + " stored, " + usize + " declared)");
+        }
+        if (csize > size - dataOffset) {
+            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where + ": " + csize + " bytes of data at offset "
+                    + dataOffset + " run past the end of the file (" + size + " bytes)");
+        }
+        return new ZipEntryInfo(name, lho, dataOffset, csize, usize, method, e.getCrc());
+    }
+
+    /** No entry's header or data may reach into the next entry, or into the central directory. */
+    private static void checkExtents(List<ZipEntryInfo> entries, EndOfCentralDirectory cd, Path path, long size)
+            throws PtsafeException {
+        List<ZipEntryInfo> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(ZipEntryInfo::headerOffset));
+        for (int i = 0; i < sorted.size(); i++) {
+            ZipEntryInfo a = sorted.get(i);
+            long limit = i + 1 < sorted.size() ? sorted.get(i + 1).headerOffset() : cd.offset();
+            String next = i + 1 < sorted.size() ? "entry '" + sorted.get(i + 1).name() + "'" : "the central directory";
+            if (a.dataEnd() > limit) {
+                throw new PtsafeException(Reason.ENTRY_OVERLAP, path, "entry '" + a.name() + "' (bytes "
+                        + a.headerOffset() + " to " + a.dataEnd() + ") overlaps " + next + " at offset " + limit);
+            }
+        }
+    }
+
+    /** Names: safe, unique, all under one root folder. */
+    private static ZipArchive layout(List<ZipEntryInfo> entries, Path path) throws PtsafeException {
+        String root = null;
+        Map<String, ZipEntryInfo> records = new LinkedHashMap<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (ZipEntryInfo e : entries) {
+            String name = e.name();
+            if (!seen.add(name)) {
+                throw new PtsafeException(Reason.DUPLICATE_ENTRY, path, "two entries named '" + name + "'");
+            }
+            String unsafe = unsafe(name);
+            if (unsafe != null) {
+                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name) + "': " + unsafe);
+            }
+            int slash = name.indexOf('/');
+            String top = slash < 0 ? name : name.substring(0, slash);
+            if (root == null) {
+                root = top;
+            } else if (!root.equals(top)) {
+                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name)
+                        + "' is outside the root folder '" + root + "/' (a torch archive has exactly one)");
+            }
+            if (slash < 0) {
+                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name)
+                        + "' is a file at the top level, not inside a root folder");
+            }
+            String rel = name.substring(slash + 1);
+            if (name.endsWith("/")) {
+                if (e.size() != 0) {
+                    throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(name) + "' has data");
+                }
+                continue;
+            }
+            records.put(rel, e);
+        }
+        if (root == null) {
+            throw new PtsafeException(Reason.NOT_A_CHECKPOINT, path, "an empty zip archive");
+        }
+        return new ZipArchive(root, Collections.unmodifiableMap(records));
+    }
+
+    /** Why a name is unsafe, or null: absolute, backslashes, NUL or control characters, empty, "." or ".." segments. */
+    private static String unsafe(String name) {
+        if (name.isEmpty()) {
+            return "empty name";
+        }
+        if (name.startsWith("/")) {
+            return "absolute name";
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '\\') {
+                return "backslash in name";
+            }
+            if (c < 0x20 || c == 0x7f) {
+                return "control character in name";
+            }
+        }
+        String body = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
+        for (String seg : body.split("/", -1)) {
+            if (seg.isEmpty() || seg.equals(".") || seg.equals("..")) {
+                return "'" + seg + "' segment in name";
+            }
+        }
+        return null;
+    }
+
+    static String clip(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    }
+}
