@@ -44,6 +44,8 @@ public enum Reason {
     INVALID_HEADER_DESERIALIZATION,
     /** Header JSON nests deeper than {@link LoadOptions#maxJsonDepth()}. */
     HEADER_TOO_DEEP,
+    /** A JSON string (tensor name, metadata key or value, shard name) is longer than {@link LoadOptions#maxStringLength()}. */
+    STRING_TOO_LONG,
     /** A key appears twice in one JSON object (tensor names, {@code __metadata__}, entry fields). */
     DUPLICATE_KEY,
     /** A tensor entry has a key other than dtype, shape and data_offsets, or lacks one of them. */

@@ -321,9 +321,7 @@ public final class Tensor {
     }
 
     private PtsafeException closed(IllegalStateException e) {
-        PtsafeException x = new TensorFileClosedException(file, "tensor '" + name + "'");
-        x.initCause(e);
-        return x;
+        return new TensorFileClosedException(file, "tensor '" + name + "'", e);
     }
 
     private PtsafeException changed(InternalError e) {

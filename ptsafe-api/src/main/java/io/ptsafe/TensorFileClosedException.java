@@ -7,6 +7,11 @@ public final class TensorFileClosedException extends PtsafeException {
     private static final long serialVersionUID = 1L;
 
     public TensorFileClosedException(Path file, String what) {
-        super(Reason.CLOSED, file, what + " used after the file was closed");
+        this(file, what, null);
+    }
+
+    /** With the JDK's report of the closed memory as cause. */
+    public TensorFileClosedException(Path file, String what, Throwable cause) {
+        super(Reason.CLOSED, file, what + " used after the file was closed", cause);
     }
 }

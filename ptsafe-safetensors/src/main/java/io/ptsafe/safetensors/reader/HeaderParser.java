@@ -1,0 +1,203 @@
+package io.ptsafe.safetensors.reader;
+
+import com.fasterxml.jackson.core.JsonToken;
+import io.ptsafe.DType;
+import io.ptsafe.LimitExceededException;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the shape of a safetensors header from the token stream: an object whose keys are tensor
+ * names mapping to {@code {"dtype", "shape", "data_offsets"}}, plus an optional {@code __metadata__}.
+ * Stricter than the reference, which would let these through:
+ * <ul>
+ *   <li>a tensor entry with an unknown key, or lacking one: {@link Reason#INVALID_TENSOR_ENTRY};
+ *   <li>{@code __metadata__} is always metadata and must be an object of strings (not null):
+ *       {@link Reason#INVALID_METADATA}; when a non-string value sits under {@code dtype}, {@code shape}
+ *       or {@code data_offsets}, it is a tensor entry under the reserved name:
+ *       {@link Reason#INVALID_TENSOR_NAME};
+ *   <li>duplicate keys in any object: {@link Reason#DUPLICATE_KEY} (found by {@link JsonReader}).
+ * </ul>
+ * Numbers follow {@link JsonReader#unsignedLong(String)}. The order of offsets is
+ * {@link HeaderValidation}'s business, not this class's.
+ */
+final class HeaderParser {
+    static final String METADATA_KEY = "__metadata__";
+    private static final Set<String> ENTRY_KEYS = Set.of("dtype", "shape", "data_offsets");
+
+    private final JsonReader json;
+    private final LoadOptions options;
+    private final JsonSource source;
+
+    private HeaderParser(JsonReader json, LoadOptions options) {
+        this.json = json;
+        this.options = options;
+        this.source = json.source();
+    }
+
+    static Header parse(JsonReader json, LoadOptions options) throws PtsafeException {
+        return new HeaderParser(json, options).header();
+    }
+
+    private Header header() throws PtsafeException {
+        expect(json.next(), JsonToken.START_OBJECT, "the header");
+        List<TensorInfo> tensors = new ArrayList<>();
+        Map<String, String> metadata = Map.of();
+        Set<String> keys = new HashSet<>();
+        for (String name = nextKey(); name != null; name = nextKey()) {
+            long at = json.offset();
+            if (!keys.add(name)) {
+                throw duplicate(name, at, "at the top level");
+            }
+            if (name.equals(METADATA_KEY)) {
+                metadata = metadata(at);
+            } else {
+                if (tensors.size() == options.maxTensors()) {
+                    throw new LimitExceededException(Reason.TOO_MANY_TENSORS, source.file(), "tensor count at tensor '"
+                            + JsonReader.abbreviate(name) + "' (" + source.at(at) + ")", "maxTensors",
+                            tensors.size() + 1L, options.maxTensors());
+                }
+                tensors.add(entry(name, at));
+            }
+        }
+        JsonToken after = json.next();
+        if (after != null) {
+            throw source.malformed(json.offset(), "content after the header object: " + JsonReader.describe(after)
+                    + "; only whitespace may follow '}'");
+        }
+        return new Header(Collections.unmodifiableList(tensors), metadata);
+    }
+
+    private TensorInfo entry(String name, long at) throws PtsafeException {
+        String where = "tensor '" + JsonReader.abbreviate(name) + "'";
+        expect(json.next(), JsonToken.START_OBJECT, where);
+        DType dtype = null;
+        long[] shape = null;
+        long[] offsets = null;
+        Set<String> seen = new HashSet<>(4);
+        for (String key = nextKey(); key != null; key = nextKey()) {
+            long keyAt = json.offset();
+            if (!seen.add(key)) {
+                throw duplicate(key, keyAt, "in " + where);
+            }
+            switch (key) {
+                case "dtype" -> dtype = dtype(where);
+                case "shape" -> shape = numbers(where + " shape", options.maxRank(), true);
+                case "data_offsets" -> {
+                    offsets = numbers(where + " data_offsets", 2, false);
+                    if (offsets.length != 2) {
+                        throw source.malformed(keyAt, where + " data_offsets has " + offsets.length
+                                + " numbers; it must be [begin, end]");
+                    }
+                }
+                default -> throw new PtsafeException(Reason.INVALID_TENSOR_ENTRY, source.file(), where
+                        + " has an unknown key '" + JsonReader.abbreviate(key) + "' at " + source.at(keyAt)
+                        + "; an entry holds exactly dtype, shape and data_offsets");
+            }
+        }
+        for (String key : List.of("dtype", "shape", "data_offsets")) {
+            if (!seen.contains(key)) {
+                throw new PtsafeException(Reason.INVALID_TENSOR_ENTRY, source.file(), where + " at " + source.at(at)
+                        + " lacks '" + key + "'; an entry holds exactly dtype, shape and data_offsets");
+            }
+        }
+        return new TensorInfo(name, dtype, shape, offsets[0], offsets[1], at);
+    }
+
+    private DType dtype(String where) throws PtsafeException {
+        expect(json.next(), JsonToken.VALUE_STRING, where + " dtype");
+        String s = json.text();
+        return DType.fromSafetensorsName(s).orElseThrow(() -> new PtsafeException(Reason.UNKNOWN_DTYPE,
+                source.file(), where + " has dtype '" + JsonReader.abbreviate(s) + "' at " + source.at(json.offset())
+                + ", which is not a safetensors dtype (names are case-sensitive: "
+                + Arrays.stream(DType.values()).flatMap(d -> d.safetensorsName().stream()).toList() + ")"));
+    }
+
+    /**
+     * An array of unsigned integers. More than {@code max} elements: for a shape over
+     * {@link LoadOptions#maxRank()}, {@link Reason#TOO_MANY_DIMENSIONS}; for offsets, malformed.
+     */
+    private long[] numbers(String where, int max, boolean shape) throws PtsafeException {
+        expect(json.next(), JsonToken.START_ARRAY, where);
+        long arrayAt = json.offset();
+        long[] values = new long[Math.min(max, 8)];
+        int n = 0;
+        for (JsonToken t = json.next(); t != JsonToken.END_ARRAY; t = json.next()) {
+            if (n == max) {
+                if (shape) {
+                    throw new LimitExceededException(Reason.TOO_MANY_DIMENSIONS, source.file(), where + " at "
+                            + source.at(arrayAt) + ": dimension count", "maxRank", n + 1L, max);
+                }
+                throw source.malformed(json.offset(), where + " has more than " + max + " numbers");
+            }
+            if (n == values.length) {
+                values = Arrays.copyOf(values, (int) Math.min(max, 2L * n));
+            }
+            long v = json.unsignedLong(where + "[" + n + "]");
+            values[n++] = v;
+        }
+        return Arrays.copyOf(values, n);
+    }
+
+    private Map<String, String> metadata(long at) throws PtsafeException {
+        JsonToken t = json.next();
+        if (t != JsonToken.START_OBJECT) {
+            throw new PtsafeException(Reason.INVALID_METADATA, source.file(), METADATA_KEY + " at " + source.at(at)
+                    + " must be an object of string values, found " + JsonReader.describe(t));
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (String key = nextKey(); key != null; key = nextKey()) {
+            long keyAt = json.offset();
+            if (metadata.containsKey(key)) {
+                throw duplicate(key, keyAt, "in " + METADATA_KEY);
+            }
+            JsonToken v = json.next();
+            if (v != JsonToken.VALUE_STRING) {
+                if (ENTRY_KEYS.contains(key)) {
+                    throw new PtsafeException(Reason.INVALID_TENSOR_NAME, source.file(), METADATA_KEY + " at "
+                            + source.at(at) + " holds " + JsonReader.describe(v) + " under '" + key
+                            + "', like a tensor entry: no tensor may be named " + METADATA_KEY
+                            + ", the name is reserved for metadata (an object of strings)");
+                }
+                throw new PtsafeException(Reason.INVALID_METADATA, source.file(), METADATA_KEY + " value of '"
+                        + JsonReader.abbreviate(key) + "' at " + source.at(json.offset()) + " is "
+                        + JsonReader.describe(v) + "; metadata values must be strings");
+            }
+            metadata.put(key, json.text());
+        }
+        return Collections.unmodifiableMap(metadata);
+    }
+
+    /** The next key of the current object, or null at its end. */
+    private String nextKey() throws PtsafeException {
+        JsonToken t = json.next();
+        if (t == JsonToken.END_OBJECT) {
+            return null;
+        }
+        if (t != JsonToken.FIELD_NAME) {
+            throw source.malformed(json.offset(), "expected a key, found " + JsonReader.describe(t));
+        }
+        return json.text();
+    }
+
+    private void expect(JsonToken found, JsonToken wanted, String what) throws PtsafeException {
+        if (found != wanted) {
+            throw source.malformed(json.offset(), what + " must be " + JsonReader.describe(wanted) + ", found "
+                    + JsonReader.describe(found));
+        }
+    }
+
+    private PtsafeException duplicate(String key, long at, String where) {
+        return new PtsafeException(Reason.DUPLICATE_KEY, source.file(), "key '" + JsonReader.abbreviate(key)
+                + "' appears twice " + where + " (at " + source.at(at) + ")");
+    }
+}
