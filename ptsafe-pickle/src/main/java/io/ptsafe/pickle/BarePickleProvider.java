@@ -4,15 +4,25 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import io.ptsafe.TensorFile;
+import io.ptsafe.pickle.machine.PickleInput;
+import io.ptsafe.pickle.machine.PickleListener;
+import io.ptsafe.pickle.machine.PickleSniffer;
+import io.ptsafe.pickle.machine.Values;
+import io.ptsafe.pickle.torch.TorchPickle;
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;
+import io.ptsafe.spi.MappedFiles;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 /**
- * Format provider "bare-pickle": recognises files that start like a binary pickle (PROTO 2 to 5)
- * but are neither a zip nor a legacy torch stream (whose first pickle is torch's magic number), and
- * refuses them with {@link Reason#NOT_A_CHECKPOINT}: {@code torch.save} never writes a bare pickle,
- * and ptsafe does not load arbitrary pickled objects (a scanner may still scan them). Its low
- * priority lets the legacy provider claim the torch magic first.
+ * Format provider "bare-pickle": files that read as a pickle (of any protocol, 0 and 1 included,
+ * which have no header) but are neither a zip nor a legacy torch stream (whose first pickle is
+ * torch's magic number). {@code torch.save} never writes such a file, yet {@code torch.load} runs
+ * one, taking it for a legacy checkpoint. ptsafe decodes it through the same restricted machine, so
+ * that a payload is reported as what it is (FORBIDDEN_GLOBAL, FORBIDDEN_OPCODE, ...), and otherwise
+ * refuses it as {@link Reason#NOT_A_CHECKPOINT}: it never loads arbitrary pickled objects. Its low
+ * priority lets the zip, legacy and safetensors providers claim their files first.
  */
 public final class BarePickleProvider implements FormatProvider {
     /** The legacy magic number 0x1950a86a20f9469cfc6c as LONG1's little-endian bytes. */
@@ -32,12 +42,14 @@ public final class BarePickleProvider implements FormatProvider {
     @Override
     public boolean recognizes(FileProbe probe) {
         byte[] h = probe.head();
-        return !probe.isDirectory() && h.length >= 2 && (h[0] & 0xff) == 0x80 && h[1] >= 2 && h[1] <= 5
-                && !isLegacyTorch(h);
+        return !probe.isDirectory() && !isLegacyTorch(h) && PickleSniffer.looksLikePickle(h);
     }
 
     /** PROTO n, an optional FRAME, then LONG1 holding torch's magic number. */
     static boolean isLegacyTorch(byte[] h) {
+        if (h.length < 2 || (h[0] & 0xff) != 0x80) {
+            return false;
+        }
         int p = 2;
         if (h.length > p && (h[p] & 0xff) == 0x95) {
             p += 9;
@@ -55,8 +67,15 @@ public final class BarePickleProvider implements FormatProvider {
 
     @Override
     public TensorFile open(FileProbe probe, LoadOptions options) throws PtsafeException {
-        throw new PtsafeException(Reason.NOT_A_CHECKPOINT, probe.path(), "a bare pickle (protocol " + probe.head()[1]
-                + "), not a torch checkpoint: torch.save writes a zip archive, or before torch 1.6 a stream "
-                + "starting with its magic number; ptsafe does not load arbitrary pickled objects");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment bytes = MappedFiles.map(probe.path(), arena);
+            PickleInput input = new PickleInput(bytes, probe.path(), "the file", 0);
+            TorchPickle.Decoded d = TorchPickle.decode(input, options, false, false, TorchPickle.Mode.LOAD,
+                    PickleListener.NONE);
+            throw new PtsafeException(Reason.NOT_A_CHECKPOINT, probe.path(), "a bare pickle (protocol "
+                    + d.result().protocol() + ", a " + Values.typeName(d.result().root()) + "), not a torch checkpoint: "
+                    + "torch.save writes a zip archive, or before torch 1.6 a stream starting with its magic number; "
+                    + "ptsafe does not load arbitrary pickled objects");
+        }
     }
 }

@@ -785,19 +785,25 @@ public final class PickleMachine {
         return v;
     }
 
-    /** {@code n} bytes of a str or bytes value: checked against the limit and the bytes present first. */
+    /**
+     * {@code n} bytes of a str or bytes value, checked against the bytes present (a length no limit
+     * could make valid is TRUNCATED_PICKLE) and then the limit, before anything is allocated.
+     */
     private byte[] bytes(long n, Opcode op, long at) throws PtsafeException {
-        if (n < 0 || n > options.maxPickleStringBytes()) {
-            throw limit(at, op, "a string of " + (n < 0 ? Long.toUnsignedString(n) : n) + " bytes",
-                    "maxPickleStringBytes", n < 0 ? Long.MAX_VALUE : n, options.maxPickleStringBytes());
+        if (n < 0 || n > size - pos) {
+            throw error(Reason.TRUNCATED_PICKLE, at, op, "a string of " + Long.toUnsignedString(n)
+                    + " bytes runs past the end of the pickle (" + (size - pos) + " bytes left)");
         }
-        need(n, op, at);
+        if (n > options.maxPickleStringBytes()) {
+            throw limit(at, op, "a string of " + n + " bytes", "maxPickleStringBytes", n, options.maxPickleStringBytes());
+        }
         byte[] b = in.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
         pos += n;
         return b;
     }
 
     private BigInteger longBytes(int n, Opcode op, long at) throws PtsafeException {
+        need(n, op, at);
         if (n > options.maxIntBytes()) {
             throw limit(at, op, "an integer of " + n + " bytes", "maxIntBytes", n, options.maxIntBytes());
         }

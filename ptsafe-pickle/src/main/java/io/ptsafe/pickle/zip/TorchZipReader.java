@@ -74,18 +74,18 @@ public final class TorchZipReader {
                     + "(save the state_dict with torch.save instead)");
         }
         boolean dotData = records.keySet().stream().anyMatch(n -> n.startsWith(".data/"));
-        if (records.containsKey(".data/extern_modules") || dotData && !records.containsKey("data.pkl")) {
+        if (records.containsKey(".data/extern_modules") || dotData && zip.record("data.pkl") == null) {
             throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, path, "a torch.package archive (" + root
                     + "/.data/): it packages code, and ptsafe loads only data");
         }
-        ZipEntryInfo pkl = records.get("data.pkl");
+        ZipEntryInfo pkl = zip.record("data.pkl");
         if (pkl == null) {
             throw new PtsafeException(Reason.NOT_A_CHECKPOINT, path, "a zip archive without " + root
                     + "/data.pkl: not a torch checkpoint");
         }
         Records reader = new Records(path, file, arena, options);
         ByteOrder order = ByteOrder.LITTLE_ENDIAN;
-        ZipEntryInfo bo = records.get("byteorder");
+        ZipEntryInfo bo = zip.record("byteorder");
         if (bo != null) {
             if (bo.size() > 16) {
                 throw badOrder(path, root, bo.size() + " bytes");
@@ -102,13 +102,13 @@ public final class TorchZipReader {
                     "maxPickleBytes", pkl.size(), options.maxPickleBytes());
         }
         PickleInput pickle = new PickleInput(reader.data(pkl), path, pkl.name(), pkl.dataOffset());
-        StorageSource storages = ref -> storage(path, root, records, reader, ref);
+        StorageSource storages = ref -> storage(path, root, zip, reader, ref);
         return new Archive(pickle, storages, order);
     }
 
-    private static MemorySegment storage(Path path, String root, Map<String, ZipEntryInfo> records, Records reader,
-            StorageRef ref) throws PtsafeException {
-        ZipEntryInfo e = records.get("data/" + ref.key());
+    private static MemorySegment storage(Path path, String root, ZipArchive zip, Records reader, StorageRef ref)
+            throws PtsafeException {
+        ZipEntryInfo e = zip.record("data/" + ref.key());
         if (e == null) {
             throw new PtsafeException(Reason.MISSING_RECORD, path, "storage '" + ref.key() + "' (" + ref.storageClass()
                     + ") has no record " + root + "/data/" + ref.key());

@@ -29,7 +29,8 @@ import org.apache.commons.compress.archivers.zip.ZipFile;
  *
  * <p>Refused: a file not starting with a local header (a polyglot); more entries than
  * {@link LoadOptions#maxZipEntries()}; an unsafe name, or one outside the single root folder
- * ({@link Reason#ENTRY_OUTSIDE_ROOT}); two entries of one name ({@link Reason#DUPLICATE_ENTRY});
+ * ({@link Reason#ENTRY_OUTSIDE_ROOT}); two entries of one name, ignoring ASCII case
+ * ({@link Reason#DUPLICATE_ENTRY});
  * encryption ({@link Reason#ENCRYPTED_ENTRY}); a method other than STORED and DEFLATED; a local
  * header whose signature or name disagrees with the central directory ({@link Reason#INVALID_ZIP});
  * entry data running past the file, into the central directory, or into another entry
@@ -53,9 +54,32 @@ final class ZipArchive {
         return root;
     }
 
-    /** Files under the root by name relative to it ({@code data.pkl}, {@code data/0}), in directory order. */
+    /**
+     * Files under the root by name relative to it ({@code data.pkl}, {@code data/0}), in directory
+     * order, keyed in ASCII lower case: torch finds records through miniz, which compares names
+     * ignoring ASCII case, so {@code DATA.PKL} is the record torch reads as {@code data.pkl}.
+     */
     Map<String, ZipEntryInfo> records() {
         return records;
+    }
+
+    /** The record torch would find under {@code name} (relative to the root), or null. */
+    ZipEntryInfo record(String name) {
+        return records.get(asciiLower(name));
+    }
+
+    static String asciiLower(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                if (sb == null) {
+                    sb = new StringBuilder(s);
+                }
+                sb.setCharAt(i, (char) (c + 32));
+            }
+        }
+        return sb == null ? s : sb.toString();
     }
 
     static ZipArchive read(Path path, MemorySegment file, LoadOptions options) throws PtsafeException {
@@ -166,8 +190,9 @@ final class ZipArchive {
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (ZipEntryInfo e : entries) {
             String name = e.name();
-            if (!seen.add(name)) {
-                throw new PtsafeException(Reason.DUPLICATE_ENTRY, path, "two entries named '" + name + "'");
+            if (!seen.add(asciiLower(name))) {
+                throw new PtsafeException(Reason.DUPLICATE_ENTRY, path, "two entries named '" + clip(name)
+                        + "' (names are compared ignoring ASCII case, as torch's zip reader finds them)");
             }
             String unsafe = unsafe(name);
             if (unsafe != null) {
@@ -192,7 +217,7 @@ final class ZipArchive {
                 }
                 continue;
             }
-            records.put(rel, e);
+            records.put(asciiLower(rel), e);
         }
         if (root == null) {
             throw new PtsafeException(Reason.NOT_A_CHECKPOINT, path, "an empty zip archive");
