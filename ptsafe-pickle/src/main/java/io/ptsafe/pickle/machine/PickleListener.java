@@ -14,6 +14,14 @@ public interface PickleListener {
     default void global(GlobalUse use) {
     }
 
+    /**
+     * In a scan ({@link PickleMachine.Builder#scan()}), something that would run code and that
+     * loading refuses at once (FORBIDDEN_OPCODE, FORBIDDEN_CALL), at the byte offset of its opcode;
+     * the machine goes on with a poison value in its place.
+     */
+    default void refused(Opcode op, long offset, io.ptsafe.PtsafeException refusal) {
+    }
+
     /** A listener that does nothing. */
     PickleListener NONE = new PickleListener() {
     };
