@@ -8,8 +8,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A small JSON reader for test fixtures: objects, arrays, strings, numbers (as String), booleans, null. */
+/** A small JSON reader for test fixtures: objects, arrays, strings, numbers ({@link Num}), booleans, null. */
 public final class Json {
+    /** A JSON number, as written. */
+    public record Num(String text) {
+        public java.math.BigInteger asInteger() {
+            return new java.math.BigInteger(text);
+        }
+
+        public boolean isInteger() {
+            return text.chars().allMatch(c -> c == '-' || Character.isDigit(c));
+        }
+
+        public long asLong() {
+            return Long.parseLong(text);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
     private final String s;
     private int p;
 
@@ -110,13 +130,20 @@ public final class Json {
                     return null;
                 }
                 int start = p;
+                if (s.startsWith("NaN", p) || s.startsWith("Infinity", p) || s.startsWith("-Infinity", p)) {
+                    int end = s.indexOf("Infinity", p) == p || s.indexOf("-Infinity", p) == p
+                            ? p + (s.charAt(p) == '-' ? 9 : 8) : p + 3;
+                    String t = s.substring(p, end);
+                    p = end;
+                    return new Num(t);
+                }
                 while (p < s.length() && "+-0123456789.eE".indexOf(s.charAt(p)) >= 0) {
                     p++;
                 }
                 if (start == p) {
                     throw new IllegalArgumentException("bad JSON at " + p);
                 }
-                return s.substring(start, p);
+                return new Num(s.substring(start, p));
             }
         }
     }

@@ -28,7 +28,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * PickleResult r = PickleMachine.on(input, options).globals(table).persistentIds(loader).run();
- * PyValue tree = TreeConverter...convert(r.root());
+ * PyValue tree = TreeConverter.convert(r.root(), leaves, options, input).root();
  * }</pre>
  *
  * <p>Rules beyond Python's:
@@ -46,6 +46,12 @@ import java.util.Set;
  * <li>For protocols 0 to 2 the module {@code __builtin__} reads as {@code builtins} (Python 3's
  * fix_imports); {@code torch.tensor} reads as {@code torch._tensor} (torch's own rename).
  * </ul>
+ *
+ * <p>Nesting (MARKs, and containers in the result) is bounded by {@link LoadOptions#maxNestingDepth()}
+ * so that code outside the machine may recurse over a tree: at the default of 256 the PyValue
+ * records' own equals, hashCode and toString need less than 512 KiB of thread stack (tested), half
+ * the JVM's default. A caller raising the limit into the thousands should not call them on
+ * untrusted trees.
  */
 public final class PickleMachine {
     /** Largest dict key or set element, in nodes (a tuple of three strings is four nodes). */
@@ -255,7 +261,12 @@ public final class PickleMachine {
             case BININT2 -> push(PyValue.Int.of(u2(op, at)), at);
             case LONG -> {
                 String s = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
-                push(new PyValue.Int(decimal(s.endsWith("L") ? s.substring(0, s.length() - 1) : s, op, at)), at);
+                String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
+                if (digits.length() > options.maxIntBytes()) {
+                    throw limit(at, op, "an integer of " + digits.length() + " digits", "maxIntBytes", digits.length(),
+                            options.maxIntBytes());
+                }
+                push(new PyValue.Int(decimal(digits, op, at)), at);
             }
             case LONG1 -> push(new PyValue.Int(longBytes(u1(op, at), op, at)), at);
             case LONG4 -> {
@@ -406,7 +417,7 @@ public final class PickleMachine {
             case GLOBAL -> {
                 String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
                 String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                push(resolve(module, name, op, at), at);
+                push(resolve(module, name, op, at, true), at);
             }
             case STACK_GLOBAL -> {
                 Object name = pop(op, at);
@@ -415,7 +426,7 @@ public final class PickleMachine {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "STACK_GLOBAL needs two str, got "
                             + Values.typeName(module) + " and " + Values.typeName(name));
                 }
-                push(resolve(m.value(), n.value(), op, at), at);
+                push(resolve(m.value(), n.value(), op, at, true), at);
             }
             case REDUCE -> {
                 Object args = pop(op, at);
@@ -459,7 +470,8 @@ public final class PickleMachine {
             case INST -> {
                 String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
                 String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                resolve(module, name, op, at);
+                // Reported to the listener, but the opcode is refused whatever the name.
+                resolve(module, name, op, at, false);
                 Object poison = goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "INST (" + module + "." + name
                         + ") instantiates a class by name; ptsafe never does"), op, at, "INST " + module + "." + name);
                 popMark(op, at);
@@ -502,7 +514,7 @@ public final class PickleMachine {
 
     // --- globals and calls ---------------------------------------------------------------------------
 
-    private Object resolve(String module, String name, Opcode op, long at) {
+    private Object resolve(String module, String name, Opcode op, long at, boolean collect) {
         String mod = module;
         if (proto < 3 && mod.equals("__builtin__")) {
             mod = "builtins";
@@ -534,7 +546,7 @@ public final class PickleMachine {
         }
         GlobalUse use = new GlobalUse(module, name, full, at, op, status);
         globals.add(use);
-        if (status == GlobalUse.Status.FORBIDDEN) {
+        if (status == GlobalUse.Status.FORBIDDEN && collect) {
             forbidden.add(use);
         }
         listener.global(use);
@@ -701,11 +713,6 @@ public final class PickleMachine {
         k = Key.of(f);
         keys.put(item, k);
         return k;
-    }
-
-    /** A Key for use by the final conversion (a frozen value is its own key). */
-    static Key keyOf(PyValue frozen) {
-        return Key.of(frozen);
     }
 
     private void checkItems(long n, Opcode op, long at) throws PtsafeException {
@@ -887,7 +894,8 @@ public final class PickleMachine {
         if (setting == null) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "argument line longer than " + max + " bytes");
         }
-        throw limit(at, op, "an argument line of more than " + max + " bytes", setting, max + 1L, max);
+        long reported = setting.equals("maxIntBytes") ? options.maxIntBytes() : max;
+        throw limit(at, op, "an argument line of more than " + max + " bytes", setting, reported + 1, reported);
     }
 
     private String asciiLine(Opcode op, long at, int max, String setting) throws PtsafeException {

@@ -132,10 +132,24 @@ final class TensorMeanings {
                         || !(params.get(2) instanceof PyValue.Int zp) || zp.value().bitLength() > 63) {
                     throw invalid(c, "per_tensor_affine parameters must be (qscheme, float scale, int zero_point)");
                 }
-                q = new TensorNode.Quantization("per_tensor_affine", scale.value(), zp.value().longValue());
+                q = new TensorNode.Quantization("per_tensor_affine", scale.value(), zp.value().longValue(), -1);
             }
-            case "torch.per_channel_affine", "torch.per_channel_affine_float_qparams" -> throw unsupported(c,
-                    "per-channel quantized tensors (" + scheme.name() + ") are not supported");
+            case "torch.per_channel_affine", "torch.per_channel_affine_float_qparams" -> {
+                if (params.size() != 4 || !(params.get(3) instanceof PyValue.Int axis) || axis.value().bitLength() > 31) {
+                    throw invalid(c, scheme.name() + " parameters must be (qscheme, scales, zero_points, int axis)");
+                }
+                long[] size = longs(c, 2, "size");
+                int ax = axis.value().intValue();
+                if (ax < 0 || ax >= size.length) {
+                    throw invalid(c, "per-channel axis " + ax + " is outside the " + size.length + " dimensions");
+                }
+                long channels = size[ax];
+                if (channelCount(params.get(1)) != channels || channelCount(params.get(2)) != channels) {
+                    throw invalid(c, "per-channel scales and zero points must hold size[axis] = " + channels
+                            + " values each");
+                }
+                q = new TensorNode.Quantization(scheme.name().substring("torch.".length()), Double.NaN, 0, ax);
+            }
             default -> throw invalid(c, "unknown quantization scheme " + scheme.name());
         }
         hooks(c, 6);
@@ -211,6 +225,15 @@ final class TensorMeanings {
         }
     }
 
+    /** Values in a per-channel scales or zero-points argument: a 1-d tensor or a list; -1 if neither. */
+    private static long channelCount(Object v) {
+        return switch (v) {
+            case TensorNode t when t.shape().length == 1 -> t.shape()[0];
+            case ListObj l -> l.items().size();
+            default -> -1;
+        };
+    }
+
     private static boolean isTensorClass(String name) {
         for (String t : TorchTypes.TENSOR_CLASSES) {
             if (name.equals("torch." + t) || name.equals("torch.cuda." + t)) {
@@ -231,7 +254,51 @@ final class TensorMeanings {
             throw new LimitExceededException(Reason.TOO_MANY_TENSORS, c.file(), c.place() + ": tensors", "maxTensors",
                     tensors, options.maxTensors());
         }
+        if (dtype == DType.QUINT4X2 || dtype == DType.QUINT2X4) {
+            return packed(c, s, dtype, offset, shape, strides, requiresGrad, q);
+        }
         return new TensorNode(s, dtype, offset, shape, strides, requiresGrad, false, q);
+    }
+
+    /**
+     * quint4x2 and quint2x4 pack 2 or 4 values to a byte along the last dimension, each row padded
+     * to a whole byte, while torch's shape and strides count values. ptsafe's element of these
+     * dtypes is one byte, so the tensor is presented in bytes: the last dimension becomes
+     * ceil(size / values per byte). Only the contiguous layout torch creates is accepted.
+     */
+    private static TensorNode packed(Call c, StorageRef s, DType dtype, long offset, long[] shape, long[] strides,
+            boolean requiresGrad, TensorNode.Quantization q) throws PtsafeException {
+        int perByte = dtype == DType.QUINT4X2 ? 2 : 4;
+        if (offset != 0) {
+            throw unsupported(c, "a " + dtype + " tensor at storage offset " + offset + " (packed values cannot be viewed)");
+        }
+        long[] bytes = shape.clone();
+        long[] byteStrides = new long[bytes.length];
+        try {
+            boolean empty = false;
+            for (long d : shape) {
+                empty |= d == 0;
+            }
+            long expect = 1;
+            for (int i = shape.length - 1; i >= 0 && !empty; i--) {
+                if (shape[i] != 1 && strides[i] != expect) {
+                    throw unsupported(c, "a non-contiguous " + dtype + " tensor (packed values cannot be viewed)");
+                }
+                expect = Math.multiplyExact(expect, Math.max(shape[i], 1));
+            }
+            if (bytes.length > 0 && bytes[bytes.length - 1] > 0) {
+                long last = bytes[bytes.length - 1];
+                bytes[bytes.length - 1] = last / perByte + (last % perByte == 0 ? 0 : 1);
+            }
+            long acc = 1;
+            for (int i = bytes.length - 1; i >= 0; i--) {
+                byteStrides[i] = acc;
+                acc = bytes[i] <= 0 ? acc : Math.multiplyExact(acc, bytes[i]);
+            }
+        } catch (ArithmeticException e) {
+            throw c.fail(Reason.VALIDATION_OVERFLOW, "the shape of a " + dtype + " tensor overflows 64 bits");
+        }
+        return new TensorNode(s, dtype, 0, bytes, byteStrides, requiresGrad, false, q);
     }
 
     private static void arity(Call c, int min, int max) throws PtsafeException {

@@ -19,8 +19,12 @@ import io.ptsafe.DType;
 public record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] shape, long[] strides,
         boolean requiresGrad, boolean parameter, Quantization quantization) {
 
-    /** {@code torch.per_tensor_affine}: real value = (stored - zeroPoint) * scale. */
-    public record Quantization(String scheme, double scale, long zeroPoint) {
+    /**
+     * Quantization: for {@code per_tensor_affine}, real value = (stored - zeroPoint) * scale; for the
+     * per-channel schemes only the {@code axis} is kept (scale NaN), the per-channel scales and zero
+     * points being tensors of their own in the pickle.
+     */
+    public record Quantization(String scheme, double scale, long zeroPoint, int axis) {
     }
 
     public TensorNode {

@@ -113,8 +113,8 @@ class PythonPicklesTest {
         for (Object o : table) {
             Map<String, Object> e = Json.obj(o);
             Opcode op = Opcode.valueOf((String) e.get("name"));
-            assertEquals(Integer.parseInt((String) e.get("code")), op.code(), op.name());
-            assertEquals(Integer.parseInt((String) e.get("proto")), op.protocol(), op.name());
+            assertEquals(Integer.parseInt(e.get("code").toString()), op.code(), op.name());
+            assertEquals(Integer.parseInt(e.get("proto").toString()), op.protocol(), op.name());
             assertEquals(e.get("arg") == null ? ArgKind.NONE : kinds.get(e.get("arg")), op.arg(), op.name());
             assertEquals(op, Opcode.of(op.code()).orElseThrow());
         }

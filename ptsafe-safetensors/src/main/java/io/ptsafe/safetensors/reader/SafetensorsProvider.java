@@ -11,10 +11,36 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 
 /**
- * Reads safetensors files: memory-mapped once, validated strictly, tensors as zero-copy slices of the
- * mapping in header order. See {@link SafetensorsReader} for the rules and their order,
- * {@link HeaderParser} for where ptsafe is stricter than the reference, and
- * {@link JsonReader#unsignedLong(String)} for numbers.
+ * Reads safetensors files: mapped once (one shared arena per file, closed with it), validated
+ * strictly, tensors as zero-copy read-only slices of the mapping listed in header order (the order
+ * of offsets is only used to validate them).
+ *
+ * <p>The reference's rules, in its order and with its reason names: {@code HEADER_TOO_SMALL},
+ * {@code HEADER_TOO_LARGE} (over {@link LoadOptions#maxHeaderBytes()}, a {@link io.ptsafe.LimitExceededException}),
+ * {@code INVALID_HEADER_LENGTH}, {@code INVALID_HEADER} (strict UTF-8), {@code INVALID_HEADER_DESERIALIZATION},
+ * {@code INVALID_OFFSET}, {@code VALIDATION_OVERFLOW}, {@code MISALIGNED_SLICE}, {@code TENSOR_INVALID_INFO},
+ * {@code METADATA_INCOMPLETE_BUFFER}. Accepted as the reference accepts them: JSON whitespace (space,
+ * tab, CR, LF) before '{' and after '}' (NUL padding is refused), zero-size and 0-dim tensors,
+ * unaligned data, tensors listed in any order.
+ *
+ * <p>Stricter than the reference:
+ * <ul>
+ *   <li>duplicate keys in any object: {@code DUPLICATE_KEY};
+ *   <li>a tensor entry with a key other than dtype, shape and data_offsets, or without one of them:
+ *       {@code INVALID_TENSOR_ENTRY};
+ *   <li>{@code __metadata__} is always metadata and must be an object of strings ({@code null} too is
+ *       refused): {@code INVALID_METADATA}; a tensor entry under that name: {@code INVALID_TENSOR_NAME};
+ *   <li>dtype names outside the safetensors list (C32, C128, quantized types, other case):
+ *       {@code UNKNOWN_DTYPE};
+ *   <li>shape and offset numbers must be plain unsigned integers: negative (-0 included), fractional,
+ *       exponent-form, or 2^64 and above: {@code INVALID_NUMBER}; from 2^63 to 2^64 - 1, legal for the
+ *       reference but beyond any file and any Java long: {@code VALIDATION_OVERFLOW};
+ *   <li>limits: {@link LoadOptions#maxTensors()} ({@code TOO_MANY_TENSORS}), {@link LoadOptions#maxRank()}
+ *       ({@code TOO_MANY_DIMENSIONS}), {@link LoadOptions#maxJsonDepth()} ({@code HEADER_TOO_DEEP}),
+ *       {@link LoadOptions#maxStringLength()} for every JSON string in UTF-16 units ({@code STRING_TOO_LONG}),
+ *       numbers of at most 1000 characters, all checked before the JSON parser allocates anything; and
+ *       {@link LoadOptions#maxContainerItems()} for the entries of {@code __metadata__} ({@code INVALID_METADATA}).
+ * </ul>
  *
  * <p>Recognition, from the probe's bytes only: after the 8-byte header length, optional JSON whitespace,
  * then '{'. No number in the file is trusted until opening validates it.

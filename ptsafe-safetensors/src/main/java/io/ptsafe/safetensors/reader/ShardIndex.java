@@ -27,7 +27,8 @@ import java.util.Set;
  * content, {@code total_size} included, is advisory and not checked (writers compute it in different
  * ways). Other top-level keys are tolerated and skipped. The file is read as a safetensors header is:
  * at most {@link LoadOptions#maxHeaderBytes()} bytes ({@link Reason#HEADER_TOO_LARGE}), strict UTF-8,
- * {@link JsonPrescan}'s limits, duplicate keys anywhere refused; other faults are
+ * {@link JsonPrescan}'s limits, duplicate keys anywhere refused, at most
+ * {@link LoadOptions#maxContainerItems()} keys in one skipped value; other faults are
  * {@link Reason#INVALID_INDEX}.
  *
  * @param file      the index file
@@ -49,7 +50,7 @@ record ShardIndex(Path file, Map<String, String> weightMap, List<String> shards)
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment bytes = MappedFiles.map(file, arena);
-            JsonSource source = JsonSource.index(file);
+            JsonSource source = JsonSource.index(file, bytes);
             Utf8Validation.check(bytes, file, "index", Reason.INVALID_INDEX);
             JsonPrescan.check(bytes, source, options);
             try (JsonReader json = JsonReader.open(bytes, source, options)) {
@@ -72,11 +73,11 @@ record ShardIndex(Path file, Map<String, String> weightMap, List<String> shards)
                 case "weight_map" -> weightMap = weightMap(json, source, options, shards);
                 case "metadata" -> {
                     expect(json, JsonToken.START_OBJECT, "metadata");
-                    json.skipValue();
+                    json.skipValue(options.maxContainerItems());
                 }
                 default -> {
                     json.next();
-                    json.skipValue();
+                    json.skipValue(options.maxContainerItems());
                 }
             }
         }

@@ -27,9 +27,24 @@ import java.util.List;
  *   <li>A shard may not itself be an index: nested sharded opens are refused with
  *       {@link Reason#INVALID_INDEX} (an index naming itself would otherwise recurse without end).
  * </ul>
- * The index's rules are {@link ShardIndex}'s, the paths' {@link ShardPaths}', the cross-checks
- * {@link ShardSet}'s. {@link LoadOptions#maxTensors()} bounds weight_map, {@link LoadOptions#maxShards()}
- * the distinct shards; every shard is opened with the same options.
+ *
+ * <p>The index: {@code {"metadata": {"total_size": n, ...}, "weight_map": {"tensor": "shard", ...}, ...}};
+ * weight_map is required, other keys are tolerated, {@code metadata} and {@code total_size} are advisory
+ * and not checked. It is read like a safetensors header: at most {@link LoadOptions#maxHeaderBytes()}
+ * bytes, strict UTF-8, the same JSON limits, duplicate keys refused ({@link Reason#DUPLICATE_KEY});
+ * other faults are {@link Reason#INVALID_INDEX}. {@link LoadOptions#maxTensors()} bounds weight_map,
+ * {@link LoadOptions#maxShards()} the distinct shards ({@link Reason#TOO_MANY_SHARDS}).
+ *
+ * <p>Shards: a plain file name in the index's folder. Absolute names, "." and "..", '/', '\', ':' and
+ * NUL, and symbolic links leading outside the folder are {@link Reason#SHARD_OUTSIDE_FOLDER} (so the
+ * Hugging Face cache's {@code snapshots/} folders, whose files link to {@code ../../blobs/}, are
+ * refused); a name that is not a regular file is {@link Reason#SHARD_MISSING}. Every shard is opened
+ * with {@link io.ptsafe.SafeLoader#open(java.nio.file.Path, LoadOptions)} and the same options (a
+ * {@code .bin} shard opens when ptsafe-pickle is present), then: a tensor held by two shards is
+ * {@link Reason#DUPLICATE_TENSOR} even when the index names one of them; a weight_map entry its shard
+ * does not hold is {@link Reason#SHARD_TENSOR_MISSING}; a tensor a shard holds but weight_map does not
+ * list is refused with {@link Reason#INVALID_INDEX}, so no tensor is loaded that a reader of the index
+ * would not see. On any refusal the shards already opened are closed.
  *
  * <p>Recognition: a folder holding one of the two index names as a regular file; or a file whose
  * first 8 bytes hold no NUL (a safetensors file's header length always does), whose first byte after

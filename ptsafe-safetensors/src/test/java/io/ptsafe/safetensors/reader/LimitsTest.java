@@ -81,6 +81,14 @@ class LimitsTest {
                 Reason.STRING_TOO_LONG, "maxStringLength", 30);
     }
 
+    /** __metadata__ is one decoded dict: its entries count against maxContainerItems. */
+    @Test
+    void maxContainerItemsBoundsMetadata() throws IOException {
+        Path p = TestFiles.write(dir, "meta.safetensors", file("{\"__metadata__\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}}", 0));
+        atLimit(p, LoadOptions.builder().maxContainerItems(3).build(), LoadOptions.builder().maxContainerItems(2).build(),
+                Reason.INVALID_METADATA, "maxContainerItems", 3);
+    }
+
     /** Above jackson's default limits (names of 50,000 chars), within ptsafe's: accepted. */
     @Test
     void legalHeadersBeyondJacksonDefaultsAreAccepted() throws IOException {

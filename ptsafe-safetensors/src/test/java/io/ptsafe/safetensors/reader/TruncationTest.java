@@ -9,6 +9,8 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import io.ptsafe.SafeLoader;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -37,33 +39,37 @@ class TruncationTest {
             Files.write(p, Arrays.copyOf(whole, length));
             PtsafeException e = assertThrows(PtsafeException.class, () -> SafeLoader.open(p).close());
             assertTrue(viaLoader.contains(e.reason()), length + ": " + e);
-            PtsafeException d = assertThrows(PtsafeException.class,
-                    () -> TestFiles.openDirect(p, LoadOptions.defaults()).close());
-            assertTrue(direct.contains(d.reason()), length + ": " + d);
+            if (e.reason() == Reason.UNKNOWN_FORMAT) { // too short to recognise: what would opening it say?
+                PtsafeException d = assertThrows(PtsafeException.class,
+                        () -> TestFiles.openDirect(p, LoadOptions.defaults()).close());
+                assertTrue(direct.contains(d.reason()), length + ": " + d);
+            }
         }
         Files.write(p, whole);
         SafeLoader.open(p).close();
     }
 
-    /** The header cut short, its length field saying so: exercises the JSON reader on every prefix. */
+    /**
+     * The header cut short, its length field saying so: exercises the JSON reader on every prefix.
+     * In memory, through the reader the provider uses, to stay fast.
+     */
     @Test
     void everyTruncationOfTheHeaderIsRefused() throws IOException {
         byte[] whole = Files.readAllBytes(TestFiles.RESOURCES.resolve("all_dtypes.safetensors"));
         int n = (int) ByteBuffer.wrap(whole).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         byte[] header = Arrays.copyOfRange(whole, 8, 8 + n);
-        Path p = dir.resolve("cut-header.safetensors");
-        int refused = 0;
+        Path p = dir.resolve("in-memory.safetensors");
         for (int k = 0; k < n; k++) {
-            Files.write(p, TestFiles.raw(Arrays.copyOf(header, k), new byte[0]));
-            try {
-                TestFiles.openDirect(p, LoadOptions.defaults()).close();
-                // a prefix ending at the closing '}' followed by padding is a complete header
-                assertTrue(new String(header, 0, k, java.nio.charset.StandardCharsets.UTF_8).strip().endsWith("}"), "prefix " + k);
-                throw new AssertionError("prefix " + k + " holds tensors but no data, yet was accepted");
-            } catch (PtsafeException e) {
-                refused++;
+            MemorySegment bytes = MemorySegment.ofArray(TestFiles.raw(Arrays.copyOf(header, k), new byte[0]));
+            try (Arena arena = Arena.ofConfined()) {
+                PtsafeException e = assertThrows(PtsafeException.class,
+                        () -> SafetensorsReader.read(p, bytes, arena, LoadOptions.defaults()), "prefix " + k);
+                assertEquals(p, e.file());
             }
         }
-        assertEquals(n, refused);
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(22, SafetensorsReader.read(p, MemorySegment.ofArray(whole), arena, LoadOptions.defaults())
+                    .tensors().size());
+        }
     }
 }

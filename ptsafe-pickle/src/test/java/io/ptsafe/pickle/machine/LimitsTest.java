@@ -1,0 +1,152 @@
+package io.ptsafe.pickle.machine;
+
+import static io.ptsafe.pickle.machine.Pickles.decode;
+import static io.ptsafe.pickle.machine.Pickles.le4;
+import static io.ptsafe.pickle.machine.Pickles.pk;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.ptsafe.LimitExceededException;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PyValue;
+import io.ptsafe.Reason;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** Every pickle limit: met exactly the pickle loads, exceeded by one it is refused naming the setting. */
+class LimitsTest {
+
+    static void atLimit(byte[] pickle, int limit, String setting, UnaryOperator<LoadOptions.Builder> set) {
+        LoadOptions ok = set.apply(LoadOptions.builder()).build();
+        assertDoesNotThrow(() -> decode(pickle, ok), setting + " met exactly");
+        LoadOptions tight = set.apply(LoadOptions.builder()).build();
+        LimitExceededException x = assertThrows(LimitExceededException.class,
+                () -> decode(pickle, tighter(tight, setting, limit - 1)), setting + " exceeded by one");
+        assertEquals(setting, x.setting(), x.getMessage());
+        assertEquals(limit - 1, x.limit());
+        assertEquals(Reason.PICKLE_LIMIT, x.reason());
+    }
+
+    private static LoadOptions tighter(LoadOptions o, String setting, int v) {
+        LoadOptions.Builder b = o.toBuilder();
+        switch (setting) {
+            case "maxPickleBytes" -> b.maxPickleBytes(v);
+            case "maxPickleOpcodes" -> b.maxPickleOpcodes(v);
+            case "maxStackSize" -> b.maxStackSize(v);
+            case "maxNestingDepth" -> b.maxNestingDepth(v);
+            case "maxMemoEntries" -> b.maxMemoEntries(v);
+            case "maxPickleStringBytes" -> b.maxPickleStringBytes(v);
+            case "maxContainerItems" -> b.maxContainerItems(v);
+            case "maxIntBytes" -> b.maxIntBytes(v);
+            default -> throw new AssertionError(setting);
+        }
+        return b.build();
+    }
+
+    @Test
+    void pickleBytes() {
+        byte[] p = pk(0x80, 2, "N.");
+        atLimit(p, 4, "maxPickleBytes", b -> b.maxPickleBytes(4));
+    }
+
+    @Test
+    void opcodes() {
+        byte[] p = pk(0x80, 2, "]NaNa.");
+        atLimit(p, 7, "maxPickleOpcodes", b -> b.maxPickleOpcodes(7));
+    }
+
+    @Test
+    void stackCountsValuesAndMarks() {
+        byte[] p = pk("(NNt.");
+        atLimit(p, 3, "maxStackSize", b -> b.maxStackSize(3));
+    }
+
+    @Test
+    void markNesting() {
+        byte[] p = pk("(((Ntttt.".replace("tttt", "ttt"));
+        atLimit(p, 3, "maxNestingDepth", b -> b.maxNestingDepth(3));
+    }
+
+    @Test
+    void tupleNestingWhileDecoding() {
+        byte[] p = pk("N", 0x85, 0x85, 0x85, '.');
+        atLimit(p, 3, "maxNestingDepth", b -> b.maxNestingDepth(3));
+    }
+
+    @Test
+    void listNestingWhenConverting() {
+        byte[] p = pk("]]]]aaa.");
+        atLimit(p, 4, "maxNestingDepth", b -> b.maxNestingDepth(4));
+    }
+
+    @Test
+    void memoEntries() {
+        byte[] p = pk("Np0\np1\np2\n.");
+        atLimit(p, 3, "maxMemoEntries", b -> b.maxMemoEntries(3));
+    }
+
+    @Test
+    void memoIndex() {
+        byte[] p = pk("Np5\n.");
+        atLimit(p, 5, "maxMemoEntries", b -> b.maxMemoEntries(5));
+        LimitExceededException x = assertThrows(LimitExceededException.class,
+                () -> decode(pk("N", 'r', le4(0xfffffff0L), '.')));
+        assertEquals("maxMemoEntries", x.setting());
+        assertEquals(0xfffffff0L, x.value());
+    }
+
+    @Test
+    void stringBytes() {
+        atLimit(pk('X', le4(5), "hello."), 5, "maxPickleStringBytes", b -> b.maxPickleStringBytes(5));
+        atLimit(pk("Vhello\n."), 5, "maxPickleStringBytes", b -> b.maxPickleStringBytes(5));
+        atLimit(pk("C", 5, "hello."), 5, "maxPickleStringBytes", b -> b.maxPickleStringBytes(5));
+    }
+
+    @Test
+    void containerItems() {
+        atLimit(pk("(NNNl."), 3, "maxContainerItems", b -> b.maxContainerItems(3));
+        atLimit(pk("](NNNe."), 3, "maxContainerItems", b -> b.maxContainerItems(3));
+        atLimit(pk("(I1\nNI2\nNI3\nNd."), 3, "maxContainerItems", b -> b.maxContainerItems(3));
+        atLimit(pk("(NNNt."), 3, "maxContainerItems", b -> b.maxContainerItems(3));
+        atLimit(pk(0x80, 4, 0x8f, "(K", 1, "K", 2, "K", 3, 0x90, '.'), 3, "maxContainerItems",
+                b -> b.maxContainerItems(3));
+    }
+
+    @Test
+    void intBytes() {
+        atLimit(pk(0x8a, 3, 1, 2, 3, '.'), 3, "maxIntBytes", b -> b.maxIntBytes(3));
+        atLimit(pk(0x8b, le4(3), 1, 2, 3, '.'), 3, "maxIntBytes", b -> b.maxIntBytes(3));
+        atLimit(pk("I123\n."), 3, "maxIntBytes", b -> b.maxIntBytes(3));
+        atLimit(pk("L123L\n."), 3, "maxIntBytes", b -> b.maxIntBytes(3));
+    }
+
+    /**
+     * Nesting is bounded while decoding so that the PyValue records' own recursive equals, hashCode
+     * and toString stay shallow: at the default depth they run on a thread with a 512 KiB stack, half
+     * the JVM's default thread stack on 64-bit Linux (they need more than 256 KiB: record methods
+     * recurse through method handles, several frames per level).
+     */
+    @Test
+    void defaultDepthIsSafeForRecursiveRecordMethods() throws Exception {
+        int depth = LoadOptions.DEFAULT_MAX_NESTING_DEPTH;
+        byte[] p = pk("N", "\u0085".repeat(depth - 1), "N", 0x86, '.');
+        PyValue a = decode(p);
+        PyValue b = decode(p);
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                assertEquals(a, b);
+                assertEquals(a.hashCode(), b.hashCode());
+                a.toString();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        }, "small-stack", 512 * 1024);
+        t.start();
+        t.join();
+        if (failure[0] != null) {
+            throw new AssertionError(failure[0]);
+        }
+    }
+}
