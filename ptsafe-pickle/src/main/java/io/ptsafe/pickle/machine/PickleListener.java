@@ -6,6 +6,13 @@ package io.ptsafe.pickle.machine;
  */
 public interface PickleListener {
 
+    /**
+     * A pickle about to be decoded: the offsets of the calls that follow are relative to it (one
+     * listener may watch the several pickles of a legacy stream).
+     */
+    default void start(PickleInput input) {
+    }
+
     /** An opcode about to run, at its byte offset in the pickle. */
     default void opcode(Opcode op, long offset) {
     }

@@ -177,6 +177,7 @@ public final class PickleMachine {
     // --- the loop ------------------------------------------------------------------------------------
 
     private PickleResult execute() throws PtsafeException {
+        listener.start(input);
         if (size > options.maxPickleBytes()) {
             throw new LimitExceededException(Reason.PICKLE_LIMIT, input.file(), input.place(0) + ": pickle of "
                     + size + " bytes", "maxPickleBytes", size, options.maxPickleBytes());
