@@ -165,4 +165,23 @@ class ScanDetailsTest {
         ScanReport upper = scan("zip_data_pkl_uppercase.pt");
         assertEquals(Verdict.UNSAFE, upper.verdict(), "DATA.PKL is what torch reads as data.pkl");
     }
+
+    /** Every pickle of a legacy stream goes through the machine: a payload in sys_info is found where it is. */
+    @Test
+    void legacyStreams() throws IOException {
+        ScanReport sys = scan("legacy_exploit_sys_info.legacy.pt");
+        assertEquals(ContainerKind.TORCH_LEGACY, sys.container());
+        assertEquals(Verdict.UNSAFE, sys.verdict());
+        ScanFinding f = sys.findings(ScanRule.DANGEROUS_GLOBAL).getFirst();
+        assertTrue(f.location().entry().contains("sys_info"), f.toString());
+        int op = byteAt(Fixtures.MALICIOUS.resolve("legacy_exploit_sys_info.legacy.pt"), f.location().fileOffset());
+        assertTrue(op == 'c' || op == 0x93, "GLOBAL or STACK_GLOBAL at " + f.location());
+        assertFalse(sys.complete(), "the stream stops at the pickle that names it");
+
+        ScanReport keys = scan("legacy_key_unreferenced.legacy.pt");
+        assertEquals(List.of(ScanRule.UNREFERENCED_STORAGE), keys.findings().stream().map(ScanFinding::rule).toList());
+        assertEquals(Verdict.UNSAFE, scan("polyglot_legacy_then_zip.pt").verdict());
+        ScanReport real = SafeLoader.scan(Fixtures.REAL.resolve("protocol1.legacy.pt"));
+        assertEquals(Verdict.SAFE, real.verdict(), real.findings().toString());
+    }
 }
