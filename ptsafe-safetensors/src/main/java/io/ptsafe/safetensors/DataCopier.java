@@ -1,0 +1,153 @@
+package io.ptsafe.safetensors;
+
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
+import io.ptsafe.Tensor;
+import io.ptsafe.TensorFileClosedException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes one laid-out file: header, then each tensor's {@link Tensor#data()} streamed from its
+ * mapping in bounded chunks, then forces it to disk. Nothing is buffered on the Java heap, and the
+ * mapped pages of each chunk are released once written, so memory use does not grow with the model.
+ */
+final class DataCopier {
+    /** Bytes handed to one write call: large enough to amortise the call, small enough to stay bounded. */
+    static final int CHUNK = 8 << 20;
+    /** Heap data (in-memory tensors) goes through one small direct buffer rather than the JDK's per-thread cache. */
+    private static final int BOUNCE = 1 << 20;
+
+    private ByteBuffer bounce;
+    private MemorySegment bounceSegment;
+    private ByteBuffer chunk;
+    private MemorySegment chunkSegment;
+
+    private final Progress progress;
+
+    DataCopier(Progress progress) {
+        this.progress = progress;
+    }
+
+    /** Writes {@code layout} into {@code file} (an empty temporary file) and forces it to disk. */
+    void write(Layout layout, Path file, Path target) throws PtsafeException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(ch, ByteBuffer.wrap(layout.header()));
+            for (int i = 0; i < layout.entries().size(); i++) {
+                Layout.Entry e = layout.entries().get(i);
+                copy(ch, e, layout.end(i) - layout.begin(i), target);
+            }
+            if (ch.size() != layout.fileSize()) {
+                throw new PtsafeException(Reason.IO_ERROR, target, "wrote " + ch.size() + " bytes where "
+                        + layout.fileSize() + " were planned");
+            }
+            ch.force(true);
+        } catch (ClosedByInterruptException e) {
+            throw new PtsafeException(Reason.IO_ERROR, target, "interrupted while writing; nothing was written", e);
+        } catch (PtsafeException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new PtsafeException(Reason.IO_ERROR, target, "cannot write: " + e, e);
+        }
+    }
+
+    private void copy(FileChannel ch, Layout.Entry e, long expected, Path target) throws IOException {
+        Tensor t = e.tensor();
+        if (t.byteSize() != expected) {
+            throw new PtsafeException(Reason.CANNOT_WRITE, target, "tensor '" + e.name() + "' has "
+                    + t.byteSize() + " bytes, " + expected + " were planned");
+        }
+        try {
+            if (t.isView()) {
+                copyView(ch, t, expected);
+                return;
+            }
+            MemorySegment data = t.data();
+            int chunk = data.isNative() ? CHUNK : BOUNCE;
+            for (long off = 0; off < expected; off += chunk) {
+                int n = (int) Math.min(chunk, expected - off);
+                if (data.isNative()) {
+                    MemorySegment slice = data.asSlice(off, n);
+                    writeFully(ch, slice.asByteBuffer());
+                    release(slice);
+                } else {
+                    writeFully(ch, bounce(data, off, n));
+                }
+                progress.advance(n);
+            }
+        } catch (IllegalStateException x) {
+            throw closedOr(t, target, x);
+        } catch (InternalError x) {
+            throw new PtsafeException(Reason.FILE_CHANGED, t.file(), "tensor '" + t.name()
+                    + "': the mapped file changed or was truncated while being copied (" + x.getMessage() + ")", x);
+        }
+    }
+
+    /**
+     * What an IllegalStateException met while reading a tensor means: its file was closed (the
+     * memory's scope is gone), or else it is not ours (a listener's) and goes on as it is.
+     */
+    static RuntimeException closedOr(Tensor t, Path target, IllegalStateException x) throws TensorFileClosedException {
+        try {
+            t.storage(); // throws when the file is closed
+        } catch (TensorFileClosedException closed) {
+            TensorFileClosedException c = new TensorFileClosedException(t.file(), "tensor '" + t.name()
+                    + "' (being written to " + target + ")");
+            c.initCause(x);
+            throw c;
+        }
+        return x;
+    }
+
+    /** A strided or byte-swapped tensor, gathered a chunk at a time (never copied whole). */
+    private void copyView(FileChannel ch, Tensor t, long size) throws IOException {
+        MemorySegment storage = t.storage();
+        MemorySegment buffer = chunkBuffer();
+        long item = t.dtype().byteSize();
+        for (long off = 0; off < size; off += CHUNK) {
+            int n = (int) Math.min(CHUNK, size - off);
+            ViewGather.gather(t, storage, off / item, buffer.asSlice(0, n));
+            writeFully(ch, chunk.clear().limit(n));
+            progress.advance(n);
+        }
+    }
+
+    private MemorySegment chunkBuffer() {
+        if (chunk == null) {
+            chunk = ByteBuffer.allocateDirect(CHUNK);
+            chunkSegment = MemorySegment.ofBuffer(chunk);
+        }
+        return chunkSegment;
+    }
+
+    /**
+     * Drops the pages of a mapped slice from this process once read (they stay in the page cache),
+     * so resident memory does not grow with the model either. Harmless for other readers of the
+     * mapping: a page touched again is mapped again.
+     */
+    static void release(MemorySegment slice) {
+        if (slice.isMapped()) {
+            slice.unload();
+        }
+    }
+
+    private ByteBuffer bounce(MemorySegment heap, long offset, int n) {
+        if (bounce == null) {
+            bounce = ByteBuffer.allocateDirect(BOUNCE);
+            bounceSegment = MemorySegment.ofBuffer(bounce);
+        }
+        MemorySegment.copy(heap, offset, bounceSegment, 0, n);
+        return bounce.clear().limit(n);
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+}
