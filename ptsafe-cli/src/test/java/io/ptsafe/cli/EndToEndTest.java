@@ -198,6 +198,27 @@ class EndToEndTest {
         assertTrue(v.out().contains("only in"), v::toString);
     }
 
+    @Test
+    void bigEndianTensorsAreWrittenLittleEndian() throws IOException {
+        Path real = Path.of("../ptsafe-pickle/src/test/resources/torch/real");
+        Path out = dir.resolve("be.safetensors");
+        try (TensorFile be = SafeLoader.open(real.resolve("dtypes.big_endian.pt"))) {
+            // everything but c128, which safetensors cannot hold
+            List<Tensor> writable = be.tensors().stream().filter(t -> t.dtype().safetensorsName().isPresent()).toList();
+            assertTrue(writable.stream().anyMatch(Tensor::isView), "the storages are big-endian");
+            TensorFile subset = new io.ptsafe.spi.BasicTensorFile(be.path(), be.format(), writable, Map.of(), null, null,
+                    List.of());
+            io.ptsafe.safetensors.SafetensorsConverter.builder().build().convert(subset, out);
+        }
+        try (TensorFile le = SafeLoader.open(real.resolve("dtypes.pt")); TensorFile back = SafeLoader.open(out)) {
+            assertEquals(11, back.tensors().size());
+            for (Tensor t : back.tensors()) {
+                assertArrayEquals(le.tensor(t.name()).data().toArray(ValueLayout.JAVA_BYTE),
+                        t.data().toArray(ValueLayout.JAVA_BYTE), t.name());
+            }
+        }
+    }
+
     // --- refusals leave nothing behind ------------------------------------------------------------
 
     @Test

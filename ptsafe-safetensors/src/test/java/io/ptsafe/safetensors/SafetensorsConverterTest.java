@@ -170,6 +170,16 @@ class SafetensorsConverterTest {
     }
 
     @Test
+    void selectsAKeyBesideTheStateDict() throws IOException {
+        Tensor w = view("state_dict.w", DType.F32, storage(arena, 4), 0, new long[] {1});
+        Tensor e = view("ema.w", DType.F32, storage(arena, 4), 0, new long[] {1});
+        TensorFile in = file(dir.resolve("ema.pt"), arena, dict("state_dict", dict("w", w), "ema", dict("w", e)));
+        ConversionReport r = converter(SafetensorsConverter.builder().select("ema")).convert(in, dir.resolve("e.safetensors"));
+        assertEquals(List.of("w"), r.tensors().stream().map(ConversionReport.WrittenTensor::name).toList());
+        assertEquals(List.of("state_dict.w"), r.notSelected());
+    }
+
+    @Test
     void selectsASubtreeOfNestedOrDottedNames() throws IOException {
         Tensor enc = view("model.enc.w", DType.F32, storage(arena, 8), 0, new long[] {2});
         Tensor dec = view("model.dec.w", DType.F32, storage(arena, 4), 0, new long[] {1});
