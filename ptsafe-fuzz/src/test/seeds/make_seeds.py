@@ -63,6 +63,9 @@ for n, b in real + malicious + legacy:
         put("SafeLoaderFuzzTestInputs/open", n, b)
 for n, b in safetensors:
     put("SafeLoaderFuzzTestInputs/open", n, b)
+# SafeLoader.scan: the same files.
+for n in os.listdir(os.path.join(OUT, "SafeLoaderFuzzTestInputs/open")):
+    put("ScanFuzzTestInputs/scan", n, open(os.path.join(OUT, "SafeLoaderFuzzTestInputs/open", n), "rb").read())
 
 # Torch zip: every real and hostile zip.
 for n, b in real + malicious:
