@@ -269,9 +269,18 @@ public final class Tensor {
 
     // --- internals --------------------------------------------------------------------------------
 
-    private MemorySegment materialize() {
+    private MemorySegment materialize() throws PtsafeException {
         Arena a = arena != null ? arena : Arena.ofAuto();
-        MemorySegment out = a.allocate(Math.max(byteSize, 1), 16).asSlice(0, byteSize);
+        MemorySegment out;
+        try {
+            out = a.allocate(Math.max(byteSize, 1), 16).asSlice(0, byteSize);
+        } catch (OutOfMemoryError e) {
+            // A failed native allocation (not the heap): a view that repeats elements (stride 0) can
+            // declare far more bytes than its file holds.
+            throw new PtsafeException(Reason.TOO_LARGE_FOR_JAVA, file, "tensor '" + name + "' is a view of "
+                    + byteSize + " bytes over a storage of " + storage.byteSize() + "; the contiguous copy data() "
+                    + "makes cannot be allocated (" + e.getMessage() + "); read storage() with strides() instead", e);
+        }
         StridedCopy.gather(storage, storageOffset, shape, strides, dtype, order, out);
         return out.asReadOnly();
     }

@@ -37,4 +37,15 @@ class CopyBoundsTest {
         assertEquals(Reason.TOO_LARGE_FOR_JAVA, assertThrows(PtsafeException.class, t::toDoubleArray).reason());
         assertEquals(Reason.TOO_LARGE_FOR_JAVA, assertThrows(PtsafeException.class, t::asByteBuffer).reason());
     }
+
+    @Test
+    void aCopyThatCannotBeAllocatedIsRefused() throws PtsafeException {
+        // 2^42 floats over 4 bytes of storage: a 16 TiB copy, which no allocator gives
+        Tensor t = Tensor.builder("expanded", DType.F32, new long[] {1L << 42}, MemorySegment.ofArray(new byte[4]))
+                .strides(0).build();
+        PtsafeException e = assertThrows(PtsafeException.class, t::data);
+        assertEquals(Reason.TOO_LARGE_FOR_JAVA, e.reason(), e.getMessage());
+        assertEquals(Reason.TOO_LARGE_FOR_JAVA, assertThrows(PtsafeException.class, () -> t.slice(0, 1L << 41).data())
+                .reason());
+    }
 }
