@@ -92,6 +92,11 @@ for entry in json.load(open(os.path.join(PICKLE, "pickles/pickles.json"))):
     put("PickleMachineFuzzTestInputs/pickle", "cpython_%s_p%d.pkl" % (entry["name"], entry["protocol"]),
         bytes.fromhex(entry["pickle"]))
 
+# Sharded index: the fixture's index (its shards are copied beside it by the target from
+# src/test/resources/limits/sharded/); compact.json and hostile_names.json are hand-written.
+put("ShardIndexFuzzTestInputs/index", "model.safetensors.index.json",
+    open(os.path.join(ST, "sharded/model.safetensors.index.json"), "rb").read())
+
 # safetensors header: the header JSON, then the data length as 2 little-endian bytes (see the target).
 for n, b in safetensors:
     (hlen,) = struct.unpack("<Q", b[:8])
