@@ -6,6 +6,7 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.PyValue;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
+import io.ptsafe.TensorFileClosedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -72,6 +73,29 @@ final class Hostile {
         }
     }
 
+    /** Opens a file, for {@link #openReadClose}. */
+    @FunctionalInterface
+    interface Opener {
+        TensorFile open(Path p) throws IOException;
+    }
+
+    /**
+     * The whole life of a file as an application lives it: open, read everything, close, then every
+     * tensor must refuse reads as closed. A refusal at opening must satisfy {@link #refused}.
+     */
+    static void openReadClose(Path p, Opener opener) throws IOException {
+        TensorFile opened = null;
+        try (TensorFile f = opener.open(p)) {
+            opened = f;
+            readAll(f);
+        } catch (PtsafeException e) {
+            refused(e, p);
+        }
+        if (opened != null) {
+            afterClose(opened);
+        }
+    }
+
     /** Reads everything {@code f} offers; refusals of individual reads are fine, anything else is not. */
     static void readAll(TensorFile f) {
         f.path();
@@ -104,6 +128,8 @@ final class Hostile {
                 touch(d);
                 if (t.byteSize() <= COPY_BUDGET) {
                     t.copyInto(new byte[(int) t.byteSize()], 0);
+                    t.asByteBuffer();
+                    rawCopies(t);
                 }
             }
         } catch (PtsafeException e) {
@@ -128,6 +154,45 @@ final class Hostile {
                 }
             } catch (PtsafeException e) {
                 refused(e, file);
+            }
+        }
+    }
+
+    /** The raw copies whose element width matches the dtype (the others are refused, also tried). */
+    private static void rawCopies(Tensor t) throws PtsafeException {
+        int n = (int) t.numel();
+        switch (t.dtype().byteSize()) {
+            case 2 -> t.copyInto(new short[n], 0);
+            case 4 -> t.copyInto(new int[n], 0);
+            case 8 -> {
+                if (t.dtype() == DType.F64) {
+                    t.copyInto(new double[n], 0);
+                    t.toDoubleArray();
+                } else {
+                    t.copyInto(new long[n], 0);
+                }
+            }
+            default -> {
+                try {
+                    t.copyInto(new int[0], 0);
+                    throw new AssertionError(t + ": copied into an int[]");
+                } catch (PtsafeException e) {
+                    refused(e, t.file());
+                }
+            }
+        }
+    }
+
+    /** Every tensor of a closed file refuses reads with the closed error, and nothing else. */
+    static void afterClose(TensorFile f) {
+        for (Tensor t : f.tensors()) {
+            try {
+                t.data();
+                throw new AssertionError(t + ": data() after close");
+            } catch (TensorFileClosedException e) {
+                // the one answer
+            } catch (PtsafeException e) {
+                throw new AssertionError(t + ": after close, " + e.getMessage(), e);
             }
         }
     }

@@ -1,9 +1,8 @@
 package io.ptsafe.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.ptsafe.PtsafeException;
-import io.ptsafe.TensorFile;
 import io.ptsafe.pickle.legacy.LegacyReader;
+import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,12 +15,8 @@ class LegacyFuzzTest {
     static Path dir;
 
     @FuzzTest(maxDuration = "30s")
-    void legacy(byte[] bytes) {
+    void legacy(byte[] bytes) throws IOException {
         Path p = Hostile.file(dir, "input.legacy.pt", bytes);
-        try (TensorFile f = LegacyReader.open(p, Hostile.OPTIONS)) {
-            Hostile.readAll(f);
-        } catch (PtsafeException e) {
-            Hostile.refused(e, p);
-        }
+        Hostile.openReadClose(p, q -> LegacyReader.open(q, Hostile.OPTIONS));
     }
 }

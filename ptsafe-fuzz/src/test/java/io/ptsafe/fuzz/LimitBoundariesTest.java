@@ -129,7 +129,7 @@ class LimitBoundariesTest {
 
     private static LimitExceededException refusal(Path file, String setting, long value) throws IOException {
         try (TensorFile f = SafeLoader.open(file, with(setting, value))) {
-            fail(file + " opens with " + setting + " = " + value);
+            fail(f + " opens with " + setting + " = " + value);
             return null;
         } catch (LimitExceededException e) {
             return e;

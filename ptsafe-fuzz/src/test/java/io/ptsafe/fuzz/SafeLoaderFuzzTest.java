@@ -1,9 +1,7 @@
 package io.ptsafe.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.ptsafe.PtsafeException;
 import io.ptsafe.SafeLoader;
-import io.ptsafe.TensorFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,10 +17,6 @@ class SafeLoaderFuzzTest {
     @FuzzTest(maxDuration = "30s")
     void open(byte[] bytes) throws IOException {
         Path p = Hostile.file(dir, "input.bin", bytes);
-        try (TensorFile f = SafeLoader.open(p, Hostile.OPTIONS)) {
-            Hostile.readAll(f);
-        } catch (PtsafeException e) {
-            Hostile.refused(e, p);
-        }
+        Hostile.openReadClose(p, q -> SafeLoader.open(q, Hostile.OPTIONS));
     }
 }

@@ -1,8 +1,6 @@
 package io.ptsafe.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.ptsafe.PtsafeException;
-import io.ptsafe.TensorFile;
 import io.ptsafe.safetensors.reader.SafetensorsProvider;
 import io.ptsafe.spi.FileProbe;
 import java.io.IOException;
@@ -26,11 +24,7 @@ class SafetensorsHeaderFuzzTest {
     @FuzzTest(maxDuration = "30s")
     void header(byte[] input) throws IOException {
         Path p = Hostile.file(dir, "input.safetensors", file(input));
-        try (TensorFile f = new SafetensorsProvider().open(FileProbe.of(p), Hostile.OPTIONS)) {
-            Hostile.readAll(f);
-        } catch (PtsafeException e) {
-            Hostile.refused(e, p);
-        }
+        Hostile.openReadClose(p, q -> new SafetensorsProvider().open(FileProbe.of(q), Hostile.OPTIONS));
     }
 
     static byte[] file(byte[] input) {

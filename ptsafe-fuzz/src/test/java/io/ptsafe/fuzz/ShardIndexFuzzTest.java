@@ -1,9 +1,7 @@
 package io.ptsafe.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.ptsafe.PtsafeException;
 import io.ptsafe.SafeLoader;
-import io.ptsafe.TensorFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -28,11 +26,7 @@ class ShardIndexFuzzTest {
     void index(byte[] json) throws IOException {
         shards();
         Path p = Hostile.file(dir, "model.safetensors.index.json", json);
-        try (TensorFile f = SafeLoader.open(p, Hostile.OPTIONS)) {
-            Hostile.readAll(f);
-        } catch (PtsafeException e) {
-            Hostile.refused(e, p);
-        }
+        Hostile.openReadClose(p, q -> SafeLoader.open(q, Hostile.OPTIONS));
     }
 
     private static void shards() {

@@ -2,9 +2,8 @@ package io.ptsafe.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.ptsafe.LoadOptions;
-import io.ptsafe.PtsafeException;
-import io.ptsafe.TensorFile;
 import io.ptsafe.pickle.zip.TorchZipReader;
+import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,13 +18,9 @@ class TorchZipFuzzTest {
     static Path dir;
 
     @FuzzTest(maxDuration = "30s")
-    void zip(byte[] bytes) {
+    void zip(byte[] bytes) throws IOException {
         Path p = Hostile.file(dir, "input.pt", bytes);
         LoadOptions.CrcPolicy crc = LoadOptions.CrcPolicy.values()[bytes.length % 3];
-        try (TensorFile f = TorchZipReader.open(p, Hostile.OPTIONS.toBuilder().crcPolicy(crc).build())) {
-            Hostile.readAll(f);
-        } catch (PtsafeException e) {
-            Hostile.refused(e, p);
-        }
+        Hostile.openReadClose(p, q -> TorchZipReader.open(q, Hostile.OPTIONS.toBuilder().crcPolicy(crc).build()));
     }
 }
