@@ -63,9 +63,11 @@ for n, b in real + malicious + legacy:
         put("SafeLoaderFuzzTestInputs/open", n, b)
 for n, b in safetensors:
     put("SafeLoaderFuzzTestInputs/open", n, b)
-# SafeLoader.scan: the same files.
+# SafeLoader.scan and the converter: the same files.
 for n in os.listdir(os.path.join(OUT, "SafeLoaderFuzzTestInputs/open")):
-    put("ScanFuzzTestInputs/scan", n, open(os.path.join(OUT, "SafeLoaderFuzzTestInputs/open", n), "rb").read())
+    b = open(os.path.join(OUT, "SafeLoaderFuzzTestInputs/open", n), "rb").read()
+    put("ScanFuzzTestInputs/scan", n, b)
+    put("ConvertFuzzTestInputs/convert", n, b)
 
 # Torch zip: every real and hostile zip.
 for n, b in real + malicious:
