@@ -119,6 +119,7 @@ final class Hostile {
         long[] shape = t.shape();
         t.strides();
         t.toString();
+        byte[] bytes = null; // the tensor's bytes, when small enough to compare the other reads with
         try {
             if (!t.isView() || t.byteSize() <= COPY_BUDGET) {
                 MemorySegment d = t.data();
@@ -127,7 +128,10 @@ final class Hostile {
                 }
                 touch(d);
                 if (t.byteSize() <= COPY_BUDGET) {
-                    t.copyInto(new byte[(int) t.byteSize()], 0);
+                    bytes = d.toArray(ValueLayout.JAVA_BYTE);
+                    byte[] copy = new byte[(int) t.byteSize()];
+                    t.copyInto(copy, 0);
+                    same(t, "copyInto(byte[])", bytes, copy);
                     t.asByteBuffer();
                     rawCopies(t);
                 }
@@ -142,19 +146,43 @@ final class Hostile {
                 if (a.length != t.numel()) {
                     throw new AssertionError(t + ": toFloatArray() has " + a.length + " elements, numel() " + t.numel());
                 }
+                if (t.dtype() == DType.F32 && bytes != null) {
+                    for (int i = 0; i < a.length; i++) {
+                        if (Float.floatToRawIntBits(a[i]) != MemorySegment.ofArray(bytes).get(I32_LE, 4L * i)) {
+                            throw new AssertionError(t + ": toFloatArray()[" + i + "] differs from data()");
+                        }
+                    }
+                }
             }
         } catch (PtsafeException e) {
             refused(e, file);
         }
         if (shape.length > 0 && shape[0] > 0) {
             try {
-                Tensor s = t.slice(shape[0] / 2, shape[0]);
+                long start = shape[0] / 2;
+                Tensor s = t.slice(start, shape[0]);
                 if (!s.isView() || s.byteSize() <= COPY_BUDGET) {
-                    touch(s.data());
+                    MemorySegment d = s.data();
+                    touch(d);
+                    if (bytes != null) {
+                        long rowBits = t.numel() / shape[0] * t.dtype().bits();
+                        same(s, "slice(" + start + ", " + shape[0] + ")",
+                                java.util.Arrays.copyOfRange(bytes, (int) (start * rowBits / 8), bytes.length),
+                                d.toArray(ValueLayout.JAVA_BYTE));
+                    }
                 }
             } catch (PtsafeException e) {
                 refused(e, file);
             }
+        }
+    }
+
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED
+            .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private static void same(Tensor t, String what, byte[] want, byte[] got) {
+        if (!java.util.Arrays.equals(want, got)) {
+            throw new AssertionError(t + ": " + what + " differs from the bytes of data()");
         }
     }
 
