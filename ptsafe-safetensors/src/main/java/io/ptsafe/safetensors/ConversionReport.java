@@ -34,11 +34,14 @@ import java.util.Optional;
  *                    (at most 1000 listed)
  * @param notSelectedCount how many there were in all
  * @param fileBytes   bytes of all files written (headers, data and index)
+ * @param sourceBytes bytes of the source file(s) the tensors were read from
+ * @param warnings    things worth a look that did not stop the conversion
  * @param elapsed     wall time, verification included
  */
 public record ConversionReport(Path source, FileFormat format, List<Path> outputs, Optional<Path> index,
         List<WrittenTensor> tensors, Map<String, String> aliases, List<SkippedEntry> skipped, long skippedCount,
-        List<String> notSelected, long notSelectedCount, long fileBytes, Duration elapsed) {
+        List<String> notSelected, long notSelectedCount, long fileBytes, long sourceBytes, List<String> warnings,
+        Duration elapsed) {
 
     /**
      * One tensor written.
@@ -83,6 +86,7 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         aliases = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(aliases));
         skipped = List.copyOf(skipped);
         notSelected = List.copyOf(notSelected);
+        warnings = List.copyOf(warnings);
     }
 
     /** Bytes of tensor data written. */
@@ -104,7 +108,11 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         row(sb, "not selected", Long.toString(notSelectedCount));
         row(sb, "tensor bytes", human(tensorBytes()));
         row(sb, "file bytes", human(fileBytes));
+        row(sb, "source bytes", human(sourceBytes));
         row(sb, "time", String.format(Locale.ROOT, "%.2f s", elapsed.toNanos() / 1e9));
+        for (String w : warnings) {
+            sb.append("\nwarning: ").append(w).append('\n');
+        }
         if (!aliases.isEmpty()) {
             sb.append("\naliases (removed -> kept, recorded in __metadata__):\n");
             aliases.forEach((k, v) -> sb.append("  ").append(k).append(" -> ").append(v).append('\n'));
@@ -140,7 +148,7 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
 
     /**
      * Writes the report as one JSON object: {@code source, format, outputs, index, tensors_written,
-     * tensor_bytes, file_bytes, elapsed_ms, aliases_removed {removed: kept}, entries_skipped
+     * tensor_bytes, file_bytes, source_bytes, warnings [..], elapsed_ms, aliases_removed {removed: kept}, entries_skipped
      * [{name, what}], skipped_count, not_selected [..], not_selected_count, tensors [{name, dtype,
      * shape, bytes, file, copied}]}.
      */
@@ -161,6 +169,12 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         g.writeNumberField("tensors_written", tensors.size());
         g.writeNumberField("tensor_bytes", tensorBytes());
         g.writeNumberField("file_bytes", fileBytes);
+        g.writeNumberField("source_bytes", sourceBytes);
+        g.writeArrayFieldStart("warnings");
+        for (String w : warnings) {
+            g.writeString(w);
+        }
+        g.writeEndArray();
         g.writeNumberField("elapsed_ms", elapsed.toMillis());
         g.writeObjectFieldStart("aliases_removed");
         for (Map.Entry<String, String> a : aliases.entrySet()) {
