@@ -144,8 +144,9 @@ class SafetensorsConverterTest {
         assertTrue(r.warnings().getFirst().contains("4 tensors were copied from views"), r.warnings().toString());
         assertTrue(r.toTable().contains("warning: the output is"), r.toTable());
 
-        Tensor whole = Tensor.builder("whole", DType.U8, new long[] {512}, s).file(src).build();
-        ConversionReport ok = convert(file(src, arena, dict("whole", whole)), dir.resolve("w.safetensors"));
+        Path bigger = Files.write(dir.resolve("whole.pt"), new byte[1000]); // a checkpoint holding 512 bytes
+        Tensor whole = Tensor.builder("whole", DType.U8, new long[] {512}, s).file(bigger).build();
+        ConversionReport ok = convert(file(bigger, arena, dict("whole", whole)), dir.resolve("w.safetensors"));
         assertEquals(List.of(), ok.warnings());
     }
 
