@@ -80,6 +80,9 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
     public record SkippedEntry(String name, String what) {
     }
 
+    /** Names the table lists per section; {@link #toJson()} has them all (up to 1000). */
+    private static final int TABLE_ROWS = 20;
+
     public ConversionReport {
         outputs = List.copyOf(outputs);
         tensors = List.copyOf(tensors);
@@ -119,17 +122,11 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         }
         if (!skipped.isEmpty()) {
             sb.append("\nskipped (not tensors):\n");
-            skipped.forEach(s -> sb.append("  ").append(s.name()).append(": ").append(s.what()).append('\n'));
-            if (skippedCount > skipped.size()) {
-                sb.append("  ... and ").append(skippedCount - skipped.size()).append(" more\n");
-            }
+            list(sb, skipped.stream().map(e -> e.name() + ": " + e.what()).toList(), skippedCount, TABLE_ROWS);
         }
         if (!notSelected.isEmpty()) {
             sb.append("\nnot selected:\n");
-            notSelected.forEach(s -> sb.append("  ").append(s).append('\n'));
-            if (notSelectedCount > notSelected.size()) {
-                sb.append("  ... and ").append(notSelectedCount - notSelected.size()).append(" more\n");
-            }
+            list(sb, notSelected, notSelectedCount, TABLE_ROWS);
         }
         return sb.toString();
     }
@@ -213,6 +210,14 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         }
         g.writeEndArray();
         g.writeEndObject();
+    }
+
+    private static void list(StringBuilder sb, List<String> items, long total, int max) {
+        items.stream().limit(max).forEach(i -> sb.append("  ").append(i).append('\n'));
+        if (total > Math.min(max, items.size())) {
+            sb.append("  ... and ").append(total - Math.min(max, items.size())).append(" more (the JSON report lists up to ")
+                    .append(Selection.LIST_CAP).append(")\n");
+        }
     }
 
     private static void row(StringBuilder sb, String key, String value) {
