@@ -33,13 +33,25 @@ class ReadTensorTest {
     }
 
     @Test
-    void withoutANameReadsTheFirstFloatTensorWidened() throws IOException {
-        // act.f16 is the only 16-bit float tensor; weight.f32 comes first in the header.
+    void withoutANameReadsTheFirstFloatTensorInHeaderOrder() {
+        // The header lists the 0-dim F32 "scalar" (7.25) first.
         Repo.Run run = Repo.run(ReadTensor::run, Repo.file(DJL_FILE).toString());
         assertEquals(0, run.status(), run.err());
-        assertTrue(run.out().contains("into float["), run.out());
+        assertTrue(run.out().contains("read scalar F32[] into float[1]"), run.out());
+        assertTrue(run.out().contains("values: 7.25"), run.out());
+    }
+
+    @Test
+    void halfPrecisionIsWidenedToFloat() throws IOException {
         float[] f16 = ReadTensor.readFloats(Repo.file(DJL_FILE), "act.f16", new PrintStream(OutputStream.nullOutputStream()));
         assertArrayEquals(new float[] {0.5f, -2f, 1024f, 0.25f, -0.125f, 3f, 65504f, -1f}, f16);
+    }
+
+    @Test
+    void anUnknownTensorNameIsRefused() {
+        Repo.Run run = Repo.run(ReadTensor::run, Repo.file(DJL_FILE).toString(), "no.such.tensor");
+        assertEquals(1, run.status());
+        assertTrue(run.err().startsWith("refused (NO_SUCH_TENSOR)"), run.err());
     }
 
     @Test
