@@ -28,7 +28,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * PickleResult r = PickleMachine.on(input, options).globals(table).persistentIds(loader).run();
- * PyValue tree = TreeConverter...convert(r.root());
+ * PyValue tree = TreeConverter.convert(r.root(), leaves, options, input).root();
  * }</pre>
  *
  * <p>Rules beyond Python's:
@@ -46,6 +46,12 @@ import java.util.Set;
  * <li>For protocols 0 to 2 the module {@code __builtin__} reads as {@code builtins} (Python 3's
  * fix_imports); {@code torch.tensor} reads as {@code torch._tensor} (torch's own rename).
  * </ul>
+ *
+ * <p>Nesting (MARKs, and containers in the result) is bounded by {@link LoadOptions#maxNestingDepth()}
+ * so that code outside the machine may recurse over a tree: at the default of 256 the PyValue
+ * records' own equals, hashCode and toString need less than 512 KiB of thread stack (tested), half
+ * the JVM's default. A caller raising the limit into the thousands should not call them on
+ * untrusted trees.
  */
 public final class PickleMachine {
     /** Largest dict key or set element, in nodes (a tuple of three strings is four nodes). */
@@ -657,11 +663,6 @@ public final class PickleMachine {
         k = Key.of(f);
         keys.put(item, k);
         return k;
-    }
-
-    /** A Key for use by the final conversion (a frozen value is its own key). */
-    static Key keyOf(PyValue frozen) {
-        return Key.of(frozen);
     }
 
     private void checkItems(long n, Opcode op, long at) throws PtsafeException {
