@@ -52,6 +52,17 @@ class ConvertToSafetensorsTest {
     }
 
     @Test
+    void theLegacyCheckpointOfTheSameModelConvertsToTheSameBytes(@TempDir Path dir) throws IOException {
+        Path fromZip = dir.resolve("zip.safetensors");
+        Path fromLegacy = dir.resolve("legacy.safetensors");
+        assertEquals(0, Repo.run(ConvertToSafetensors::run, Repo.file("samples/mlp.pt").toString(), fromZip.toString()).status());
+        Repo.Run run = Repo.run(ConvertToSafetensors::run, Repo.file("samples/mlp.legacy.pt").toString(), fromLegacy.toString());
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().contains("(TORCH_LEGACY)"), run.out());
+        assertArrayEquals(Files.readAllBytes(fromZip), Files.readAllBytes(fromLegacy));
+    }
+
+    @Test
     void verifyFindsAChangedByte(@TempDir Path dir) throws IOException {
         Path target = dir.resolve("mlp.safetensors");
         assertEquals(0, Repo.run(ConvertToSafetensors::run, Repo.file("samples/mlp.pt").toString(), target.toString()).status());

@@ -47,8 +47,8 @@ class ValidationServiceTest {
 
     @AfterEach
     void stop() {
-        service.close();
         client.close();
+        service.close();
     }
 
     @Test
@@ -145,9 +145,11 @@ class ValidationServiceTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(405, get.statusCode());
         assertEquals("POST", get.headers().firstValue("Allow").orElseThrow());
-        HttpResponse<String> elsewhere = client.send(HttpRequest.newBuilder(service.uri().resolve("/scan/../etc"))
-                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(404, elsewhere.statusCode());
+        for (String path : new String[] {"/scan/other", "/"}) {
+            HttpResponse<String> elsewhere = client.send(HttpRequest.newBuilder(service.uri().resolve(path))
+                    .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, elsewhere.statusCode(), path);
+        }
         assertEquals(List.of(), list(service.quarantine()));
     }
 
