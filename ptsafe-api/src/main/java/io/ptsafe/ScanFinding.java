@@ -25,9 +25,14 @@ public record ScanFinding(ScanRule rule, Severity severity, Location location, S
         return new ScanFinding(rule, rule.defaultSeverity(), location, message);
     }
 
-    /** The finding of a refusal: its reason's rule, its message. */
+    /** The finding of a refusal: its reason's rule, its message (without the file's name: the report has it). */
     public static ScanFinding of(PtsafeException refusal, Location location) {
-        return of(ScanRule.of(refusal.reason()), location, refusal.getMessage());
+        String message = refusal.getMessage();
+        String prefix = refusal.file() == null ? null : refusal.file() + ": ";
+        if (prefix != null && message.startsWith(prefix)) {
+            message = message.substring(prefix.length());
+        }
+        return of(ScanRule.of(refusal.reason()), location, message);
     }
 
     /** The verdict this finding gives its file on its own. */

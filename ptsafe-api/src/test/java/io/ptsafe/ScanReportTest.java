@@ -60,7 +60,7 @@ class ScanReportTest {
         ScanFinding f = ScanFinding.of(new PtsafeException(Reason.ZIP_BOMB, P, "boom"), Location.FILE);
         assertEquals(ScanRule.ZIP_BOMB, f.rule());
         assertEquals(Severity.ERROR, f.severity());
-        assertEquals("model.pt: boom [ZIP_BOMB]", f.message());
+        assertEquals("boom [ZIP_BOMB]", f.message());
         assertEquals(Verdict.INVALID, f.effect());
     }
 
