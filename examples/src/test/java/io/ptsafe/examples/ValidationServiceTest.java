@@ -83,7 +83,10 @@ class ValidationServiceTest {
         assertEquals(422, r.statusCode(), r.body());
         assertEquals("UNSAFE", r.headers().firstValue("X-Ptsafe-Verdict").orElseThrow());
         assertTrue(r.body().contains("\"verdict\" : \"UNSAFE\""), r.body());
-        assertTrue(r.body().contains("system"), "the report names the global: " + r.body());
+        // The report names the global and where it is: what a reviewer of the rejected upload needs.
+        assertTrue(r.body().contains("\"rule\" : \"dangerous-global\""), r.body());
+        assertTrue(r.body().contains("\"resolved\" : \"posix.system\""), r.body());
+        assertTrue(r.body().contains("\"entry\" : \"zip_os_system_reduce/data.pkl\""), r.body());
         assertTrue(r.headers().firstValue("X-Ptsafe-Stored").isEmpty());
         assertEquals(List.of(), list(service.accepted()));
         assertEquals(List.of(), list(service.quarantine()));
