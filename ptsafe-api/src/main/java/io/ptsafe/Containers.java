@@ -1,6 +1,7 @@
 package io.ptsafe;
 
 import io.ptsafe.spi.FileProbe;
+import io.ptsafe.spi.TarHeader;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -10,7 +11,6 @@ import java.nio.charset.StandardCharsets;
  * tries zip first.
  */
 final class Containers {
-    private static final int TAR_BLOCK = 512;
     private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
 
     private Containers() {
@@ -24,7 +24,7 @@ final class Containers {
         if (probe.startsWith(NPY_MAGIC)) {
             return ContainerKind.NUMPY;
         }
-        return isTar(probe.head()) ? ContainerKind.TAR : null;
+        return TarHeader.checksumValid(probe.head()) ? ContainerKind.TAR : null;
     }
 
     /** The refusal of a file {@link #unloadable} names. */
@@ -37,93 +37,6 @@ final class Containers {
         return new PtsafeException(Reason.UNSUPPORTED_FORMAT, probe.path(), what);
     }
 
-    /**
-     * Python's tarfile test (torch.load's): a first block that is not all zeros and whose checksum
-     * field, read as tarfile's {@code nti} reads it, equals the sum of the block's bytes with that
-     * field counted as eight spaces, the bytes summed unsigned or signed. No "ustar" magic is needed.
-     */
-    static boolean isTar(byte[] h) {
-        if (h.length < TAR_BLOCK) {
-            return false;
-        }
-        long unsigned = 8 * ' ';
-        long signed = 8 * ' ';
-        boolean zeros = true;
-        for (int i = 0; i < TAR_BLOCK; i++) {
-            zeros &= h[i] == 0;
-            if (i < 148 || i >= 156) {
-                unsigned += h[i] & 0xff;
-                signed += h[i];
-            }
-        }
-        Long field = zeros ? null : checksumField(h);
-        return field != null && (field == unsigned || field == signed);
-    }
-
-    /**
-     * The checksum field (bytes 148 to 155): GNU base-256 when its first byte is 0x80 or 0xff;
-     * otherwise ASCII up to the first NUL, stripped as Python strips, parsed as Python's
-     * {@code int(text, 8)} parses (a sign, a {@code 0o} prefix, single underscores between digits),
-     * empty meaning 0. Null when tarfile would call the header invalid.
-     */
-    private static Long checksumField(byte[] h) {
-        int first = h[148] & 0xff;
-        if (first == 0x80 || first == 0xff) {
-            long v = 0;
-            for (int i = 149; i < 156; i++) {
-                v = v << 8 | (h[i] & 0xff);
-            }
-            return first == 0xff ? v - (1L << 56) : v;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 148; i < 156 && h[i] != 0; i++) {
-            if (h[i] < 0) {
-                return null;
-            }
-            sb.append((char) h[i]);
-        }
-        String s = sb.toString();
-        int b = 0;
-        int e = s.length();
-        while (b < e && pythonSpace(s.charAt(b))) {
-            b++;
-        }
-        while (e > b && pythonSpace(s.charAt(e - 1))) {
-            e--;
-        }
-        return b == e ? Long.valueOf(0) : pythonOctal(s.substring(b, e));
-    }
-
-    private static boolean pythonSpace(char c) {
-        return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f;
-    }
-
-    private static Long pythonOctal(String s) {
-        int p = s.charAt(0) == '+' || s.charAt(0) == '-' ? 1 : 0;
-        boolean negative = s.charAt(0) == '-';
-        boolean underscore = false;
-        if (s.startsWith("0o", p) || s.startsWith("0O", p)) {
-            p += 2;
-            underscore = true;
-        }
-        long v = 0;
-        int digits = 0;
-        for (; p < s.length(); p++) {
-            char c = s.charAt(p);
-            if (c == '_' && underscore) {
-                underscore = false;
-            } else if (c >= '0' && c <= '7') {
-                v = v * 8 + (c - '0');
-                digits++;
-                underscore = true;
-            } else {
-                return null;
-            }
-        }
-        return digits == 0 || s.endsWith("_") ? null : negative ? -v : v;
-    }
-
-    /** "version 1.0, {'descr': '<f4', ...}" from a .npy header, clipped, for messages. */
     private static String npyDescription(byte[] h) {
         if (h.length < 10) {
             return "truncated header";
