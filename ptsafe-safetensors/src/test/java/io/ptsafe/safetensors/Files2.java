@@ -69,7 +69,7 @@ final class Files2 {
 
     private static Tensor rename(Tensor x, String name) throws PtsafeException {
         return Tensor.builder(name, x.dtype(), x.shape(), x.storage()).strides(x.strides())
-                .storageOffset(x.storageOffset()).byteOrder(x.storageByteOrder()).build();
+                .storageOffset(x.storageOffset()).byteOrder(x.storageByteOrder()).file(x.file()).build();
     }
 
     /** A dict of string keys to values (tensors wrapped). */

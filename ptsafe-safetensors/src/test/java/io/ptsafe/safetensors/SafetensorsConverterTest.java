@@ -125,6 +125,32 @@ class SafetensorsConverterTest {
     }
 
     @Test
+    void warnsWhenTheOutputOutgrowsTheSourceAsConvertPyWouldRefuse() throws IOException {
+        Path src = Files.write(dir.resolve("src.pt"), new byte[600]);
+        MemorySegment s = storage(arena, 512);
+        Map<String, Object> kv = new LinkedHashMap<>();
+        for (int i = 0; i < 4; i++) {
+            kv.put("view" + i, Tensor.builder("view" + i, DType.U8, new long[] {256}, s).storageOffset(i * 64L)
+                    .file(src).build());
+        }
+        List<Object> flat = new ArrayList<>();
+        kv.forEach((k, v) -> {
+            flat.add(k);
+            flat.add(v);
+        });
+        ConversionReport r = convert(file(src, arena, dict(flat.toArray())), dir.resolve("v.safetensors"));
+        assertEquals(600, r.sourceBytes());
+        assertEquals(1, r.warnings().size(), r.toTable());
+        assertTrue(r.warnings().getFirst().contains("4 tensors were copied from views"), r.warnings().toString());
+        assertTrue(r.toTable().contains("warning: the output is"), r.toTable());
+
+        Path bigger = Files.write(dir.resolve("whole.pt"), new byte[1000]); // a checkpoint holding 512 bytes
+        Tensor whole = Tensor.builder("whole", DType.U8, new long[] {512}, s).file(bigger).build();
+        ConversionReport ok = convert(file(bigger, arena, dict("whole", whole)), dir.resolve("w.safetensors"));
+        assertEquals(List.of(), ok.warnings());
+    }
+
+    @Test
     void viewsWithNoWholeStorageTensorAreEachCopied() throws IOException {
         MemorySegment s = storage(arena, 32); // F32[8]; only halves are saved
         Tensor a = view("half_a", DType.F32, s, 0, new long[] {4});

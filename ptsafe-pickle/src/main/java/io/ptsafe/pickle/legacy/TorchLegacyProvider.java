@@ -1,5 +1,7 @@
 package io.ptsafe.pickle.legacy;
 
+import io.ptsafe.spi.TarHeader;
+
 import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;

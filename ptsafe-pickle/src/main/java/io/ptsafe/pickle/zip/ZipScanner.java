@@ -86,7 +86,7 @@ public final class ZipScanner {
         LoadOptions noCrc = options.toBuilder().crcPolicy(CrcPolicy.SKIP).build();
         TorchZipReader.Archive archive;
         try {
-            archive = TorchZipReader.archive(path, file, arena, noCrc);
+            archive = TorchZipReader.archive(zip, path, file, arena, noCrc);
         } catch (PtsafeException e) {
             ScanSupport.refused(report, e, Location.FILE);
             checkCrcs(zip, file, arena, Collections.emptySet());
