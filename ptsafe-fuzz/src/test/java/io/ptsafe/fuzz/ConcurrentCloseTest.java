@@ -149,9 +149,13 @@ class ConcurrentCloseTest {
                 assertEquals(want.length, d.byteSize(), t.name());
             }
             default -> {
-                long[] l = new long[(int) t.numel()];
-                if (t.dtype().byteSize() == 8 && t.dtype().kind() != DType.Kind.COMPLEX) {
-                    t.copyInto(l, 0);
+                if (t.dtype() == DType.I64) {
+                    long[] got = new long[(int) t.numel()];
+                    t.copyInto(got, 0);
+                    ByteBuffer b = ByteBuffer.wrap(want).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    for (long v : got) {
+                        assertEquals(b.getLong(), v, t.name());
+                    }
                 }
             }
         }

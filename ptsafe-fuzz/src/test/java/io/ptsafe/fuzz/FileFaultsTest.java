@@ -17,6 +17,7 @@ import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,9 +101,10 @@ class FileFaultsTest {
             Tensor b = f.tensor("b");
             long at = Files.size(p) - b.byteSize();
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                ch.write(ByteBuffer.allocate(4).putFloat(0, 0f), at);
+                ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, 42f), at);
             }
-            assertEquals(0f, b.toFloatArray()[0]);
+            assertEquals(42f, b.toFloatArray()[0]); // was 0
+            assertEquals(0.5f, b.toFloatArray()[1]);
         }
     }
 
