@@ -3,9 +3,10 @@
 # (exit 1) on any finding: an exception other than PtsafeException, an Error, a timeout (10 s per
 # input), or running out of the 256 MB heap. Prints one line per target with its executions.
 #
-#   ptsafe-fuzz/fuzz.sh [DURATION] [TESTS]
+#   ptsafe-fuzz/fuzz.sh [DURATION] [TESTS] [MAVEN ARGS...]
 #     DURATION  per target, in Jazzer's syntax: 30s (default), 10m, 2h
 #     TESTS     surefire -Dtest pattern: '*FuzzTest' (default), or e.g. TorchZipFuzzTest
+#     e.g. -Dptsafe.fuzz.defaults=true fuzzes with LoadOptions.defaults() (see Hostile.OPTIONS)
 #
 # Findings are written to ptsafe-fuzz/src/test/resources/io/ptsafe/fuzz/<Target>Inputs/<method>/
 # (crash-*, timeout-*): commit them with the fix, and the normal build replays them.
@@ -14,11 +15,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-30s}
 tests=${2:-'*FuzzTest'}
+shift $(( $# < 2 ? $# : 2 ))
 log=ptsafe-fuzz/target/fuzz.log
 mkdir -p ptsafe-fuzz/target
 
 JAZZER_FUZZ=1 mvn -B -pl ptsafe-fuzz -am test -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false \
-    -Djazzer.max_duration="$duration" >"$log" 2>&1
+    -Djazzer.max_duration="$duration" "$@" >"$log" 2>&1
 status=$?
 
 # libFuzzer writes natively to the forked JVM's stderr, which lands in the Maven log: read it there.

@@ -29,14 +29,16 @@ final class Hostile {
      * containers multiply the work), stack and container sizes, inflated bytes (a 4 GiB budget
      * lets a 20 MB zip bomb inflate for seconds). Nesting depth, rank, string lengths, header
      * size and every other limit keep their defaults: those are what users run with.
+     * {@code -Dptsafe.fuzz.defaults=true} fuzzes with the defaults unchanged.
      */
-    static final LoadOptions OPTIONS = LoadOptions.builder()
-            .maxPickleOpcodes(1_000_000)
-            .maxStackSize(100_000)
-            .maxContainerItems(100_000)
-            .maxMemoEntries(100_000)
-            .maxInflatedBytes(16L << 20)
-            .build();
+    static final LoadOptions OPTIONS = Boolean.getBoolean("ptsafe.fuzz.defaults") ? LoadOptions.defaults()
+            : LoadOptions.builder()
+                    .maxPickleOpcodes(1_000_000)
+                    .maxStackSize(100_000)
+                    .maxContainerItems(100_000)
+                    .maxMemoEntries(100_000)
+                    .maxInflatedBytes(16L << 20)
+                    .build();
 
     /**
      * Largest copy the caller asks for. A view's {@link Tensor#data()} is a copy of its size, which
