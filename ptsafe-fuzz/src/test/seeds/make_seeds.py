@@ -99,6 +99,13 @@ for entry in json.load(open(os.path.join(PICKLE, "pickles/pickles.json"))):
 put("ShardIndexFuzzTestInputs/index", "model.safetensors.index.json",
     open(os.path.join(ST, "sharded/model.safetensors.index.json"), "rb").read())
 
+# Writer: FuzzedDataProvider input, so any bytes; a few of fixed pseudo-random content let inputs
+# grow to a useful length from the start.
+import random
+rng = random.Random(8)
+for size in (64, 256, 1024):
+    put("WriterFuzzTestInputs/write", "random_%d.bin" % size, bytes(rng.randrange(256) for _ in range(size)))
+
 # safetensors header: the header JSON, then the data length as 2 little-endian bytes (see the target).
 for n, b in safetensors:
     (hlen,) = struct.unpack("<Q", b[:8])
