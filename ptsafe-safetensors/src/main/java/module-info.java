@@ -3,6 +3,8 @@ module io.ptsafe.safetensors {
     requires transitive io.ptsafe.api;
     requires com.fasterxml.jackson.core;
 
+    exports io.ptsafe.safetensors;
+
     provides io.ptsafe.spi.FormatProvider with
             io.ptsafe.safetensors.reader.ShardedProvider,
             io.ptsafe.safetensors.reader.SafetensorsProvider;

@@ -1,0 +1,79 @@
+package io.ptsafe.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * Builds the {@code ptsafe} command line with picocli's programmatic API, and turns failures into
+ * one line on stderr: the file and the reason ({@link io.ptsafe.PtsafeException}'s message), with
+ * the stack trace only under {@code --debug}.
+ *
+ * <p>Exit codes: 0 done, 1 {@code verify} found differences, 2 usage error, 3 a file was refused or
+ * could not be read or written, 70 a bug.
+ */
+final class Cli {
+    static final String VERSION = "ptsafe 0.1.0";
+
+    private Cli() {
+    }
+
+    /**
+     * @param progress whether {@code convert} may draw a progress bar on {@code err}
+     */
+    static CommandLine create(PrintWriter out, PrintWriter err, boolean progress) {
+        CommandSpec top = CommandSpec.wrapWithoutInspection((java.util.concurrent.Callable<Integer>) () -> {
+            err.println("ptsafe: missing command (inspect, convert, verify); see ptsafe --help");
+            return ExitCodes.USAGE;
+        });
+        top.name("ptsafe").version(VERSION);
+        top.usageMessage()
+                .description("Reads PyTorch and safetensors model weights without ever running code.")
+                .footerHeading("%nExit codes:%n")
+                .footer("  0  done", "  1  verify found differences", "  2  usage error",
+                        "  3  a file was refused or could not be read or written");
+        helpOptions(top);
+        top.addOption(OptionSpec.builder("--debug").type(boolean.class).initialValue(false).scopeType(ScopeType.INHERIT)
+                .description("Print the stack trace of a failure.").build());
+
+        CommandLine cl = new CommandLine(top);
+        cl.addSubcommand("inspect", new CommandLine(new InspectCommand().spec()));
+        cl.addSubcommand("convert", new CommandLine(new ConvertCommand(progress).spec()));
+        cl.addSubcommand("verify", new CommandLine(new VerifyCommand().spec()));
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter e = commandLine.getErr();
+            boolean debug = parseResult.hasMatchedOption("--debug")
+                    || parseResult.subcommands().stream().anyMatch(s -> s.hasMatchedOption("--debug"));
+            int code;
+            if (ex instanceof IOException io) {
+                e.println("ptsafe: " + oneLine(io.getMessage() == null ? io.toString() : io.getMessage()));
+                code = ExitCodes.REFUSED;
+            } else {
+                e.println("ptsafe: internal error: " + oneLine(ex.toString()) + (debug ? "" : " (run with --debug for details)"));
+                code = ExitCodes.INTERNAL;
+            }
+            if (debug) {
+                ex.printStackTrace(e);
+            }
+            e.flush();
+            return code;
+        });
+        return cl;
+    }
+
+    /** The standard -h/--help and -V/--version options, built without picocli's reflective mixin. */
+    static void helpOptions(CommandSpec spec) {
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
+                .description("Print the version and exit.").build());
+    }
+
+    static String oneLine(String s) {
+        return s.replace("\r", " ").replace("\n", " ");
+    }
+}

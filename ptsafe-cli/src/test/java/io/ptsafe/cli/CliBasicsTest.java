@@ -1,0 +1,77 @@
+package io.ptsafe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliBasicsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void helpListsTheCommands() {
+        CliRun r = CliRun.of("--help");
+        assertEquals(0, r.code(), r::toString);
+        for (String c : new String[] {"inspect", "convert", "verify"}) {
+            assertTrue(r.out().contains(c), r::toString);
+        }
+        assertFalse(r.out().contains("scan"), "scan is another issue and not offered");
+        assertEquals(0, CliRun.of("convert", "--help").code());
+        assertTrue(CliRun.of("--version").out().startsWith("ptsafe "));
+    }
+
+    @Test
+    void usageErrorsExit2() {
+        assertEquals(2, CliRun.of().code());
+        assertEquals(2, CliRun.of("frobnicate").code());
+        assertEquals(2, CliRun.of("inspect").code());
+        assertEquals(2, CliRun.of("inspect", "--nope", "x").code());
+        CliRun bad = CliRun.of("convert", "--max-shard-size", "5XB", "a", "b");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'5XB' is not a size"), bad::toString);
+        assertEquals(2, CliRun.of("convert", "--select", ".x", "a", "b").code());
+    }
+
+    @Test
+    void aRefusalIsOneLineNamingTheFileAndTheReason() throws IOException {
+        Path junk = dir.resolve("junk.bin");
+        Files.write(junk, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
+        CliRun r = CliRun.of("inspect", junk.toString());
+        assertEquals(3, r.code(), r::toString);
+        assertEquals("", r.out());
+        assertEquals(1, r.err().lines().count(), r::toString);
+        assertTrue(r.err().contains(junk.toString()) && r.err().contains("[UNKNOWN_FORMAT]"), r::toString);
+
+        CliRun debug = CliRun.of("inspect", "--debug", junk.toString());
+        assertEquals(3, debug.code());
+        assertTrue(debug.err().lines().count() > 1 && debug.err().contains("\tat "), debug::toString);
+    }
+
+    @Test
+    void aMissingFileIsRefused() {
+        CliRun r = CliRun.of("convert", dir.resolve("none.pt").toString(), dir.resolve("out.safetensors").toString());
+        assertEquals(3, r.code(), r::toString);
+        assertTrue(r.err().contains("no such file [IO_ERROR]"), r::toString);
+        assertFalse(Files.exists(dir.resolve("out.safetensors")));
+    }
+
+    @Test
+    void parsesSizesAsHuggingFaceToolsDo() {
+        assertEquals(5_000_000_000L, Sizes.parse("5GB"));
+        assertEquals(500_000_000L, Sizes.parse("500MB"));
+        assertEquals(5L << 30, Sizes.parse("5GiB"));
+        assertEquals(1_500_000_000L, Sizes.parse("1.5gb"));
+        assertEquals(1234, Sizes.parse("1234"));
+        assertEquals(10, Sizes.parse("10B"));
+        for (String bad : new String[] {"", "GB", "-1", "0", "5 XB", "1e9", "99999999999TB"}) {
+            assertThrows(IllegalArgumentException.class, () -> Sizes.parse(bad), bad);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.ptsafe.safetensors;
+
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
+import io.ptsafe.Tensor;
+import io.ptsafe.TensorFileClosedException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes one laid-out file: header, then each tensor's {@link Tensor#data()} streamed from its
+ * mapping in bounded chunks, then forces it to disk. Nothing is buffered on the Java heap, and the
+ * mapped pages of each chunk are released once written, so memory use does not grow with the model.
+ */
+final class DataCopier {
+    /** Bytes handed to one write call: large enough to amortise the call, small enough to stay bounded. */
+    static final int CHUNK = 8 << 20;
+    /** Heap data (in-memory tensors) goes through one small direct buffer rather than the JDK's per-thread cache. */
+    private static final int BOUNCE = 1 << 20;
+
+    private ByteBuffer bounce;
+    private MemorySegment bounceSegment;
+
+    private final Progress progress;
+
+    DataCopier(Progress progress) {
+        this.progress = progress;
+    }
+
+    /** Writes {@code layout} into {@code file} (an empty temporary file) and forces it to disk. */
+    void write(Layout layout, Path file, Path target) throws PtsafeException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(ch, ByteBuffer.wrap(layout.header()));
+            for (int i = 0; i < layout.entries().size(); i++) {
+                Layout.Entry e = layout.entries().get(i);
+                copy(ch, e, layout.end(i) - layout.begin(i), target);
+            }
+            if (ch.size() != layout.fileSize()) {
+                throw new PtsafeException(Reason.IO_ERROR, target, "wrote " + ch.size() + " bytes where "
+                        + layout.fileSize() + " were planned");
+            }
+            ch.force(true);
+        } catch (ClosedByInterruptException e) {
+            throw new PtsafeException(Reason.IO_ERROR, target, "interrupted while writing; nothing was written", e);
+        } catch (PtsafeException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new PtsafeException(Reason.IO_ERROR, target, "cannot write: " + e, e);
+        }
+    }
+
+    private void copy(FileChannel ch, Layout.Entry e, long expected, Path target) throws IOException {
+        Tensor t = e.tensor();
+        MemorySegment data = t.data();
+        if (data.byteSize() != expected) {
+            throw new PtsafeException(Reason.CANNOT_WRITE, target, "tensor '" + e.name() + "' gave "
+                    + data.byteSize() + " bytes, " + expected + " were planned");
+        }
+        try {
+            int chunk = data.isNative() ? CHUNK : BOUNCE;
+            for (long off = 0; off < expected; off += chunk) {
+                int n = (int) Math.min(chunk, expected - off);
+                if (data.isNative()) {
+                    MemorySegment slice = data.asSlice(off, n);
+                    writeFully(ch, slice.asByteBuffer());
+                    release(slice);
+                } else {
+                    writeFully(ch, bounce(data, off, n));
+                }
+                progress.advance(n);
+            }
+        } catch (IllegalStateException x) {
+            // the tensor's file was closed while we read it
+            TensorFileClosedException c = new TensorFileClosedException(t.file(), "tensor '" + t.name()
+                    + "' (being written to " + target + ")");
+            c.initCause(x);
+            throw c;
+        } catch (InternalError x) {
+            throw new PtsafeException(Reason.FILE_CHANGED, t.file(), "tensor '" + t.name()
+                    + "': the mapped file changed or was truncated while being copied (" + x.getMessage() + ")", x);
+        }
+    }
+
+    /**
+     * Drops the pages of a mapped slice from this process once read (they stay in the page cache),
+     * so resident memory does not grow with the model either. Harmless for other readers of the
+     * mapping: a page touched again is mapped again.
+     */
+    static void release(MemorySegment slice) {
+        if (slice.isMapped()) {
+            slice.unload();
+        }
+    }
+
+    private ByteBuffer bounce(MemorySegment heap, long offset, int n) {
+        if (bounce == null) {
+            bounce = ByteBuffer.allocateDirect(BOUNCE);
+            bounceSegment = MemorySegment.ofBuffer(bounce);
+        }
+        MemorySegment.copy(heap, offset, bounceSegment, 0, n);
+        return bounce.clear().limit(n);
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+}
