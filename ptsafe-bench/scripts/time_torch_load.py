@@ -3,8 +3,9 @@
 
     /usr/bin/python3 ptsafe-bench/scripts/time_torch_load.py [--data DIR] [--repeat 21] [--json OUT]
 
-Each file is loaded --warmup times untimed, then --repeat times, each timed with time.perf_counter;
-the median is reported (also min and max), in milliseconds. Same files, same page cache as the JMH run.
+Each file is loaded --warmup times untimed, then --repeat times (fewer, but at least 5, when that
+would take over --budget-s), each timed with time.perf_counter; the median is reported (also min and
+max), in milliseconds. Same files, same page cache as the JMH run.
 If the `safetensors` package is importable, safetensors.torch.load_file is timed on open-N.safetensors
 too; otherwise the output says it is absent.
 """
@@ -19,9 +20,14 @@ import time
 import torch
 
 
-def timed(fn, warmup, repeat):
-    for _ in range(warmup):
+def timed(fn, warmup, repeat, budget_s):
+    t0 = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t0
+    for _ in range(warmup - 1):
         fn()
+    # Slow loads get fewer runs (never fewer than 5) so one file takes about budget_s.
+    repeat = max(5, min(repeat, int(budget_s / max(first, 1e-9))))
     runs = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -37,6 +43,7 @@ def main():
     ap.add_argument("--data", default=str(here / "target" / "bench-data"))
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=21)
+    ap.add_argument("--budget-s", type=float, default=60, help="about this long per file (at least 5 runs)")
     ap.add_argument("--json", default=None, help="also write the results here")
     args = ap.parse_args()
     data = pathlib.Path(args.data)
@@ -53,13 +60,13 @@ def main():
               "torch_load": {}, "safetensors_load_file": {}}
     for f in files:
         n = int(f.stem.split("-")[1])
-        r = timed(lambda: torch.load(f, weights_only=True), args.warmup, args.repeat)
+        r = timed(lambda: torch.load(f, weights_only=True), args.warmup, args.repeat, args.budget_s)
         result["torch_load"][str(n)] = r
         print(f"torch.load(weights_only=True) {f.name}: median {r['median_ms']:.3f} ms "
               f"(min {r['min_ms']:.3f}, max {r['max_ms']:.3f}, {r['runs']} runs)")
         sf = f.with_suffix(".safetensors")
         if st is not None and sf.exists():
-            r = timed(lambda: st.load_file(str(sf)), args.warmup, args.repeat)
+            r = timed(lambda: st.load_file(str(sf)), args.warmup, args.repeat, args.budget_s)
             result["safetensors_load_file"][str(n)] = r
             print(f"safetensors.torch.load_file {sf.name}: median {r['median_ms']:.3f} ms")
     if st is None:

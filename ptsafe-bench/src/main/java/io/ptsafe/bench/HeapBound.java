@@ -55,8 +55,8 @@ public final class HeapBound {
             }
         }
         long max = Runtime.getRuntime().maxMemory();
-        System.out.printf(Locale.ROOT, "HeapBound: file %s, %d bytes on disk %s, %d tensors, %d tensor bytes hashed in %.2f s%n",
-                file.getFileName(), Files.size(file), "(sparse)", count, hashed, secs);
+        System.out.printf(Locale.ROOT, "HeapBound: file %s, %d bytes %s, %d tensors, %d tensor bytes hashed in %.2f s%n",
+                file.getFileName(), Files.size(file), "(sparse: a hole but for the header)", count, hashed, secs);
         System.out.printf(Locale.ROOT, "HeapBound: sha256 %s%n", HexFormat.of().formatHex(sha.digest()));
         System.out.printf(Locale.ROOT, "HeapBound: peak heap %.1f MiB (sum of pool peaks) with max heap %.1f MiB;"
                 + " tensor bytes / peak heap = %.0fx%n", peak / 1048576.0, max / 1048576.0, hashed / (double) peak);
