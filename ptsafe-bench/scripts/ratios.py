@@ -21,7 +21,7 @@ def load_jmh(path):
         name = r["benchmark"].rsplit(".", 2)
         key = (name[-2] + "." + name[-1],) + tuple(sorted((r.get("params") or {}).items()))
         m = r["primaryMetric"]
-        scores[key] = (m["score"] * TO_MS[m["scoreUnit"]], m["scoreError"] * TO_MS[m["scoreUnit"]])
+        scores[key] = (float(m["score"]) * TO_MS[m["scoreUnit"]], float(m["scoreError"]) * TO_MS[m["scoreUnit"]])
     return scores
 
 
@@ -64,7 +64,7 @@ def main():
         djl = get(scores, "OpenSafetensorsBench.djlDecode", tensors=n)
         tl = torch["torch_load"].get(str(n)) if torch else None
         tlv = (tl["median_ms"], 0) if tl else None
-        x = f"{tl['median_ms'] / pt[0]:.0f}x" if tl and pt else "n/a"
+        x = (lambda r: f"{r:.0f}x" if r >= 10 else f"{r:.1f}x")(tl["median_ms"] / pt[0]) if tl and pt else "n/a"
         if n == 1000 and tl and pt:
             open_target = tl["median_ms"] / pt[0]
         xd = f"{djl[0] / st[0]:.1f}x" if djl and st else "n/a"
