@@ -3,11 +3,14 @@ package io.ptsafe.bench;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import org.openjdk.jmh.annotations.CompilerControl;
 
 /**
  * The summing loops, shared by the raw passes and the ptsafe paths so that both sides do the same
  * arithmetic and differ only in how they get the values. Eight accumulators break the dependency
- * chain of float addition, so the loops are limited by reading memory, not by add latency.
+ * chain of float addition, so the loops are limited by reading memory, not by add latency. Never
+ * inlined: each loop is compiled once, on its own, and both sides call that same code (inlined into
+ * different callers, the same loop compiled 1.5x faster or slower from one caller to the next).
  */
 final class Kernels {
     static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -17,6 +20,7 @@ final class Kernels {
     }
 
     /** Sum of the little-endian F32 values in {@code s}. */
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     static float sumF32(MemorySegment s) {
         long n = s.byteSize() / 4;
         float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
@@ -39,6 +43,7 @@ final class Kernels {
     }
 
     /** Sum of the BF16 values in {@code s}, each widened to float on the way (bits shifted up 16). */
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     static float sumBF16(MemorySegment s) {
         long n = s.byteSize() / 2;
         float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
@@ -61,6 +66,7 @@ final class Kernels {
     }
 
     /** Sum of the F16 values in {@code s}, each widened with {@link Float#float16ToFloat}. */
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     static float sumF16(MemorySegment s) {
         long n = s.byteSize() / 2;
         float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
@@ -83,6 +89,7 @@ final class Kernels {
     }
 
     /** Sum of the first {@code n} values of {@code a}, in the same order as {@link #sumF32}. */
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     static float sum(float[] a, int n) {
         float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
         int i = 0;
