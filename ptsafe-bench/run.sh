@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole benchmark suite and prints the ratio tables of BENCHMARKS.md.
 #
-#   ptsafe-bench/run.sh                 # the real run: JMH -f 1 -wi 3 -i 5, 256 MiB read files, 4 GiB heap check
+#   ptsafe-bench/run.sh                 # the real run: JMH -f 1 -wi 3 -w 2s -i 5 -r 2s, 256 MiB read files, 4 GiB heap check
 #   JMH_ARGS="-f 1 -wi 1 -i 1 -r 1s" ptsafe-bench/run.sh ReadBench   # extra arguments go to JMH (e.g. a filter)
 #
 # Steps: build benchmarks.jar (tests skipped; `mvn verify` runs the smoke test), make the torch inputs
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 . .ci/jdk25.sh
 DATA="${PTSAFE_BENCH_DATA:-$PWD/ptsafe-bench/target/bench-data}"
 OUT="$PWD/ptsafe-bench/target/results"
-JMH_ARGS="${JMH_ARGS:--f 1 -wi 3 -i 5}"
+JMH_ARGS="${JMH_ARGS:--f 1 -wi 3 -w 2s -i 5 -r 2s}"
 HEAP_FILE="${HEAP_FILE:-4g}"
 mkdir -p "$DATA" "$OUT"
 
