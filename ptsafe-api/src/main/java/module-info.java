@@ -1,8 +1,11 @@
 /**
  * The ptsafe API: {@link io.ptsafe.SafeLoader} opens model weight files through the format providers
- * found on the module path (or class path), and nothing in a file can make it execute code.
+ * found on the module path (or class path), and nothing in a file can make it execute code;
+ * {@link io.ptsafe.SafeLoader#scan} reports on a file without loading it.
  */
 module io.ptsafe.api {
+    requires com.fasterxml.jackson.core;
+
     exports io.ptsafe;
     exports io.ptsafe.spi;
 

@@ -4,5 +4,5 @@ module io.ptsafe.pickle {
     requires org.apache.commons.compress;
 
     provides io.ptsafe.spi.FormatProvider with io.ptsafe.pickle.zip.TorchZipProvider,
-            io.ptsafe.pickle.BarePickleProvider;
+            io.ptsafe.pickle.legacy.TorchLegacyProvider, io.ptsafe.pickle.BarePickleProvider;
 }

@@ -142,7 +142,10 @@ public enum Reason {
     INVALID_BYTE_ORDER,
 
     // --- legacy torch format -------------------------------------------------------------------
-    /** The legacy magic number or protocol version is wrong. */
+    /**
+     * The legacy stream's framing is wrong: the magic number, the protocol version, or a pickle that
+     * must hold plain values (the storage key list: a list of str) holds something else.
+     */
     INVALID_LEGACY_HEADER,
     /** sys_info describes a platform ptsafe cannot honour. */
     UNSUPPORTED_SYS_INFO,

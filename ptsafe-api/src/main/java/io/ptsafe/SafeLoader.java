@@ -2,11 +2,13 @@ package io.ptsafe;
 
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;
+import io.ptsafe.ScanFinding.Location;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.ServiceLoader;
 
 /**
@@ -41,6 +43,10 @@ public final class SafeLoader {
      */
     public static TensorFile open(Path path, LoadOptions options) throws IOException {
         FileProbe probe = FileProbe.of(path);
+        ContainerKind unloadable = Containers.unloadable(probe);
+        if (unloadable != null) {
+            throw Containers.refusal(probe, unloadable);
+        }
         List<String> tried = new ArrayList<>();
         for (FormatProvider p : providers()) {
             tried.add(p.name());
@@ -50,6 +56,66 @@ public final class SafeLoader {
         }
         throw new PtsafeException(Reason.UNKNOWN_FORMAT, path, "not a format ptsafe reads (first bytes "
                 + probe.headHex(16) + ", tried " + (tried.isEmpty() ? "no providers: add ptsafe-safetensors or ptsafe-pickle" : String.join(", ", tried)) + ")");
+    }
+
+    /** Scans a file with the default {@link LoadOptions}. */
+    public static ScanReport scan(Path path) {
+        return scan(path, LoadOptions.defaults());
+    }
+
+    /**
+     * Scans a file without loading it: a verdict (SAFE, UNSAFE, INVALID) and a report of every
+     * finding, every global its pickles name, and its tensors. Never throws for anything in the
+     * file: unsafe or malformed content is what the report is for. The file is examined by the
+     * same code that {@link #open} uses, under the same {@code options} (limits, CRC policy, inert
+     * globals): a file scans SAFE exactly when {@code open} with those options loads it.
+     *
+     * <p>A scan reads what opening reads: headers, zip directories, pickles, never tensor data
+     * beyond bounds checks, so it costs about what parsing costs. CRC-32s are checked for the
+     * records the scan reads anyway (a mismatch there is a warning under {@link LoadOptions.CrcPolicy#SKIP});
+     * {@code crcPolicy(CHECK_IF_PRESENT)} or {@code REQUIRE} checks every record, which reads all
+     * the data once.
+     *
+     * <p>Containers ptsafe does not load are still recognised and reported: tar, TorchScript,
+     * torch.package, bare pickles (decoded by the restricted machine, so their payloads are named),
+     * numpy.
+     *
+     * @throws NullPointerException when {@code path} or {@code options} is null
+     */
+    public static ScanReport scan(Path path, LoadOptions options) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        FileProbe probe;
+        try {
+            probe = FileProbe.of(path);
+        } catch (PtsafeException e) {
+            return ScanReport.builder(path, ContainerKind.UNKNOWN).add(ScanFinding.of(e, Location.FILE)).incomplete()
+                    .build();
+        }
+        ContainerKind unloadable = Containers.unloadable(probe);
+        if (unloadable != null) {
+            return ScanReport.builder(path, unloadable).add(ScanFinding.of(Containers.refusal(probe, unloadable),
+                    Location.FILE)).build();
+        }
+        String current = "provider lookup";
+        try {
+            List<String> tried = new ArrayList<>();
+            for (FormatProvider p : providers()) {
+                current = p.name();
+                tried.add(current);
+                if (p.recognizes(probe)) {
+                    return Objects.requireNonNull(p.scan(probe, options), "scan report");
+                }
+            }
+            return ScanReport.builder(path, ContainerKind.UNKNOWN).add(ScanRule.UNKNOWN_FORMAT, Location.FILE,
+                    (probe.isDirectory() ? "a folder without a sharded checkpoint index" : "not a format ptsafe "
+                    + "knows (first bytes " + probe.headHex(16) + ")") + "; tried " + (tried.isEmpty() ? "no providers"
+                    : String.join(", ", tried))).build();
+        } catch (RuntimeException e) {
+            // A bug of a provider must not turn into a SAFE verdict, nor crash a service scanning uploads.
+            return ScanReport.builder(path, ContainerKind.UNKNOWN).add(ScanRule.SCANNER_ERROR, Location.FILE,
+                    "the " + current + " scanner failed: " + e).incomplete().build();
+        }
     }
 
     /** The providers found, highest priority first. */

@@ -1,6 +1,8 @@
 package io.ptsafe.spi;
 
+import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
+import io.ptsafe.ScanReport;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
 
@@ -23,4 +25,23 @@ public interface FormatProvider {
 
     /** Opens and fully validates the file; never returns a half-loaded result. */
     TensorFile open(FileProbe probe, LoadOptions options) throws IOException;
+
+    /** What {@link #recognizes} recognised, for scan reports. Cheap; no parsing. Default: UNKNOWN. */
+    default ContainerKind container(FileProbe probe) {
+        return ContainerKind.UNKNOWN;
+    }
+
+    /**
+     * Scans a file {@link #recognizes} accepted, without loading it: every problem becomes a
+     * finding of the report, never an exception. It must decide with the same code that
+     * {@link #open} uses, so that scanning and loading cannot disagree; it may go on past the first
+     * problem to report more. It reads no more of the file than opening does (no tensor data beyond
+     * bounds checks) and obeys the same {@code options}.
+     *
+     * <p>The default opens the file and closes it ({@link ScanSupport#byOpening}): one finding for
+     * the refusal, if any, and the tensor inventory otherwise.
+     */
+    default ScanReport scan(FileProbe probe, LoadOptions options) {
+        return ScanSupport.byOpening(this, probe, options);
+    }
 }

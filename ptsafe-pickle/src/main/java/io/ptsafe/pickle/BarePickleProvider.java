@@ -1,8 +1,10 @@
 package io.ptsafe.pickle;
 
+import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
+import io.ptsafe.ScanReport;
 import io.ptsafe.TensorFile;
 import io.ptsafe.pickle.machine.PickleInput;
 import io.ptsafe.pickle.machine.PickleListener;
@@ -77,5 +79,16 @@ public final class BarePickleProvider implements FormatProvider {
                     + "torch.save writes a zip archive, or before torch 1.6 a stream starting with its magic number; "
                     + "ptsafe does not load arbitrary pickled objects");
         }
+    }
+
+    @Override
+    public ContainerKind container(FileProbe probe) {
+        return ContainerKind.PICKLE;
+    }
+
+    /** Decodes the pickle as {@link #open} does, reporting every global: {@link BarePickleScanner}. */
+    @Override
+    public ScanReport scan(FileProbe probe, LoadOptions options) {
+        return BarePickleScanner.scan(probe, options);
     }
 }

@@ -1,7 +1,7 @@
 package io.ptsafe.pickle.machine;
 
 import io.ptsafe.PyValue;
-import java.math.BigInteger;
+import java.math.BigDecimal;
 
 /**
  * The naming rule for values inside a decoded tree. A path is the segments from the root joined
@@ -92,7 +92,7 @@ public final class Names {
         }
     }
 
-    /** Python's float repr for the usual cases: integral values keep ".0", exponents use "e". */
+    /** Python's float repr: shortest round-trip digits, positional for exponents -4 to 15, else "1e+16". */
     static String floatRepr(double d) {
         if (Double.isNaN(d)) {
             return "nan";
@@ -100,19 +100,29 @@ public final class Names {
         if (Double.isInfinite(d)) {
             return d > 0 ? "inf" : "-inf";
         }
-        if (d == Math.rint(d) && Math.abs(d) < 1e16) {
-            return new BigInteger(Long.toString((long) d)) + ".0";
+        if (d == 0) {
+            return (1 / d < 0) ? "-0.0" : "0.0";
         }
-        String s = Double.toString(d);
-        int e = s.indexOf('E');
-        if (e < 0) {
-            return s;
+        BigDecimal bd = shortest(d);
+        int exp = bd.precision() - bd.scale() - 1;
+        if (exp >= -4 && exp < 16) {
+            String s = bd.toPlainString();
+            return s.contains(".") ? s : s + ".0";
         }
-        String mantissa = s.substring(0, e);
-        if (mantissa.endsWith(".0")) {
-            mantissa = mantissa.substring(0, mantissa.length() - 2);
+        String digits = bd.unscaledValue().abs().toString();
+        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        return (d < 0 ? "-" : "") + mantissa + "e" + (exp < 0 ? "-" : "+") + String.format("%02d", Math.abs(exp));
+    }
+
+    /** The decimal with the fewest digits that reads back as {@code d}, as Python's repr picks. */
+    private static BigDecimal shortest(double d) {
+        BigDecimal exact = new BigDecimal(d);
+        for (int digits = 1; digits < 17; digits++) {
+            BigDecimal r = exact.round(new java.math.MathContext(digits, java.math.RoundingMode.HALF_EVEN));
+            if (r.doubleValue() == d) {
+                return r.stripTrailingZeros();
+            }
         }
-        int exp = Integer.parseInt(s.substring(e + 1));
-        return mantissa + "e" + (exp < 0 ? "-" : "+") + String.format("%02d", Math.abs(exp));
+        return exact.round(new java.math.MathContext(17, java.math.RoundingMode.HALF_EVEN)).stripTrailingZeros();
     }
 }

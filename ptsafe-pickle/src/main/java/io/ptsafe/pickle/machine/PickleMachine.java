@@ -28,7 +28,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * PickleResult r = PickleMachine.on(input, options).globals(table).persistentIds(loader).run();
- * PyValue tree = TreeConverter...convert(r.root());
+ * PyValue tree = TreeConverter.convert(r.root(), leaves, options, input).root();
  * }</pre>
  *
  * <p>Rules beyond Python's:
@@ -46,6 +46,12 @@ import java.util.Set;
  * <li>For protocols 0 to 2 the module {@code __builtin__} reads as {@code builtins} (Python 3's
  * fix_imports); {@code torch.tensor} reads as {@code torch._tensor} (torch's own rename).
  * </ul>
+ *
+ * <p>Nesting (MARKs, and containers in the result) is bounded by {@link LoadOptions#maxNestingDepth()}
+ * so that code outside the machine may recurse over a tree: at the default of 256 the PyValue
+ * records' own equals, hashCode and toString need less than 512 KiB of thread stack (tested), half
+ * the JVM's default. A caller raising the limit into the thousands should not call them on
+ * untrusted trees.
  */
 public final class PickleMachine {
     /** Largest dict key or set element, in nodes (a tuple of three strings is four nodes). */
@@ -65,6 +71,7 @@ public final class PickleMachine {
     private final PersistentLoader loader;
     private final PickleListener listener;
     private final boolean allowTrailing;
+    private final boolean scanning;
 
     private final ArrayList<Object> stack = new ArrayList<>();
     private int[] marks = new int[16];
@@ -79,7 +86,8 @@ public final class PickleMachine {
     private int proto;
     private long opcodeCount;
 
-    private PickleMachine(Builder b) {
+    private PickleMachine(Builder b, boolean scanning) {
+        this.scanning = scanning;
         this.input = b.input;
         this.in = b.input.bytes();
         this.size = in.byteSize();
@@ -137,7 +145,7 @@ public final class PickleMachine {
          * all) if it names any global outside the table.
          */
         public PickleResult run() throws PtsafeException {
-            PickleMachine m = new PickleMachine(this);
+            PickleMachine m = new PickleMachine(this, false);
             PickleResult r = m.execute();
             if (!r.forbidden().isEmpty()) {
                 throw m.forbiddenGlobals(null);
@@ -148,10 +156,13 @@ public final class PickleMachine {
         /**
          * Runs to STOP and returns the result even when the pickle names forbidden globals
          * ({@link PickleResult#forbidden()}): for scanners. Its root must not be converted when
-         * {@code forbidden} is non-empty. Every other rule still refuses.
+         * {@code forbidden} is non-empty. What would run code (FORBIDDEN_OPCODE, FORBIDDEN_CALL) is
+         * reported to {@link PickleListener#refused} and decoding goes on with a poison value in its
+         * place, so the scan names everything after it too; the root must not be converted after any
+         * such report either. Every other rule still refuses.
          */
         public PickleResult scan() throws PtsafeException {
-            return new PickleMachine(this).execute();
+            return new PickleMachine(this, true).execute();
         }
     }
 
@@ -166,6 +177,7 @@ public final class PickleMachine {
     // --- the loop ------------------------------------------------------------------------------------
 
     private PickleResult execute() throws PtsafeException {
+        listener.start(input);
         if (size > options.maxPickleBytes()) {
             throw new LimitExceededException(Reason.PICKLE_LIMIT, input.file(), input.place(0) + ": pickle of "
                     + size + " bytes", "maxPickleBytes", size, options.maxPickleBytes());
@@ -443,10 +455,17 @@ public final class PickleMachine {
                 if (inst instanceof Poison) {
                     return;
                 }
+                Object built;
                 if (!(inst instanceof Buildable b)) {
-                    throw error(Reason.FORBIDDEN_CALL, at, op, "BUILD on a " + Values.typeName(inst) + " is not allowed");
+                    built = goOn(error(Reason.FORBIDDEN_CALL, at, op, "BUILD on a " + Values.typeName(inst)
+                            + " is not allowed"), op, at, "BUILD on a " + Values.typeName(inst));
+                } else {
+                    try {
+                        built = b.build(state, new Call(this, op, at, null, TupleObj.EMPTY, null));
+                    } catch (PtsafeException e) {
+                        built = goOnAfterCall(e, op, at, "BUILD on a " + Values.typeName(inst));
+                    }
                 }
-                Object built = b.build(state, new Call(this, op, at, null, TupleObj.EMPTY, null));
                 stack.set(stack.size() - 1, built);
             }
             case INST -> {
@@ -454,17 +473,30 @@ public final class PickleMachine {
                 String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
                 // Reported to the listener, but the opcode is refused whatever the name.
                 resolve(module, name, op, at, false);
-                throw error(Reason.FORBIDDEN_OPCODE, at, op, "INST (" + module + "." + name
-                        + ") instantiates a class by name; ptsafe never does");
+                Object poison = goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "INST (" + module + "." + name
+                        + ") instantiates a class by name; ptsafe never does"), op, at, "INST " + module + "." + name);
+                popMark(op, at);
+                push(poison, at);
             }
-            case OBJ -> throw error(Reason.FORBIDDEN_OPCODE, at, op, "OBJ instantiates a class; ptsafe never does");
+            case OBJ -> {
+                Object poison = goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "OBJ instantiates a class; ptsafe never does"),
+                        op, at, "OBJ");
+                popMark(op, at);
+                push(poison, at);
+            }
             case EXT1, EXT2, EXT4 -> {
                 long code = op == Opcode.EXT1 ? u1(op, at) : op == Opcode.EXT2 ? u2(op, at) : i4(op, at);
-                throw error(Reason.FORBIDDEN_OPCODE, at, op, "extension code " + code
-                        + " refers to the copyreg extension registry, which ptsafe does not have");
+                push(goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "extension code " + code
+                        + " refers to the copyreg extension registry, which ptsafe does not have"), op, at,
+                        "extension " + code), at);
             }
-            case NEXT_BUFFER, READONLY_BUFFER -> throw error(Reason.FORBIDDEN_OPCODE, at, op,
-                    "out-of-band buffers (protocol 5) are not supported: a checkpoint carries its data in the file");
+            case NEXT_BUFFER, READONLY_BUFFER -> {
+                Object poison = goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "out-of-band buffers (protocol 5) are not "
+                        + "supported: a checkpoint carries its data in the file"), op, at, "out-of-band buffer");
+                if (op == Opcode.NEXT_BUFFER) {
+                    push(poison, at);
+                }
+            }
             // --- persistent ids
             case PERSID -> {
                 byte[] line = line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
@@ -536,18 +568,43 @@ public final class PickleMachine {
             throw error(Reason.MALFORMED_PICKLE, at, op, op + " arguments must be a tuple, got " + Values.typeName(args));
         }
         if (!(callable instanceof GlobalRef g)) {
-            throw error(Reason.FORBIDDEN_CALL, at, op, op + " on a " + Values.typeName(callable) + " is not allowed");
+            return goOn(error(Reason.FORBIDDEN_CALL, at, op, op + " on a " + Values.typeName(callable)
+                    + " is not allowed"), op, at, op + " on a " + Values.typeName(callable));
         }
         for (Object a : t.items()) {
             if (a instanceof Poison p) {
                 return p;
             }
         }
-        if (op == Opcode.REDUCE) {
-            return reduce(g, t, at);
+        try {
+            if (op == Opcode.REDUCE) {
+                return reduce(g, t, at);
+            }
+            Object r = g.meaning().instantiate(new Call(this, op, at, g.name(), t, (DictObj) kwargs));
+            return Objects.requireNonNull(r, g.name());
+        } catch (PtsafeException e) {
+            return goOnAfterCall(e, op, at, op + " of " + g.name());
         }
-        Object r = g.meaning().instantiate(new Call(this, op, at, g.name(), t, (DictObj) kwargs));
-        return Objects.requireNonNull(r, g.name());
+    }
+
+    /**
+     * Loading refuses {@code refusal} at once. A scan reports it to the listener and goes on with a
+     * poison value in place of what would have run, so that it names everything after it too.
+     */
+    private Poison goOn(PtsafeException refusal, Opcode op, long at, String origin) throws PtsafeException {
+        if (!scanning) {
+            throw refusal;
+        }
+        listener.refused(op, at, refusal);
+        return new Poison(origin);
+    }
+
+    /** {@link #goOn} for a FORBIDDEN_CALL from a meaning; any other refusal stands. */
+    private Poison goOnAfterCall(PtsafeException e, Opcode op, long at, String origin) throws PtsafeException {
+        if (e.reason() != Reason.FORBIDDEN_CALL) {
+            throw e;
+        }
+        return goOn(e, op, at, origin);
     }
 
     Object reduce(GlobalRef g, TupleObj args, long at) throws PtsafeException {
@@ -657,11 +714,6 @@ public final class PickleMachine {
         k = Key.of(f);
         keys.put(item, k);
         return k;
-    }
-
-    /** A Key for use by the final conversion (a frozen value is its own key). */
-    static Key keyOf(PyValue frozen) {
-        return Key.of(frozen);
     }
 
     private void checkItems(long n, Opcode op, long at) throws PtsafeException {

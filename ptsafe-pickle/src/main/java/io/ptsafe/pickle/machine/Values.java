@@ -95,19 +95,31 @@ public final class Values {
         while (!todo.isEmpty() && n <= limit) {
             PyValue v = todo.pop();
             n++;
+            // Push no more children than could still fit under the limit: only saturation matters.
+            int room = limit + 1 - n - todo.size();
             switch (v) {
-                case PyValue.Tuple t -> t.items().forEach(todo::push);
-                case PyValue.PyList l -> l.items().forEach(todo::push);
-                case PyValue.PySet s -> s.items().forEach(todo::push);
+                case PyValue.Tuple t -> pushSome(todo, t.items(), room);
+                case PyValue.PyList l -> pushSome(todo, l.items(), room);
+                case PyValue.PySet s -> pushSome(todo, s.items(), room);
                 case PyValue.Opaque o -> {
-                    o.args().forEach(todo::push);
-                    if (o.state() != null) {
+                    pushSome(todo, o.args(), room);
+                    if (o.state() != null && room > o.args().size()) {
                         todo.push(o.state());
                     }
                 }
                 default -> { }
             }
         }
-        return Math.min(n, limit + 1);
+        return Math.min(n + todo.size(), limit + 1);
+    }
+
+    private static void pushSome(ArrayDeque<PyValue> todo, java.util.Collection<PyValue> items, int room) {
+        int k = 0;
+        for (PyValue i : items) {
+            if (k++ >= room) {
+                return;
+            }
+            todo.push(i);
+        }
     }
 }

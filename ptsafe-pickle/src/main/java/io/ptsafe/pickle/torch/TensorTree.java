@@ -45,7 +45,7 @@ public final class TensorTree {
     private final Arena arena;
     private final LoadOptions options;
     private final Path file;
-    private final Map<String, MemorySegment> segments = new HashMap<>();
+    private final Map<StorageRef, MemorySegment> segments = new HashMap<>();
     private final IdentityHashMap<PyValue.TensorValue, Object> specs = new IdentityHashMap<>();
     private final long nameBudget;
     private long nameChars;
@@ -80,10 +80,10 @@ public final class TensorTree {
     }
 
     private MemorySegment segment(StorageRef ref) throws PtsafeException {
-        MemorySegment s = segments.get(ref.key());
+        MemorySegment s = segments.get(ref);
         if (s == null) {
             s = source.resolve(ref);
-            segments.put(ref.key(), s);
+            segments.put(ref, s);
         }
         return s;
     }

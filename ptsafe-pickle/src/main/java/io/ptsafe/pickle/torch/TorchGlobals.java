@@ -95,5 +95,4 @@ public final class TorchGlobals {
             return new PyValue.Opaque(name, List.of(values), null);
         }
     }
-
 }

@@ -1,6 +1,8 @@
 package io.ptsafe.pickle.zip;
 
+import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
+import io.ptsafe.ScanReport;
 import io.ptsafe.TensorFile;
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;
@@ -30,5 +32,16 @@ public final class TorchZipProvider implements FormatProvider {
     @Override
     public TensorFile open(FileProbe probe, LoadOptions options) throws IOException {
         return TorchZipReader.open(probe.path(), options);
+    }
+
+    @Override
+    public ContainerKind container(FileProbe probe) {
+        return ContainerKind.ZIP;
+    }
+
+    /** Scans through the loading code, reporting past the first problem where it can: {@link ZipScanner}. */
+    @Override
+    public ScanReport scan(FileProbe probe, LoadOptions options) {
+        return ZipScanner.scan(probe, options);
     }
 }

@@ -46,6 +46,10 @@ public final class TorchZipReader {
                     PickleListener.NONE);
             TensorTree.Tree tree = TensorTree.build(d, a.storages(), a.order(), arena, options);
             return new BasicTensorFile(path, FileFormat.TORCH_ZIP, tree.tensors(), Map.of(), tree.root(), arena, List.of());
+        } catch (InternalError e) {
+            arena.close();
+            throw new PtsafeException(Reason.FILE_CHANGED, path, "the file changed or was truncated while it was read ("
+                    + e.getMessage() + ")", e);
         } catch (PtsafeException | RuntimeException | Error e) {
             arena.close();
             throw e;

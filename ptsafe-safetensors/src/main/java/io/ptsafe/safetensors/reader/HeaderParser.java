@@ -29,7 +29,7 @@ import java.util.Set;
  *   <li>more {@code __metadata__} entries than {@link LoadOptions#maxContainerItems()} (it is one decoded
  *       dict): {@link Reason#INVALID_METADATA} as a {@link LimitExceededException}.
  * </ul>
- * Numbers follow {@link JsonReader#unsignedLong(String)}. The order of offsets is
+ * Numbers follow {@link JsonReader#unsignedLong(java.util.function.Supplier)}. The order of offsets is
  * {@link HeaderValidation}'s business, not this class's.
  */
 final class HeaderParser {
@@ -53,14 +53,14 @@ final class HeaderParser {
     private Header header() throws PtsafeException {
         expect(json.next(), JsonToken.START_OBJECT, "the header");
         List<TensorInfo> tensors = new ArrayList<>();
-        Map<String, String> metadata = Map.of();
-        Set<String> keys = new HashSet<>();
+        Map<String, String> metadata = null;
+        // Duplicate tensor names are jackson's to find (JsonReader); BasicTensorFile checks again.
         for (String name = nextKey(); name != null; name = nextKey()) {
             long at = json.offset();
-            if (!keys.add(name)) {
-                throw duplicate(name, at, "at the top level");
-            }
             if (name.equals(METADATA_KEY)) {
+                if (metadata != null) {
+                    throw duplicate(name, at, "at the top level");
+                }
                 metadata = metadata(at);
             } else {
                 if (tensors.size() == options.maxTensors()) {
@@ -76,12 +76,11 @@ final class HeaderParser {
             throw source.malformed(json.offset(), "content after the header object: " + JsonReader.describe(after)
                     + "; only whitespace may follow '}'");
         }
-        return new Header(Collections.unmodifiableList(tensors), metadata);
+        return new Header(Collections.unmodifiableList(tensors), metadata == null ? Map.of() : metadata);
     }
 
     private TensorInfo entry(String name, long at) throws PtsafeException {
-        String where = "tensor '" + JsonReader.abbreviate(name) + "'";
-        expect(json.next(), JsonToken.START_OBJECT, where);
+        expect(json.next(), JsonToken.START_OBJECT, "tensor '" + JsonReader.abbreviate(name) + "'");
         DType dtype = null;
         long[] shape = null;
         long[] offsets = null;
@@ -89,62 +88,66 @@ final class HeaderParser {
         for (String key = nextKey(); key != null; key = nextKey()) {
             long keyAt = json.offset();
             if (!seen.add(key)) {
-                throw duplicate(key, keyAt, "in " + where);
+                throw duplicate(key, keyAt, "in tensor '" + JsonReader.abbreviate(name) + "'");
             }
             switch (key) {
-                case "dtype" -> dtype = dtype(where);
-                case "shape" -> shape = numbers(where + " shape", options.maxRank(), true);
+                case "dtype" -> dtype = dtype(name, at);
+                case "shape" -> shape = numbers(name, at, "shape", options.maxRank());
                 case "data_offsets" -> {
-                    offsets = numbers(where + " data_offsets", 2, false);
+                    offsets = numbers(name, at, "data_offsets", 2);
                     if (offsets.length != 2) {
-                        throw source.malformed(keyAt, where + " data_offsets has " + offsets.length
+                        throw source.malformed(keyAt, source.tensor(name, at) + " data_offsets has " + offsets.length
                                 + " numbers; it must be [begin, end]");
                     }
                 }
-                default -> throw new PtsafeException(Reason.INVALID_TENSOR_ENTRY, source.file(), where
+                default -> throw new PtsafeException(Reason.INVALID_TENSOR_ENTRY, source.file(), source.tensor(name, at)
                         + " has an unknown key '" + JsonReader.abbreviate(key) + "' at " + source.at(keyAt)
                         + "; an entry holds exactly dtype, shape and data_offsets");
             }
         }
         for (String key : List.of("dtype", "shape", "data_offsets")) {
             if (!seen.contains(key)) {
-                throw new PtsafeException(Reason.INVALID_TENSOR_ENTRY, source.file(), where + " at " + source.at(at)
+                throw new PtsafeException(Reason.INVALID_TENSOR_ENTRY, source.file(), source.tensor(name, at)
                         + " lacks '" + key + "'; an entry holds exactly dtype, shape and data_offsets");
             }
         }
         return new TensorInfo(name, dtype, shape, offsets[0], offsets[1], at);
     }
 
-    private DType dtype(String where) throws PtsafeException {
-        expect(json.next(), JsonToken.VALUE_STRING, where + " dtype");
+    private DType dtype(String name, long at) throws PtsafeException {
+        expect(json.next(), JsonToken.VALUE_STRING, "tensor '" + JsonReader.abbreviate(name) + "' dtype");
         String s = json.text();
         return DType.fromSafetensorsName(s).orElseThrow(() -> new PtsafeException(Reason.UNKNOWN_DTYPE,
-                source.file(), where + " has dtype '" + JsonReader.abbreviate(s) + "' at " + source.at(json.offset())
+                source.file(), source.tensor(name, at) + " has dtype '" + JsonReader.abbreviate(s) + "' at "
+                + source.at(json.offset())
                 + ", which is not a safetensors dtype (names are case-sensitive: "
                 + Arrays.stream(DType.values()).flatMap(d -> d.safetensorsName().stream()).toList() + ")"));
     }
 
     /**
-     * An array of unsigned integers. More than {@code max} elements: for a shape over
-     * {@link LoadOptions#maxRank()}, {@link Reason#TOO_MANY_DIMENSIONS}; for offsets, malformed.
+     * An array of unsigned integers: the {@code field} of tensor {@code name}. More than {@code max}
+     * elements: for a shape over {@link LoadOptions#maxRank()}, {@link Reason#TOO_MANY_DIMENSIONS}; for
+     * offsets, malformed.
      */
-    private long[] numbers(String where, int max, boolean shape) throws PtsafeException {
-        expect(json.next(), JsonToken.START_ARRAY, where);
+    private long[] numbers(String name, long at, String field, int max) throws PtsafeException {
+        expect(json.next(), JsonToken.START_ARRAY, "tensor '" + JsonReader.abbreviate(name) + "' " + field);
         long arrayAt = json.offset();
         long[] values = new long[Math.min(max, 8)];
         int n = 0;
         for (JsonToken t = json.next(); t != JsonToken.END_ARRAY; t = json.next()) {
             if (n == max) {
-                if (shape) {
-                    throw new LimitExceededException(Reason.TOO_MANY_DIMENSIONS, source.file(), where + " at "
-                            + source.at(arrayAt) + ": dimension count", "maxRank", n + 1L, max);
+                if (field.equals("shape")) {
+                    throw new LimitExceededException(Reason.TOO_MANY_DIMENSIONS, source.file(), source.tensor(name, at)
+                            + " shape at " + source.at(arrayAt) + ": dimension count", "maxRank", n + 1L, max);
                 }
-                throw source.malformed(json.offset(), where + " has more than " + max + " numbers");
+                throw source.malformed(json.offset(), source.tensor(name, at) + " " + field + " has more than " + max
+                        + " numbers");
             }
             if (n == values.length) {
                 values = Arrays.copyOf(values, (int) Math.min(max, 2L * n));
             }
-            long v = json.unsignedLong(where + "[" + n + "]");
+            int index = n;
+            long v = json.unsignedLong(() -> source.tensor(name, at) + " " + field + "[" + index + "]");
             values[n++] = v;
         }
         return Arrays.copyOf(values, n);

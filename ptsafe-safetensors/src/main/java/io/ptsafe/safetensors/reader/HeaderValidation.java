@@ -26,13 +26,14 @@ final class HeaderValidation {
      *
      * @param tensors in any order; sorted here by (begin, end), ties kept in header order
      */
-    static long validate(Path file, List<TensorInfo> tensors) throws PtsafeException {
+    static long validate(JsonSource source, List<TensorInfo> tensors) throws PtsafeException {
+        Path file = source.file();
         TensorInfo[] byOffset = tensors.toArray(TensorInfo[]::new);
         Arrays.sort(byOffset, Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
         long start = 0;
         for (TensorInfo t : byOffset) {
             if (t.begin() != start || t.end() < t.begin()) {
-                throw new PtsafeException(Reason.INVALID_OFFSET, file, t.where() + " has data_offsets ["
+                throw new PtsafeException(Reason.INVALID_OFFSET, file, where(source, t) + " has data_offsets ["
                         + t.begin() + ", " + t.end() + "]: " + (t.end() < t.begin() ? "it ends before it begins"
                         : "with the tensors sorted by offset it must begin at " + start
                         + (start == 0 ? " (the start of the byte buffer)" : ", where the previous one ends")
@@ -43,16 +44,16 @@ final class HeaderValidation {
 
             long count = 1;
             for (long d : t.shape()) {
-                count = multiply(file, t, count, d, "the element count");
+                count = multiply(source, t, count, d, "the element count");
             }
-            long bits = multiply(file, t, count, t.dtype().bits(), "the bit count");
+            long bits = multiply(source, t, count, t.dtype().bits(), "the bit count");
             if (bits % 8 != 0) {
-                throw new PtsafeException(Reason.MISALIGNED_SLICE, file, t.where() + ": " + count + " elements of "
+                throw new PtsafeException(Reason.MISALIGNED_SLICE, file, where(source, t) + ": " + count + " elements of "
                         + t.dtype() + " are " + bits + " bits, not a whole number of bytes");
             }
             long size = bits / 8;
             if (t.end() - t.begin() != size) {
-                throw new PtsafeException(Reason.TENSOR_INVALID_INFO, file, t.where() + ": " + t.dtype()
+                throw new PtsafeException(Reason.TENSOR_INVALID_INFO, file, where(source, t) + ": " + t.dtype()
                         + Arrays.toString(t.shape()) + " needs " + size + " bytes, its data_offsets [" + t.begin()
                         + ", " + t.end() + "] span " + (t.end() - t.begin()));
             }
@@ -60,11 +61,15 @@ final class HeaderValidation {
         return start;
     }
 
-    private static long multiply(Path file, TensorInfo t, long a, long b, String what) throws PtsafeException {
+    private static String where(JsonSource source, TensorInfo t) {
+        return source.tensor(t.name(), t.headerOffset());
+    }
+
+    private static long multiply(JsonSource source, TensorInfo t, long a, long b, String what) throws PtsafeException {
         try {
             return Math.multiplyExact(a, b);
         } catch (ArithmeticException e) {
-            throw new PtsafeException(Reason.VALIDATION_OVERFLOW, file, t.where() + ": " + what + " of "
+            throw new PtsafeException(Reason.VALIDATION_OVERFLOW, source.file(), where(source, t) + ": " + what + " of "
                     + t.dtype() + Arrays.toString(t.shape()) + " overflows 64 bits (" + a + " x " + b + ")");
         }
     }

@@ -10,9 +10,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * One pass over JSON bytes, before any parser sees them, enforcing what must hold before anything is
  * allocated from them: nesting depth and string lengths within {@link LoadOptions}, numbers of at most
- * {@link #MAX_NUMBER_CHARS} characters, no raw control bytes (JSON allows none outside whitespace, and
- * their absence also keeps jackson from guessing a UTF-16 or UTF-32 encoding), and a document that is
- * an object: its first byte after whitespace is '{'.
+ * {@link #MAX_NUMBER_CHARS} characters, no raw control bytes (JSON allows none outside whitespace), and
+ * a document that is an object: its first byte after whitespace is '{' (so no byte order mark).
  *
  * <p>This is a lexer for strings, escapes and brackets only; jackson checks the grammar afterwards.
  * Limit errors carry the exact value and byte offset, which jackson's own constraint errors do not.
@@ -51,7 +50,15 @@ final class JsonPrescan {
             int n = (int) Math.min(buf.length, json.byteSize() - base);
             MemorySegment.copy(json, ValueLayout.JAVA_BYTE, base, buf, 0, n);
             for (int i = 0; i < n; i++) {
-                scan.accept(buf[i] & 0xFF, base + i);
+                int b = buf[i] & 0xFF;
+                if (scan.state == State.STRING && b >= 0x20 && b != '"' && b != '\\') {
+                    // the common case, kept in this loop: a plain byte of a string
+                    if ((b & 0xC0) != 0x80) {
+                        scan.stringChars += (b & 0xF8) == 0xF0 ? 2 : 1;
+                    }
+                } else {
+                    scan.accept(b, base + i);
+                }
             }
         }
         scan.end(json.byteSize());
@@ -64,7 +71,7 @@ final class JsonPrescan {
                 if ((b >= '0' && b <= '9') || b == '.' || b == 'e' || b == 'E' || b == '+' || b == '-') {
                     if (++numberChars > MAX_NUMBER_CHARS) {
                         throw new PtsafeException(source.badNumber(), source.file(), "number at "
-                                + source.at(numberStart) + " is longer than " + MAX_NUMBER_CHARS
+                                + source.atByte(numberStart) + " is longer than " + MAX_NUMBER_CHARS
                                 + " characters; no legal value needs more than 20");
                     }
                 } else {
@@ -81,7 +88,7 @@ final class JsonPrescan {
                 } else if (b == '\\') {
                     state = State.ESCAPE;
                 } else if (b < 0x20) {
-                    throw source.malformed(at, String.format("raw control character 0x%02x inside a string", b));
+                    throw source.malformedAtByte(at, String.format("raw control character 0x%02x inside a string", b));
                 } else if ((b & 0xC0) != 0x80) {
                     // a UTF-8 lead byte: one UTF-16 unit, two for the four-byte sequences
                     stringChars += (b & 0xF8) == 0xF0 ? 2 : 1;
@@ -95,12 +102,12 @@ final class JsonPrescan {
                         hexLeft = 4;
                         state = State.HEX;
                     }
-                    default -> throw source.malformed(at, "invalid escape '\\" + printable(b) + "' in a string");
+                    default -> throw source.malformedAtByte(at, "invalid escape '\\" + printable(b) + "' in a string");
                 }
             }
             case HEX -> {
                 if (Character.digit(b, 16) < 0) {
-                    throw source.malformed(at, "invalid \\u escape: '" + printable(b) + "' is not a hex digit");
+                    throw source.malformedAtByte(at, "invalid \\u escape: '" + printable(b) + "' is not a hex digit");
                 }
                 if (--hexLeft == 0) {
                     state = State.STRING;
@@ -116,12 +123,12 @@ final class JsonPrescan {
         if (!started) {
             started = true;
             if (b != '{') {
-                throw source.malformed(at, "the " + source.what() + " must be a JSON object starting with '{', found "
+                throw source.malformedAtByte(at, "the " + source.what() + " must be a JSON object starting with '{', found "
                         + String.format("0x%02x", b));
             }
         }
         if (b < 0x20) {
-            throw source.malformed(at, String.format("raw control character 0x%02x", b));
+            throw source.malformedAtByte(at, String.format("raw control character 0x%02x", b));
         }
         switch (b) {
             case '"' -> {
@@ -132,7 +139,7 @@ final class JsonPrescan {
             case '{', '[' -> {
                 if (++depth > maxDepth) {
                     throw new LimitExceededException(Reason.HEADER_TOO_DEEP, source.file(), source.what()
-                            + " nesting depth at " + source.at(at), "maxJsonDepth", depth, maxDepth);
+                            + " nesting depth at " + source.atByte(at), "maxJsonDepth", depth, maxDepth);
                 }
             }
             case '}', ']' -> depth = Math.max(0, depth - 1);
@@ -149,7 +156,7 @@ final class JsonPrescan {
 
     private void end(long size) throws PtsafeException {
         if (!started) {
-            throw source.malformed(size, "the " + source.what() + " holds no JSON value (" + size
+            throw source.malformedAtByte(size, "the " + source.what() + " holds no JSON value (" + size
                     + " bytes of whitespace)");
         }
         if ((state == State.STRING || state == State.ESCAPE || state == State.HEX) && stringChars > maxString) {
@@ -159,7 +166,7 @@ final class JsonPrescan {
 
     private LimitExceededException tooLong() {
         return new LimitExceededException(Reason.STRING_TOO_LONG, source.file(), "characters of the string at "
-                + source.at(stringStart), "maxStringLength", stringChars, maxString);
+                + source.atByte(stringStart), "maxStringLength", stringChars, maxString);
     }
 
     private static String printable(int b) {

@@ -15,7 +15,12 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * jackson's streaming parser over a header or index that {@link Utf8Validation} and
@@ -23,8 +28,11 @@ import java.lang.foreign.MemorySegment;
  * (jackson's strict detection, in every object) as {@link Reason#DUPLICATE_KEY}, anything else jackson
  * refuses as the source's malformed reason, with the byte offset.
  *
- * <p>jackson's own constraints are set just above the prescan's limits, so they never refuse a
- * document the prescan accepted; they remain as a second line.
+ * <p>jackson reads characters from a strict UTF-8 decoder, not bytes: it never guesses an encoding
+ * or skips a byte order mark, and it needs no name table (canonicalization is off, so hostile names
+ * cannot flood it). Its offsets are therefore character offsets, which {@link JsonSource} turns into
+ * byte offsets for messages. jackson's own constraints are set just above the prescan's limits, so
+ * they never refuse a document the prescan accepted; they remain as a second line.
  */
 final class JsonReader implements AutoCloseable {
     private final JsonParser parser;
@@ -36,7 +44,7 @@ final class JsonReader implements AutoCloseable {
     }
 
     static JsonReader open(MemorySegment json, JsonSource source, LoadOptions options) throws PtsafeException {
-        int strings = saturated(4L * options.maxStringLength()); // jackson counts names in bytes: up to 4 per char
+        int strings = saturated(options.maxStringLength() + 1L);
         StreamReadConstraints constraints = StreamReadConstraints.builder()
                 .maxNestingDepth(saturated(options.maxJsonDepth() + 1L))
                 .maxStringLength(strings)
@@ -45,14 +53,14 @@ final class JsonReader implements AutoCloseable {
                 .build();
         JsonFactory factory = JsonFactory.builder()
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                // No interning: hostile names cannot fill jackson's symbol table (which throws on
-                // suspected hash flooding) and every name is read once anyway.
                 .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
                 .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
                 .streamReadConstraints(constraints)
                 .build();
         try {
-            return new JsonReader(factory.createParser(new SegmentInputStream(json)), source);
+            Reader chars = new InputStreamReader(new SegmentInputStream(json), StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+            return new JsonReader(factory.createParser(chars), source);
         } catch (IOException | RuntimeException e) {
             throw new PtsafeException(source.malformed(), source.file(), "cannot start reading the "
                     + source.what() + ": " + e.getMessage(), e);
@@ -83,7 +91,7 @@ final class JsonReader implements AutoCloseable {
         }
     }
 
-    /** Byte offset of the current token in the document. */
+    /** Where the current token starts, in characters as jackson counts them (see {@link JsonSource#at(long)}). */
     long offset() {
         return offsetOf(parser.currentTokenLocation());
     }
@@ -95,30 +103,43 @@ final class JsonReader implements AutoCloseable {
      * describe and Java's long cannot carry them: they are refused with
      * {@link Reason#VALIDATION_OVERFLOW}, as the reference refuses arithmetic that overflows.
      *
-     * @param place what the number is, for the message ("tensor 'w' shape[1]")
+     * @param place what the number is, for a message ("tensor 'w' (header byte 2) shape[1]")
      */
-    long unsignedLong(String place) throws PtsafeException {
+    long unsignedLong(Supplier<String> place) throws PtsafeException {
         JsonToken t = parser.currentToken();
-        long at = offset();
         if (t == JsonToken.VALUE_NUMBER_FLOAT) {
-            throw badNumber(place, at, text(), "a fraction or exponent form; an unsigned integer is required");
+            throw badNumber(place, text(), "a fraction or exponent form; an unsigned integer is required");
         }
         if (t != JsonToken.VALUE_NUMBER_INT) {
-            throw source.malformed(at, place + " must be an unsigned integer, found " + describe(t));
+            throw source.malformed(offset(), place.get() + " must be an unsigned integer, found " + describe(t));
+        }
+        boolean negative;
+        try {
+            // Read from jackson's buffer without making a String: "-0" is negative too.
+            negative = parser.getTextCharacters()[parser.getTextOffset()] == '-';
+            if (!negative && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                return parser.getLongValue();
+            }
+        } catch (JsonProcessingException e) {
+            throw translate(e);
+        } catch (IOException | RuntimeException e) {
+            throw new PtsafeException(source.malformed(), source.file(), "cannot read a number at "
+                    + source.at(offset()) + ": " + e.getMessage(), e);
         }
         String digits = text();
-        if (digits.startsWith("-")) {
-            throw badNumber(place, at, digits, "negative; an unsigned integer is required");
+        if (negative) {
+            throw badNumber(place, digits, "negative; an unsigned integer is required");
         }
         long value;
         try {
             value = Long.parseUnsignedLong(digits);
         } catch (NumberFormatException e) {
-            throw badNumber(place, at, digits, "over 2^64 - 1");
+            throw badNumber(place, digits, "over 2^64 - 1");
         }
         if (value < 0) {
-            throw new PtsafeException(Reason.VALIDATION_OVERFLOW, source.file(), place + " at " + source.at(at)
-                    + " is " + digits + ", over Long.MAX_VALUE (" + Long.MAX_VALUE + "): no file holds that much");
+            throw new PtsafeException(Reason.VALIDATION_OVERFLOW, source.file(), place.get() + " at "
+                    + source.at(offset()) + " is " + digits + ", over Long.MAX_VALUE (" + Long.MAX_VALUE
+                    + "): no file holds that much");
         }
         return value;
     }
@@ -179,9 +200,9 @@ final class JsonReader implements AutoCloseable {
         }
     }
 
-    private PtsafeException badNumber(String place, long at, String text, String why) {
-        return new PtsafeException(source.badNumber(), source.file(), place + " at " + source.at(at) + " is "
-                + abbreviate(text) + ": " + why);
+    private PtsafeException badNumber(Supplier<String> place, String text, String why) {
+        return new PtsafeException(source.badNumber(), source.file(), place.get() + " at " + source.at(offset())
+                + " is " + abbreviate(text) + ": " + why);
     }
 
     private PtsafeException translate(JsonProcessingException e) {
@@ -216,8 +237,7 @@ final class JsonReader implements AutoCloseable {
     }
 
     private static long offsetOf(JsonLocation loc) {
-        // jackson's byte-based parser reports its byte count in the char-offset slot
-        return loc.getByteOffset() >= 0 ? loc.getByteOffset() : loc.getCharOffset();
+        return loc.getCharOffset();
     }
 
     static String abbreviate(String s) {

@@ -59,14 +59,14 @@ final class SafetensorsReader {
                     + " but only " + (fileSize - LENGTH_BYTES) + " bytes follow the length");
         }
         MemorySegment headerBytes = file.asSlice(LENGTH_BYTES, n);
-        JsonSource source = JsonSource.header(path);
+        JsonSource source = JsonSource.header(path, headerBytes);
         Utf8Validation.check(headerBytes, path, "header", Reason.INVALID_HEADER);
         JsonPrescan.check(headerBytes, source, options);
         Header header;
         try (JsonReader json = JsonReader.open(headerBytes, source, options)) {
             header = HeaderParser.parse(json, options);
         }
-        long dataLength = HeaderValidation.validate(path, header.tensors());
+        long dataLength = HeaderValidation.validate(source, header.tensors());
         long dataStart = LENGTH_BYTES + n;
         if (dataLength != fileSize - dataStart) {
             throw new PtsafeException(Reason.METADATA_INCOMPLETE_BUFFER, path, "the tensors end at byte "

@@ -50,7 +50,7 @@ record ShardIndex(Path file, Map<String, String> weightMap, List<String> shards)
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment bytes = MappedFiles.map(file, arena);
-            JsonSource source = JsonSource.index(file);
+            JsonSource source = JsonSource.index(file, bytes);
             Utf8Validation.check(bytes, file, "index", Reason.INVALID_INDEX);
             JsonPrescan.check(bytes, source, options);
             try (JsonReader json = JsonReader.open(bytes, source, options)) {

@@ -10,12 +10,7 @@ import io.ptsafe.DType;
  * @param shape        the dimensions, each at most Long.MAX_VALUE
  * @param begin        data_offsets[0], relative to the start of the byte buffer
  * @param end          data_offsets[1]
- * @param headerOffset byte offset of the name in the header, for messages
+ * @param headerOffset where the name is in the header, as jackson counts (see {@link JsonSource#tensor})
  */
 record TensorInfo(String name, DType dtype, long[] shape, long begin, long end, long headerOffset) {
-
-    /** "tensor 'w' (header byte 12)", the place a message points at. */
-    String where() {
-        return "tensor '" + JsonReader.abbreviate(name) + "' (header byte " + headerOffset + ")";
-    }
 }

@@ -235,6 +235,19 @@ class HeaderRulesTest {
         assertTrue(deep.getMessage().contains("header byte 31"), deep.getMessage());
     }
 
+    /** jackson counts characters; messages give bytes, also after multi-byte characters. */
+    @Test
+    void messagesGiveByteOffsetsInTheHeader() {
+        String h = "{\"__metadata__\":{\"k\":\"\u00e9\u4e2d\uD83D\uDE00\"}," + entry("w", "F32", "2", 0, 4) + "}";
+        int at = new String(h.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1).indexOf("\"w\"");
+        PtsafeException e = refused(Reason.TENSOR_INVALID_INFO, h, 4);
+        assertTrue(e.getMessage().contains("tensor 'w' (header byte " + at + ")"), e.getMessage());
+        String bad = "{\"__metadata__\":{\"k\":\"\u00e9\u4e2d\uD83D\uDE00\"},\"w\":}";
+        int brace = new String(bad.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1).lastIndexOf('}');
+        PtsafeException m = refused(Reason.INVALID_HEADER_DESERIALIZATION, bad, 0);
+        assertTrue(m.getMessage().contains("header byte " + brace + ")"), m.getMessage());
+    }
+
     // --- accepted ----------------------------------------------------------------------------------
 
     @Test

@@ -1,0 +1,115 @@
+package io.ptsafe;
+
+import io.ptsafe.spi.FileProbe;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Recognises the containers ptsafe refuses whatever the installed providers: tar (any file whose
+ * first block has a valid tar checksum, which is the test torch.load applies before unpickling
+ * anything) and numpy {@code .npy}. A file starting with a zip local header is never either: torch
+ * tries zip first.
+ */
+final class Containers {
+    private static final int TAR_BLOCK = 512;
+    private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+
+    private Containers() {
+    }
+
+    /** TAR, NUMPY, or null when the file is neither. */
+    static ContainerKind unloadable(FileProbe probe) {
+        if (probe.isDirectory() || probe.startsWith((byte) 'P', (byte) 'K', (byte) 3, (byte) 4)) {
+            return null;
+        }
+        if (probe.startsWith(NPY_MAGIC)) {
+            return ContainerKind.NUMPY;
+        }
+        return isTar(probe.head()) ? ContainerKind.TAR : null;
+    }
+
+    /** The refusal of a file {@link #unloadable} names. */
+    static PtsafeException refusal(FileProbe probe, ContainerKind kind) {
+        String what = kind == ContainerKind.TAR
+                ? "a tar archive (torch's 2017 checkpoint format is one: torch.load unpickles its members without "
+                        + "weights_only protection, CVE-2025-32434); ptsafe does not load tar archives"
+                : "a numpy array file (" + npyDescription(probe.head()) + "); ptsafe loads safetensors and torch "
+                        + "checkpoints, not .npy";
+        return new PtsafeException(Reason.UNSUPPORTED_FORMAT, probe.path(), what);
+    }
+
+    /**
+     * Python's tarfile test: a first block that is not all zeros and whose checksum field (octal, or
+     * GNU base-256) equals the sum of the block's bytes with that field read as spaces, summed as
+     * unsigned or as signed bytes.
+     */
+    static boolean isTar(byte[] h) {
+        if (h.length < TAR_BLOCK) {
+            return false;
+        }
+        long unsigned = 0;
+        long signed = 0;
+        boolean zeros = true;
+        for (int i = 0; i < TAR_BLOCK; i++) {
+            int b = i >= 148 && i < 156 ? ' ' : h[i];
+            unsigned += b & 0xff;
+            signed += (byte) b;
+            zeros &= h[i] == 0;
+        }
+        if (zeros) {
+            return false;
+        }
+        long field = checksumField(h);
+        return field >= 0 && (field == unsigned || field == signed);
+    }
+
+    /** The checksum field (bytes 148 to 155), or -1 when it is not a number. */
+    private static long checksumField(byte[] h) {
+        if ((h[148] & 0xff) == 0x80) {
+            long v = 0;
+            for (int i = 149; i < 156; i++) {
+                v = v << 8 | (h[i] & 0xff);
+            }
+            return v;
+        }
+        int end = 148;
+        while (end < 156 && h[end] != 0) {
+            end++;
+        }
+        String s = new String(h, 148, end - 148, StandardCharsets.ISO_8859_1).strip();
+        if (s.isEmpty()) {
+            return 0;
+        }
+        long v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '7') {
+                return -1;
+            }
+            v = v * 8 + (c - '0');
+        }
+        return v;
+    }
+
+    /** "version 1.0, {'descr': '<f4', ...}" from a .npy header, clipped, for messages. */
+    private static String npyDescription(byte[] h) {
+        if (h.length < 10) {
+            return "truncated header";
+        }
+        int major = h[6] & 0xff;
+        int start = major == 1 ? 10 : 12;
+        long len = h[8] & 0xff | (h[9] & 0xff) << 8;
+        if (major != 1) {
+            len = h.length < 12 ? 0 : len | (long) (h[10] & 0xff) << 16 | (long) (h[11] & 0xff) << 24;
+        }
+        int end = (int) Math.min(h.length, start + Math.min(len, 200));
+        StringBuilder sb = new StringBuilder("version " + major + "." + (h[7] & 0xff));
+        if (start < end) {
+            String dict = new String(h, start, end - start, StandardCharsets.ISO_8859_1).strip();
+            sb.append(", ").append(dict.replaceAll("[^\\x20-\\x7e]", "?"));
+            if (dict.contains("'|O'") || dict.contains("\"|O\"")) {
+                sb.append("; an object array: its elements are a pickle, which np.load(allow_pickle=True) runs");
+            }
+        }
+        return sb.toString();
+    }
+}

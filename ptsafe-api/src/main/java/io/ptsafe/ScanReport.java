@@ -1,0 +1,243 @@
+package io.ptsafe;
+
+import io.ptsafe.ScanFinding.Location;
+import io.ptsafe.ScanFinding.Severity;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What {@link SafeLoader#scan} found in one file, without loading it: a {@link Verdict}, the
+ * container, every finding, every global its pickles name, and the tensors it holds.
+ *
+ * <pre>{@code
+ * ScanReport r = SafeLoader.scan(Path.of("upload.bin"));
+ * if (r.verdict() != ScanReport.Verdict.SAFE) {
+ *     r.findings().forEach(f -> log.warn("{} {}: {}", f.rule().id(), f.severity(), f.message()));
+ * }
+ * }</pre>
+ *
+ * <p>A report lists at most {@link #MAX_FINDINGS} findings and {@link #MAX_GLOBALS} globals (a
+ * hostile file can name millions); the verdict counts the ones left out too.
+ */
+public final class ScanReport {
+    /** Findings listed in one report; further ones are counted in {@link #omittedFindings()}. */
+    public static final int MAX_FINDINGS = 1000;
+    /** Globals listed in one report; further ones are counted in {@link #omittedGlobals()}. */
+    public static final int MAX_GLOBALS = 10_000;
+
+    /** The conclusion about a file. */
+    public enum Verdict {
+        /** Nothing in the file would run code, and ptsafe loads it as it is. */
+        SAFE,
+        /** Something in the file would run code if unpickled, or is outside the allowlist. */
+        UNSAFE,
+        /** Malformed, truncated, over a limit, or a container ptsafe does not load. */
+        INVALID
+    }
+
+    /**
+     * A global a pickle names (GLOBAL, STACK_GLOBAL, INST), resolved through the memo.
+     *
+     * @param module   the module as the pickle writes it
+     * @param name     the qualified name as the pickle writes it
+     * @param resolved {@code module.name} after Python's and torch's renames: the name judged
+     * @param kind     what ptsafe makes of it
+     * @param family   the known code-execution family ({@code os}, {@code builtins} ...), or null
+     * @param opcode   the opcode that named it
+     * @param location where that opcode is
+     */
+    public record Global(String module, String name, String resolved, Kind kind, String family, String opcode,
+            Location location) {
+        public Global {
+            Objects.requireNonNull(resolved, "resolved");
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(location, "location");
+        }
+
+        /** What ptsafe makes of a global. */
+        public enum Kind {
+            /** In the table of inert meanings (torch's weights_only allowlist). */
+            ALLOWED,
+            /** Declared inert by the caller: decoded as data. */
+            INERT,
+            /** Outside the allowlist and in a known code-execution family. */
+            DANGEROUS,
+            /** Outside the allowlist: refused like a dangerous one. */
+            UNKNOWN
+        }
+    }
+
+    /**
+     * The tensors a file holds.
+     *
+     * @param count  tensors by name (a tied weight listed under two names counts twice)
+     * @param bytes  their bytes, added up by name
+     * @param dtypes tensors per dtype, in {@link DType} order
+     */
+    public record TensorInventory(long count, long bytes, Map<DType, Long> dtypes) {
+        public TensorInventory {
+            dtypes = Collections.unmodifiableMap(dtypes.isEmpty() ? new EnumMap<>(DType.class) : new EnumMap<>(dtypes));
+        }
+
+        /** The inventory of a list of tensors. */
+        public static TensorInventory of(List<Tensor> tensors) {
+            Map<DType, Long> dtypes = new EnumMap<>(DType.class);
+            long bytes = 0;
+            for (Tensor t : tensors) {
+                dtypes.merge(t.dtype(), 1L, Long::sum);
+                bytes = Math.addExact(bytes, t.byteSize());
+            }
+            return new TensorInventory(tensors.size(), bytes, dtypes);
+        }
+    }
+
+    private final Path path;
+    private final ContainerKind container;
+    private final Verdict verdict;
+    private final List<ScanFinding> findings;
+    private final List<Global> globals;
+    private final TensorInventory tensors;
+    private final boolean complete;
+    private final long omittedFindings;
+    private final long omittedGlobals;
+
+    private ScanReport(Builder b) {
+        this.path = b.path;
+        this.container = b.container;
+        this.verdict = b.verdict;
+        this.findings = List.copyOf(b.findings);
+        this.globals = List.copyOf(b.globals);
+        this.tensors = b.tensors;
+        this.complete = b.complete;
+        this.omittedFindings = b.omittedFindings;
+        this.omittedGlobals = b.omittedGlobals;
+    }
+
+    /** Starts a report on {@code path}; providers fill it in. */
+    public static Builder builder(Path path, ContainerKind container) {
+        return new Builder(path, container);
+    }
+
+    /** The path scanned. */
+    public Path path() { return path; }
+    /** What the file is. */
+    public ContainerKind container() { return container; }
+    /** The worst effect of all findings: UNSAFE over INVALID over SAFE. */
+    public Verdict verdict() { return verdict; }
+    /** The findings, in the order they were made; at most {@link #MAX_FINDINGS}. */
+    public List<ScanFinding> findings() { return findings; }
+    /** Every global the file's pickles name, in pickle order; at most {@link #MAX_GLOBALS}. */
+    public List<Global> globals() { return globals; }
+    /** The tensors, when the scan got as far as building them. */
+    public Optional<TensorInventory> tensors() { return Optional.ofNullable(tensors); }
+
+    /**
+     * Whether the scan examined the whole file. False when a refusal stopped it early (a truncated
+     * pickle, a broken zip): what lies after that point was not looked at, though everything before
+     * it (every global up to a truncation, say) is reported.
+     */
+    public boolean complete() { return complete; }
+
+    /** Findings made but not listed (over {@link #MAX_FINDINGS}). */
+    public long omittedFindings() { return omittedFindings; }
+    /** Globals named but not listed (over {@link #MAX_GLOBALS}). */
+    public long omittedGlobals() { return omittedGlobals; }
+
+    /** The findings of one rule. */
+    public List<ScanFinding> findings(ScanRule rule) {
+        return findings.stream().filter(f -> f.rule() == rule).toList();
+    }
+
+    @Override
+    public String toString() {
+        return "ScanReport[" + path + ", " + container + ", " + verdict + ", " + findings.size() + " findings]";
+    }
+
+    /** Collects a report. Not thread-safe. */
+    public static final class Builder {
+        private final Path path;
+        private ContainerKind container;
+        private Verdict verdict = Verdict.SAFE;
+        private final List<ScanFinding> findings = new ArrayList<>();
+        private final List<Global> globals = new ArrayList<>();
+        private TensorInventory tensors;
+        private boolean complete = true;
+        private long omittedFindings;
+        private long omittedGlobals;
+
+        private Builder(Path path, ContainerKind container) {
+            this.path = Objects.requireNonNull(path, "path");
+            this.container = Objects.requireNonNull(container, "container");
+        }
+
+        /** Changes what the file is found to be (a zip found to be TorchScript). */
+        public Builder container(ContainerKind kind) {
+            this.container = Objects.requireNonNull(kind, "container");
+            return this;
+        }
+
+        public ContainerKind container() {
+            return container;
+        }
+
+        public Builder add(ScanFinding f) {
+            Objects.requireNonNull(f, "finding");
+            Verdict v = f.effect();
+            if (v == Verdict.UNSAFE || v == Verdict.INVALID && verdict == Verdict.SAFE) {
+                verdict = v;
+            }
+            if (findings.size() < MAX_FINDINGS) {
+                findings.add(f);
+            } else {
+                omittedFindings++;
+            }
+            return this;
+        }
+
+        /** Adds a finding of the rule's default severity. */
+        public Builder add(ScanRule rule, Location location, String message) {
+            return add(ScanFinding.of(rule, location, message));
+        }
+
+        /** Adds a finding of another severity than the rule's default. */
+        public Builder add(ScanRule rule, Severity severity, Location location, String message) {
+            return add(new ScanFinding(rule, severity, location, message));
+        }
+
+        public Builder global(Global g) {
+            Objects.requireNonNull(g, "global");
+            if (globals.size() < MAX_GLOBALS) {
+                globals.add(g);
+            } else {
+                omittedGlobals++;
+            }
+            return this;
+        }
+
+        public Builder tensors(TensorInventory inventory) {
+            this.tensors = inventory;
+            return this;
+        }
+
+        /** Records that the scan stopped before the end of the file. */
+        public Builder incomplete() {
+            this.complete = false;
+            return this;
+        }
+
+        /** The verdict so far. */
+        public Verdict verdict() {
+            return verdict;
+        }
+
+        public ScanReport build() {
+            return new ScanReport(this);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.ptsafe;
+
+import io.ptsafe.ScanReport.Verdict;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * Writes scan reports for machines: ptsafe's JSON (schema {@code docs/scan-report.schema.json}) and
+ * SARIF 2.1.0 for code-scanning tools. Both are UTF-8, written in one streaming pass; the stream is
+ * flushed, not closed.
+ */
+public final class ScanReports {
+    private ScanReports() {
+    }
+
+    /** The verdict of a set of files: UNSAFE if any is, else INVALID if any is, else SAFE. */
+    public static Verdict worst(List<ScanReport> reports) {
+        Verdict v = Verdict.SAFE;
+        for (ScanReport r : reports) {
+            if (r.verdict() == Verdict.UNSAFE) {
+                return Verdict.UNSAFE;
+            }
+            if (r.verdict() == Verdict.INVALID) {
+                v = Verdict.INVALID;
+            }
+        }
+        return v;
+    }
+
+    /** Writes ptsafe's JSON report of {@code reports} (see {@code docs/scan-report.schema.json}). */
+    public static void writeJson(List<ScanReport> reports, OutputStream out) throws IOException {
+        ScanJson.write(reports, out);
+    }
+
+    /**
+     * Writes a SARIF 2.1.0 log: one run, the whole rule catalog as the driver's rules, one artifact
+     * per file (with its container and verdict as properties), one result per finding located by
+     * the file's URI and the finding's byte offset (the zip entry as a logical location).
+     */
+    public static void writeSarif(List<ScanReport> reports, OutputStream out) throws IOException {
+        ScanSarif.write(reports, out);
+    }
+
+    /** ptsafe's version, when the build recorded one. */
+    static String version() {
+        Module m = ScanReports.class.getModule();
+        if (m.getDescriptor() != null && m.getDescriptor().rawVersion().isPresent()) {
+            return m.getDescriptor().rawVersion().get();
+        }
+        return ScanReports.class.getPackage().getImplementationVersion();
+    }
+}

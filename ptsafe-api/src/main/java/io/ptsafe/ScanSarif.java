@@ -1,0 +1,178 @@
+package io.ptsafe;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.ptsafe.ScanFinding.Location;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A SARIF 2.1.0 log of scan reports. Binary files have no lines: results are located by byte
+ * offset ({@code region.byteOffset}), and the zip entry or pickle they lie in is a logical location.
+ */
+final class ScanSarif {
+    static final String SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+
+    private ScanSarif() {
+    }
+
+    static void write(List<ScanReport> reports, OutputStream out) throws IOException {
+        try (JsonGenerator g = ScanJson.generator(out)) {
+            g.writeStartObject();
+            g.writeStringField("$schema", SCHEMA);
+            g.writeStringField("version", "2.1.0");
+            g.writeArrayFieldStart("runs");
+            g.writeStartObject();
+            driver(g);
+            artifacts(g, reports);
+            results(g, reports);
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        out.flush();
+    }
+
+    private static void driver(JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("tool");
+        g.writeObjectFieldStart("driver");
+        g.writeStringField("name", "ptsafe");
+        String version = ScanReports.version();
+        if (version != null) {
+            g.writeStringField("version", version);
+        }
+        g.writeArrayFieldStart("rules");
+        for (ScanRule r : ScanRule.values()) {
+            g.writeStartObject();
+            g.writeStringField("id", r.id());
+            g.writeStringField("name", r.slug());
+            text(g, "shortDescription", r.title());
+            text(g, "fullDescription", r.help());
+            text(g, "help", r.help());
+            g.writeObjectFieldStart("defaultConfiguration");
+            g.writeStringField("level", level(r.defaultSeverity()));
+            g.writeEndObject();
+            g.writeObjectFieldStart("properties");
+            g.writeStringField("verdict", r.effect().name());
+            g.writeArrayFieldStart("tags");
+            g.writeString(r.effect() == ScanReport.Verdict.UNSAFE ? "security" : "correctness");
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    private static void artifacts(JsonGenerator g, List<ScanReport> reports) throws IOException {
+        g.writeArrayFieldStart("artifacts");
+        for (ScanReport r : reports) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("location");
+            g.writeStringField("uri", uri(r.path()));
+            g.writeEndObject();
+            g.writeObjectFieldStart("properties");
+            g.writeStringField("container", r.container().name());
+            g.writeStringField("verdict", r.verdict().name());
+            g.writeBooleanField("complete", r.complete());
+            if (r.tensors().isPresent()) {
+                g.writeNumberField("tensors", r.tensors().get().count());
+                g.writeNumberField("tensorBytes", r.tensors().get().bytes());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    private static void results(JsonGenerator g, List<ScanReport> reports) throws IOException {
+        g.writeArrayFieldStart("results");
+        for (int i = 0; i < reports.size(); i++) {
+            ScanReport r = reports.get(i);
+            for (ScanFinding f : r.findings()) {
+                result(g, r, i, f);
+            }
+        }
+        g.writeEndArray();
+    }
+
+    private static void result(JsonGenerator g, ScanReport r, int artifact, ScanFinding f) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("ruleId", f.rule().id());
+        g.writeNumberField("ruleIndex", f.rule().ordinal());
+        g.writeStringField("level", level(f.severity()));
+        text(g, "message", f.message());
+        g.writeArrayFieldStart("locations");
+        g.writeStartObject();
+        Location l = f.location();
+        g.writeObjectFieldStart("physicalLocation");
+        g.writeObjectFieldStart("artifactLocation");
+        g.writeStringField("uri", uri(r.path()));
+        g.writeNumberField("index", artifact);
+        g.writeEndObject();
+        if (l.fileOffset() >= 0) {
+            g.writeObjectFieldStart("region");
+            g.writeNumberField("byteOffset", l.fileOffset());
+            g.writeEndObject();
+        }
+        g.writeEndObject();
+        if (l.entry() != null) {
+            g.writeArrayFieldStart("logicalLocations");
+            g.writeStartObject();
+            g.writeStringField("name", l.entry());
+            g.writeStringField("fullyQualifiedName", l.entry());
+            g.writeEndObject();
+            g.writeEndArray();
+        }
+        g.writeEndObject();
+        g.writeEndArray();
+        g.writeObjectFieldStart("properties");
+        g.writeStringField("verdict", f.effect().name());
+        g.writeStringField("container", r.container().name());
+        if (l.entryOffset() >= 0) {
+            g.writeNumberField("entryOffset", l.entryOffset());
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    private static void text(JsonGenerator g, String field, String text) throws IOException {
+        g.writeObjectFieldStart(field);
+        g.writeStringField("text", text);
+        g.writeEndObject();
+    }
+
+    private static String level(ScanFinding.Severity s) {
+        return switch (s) {
+            case ERROR -> "error";
+            case WARNING -> "warning";
+            case NOTE -> "note";
+        };
+    }
+
+    /**
+     * A relative path stays a relative URI reference (code-scanning tools resolve it against the
+     * checkout); an absolute one becomes a {@code file:} URI.
+     */
+    static String uri(Path p) {
+        if (p.isAbsolute()) {
+            return p.toUri().toASCIIString();
+        }
+        String s = p.toString().replace(File.separatorChar, '/');
+        int colon = s.indexOf(':');
+        int slash = s.indexOf('/');
+        if (colon >= 0 && (slash < 0 || colon < slash)) {
+            s = "./" + s; // "a:b" would read as a scheme
+        }
+        try {
+            return new URI(null, null, s, null).toASCIIString();
+        } catch (URISyntaxException e) {
+            return p.toAbsolutePath().toUri().toASCIIString();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.ptsafe.spi;
+
+import io.ptsafe.ContainerKind;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.ScanFinding;
+import io.ptsafe.ScanFinding.Location;
+import io.ptsafe.ScanReport;
+import io.ptsafe.ScanRule;
+import io.ptsafe.TensorFile;
+import java.io.IOException;
+
+/** Helpers for {@link FormatProvider#scan}. */
+public final class ScanSupport {
+    private ScanSupport() {
+    }
+
+    /**
+     * Scans by opening the file and closing it again: the scan {@link FormatProvider#scan} does by
+     * default. A refusal becomes one finding of its reason's rule; success gives the tensor
+     * inventory. Opening maps the file but reads no tensor data, so this costs what opening costs.
+     */
+    public static ScanReport byOpening(FormatProvider provider, FileProbe probe, LoadOptions options) {
+        ScanReport.Builder b = ScanReport.builder(probe.path(), provider.container(probe));
+        try (TensorFile f = provider.open(probe, options)) {
+            if (b.container() == ContainerKind.UNKNOWN) {
+                b.container(ContainerKind.of(f.format()));
+            }
+            b.tensors(ScanReport.TensorInventory.of(f.tensors()));
+        } catch (IOException e) {
+            refused(b, e, Location.FILE);
+        }
+        return b.build();
+    }
+
+    /**
+     * Records a refusal that stopped the scan: the finding of its reason's rule (an I/O error that
+     * is no {@link PtsafeException} is {@link ScanRule#IO_ERROR}), and the report marked incomplete.
+     */
+    public static void refused(ScanReport.Builder report, IOException e, Location location) {
+        if (e instanceof PtsafeException p) {
+            report.add(ScanFinding.of(p, location));
+        } else {
+            report.add(ScanRule.IO_ERROR, location, report.container() + " " + e);
+        }
+        report.incomplete();
+    }
+}

@@ -1,0 +1,58 @@
+package io.ptsafe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ScanRuleTest {
+
+    @Test
+    void idsAndNamesAreUniqueAndWellFormed() {
+        Set<String> ids = new HashSet<>();
+        Set<String> slugs = new HashSet<>();
+        for (ScanRule r : ScanRule.values()) {
+            assertTrue(r.id().matches("PTS[0-9]{3}"), r.id());
+            assertTrue(ids.add(r.id()), "id used twice: " + r.id());
+            assertTrue(slugs.add(r.slug()), r.slug());
+            assertTrue(r.slug().matches("[a-z0-9]+(-[a-z0-9]+)*"), r.slug());
+            assertFalse(r.title().isBlank(), r + " has no title");
+            assertTrue(r.help().length() > r.title().length() / 2, r + " has no help");
+        }
+    }
+
+    /** A new Reason must be given a rule: only reasons no file can cause fall to OTHER_REFUSAL. */
+    @Test
+    void everyReasonAFileCanCauseHasItsOwnRule() {
+        Set<Reason> other = EnumSet.of(Reason.CLOSED, Reason.UNSUPPORTED_DTYPE_OPERATION, Reason.TOO_LARGE_FOR_JAVA,
+                Reason.BAD_ARGUMENT, Reason.NO_SUCH_TENSOR, Reason.CANNOT_WRITE, Reason.VERIFY_MISMATCH);
+        for (Reason reason : Reason.values()) {
+            assertEquals(other.contains(reason), ScanRule.of(reason) == ScanRule.OTHER_REFUSAL, reason.toString());
+        }
+    }
+
+    @Test
+    void codeExecutionRulesMakeFilesUnsafe() {
+        for (Reason reason : EnumSet.of(Reason.FORBIDDEN_GLOBAL, Reason.FORBIDDEN_OPCODE, Reason.FORBIDDEN_CALL)) {
+            assertEquals(ScanReport.Verdict.UNSAFE, ScanRule.of(reason).effect());
+        }
+        assertEquals(ScanReport.Verdict.UNSAFE, ScanRule.DANGEROUS_GLOBAL.effect());
+        for (Reason reason : Reason.values()) {
+            if (!EnumSet.of(Reason.FORBIDDEN_GLOBAL, Reason.FORBIDDEN_OPCODE, Reason.FORBIDDEN_CALL).contains(reason)) {
+                assertEquals(ScanReport.Verdict.INVALID, ScanRule.of(reason).effect(), reason.toString());
+            }
+        }
+    }
+
+    @Test
+    void rulesWithoutVerdictAreNotErrors() {
+        for (ScanRule r : ScanRule.values()) {
+            assertEquals(r.effect() == ScanReport.Verdict.SAFE, r.defaultSeverity() != ScanFinding.Severity.ERROR,
+                    r.toString());
+        }
+    }
+}

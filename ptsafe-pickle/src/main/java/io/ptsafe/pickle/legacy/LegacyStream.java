@@ -1,0 +1,156 @@
+package io.ptsafe.pickle.legacy;
+
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.PyValue;
+import io.ptsafe.Reason;
+import io.ptsafe.pickle.machine.PickleInput;
+import io.ptsafe.pickle.machine.PickleListener;
+import io.ptsafe.pickle.machine.TreeConverter;
+import io.ptsafe.pickle.machine.Values;
+import io.ptsafe.pickle.torch.StorageRef;
+import io.ptsafe.pickle.torch.StorageSource;
+import io.ptsafe.pickle.torch.TorchPickle;
+import java.lang.foreign.MemorySegment;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A legacy {@code torch.save} stream (torch before 1.6, or {@code _use_new_zipfile_serialization=False}),
+ * validated from end to end:
+ *
+ * <ol>
+ * <li>a pickle of the magic number 0x1950a86a20f9469cfc6c,
+ * <li>a pickle of the protocol version 1001,
+ * <li>a pickle of sys_info ({@link SysInfo}),
+ * <li>the object pickle, whose persistent ids are storages ({@link LegacyStorageIds}),
+ * <li>a pickle of the list of storage keys (sorted by torch, in the order of the blocks),
+ * <li>the storage blocks ({@link StorageSection}), and nothing after them.
+ * </ol>
+ *
+ * <p>All five pickles go through the same restricted machine, table of meanings and limits as a zip
+ * checkpoint's {@code data.pkl}: torch.load unpickles every one of them with the full pickle module,
+ * so a payload in any of them runs under torch and is refused here (FORBIDDEN_GLOBAL ...). The magic
+ * number and protocol version are compared after decoding, as torch does.
+ *
+ * <p>Bytes after the last storage block are refused ({@link Reason#TRAILING_DATA}). torch ignores
+ * them, but torch.save never writes any, and a legacy stream followed by a zip archive is a polyglot
+ * that zip tools and torch.load read as two different checkpoints.
+ */
+public final class LegacyStream {
+    private final TorchPickle.Decoded object;
+    private final StorageSource storages;
+    private final SysInfo sysInfo;
+
+    private LegacyStream(TorchPickle.Decoded object, StorageSource storages, SysInfo sysInfo) {
+        this.object = object;
+        this.storages = storages;
+        this.sysInfo = sysInfo;
+    }
+
+    /** The decoded object pickle (its storages named, not yet resolved). */
+    public TorchPickle.Decoded object() {
+        return object;
+    }
+
+    /** The storages: zero-copy slices of the file, each exactly its declared size. */
+    public StorageSource storages() {
+        return storages;
+    }
+
+    /** Whether sys_info says the writing host was little-endian (informative: storages are always little-endian). */
+    public boolean writtenLittleEndian() {
+        return sysInfo.littleEndian();
+    }
+
+    /**
+     * Reads and validates the stream in {@code file} (the whole mapped file).
+     *
+     * @param listener watches every opcode and global of all five pickles, in order
+     */
+    public static LegacyStream read(Path path, MemorySegment file, LoadOptions options, PickleListener listener)
+            throws PtsafeException {
+        PickleCursor cursor = new PickleCursor(path, file, options, listener);
+        PickleCursor.Run magic = cursor.next("the magic number", null);
+        if (!(magic.result().root() instanceof PyValue.Int m) || !m.value().equals(LegacyMagic.MAGIC)) {
+            throw header(path, magic.input(), "holds " + scalar(magic.result().root()) + ", not torch's magic number 0x"
+                    + LegacyMagic.MAGIC.toString(16));
+        }
+        PickleCursor.Run version = cursor.next("the protocol version", null);
+        if (!(version.result().root() instanceof PyValue.Int v)
+                || !v.value().equals(BigInteger.valueOf(LegacyMagic.PROTOCOL_VERSION))) {
+            throw header(path, version.input(), "holds protocol version " + scalar(version.result().root())
+                    + "; ptsafe reads version " + LegacyMagic.PROTOCOL_VERSION);
+        }
+        PickleCursor.Run sys = cursor.next("sys_info", null);
+        SysInfo sysInfo = SysInfo.check(inert(sys, options, path), path, sys.input().entry());
+        LegacyStorageIds ids = new LegacyStorageIds();
+        PickleCursor.Run obj = cursor.next("the object", ids);
+        PickleCursor.Run list = cursor.next("the storage key list", null);
+        List<String> keys = keys(inert(list, options, path), path, list.input());
+        StorageSection.Blocks blocks = StorageSection.read(path, file, cursor.position(), keys, ids);
+        if (blocks.end() != file.byteSize()) {
+            throw new PtsafeException(Reason.TRAILING_DATA, path, (file.byteSize() - blocks.end())
+                    + " bytes after the last storage block (file offset " + blocks.end() + "): torch.save writes "
+                    + "none, and a second file hidden there reads differently in other tools");
+        }
+        TorchPickle.Decoded decoded = new TorchPickle.Decoded(obj.input(), obj.result(), ids.all());
+        Map<String, LegacyStorageIds.ViewOf> views = ids.views();
+        Map<String, MemorySegment> bytes = blocks.byKey();
+        StorageSource source = ref -> resolve(ref, views, bytes, path);
+        return new LegacyStream(decoded, source, sysInfo);
+    }
+
+    private static MemorySegment resolve(StorageRef ref, Map<String, LegacyStorageIds.ViewOf> views,
+            Map<String, MemorySegment> bytes, Path path) throws PtsafeException {
+        LegacyStorageIds.ViewOf view = views.get(ref.key());
+        if (view != null) {
+            MemorySegment root = bytes.get(view.rootKey());
+            long item = ref.elementType().byteSize();
+            // LegacyStorageIds checked offset + size <= the root's numel, and the root's bytes are numel * item.
+            return root.asSlice(Math.multiplyExact(ref.view().offset(), item), Math.multiplyExact(ref.numel(), item));
+        }
+        MemorySegment s = bytes.get(ref.key());
+        if (s == null) {
+            throw new PtsafeException(Reason.MISSING_RECORD, path, "storage '" + ref.key() + "' has no block in the "
+                    + "storage section");
+        }
+        return s;
+    }
+
+    /** Converts a pickle that may hold only plain values (no tensors, storages or objects). */
+    private static PyValue inert(PickleCursor.Run run, LoadOptions options, Path path) throws PtsafeException {
+        TreeConverter.Leaves none = (leaf, where) -> {
+            throw header(path, run.input(), "holds a " + Values.typeName(leaf) + "; only plain values belong there");
+        };
+        return TreeConverter.convert(run.result().root(), none, options, run.input()).root();
+    }
+
+    private static List<String> keys(PyValue v, Path path, PickleInput in) throws PtsafeException {
+        if (!(v instanceof PyValue.PyList l)) {
+            throw header(path, in, "holds a " + Values.typeName(v) + ", not a list of storage keys");
+        }
+        List<String> keys = new ArrayList<>(l.items().size());
+        for (int i = 0; i < l.items().size(); i++) {
+            if (!(l.items().get(i) instanceof PyValue.Str s)) {
+                throw header(path, in, "item " + i + " is a " + Values.typeName(l.items().get(i))
+                        + ", not a storage key (str)");
+            }
+            keys.add(s.value());
+        }
+        return keys;
+    }
+
+    private static String scalar(Object v) {
+        return v instanceof PyValue.Int i && i.value().bitLength() <= 128 ? i.value().toString()
+                : "a " + Values.typeName(v);
+    }
+
+    private static PtsafeException header(Path path, PickleInput in, String message) {
+        return new PtsafeException(Reason.INVALID_LEGACY_HEADER, path, in.entry() + " at file offset " + in.fileOffset()
+                + " " + message);
+    }
+}

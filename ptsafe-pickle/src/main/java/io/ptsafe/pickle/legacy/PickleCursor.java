@@ -1,0 +1,75 @@
+package io.ptsafe.pickle.legacy;
+
+import io.ptsafe.LimitExceededException;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
+import io.ptsafe.pickle.machine.PersistentLoader;
+import io.ptsafe.pickle.machine.PickleInput;
+import io.ptsafe.pickle.machine.PickleListener;
+import io.ptsafe.pickle.machine.PickleMachine;
+import io.ptsafe.pickle.machine.PickleResult;
+import io.ptsafe.pickle.torch.TorchGlobals;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * Runs the consecutive pickles of a legacy stream through the restricted machine, one after the
+ * other, each with torch's table of meanings and every limit of {@link LoadOptions}. Each pickle
+ * ends at its STOP; the next begins right after it.
+ */
+final class PickleCursor {
+    /** One pickle run: the machine's result and the exact bytes of the pickle. */
+    record Run(PickleResult result, PickleInput input) {
+    }
+
+    private final Path path;
+    private final MemorySegment file;
+    private final LoadOptions options;
+    private final PickleListener listener;
+    private long pos;
+    private int count;
+
+    PickleCursor(Path path, MemorySegment file, LoadOptions options, PickleListener listener) {
+        this.path = path;
+        this.file = file;
+        this.options = options;
+        this.listener = listener;
+    }
+
+    /** Offset of the next byte after the pickles read so far. */
+    long position() {
+        return pos;
+    }
+
+    /**
+     * Runs the next pickle.
+     *
+     * @param what   what it holds, for messages ("the magic number")
+     * @param loader persistent ids, or null to refuse every one
+     */
+    Run next(String what, PersistentLoader loader) throws PtsafeException {
+        count++;
+        String entry = "pickle " + count + " of the legacy stream (" + what + ")";
+        long left = file.byteSize() - pos;
+        // The machine sees at most maxPickleBytes: the storages after the pickles do not count
+        // against the limit, and a pickle that runs past it is refused without reading further.
+        long window = Math.min(left, options.maxPickleBytes());
+        PickleInput in = new PickleInput(file.asSlice(pos, window), path, entry, pos);
+        PickleResult r;
+        try {
+            r = PickleMachine.on(in, options).globals(TorchGlobals.table(options)).persistentIds(loader)
+                    .listener(listener).allowTrailingData().run();
+        } catch (PtsafeException e) {
+            if (e.reason() == Reason.TRUNCATED_PICKLE && window < left) {
+                throw new LimitExceededException(Reason.PICKLE_LIMIT, path, entry + ", file offset " + pos
+                        + ": no STOP within the limit, so the pickle's size is at least", "maxPickleBytes",
+                        window + 1, options.maxPickleBytes());
+            }
+            throw e;
+        }
+        PickleInput exact = new PickleInput(file.asSlice(pos, r.end()), path, entry, pos);
+        pos += r.end();
+        return new Run(r, exact);
+    }
+}

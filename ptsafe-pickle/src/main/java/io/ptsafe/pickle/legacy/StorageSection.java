@@ -1,0 +1,104 @@
+package io.ptsafe.pickle.legacy;
+
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
+import io.ptsafe.pickle.torch.StorageRef;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The storage section of a legacy stream: for each key of the storage key list, in that order, an
+ * 8-byte little-endian element count and then that many elements of the storage's type
+ * (torch/csrc/serialization.cpp, {@code THPStorage_writeFileRaw}). Each block becomes a zero-copy
+ * slice of the file's mapping.
+ *
+ * <p>The key list and the pickle's references must agree exactly: a key listed but never
+ * referenced as a storage, or listed twice, is {@link Reason#UNREFERENCED_STORAGE} (torch fails an
+ * assertion on the first and silently overwrites the storage with the second block); a storage
+ * referenced but not listed is {@link Reason#MISSING_RECORD} (torch loads it as uninitialised
+ * memory). A count other than the declared numel (torch: "storage has wrong byte size") or a block
+ * cut short by the end of the file is {@link Reason#RECORD_SIZE_MISMATCH}.
+ */
+final class StorageSection {
+    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long COUNT_BYTES = Long.BYTES;
+
+    private StorageSection() {
+    }
+
+    /**
+     * Reads the blocks starting at {@code start}.
+     *
+     * @return each root storage's bytes by key, and the offset just past the last block
+     */
+    static Blocks read(Path path, MemorySegment file, long start, List<String> keys, LegacyStorageIds ids)
+            throws PtsafeException {
+        Map<String, StorageRef> roots = ids.roots();
+        Set<String> listed = new HashSet<>();
+        for (int i = 0; i < keys.size(); i++) {
+            String key = keys.get(i);
+            if (!listed.add(key)) {
+                throw new PtsafeException(Reason.UNREFERENCED_STORAGE, path, "the storage key list names '" + key
+                        + "' twice (item " + i + "): its second block would overwrite the first, and no reference "
+                        + "in the pickle is left for it");
+            }
+            if (!roots.containsKey(key)) {
+                throw new PtsafeException(Reason.UNREFERENCED_STORAGE, path, "the storage key list names '" + key
+                        + "' (item " + i + "), which the object pickle never references as a storage"
+                        + (ids.views().containsKey(key) ? " (it is a view of storage '"
+                                + ids.views().get(key).rootKey() + "', whose bytes are its root's)" : ""));
+            }
+        }
+        for (StorageRef ref : roots.values()) {
+            if (!listed.contains(ref.key())) {
+                throw new PtsafeException(Reason.MISSING_RECORD, path, "storage '" + ref.key() + "' (" + ref.storageClass()
+                        + " of " + ref.numel() + ") is referenced by the object pickle but missing from the storage "
+                        + "key list, so the file holds no bytes for it");
+            }
+        }
+        Map<String, MemorySegment> blocks = new HashMap<>();
+        long pos = start;
+        for (String key : keys) {
+            StorageRef ref = roots.get(key);
+            String what = "storage '" + key + "' (" + ref.storageClass() + ", " + ref.numel() + " elements)";
+            long left = file.byteSize() - pos;
+            if (left < COUNT_BYTES) {
+                throw mismatch(path, what + " at file offset " + pos + ": the file ends " + left
+                        + " bytes into its 8-byte element count");
+            }
+            long count = file.get(I64_LE, pos);
+            if (count != ref.numel()) {
+                throw mismatch(path, what + " at file offset " + pos + ": its block's element count is "
+                        + Long.toUnsignedString(count) + ", the object pickle declares " + ref.numel());
+            }
+            long bytes = ref.byteSize();
+            if (bytes < 0) {
+                throw mismatch(path, what + ": " + ref.numel() + " elements of " + ref.elementType()
+                        + " overflow 64 bits of bytes");
+            }
+            long data = pos + COUNT_BYTES;
+            if (bytes > file.byteSize() - data) {
+                throw mismatch(path, what + " at file offset " + pos + ": needs " + bytes + " bytes, the file ends "
+                        + (file.byteSize() - data) + " bytes into it");
+            }
+            blocks.put(key, file.asSlice(data, bytes));
+            pos = data + bytes;
+        }
+        return new Blocks(blocks, pos);
+    }
+
+    /** Root storages' bytes by key, and where the section ends. */
+    record Blocks(Map<String, MemorySegment> byKey, long end) {
+    }
+
+    private static PtsafeException mismatch(Path path, String message) {
+        return new PtsafeException(Reason.RECORD_SIZE_MISMATCH, path, message);
+    }
+}
