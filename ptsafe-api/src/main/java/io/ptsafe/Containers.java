@@ -1,6 +1,7 @@
 package io.ptsafe;
 
 import io.ptsafe.spi.FileProbe;
+import io.ptsafe.spi.TarHeader;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -10,7 +11,6 @@ import java.nio.charset.StandardCharsets;
  * tries zip first.
  */
 final class Containers {
-    private static final int TAR_BLOCK = 512;
     private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
 
     private Containers() {
@@ -24,7 +24,7 @@ final class Containers {
         if (probe.startsWith(NPY_MAGIC)) {
             return ContainerKind.NUMPY;
         }
-        return isTar(probe.head()) ? ContainerKind.TAR : null;
+        return TarHeader.checksumValid(probe.head()) ? ContainerKind.TAR : null;
     }
 
     /** The refusal of a file {@link #unloadable} names. */
@@ -37,60 +37,6 @@ final class Containers {
         return new PtsafeException(Reason.UNSUPPORTED_FORMAT, probe.path(), what);
     }
 
-    /**
-     * Python's tarfile test: a first block that is not all zeros and whose checksum field (octal, or
-     * GNU base-256) equals the sum of the block's bytes with that field read as spaces, summed as
-     * unsigned or as signed bytes.
-     */
-    static boolean isTar(byte[] h) {
-        if (h.length < TAR_BLOCK) {
-            return false;
-        }
-        long unsigned = 0;
-        long signed = 0;
-        boolean zeros = true;
-        for (int i = 0; i < TAR_BLOCK; i++) {
-            int b = i >= 148 && i < 156 ? ' ' : h[i];
-            unsigned += b & 0xff;
-            signed += (byte) b;
-            zeros &= h[i] == 0;
-        }
-        if (zeros) {
-            return false;
-        }
-        long field = checksumField(h);
-        return field >= 0 && (field == unsigned || field == signed);
-    }
-
-    /** The checksum field (bytes 148 to 155), or -1 when it is not a number. */
-    private static long checksumField(byte[] h) {
-        if ((h[148] & 0xff) == 0x80) {
-            long v = 0;
-            for (int i = 149; i < 156; i++) {
-                v = v << 8 | (h[i] & 0xff);
-            }
-            return v;
-        }
-        int end = 148;
-        while (end < 156 && h[end] != 0) {
-            end++;
-        }
-        String s = new String(h, 148, end - 148, StandardCharsets.ISO_8859_1).strip();
-        if (s.isEmpty()) {
-            return 0;
-        }
-        long v = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '7') {
-                return -1;
-            }
-            v = v * 8 + (c - '0');
-        }
-        return v;
-    }
-
-    /** "version 1.0, {'descr': '<f4', ...}" from a .npy header, clipped, for messages. */
     private static String npyDescription(byte[] h) {
         if (h.length < 10) {
             return "truncated header";

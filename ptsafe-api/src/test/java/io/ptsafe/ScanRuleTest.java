@@ -55,4 +55,14 @@ class ScanRuleTest {
                     r.toString());
         }
     }
+
+    /** docs/scanning.md lists every rule with its id, name and verdict. */
+    @Test
+    void theDocumentedCatalogIsTheCatalog() throws java.io.IOException {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "scanning.md"));
+        for (ScanRule r : ScanRule.values()) {
+            assertTrue(doc.contains("| " + r.id() + " | " + r.slug() + " | " + r.effect() + " | " + r.defaultSeverity()
+                    + " | " + r.title() + " |"), r + " is not in docs/scanning.md as it is in the catalog");
+        }
+    }
 }

@@ -106,7 +106,34 @@ class ScanWithoutProvidersTest {
         }
         byte[] field = String.format("%06o\0 ", sum).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         System.arraycopy(field, 0, head, 148, 8);
-        assertTrue(Containers.isTar(head));
+        assertTrue(io.ptsafe.spi.TarHeader.checksumValid(head));
         assertEquals(null, Containers.unloadable(io.ptsafe.spi.FileProbe.of(Files.write(tmp.resolve("z"), head))));
+    }
+
+    /** The checksum field as Python's int(text, 8) reads it: sign, 0o prefix, underscores, spaces. */
+    @Test
+    void checksumFieldsReadAsPythonReadsThem() throws IOException {
+        byte[] tar = Files.readAllBytes(DIR.resolve("ustar.tar"));
+        long sum = 8 * ' ';
+        for (int i = 0; i < 512; i++) {
+            sum += i < 148 || i >= 156 ? tar[i] & 0xff : 0;
+        }
+        String octal = Long.toOctalString(sum);
+        for (String field : new String[] {octal, " " + octal + "\t", "0o" + octal, "+" + octal,
+                octal.charAt(0) + "_" + octal.substring(1)}) {
+            assertTrue(io.ptsafe.spi.TarHeader.checksumValid(withField(tar, field)), field);
+        }
+        for (String field : new String[] {octal + "_", "_" + octal, "0o_" + octal.substring(1) + "8", "-" + octal,
+                octal.substring(1)}) {
+            assertFalse(io.ptsafe.spi.TarHeader.checksumValid(withField(tar, field)), field);
+        }
+    }
+
+    private static byte[] withField(byte[] tar, String field) {
+        byte[] h = tar.clone();
+        Arrays.fill(h, 148, 156, (byte) 0);
+        byte[] f = field.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(f, 0, h, 148, Math.min(8, f.length));
+        return h;
     }
 }

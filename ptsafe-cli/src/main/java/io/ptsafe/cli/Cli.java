@@ -26,7 +26,7 @@ final class Cli {
      */
     static CommandLine create(PrintWriter out, PrintWriter err, boolean progress) {
         CommandSpec top = CommandSpec.wrapWithoutInspection((java.util.concurrent.Callable<Integer>) () -> {
-            err.println("ptsafe: missing command (inspect, convert, verify); see ptsafe --help");
+            err.println("ptsafe: missing command (inspect, convert, verify, scan); see ptsafe --help");
             return ExitCodes.USAGE;
         });
         top.name("ptsafe").version(VERSION);
@@ -43,6 +43,7 @@ final class Cli {
         cl.addSubcommand("inspect", new CommandLine(new InspectCommand().spec()));
         cl.addSubcommand("convert", new CommandLine(new ConvertCommand(progress).spec()));
         cl.addSubcommand("verify", new CommandLine(new VerifyCommand().spec()));
+        cl.addSubcommand("scan", new CommandLine(new ScanCommand().spec()));
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

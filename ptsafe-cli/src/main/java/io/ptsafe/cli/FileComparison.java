@@ -101,10 +101,18 @@ final class FileComparison {
         }
     }
 
+    /** The tensors under their converted names: as convert names them (see its --select). */
     private static Map<String, Tensor> names(TensorFile f, String select) {
         String base = f.root() instanceof PyValue.Dict d && d.get("state_dict") instanceof PyValue.Dict
                 ? "state_dict." : "";
-        String prefix = select == null ? base : base + select + ".";
+        Map<String, Tensor> out = under(f, select == null ? base : base + select + ".");
+        if (out.isEmpty() && select != null && !base.isEmpty()) {
+            out = under(f, select + ".");
+        }
+        return out;
+    }
+
+    private static Map<String, Tensor> under(TensorFile f, String prefix) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Tensor t : f.tensors()) {
             if (t.name().startsWith(prefix)) {

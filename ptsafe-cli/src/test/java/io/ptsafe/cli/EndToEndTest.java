@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,11 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 class EndToEndTest {
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void readers() {
-        Fixtures.assumeReaders();
-    }
 
     /** Parses JSON into nested maps and lists (tests only). */
     static Object json(String text) throws IOException {
@@ -187,10 +181,42 @@ class EndToEndTest {
     }
 
     @Test
+    void writesIntoAFolderAndCreatesMissingParents() throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("existing"));
+        CliRun r = CliRun.of("convert", Fixtures.convert("wrapped.pt").toString(), folder.toString());
+        assertEquals(0, r.code(), r::toString);
+        assertEquals(List.of(folder.resolve("model.safetensors")), files(folder));
+        Path deep = dir.resolve("a/b/c.safetensors");
+        assertEquals(0, CliRun.of("convert", Fixtures.convert("wrapped.pt").toString(), deep.toString()).code());
+        assertTrue(Files.isRegularFile(deep));
+    }
+
+    @Test
     void verifyListsDifferencesAndExits1() {
         CliRun v = CliRun.of("verify", Fixtures.convert("tied.pt").toString(), Fixtures.convert("wrapped.pt").toString());
         assertEquals(1, v.code(), v::toString);
         assertTrue(v.out().contains("only in"), v::toString);
+    }
+
+    @Test
+    void bigEndianTensorsAreWrittenLittleEndian() throws IOException {
+        Path real = Path.of("../ptsafe-pickle/src/test/resources/torch/real");
+        Path out = dir.resolve("be.safetensors");
+        try (TensorFile be = SafeLoader.open(real.resolve("dtypes.big_endian.pt"))) {
+            // everything but c128, which safetensors cannot hold
+            List<Tensor> writable = be.tensors().stream().filter(t -> t.dtype().safetensorsName().isPresent()).toList();
+            assertTrue(writable.stream().anyMatch(Tensor::isView), "the storages are big-endian");
+            TensorFile subset = new io.ptsafe.spi.BasicTensorFile(be.path(), be.format(), writable, Map.of(), null, null,
+                    List.of());
+            io.ptsafe.safetensors.SafetensorsConverter.builder().build().convert(subset, out);
+        }
+        try (TensorFile le = SafeLoader.open(real.resolve("dtypes.pt")); TensorFile back = SafeLoader.open(out)) {
+            assertEquals(11, back.tensors().size());
+            for (Tensor t : back.tensors()) {
+                assertArrayEquals(le.tensor(t.name()).data().toArray(ValueLayout.JAVA_BYTE),
+                        t.data().toArray(ValueLayout.JAVA_BYTE), t.name());
+            }
+        }
     }
 
     // --- refusals leave nothing behind ------------------------------------------------------------

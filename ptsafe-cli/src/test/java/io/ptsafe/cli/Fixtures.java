@@ -1,11 +1,5 @@
 package io.ptsafe.cli;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import io.ptsafe.PtsafeException;
-import io.ptsafe.Reason;
-import io.ptsafe.SafeLoader;
-import io.ptsafe.TensorFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,19 +18,6 @@ final class Fixtures {
 
     static Path writer(String name) {
         return Path.of("../ptsafe-safetensors/src/test/resources/writer", name);
-    }
-
-    /** Skips a test until the readers it needs are on the module path (they are built on other branches). */
-    static void assumeReaders() {
-        for (Path p : new Path[] {writer("mixed.safetensors"), convert("tied.pt")}) {
-            try (TensorFile f = SafeLoader.open(p)) {
-                f.tensors();
-            } catch (PtsafeException e) {
-                assumeTrue(e.reason() != Reason.UNKNOWN_FORMAT, "no reader yet for " + p + ": " + e.getMessage());
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 
     /** The data section of a safetensors file (after the 8-byte length and the header). */

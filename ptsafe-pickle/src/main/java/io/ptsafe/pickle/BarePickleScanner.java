@@ -29,7 +29,7 @@ final class BarePickleScanner {
         ScanReport.Builder report = ScanReport.builder(probe.path(), ContainerKind.PICKLE);
         try (Arena arena = Arena.ofConfined()) {
             PickleInput input = new PickleInput(MappedFiles.map(probe.path(), arena), probe.path(), null, 0);
-            Optional<TorchPickle.Decoded> d = PickleScan.scan(input, 0, options, false, false, report);
+            Optional<TorchPickle.Decoded> d = PickleScan.scan(input, options, false, false, report);
             if (d.isPresent()) {
                 report.add(ScanRule.NOT_A_CHECKPOINT, Location.FILE, "a bare pickle (protocol "
                         + d.get().result().protocol() + ", a " + Values.typeName(d.get().result().root())
@@ -38,6 +38,10 @@ final class BarePickleScanner {
             }
         } catch (PtsafeException e) {
             ScanSupport.refused(report, e, Location.FILE);
+        } catch (InternalError e) {
+            // A mapped page that vanished: the file was truncated or replaced while being read.
+            report.add(ScanRule.IO_ERROR, Location.FILE, "the file changed or was truncated while it was scanned ("
+                    + e.getMessage() + ")").incomplete();
         }
         return report.build();
     }

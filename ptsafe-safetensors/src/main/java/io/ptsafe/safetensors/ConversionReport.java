@@ -34,11 +34,14 @@ import java.util.Optional;
  *                    (at most 1000 listed)
  * @param notSelectedCount how many there were in all
  * @param fileBytes   bytes of all files written (headers, data and index)
+ * @param sourceBytes bytes of the source file(s) the tensors were read from
+ * @param warnings    things worth a look that did not stop the conversion
  * @param elapsed     wall time, verification included
  */
 public record ConversionReport(Path source, FileFormat format, List<Path> outputs, Optional<Path> index,
         List<WrittenTensor> tensors, Map<String, String> aliases, List<SkippedEntry> skipped, long skippedCount,
-        List<String> notSelected, long notSelectedCount, long fileBytes, Duration elapsed) {
+        List<String> notSelected, long notSelectedCount, long fileBytes, long sourceBytes, List<String> warnings,
+        Duration elapsed) {
 
     /**
      * One tensor written.
@@ -77,12 +80,16 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
     public record SkippedEntry(String name, String what) {
     }
 
+    /** Names the table lists per section; {@link #toJson()} has them all (up to 1000). */
+    private static final int TABLE_ROWS = 20;
+
     public ConversionReport {
         outputs = List.copyOf(outputs);
         tensors = List.copyOf(tensors);
         aliases = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(aliases));
         skipped = List.copyOf(skipped);
         notSelected = List.copyOf(notSelected);
+        warnings = List.copyOf(warnings);
     }
 
     /** Bytes of tensor data written. */
@@ -104,24 +111,22 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         row(sb, "not selected", Long.toString(notSelectedCount));
         row(sb, "tensor bytes", human(tensorBytes()));
         row(sb, "file bytes", human(fileBytes));
+        row(sb, "source bytes", human(sourceBytes));
         row(sb, "time", String.format(Locale.ROOT, "%.2f s", elapsed.toNanos() / 1e9));
+        for (String w : warnings) {
+            sb.append("\nwarning: ").append(w).append('\n');
+        }
         if (!aliases.isEmpty()) {
             sb.append("\naliases (removed -> kept, recorded in __metadata__):\n");
             aliases.forEach((k, v) -> sb.append("  ").append(k).append(" -> ").append(v).append('\n'));
         }
         if (!skipped.isEmpty()) {
             sb.append("\nskipped (not tensors):\n");
-            skipped.forEach(s -> sb.append("  ").append(s.name()).append(": ").append(s.what()).append('\n'));
-            if (skippedCount > skipped.size()) {
-                sb.append("  ... and ").append(skippedCount - skipped.size()).append(" more\n");
-            }
+            list(sb, skipped.stream().map(e -> e.name() + ": " + e.what()).toList(), skippedCount, TABLE_ROWS);
         }
         if (!notSelected.isEmpty()) {
             sb.append("\nnot selected:\n");
-            notSelected.forEach(s -> sb.append("  ").append(s).append('\n'));
-            if (notSelectedCount > notSelected.size()) {
-                sb.append("  ... and ").append(notSelectedCount - notSelected.size()).append(" more\n");
-            }
+            list(sb, notSelected, notSelectedCount, TABLE_ROWS);
         }
         return sb.toString();
     }
@@ -140,7 +145,7 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
 
     /**
      * Writes the report as one JSON object: {@code source, format, outputs, index, tensors_written,
-     * tensor_bytes, file_bytes, elapsed_ms, aliases_removed {removed: kept}, entries_skipped
+     * tensor_bytes, file_bytes, source_bytes, warnings [..], elapsed_ms, aliases_removed {removed: kept}, entries_skipped
      * [{name, what}], skipped_count, not_selected [..], not_selected_count, tensors [{name, dtype,
      * shape, bytes, file, copied}]}.
      */
@@ -161,6 +166,12 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         g.writeNumberField("tensors_written", tensors.size());
         g.writeNumberField("tensor_bytes", tensorBytes());
         g.writeNumberField("file_bytes", fileBytes);
+        g.writeNumberField("source_bytes", sourceBytes);
+        g.writeArrayFieldStart("warnings");
+        for (String w : warnings) {
+            g.writeString(w);
+        }
+        g.writeEndArray();
         g.writeNumberField("elapsed_ms", elapsed.toMillis());
         g.writeObjectFieldStart("aliases_removed");
         for (Map.Entry<String, String> a : aliases.entrySet()) {
@@ -199,6 +210,14 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         }
         g.writeEndArray();
         g.writeEndObject();
+    }
+
+    private static void list(StringBuilder sb, List<String> items, long total, int max) {
+        items.stream().limit(max).forEach(i -> sb.append("  ").append(i).append('\n'));
+        if (total > Math.min(max, items.size())) {
+            sb.append("  ... and ").append(total - Math.min(max, items.size())).append(" more (the JSON report lists up to ")
+                    .append(Selection.LIST_CAP).append(")\n");
+        }
     }
 
     private static void row(StringBuilder sb, String key, String value) {

@@ -25,6 +25,8 @@ final class DataCopier {
 
     private ByteBuffer bounce;
     private MemorySegment bounceSegment;
+    private ByteBuffer chunk;
+    private MemorySegment chunkSegment;
 
     private final Progress progress;
 
@@ -56,12 +58,16 @@ final class DataCopier {
 
     private void copy(FileChannel ch, Layout.Entry e, long expected, Path target) throws IOException {
         Tensor t = e.tensor();
-        MemorySegment data = t.data();
-        if (data.byteSize() != expected) {
-            throw new PtsafeException(Reason.CANNOT_WRITE, target, "tensor '" + e.name() + "' gave "
-                    + data.byteSize() + " bytes, " + expected + " were planned");
+        if (t.byteSize() != expected) {
+            throw new PtsafeException(Reason.CANNOT_WRITE, target, "tensor '" + e.name() + "' has "
+                    + t.byteSize() + " bytes, " + expected + " were planned");
         }
         try {
+            if (t.isView()) {
+                copyView(ch, t, expected);
+                return;
+            }
+            MemorySegment data = t.data();
             int chunk = data.isNative() ? CHUNK : BOUNCE;
             for (long off = 0; off < expected; off += chunk) {
                 int n = (int) Math.min(chunk, expected - off);
@@ -75,15 +81,48 @@ final class DataCopier {
                 progress.advance(n);
             }
         } catch (IllegalStateException x) {
-            // the tensor's file was closed while we read it
-            TensorFileClosedException c = new TensorFileClosedException(t.file(), "tensor '" + t.name()
-                    + "' (being written to " + target + ")");
-            c.initCause(x);
-            throw c;
+            throw closedOr(t, target, x);
         } catch (InternalError x) {
             throw new PtsafeException(Reason.FILE_CHANGED, t.file(), "tensor '" + t.name()
                     + "': the mapped file changed or was truncated while being copied (" + x.getMessage() + ")", x);
         }
+    }
+
+    /**
+     * What an IllegalStateException met while reading a tensor means: its file was closed (the
+     * memory's scope is gone), or else it is not ours (a listener's) and goes on as it is.
+     */
+    static RuntimeException closedOr(Tensor t, Path target, IllegalStateException x) throws TensorFileClosedException {
+        try {
+            t.storage(); // throws when the file is closed
+        } catch (TensorFileClosedException closed) {
+            TensorFileClosedException c = new TensorFileClosedException(t.file(), "tensor '" + t.name()
+                    + "' (being written to " + target + ")");
+            c.initCause(x);
+            throw c;
+        }
+        return x;
+    }
+
+    /** A strided or byte-swapped tensor, gathered a chunk at a time (never copied whole). */
+    private void copyView(FileChannel ch, Tensor t, long size) throws IOException {
+        MemorySegment storage = t.storage();
+        MemorySegment buffer = chunkBuffer();
+        long item = t.dtype().byteSize();
+        for (long off = 0; off < size; off += CHUNK) {
+            int n = (int) Math.min(CHUNK, size - off);
+            ViewGather.gather(t, storage, off / item, buffer.asSlice(0, n));
+            writeFully(ch, chunk.clear().limit(n));
+            progress.advance(n);
+        }
+    }
+
+    private MemorySegment chunkBuffer() {
+        if (chunk == null) {
+            chunk = ByteBuffer.allocateDirect(CHUNK);
+            chunkSegment = MemorySegment.ofBuffer(chunk);
+        }
+        return chunkSegment;
     }
 
     /**

@@ -46,7 +46,9 @@ import java.util.TreeMap;
  *       ({@code {"metadata": {"total_size": N}, "weight_map": {...}}}); an alias is recorded in the
  *       shard of its kept tensor;</li>
  *   <li>every file is read back with {@link SafeLoader} before it is put in place and compared
- *       tensor by tensor, byte for byte, with the source ({@link Reason#VERIFY_MISMATCH}).</li>
+ *       tensor by tensor, byte for byte, with the source ({@link Reason#VERIFY_MISMATCH});</li>
+ *   <li>where convert.py's {@code check_file_size} refuses an output more than 1% larger than its
+ *       source, ptsafe warns in the report instead: copying partial views legitimately grows it.</li>
  * </ul>
  *
  * <p>All output files are written under temporary names, forced to disk, verified, and only then
@@ -177,9 +179,40 @@ public final class SafetensorsConverter {
         }
         List<ConversionReport.SkippedEntry> skipped = sel.skipped().stream()
                 .map(s -> new ConversionReport.SkippedEntry(s.name(), s.what())).toList();
+        long sourceBytes = sourceBytes(source);
+        List<String> warnings = new ArrayList<>();
+        long tensorOnly = fileBytes - (index.isPresent() ? Files.size(index.get()) : 0);
+        if (sourceBytes > 0 && tensorOnly - sourceBytes > sourceBytes / 100) {
+            long copied = written.stream().filter(ConversionReport.WrittenTensor::copied).count();
+            warnings.add(String.format(Locale.ROOT, "the output is %.1f%% larger than the source (convert.py refuses"
+                    + " over 1%%)%s", 100.0 * (tensorOnly - sourceBytes) / sourceBytes, copied == 0 ? ""
+                    : "; " + copied + " tensors were copied from views, whose bytes the source shares"));
+        }
         return new ConversionReport(source.path(), source.format(), files, index, written, aliases, skipped,
-                sel.skippedCount(), sel.notSelected(), sel.notSelectedCount(), fileBytes,
+                sel.skippedCount(), sel.notSelected(), sel.notSelectedCount(), fileBytes, sourceBytes, warnings,
                 Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /**
+     * Bytes of the files the source's tensors come from (as convert.py's {@code check_file_size}
+     * compares): every shard of a sharded source. 0 for in-memory tensors.
+     */
+    private static long sourceBytes(TensorFile source) {
+        Set<Path> files = new java.util.LinkedHashSet<>();
+        for (Tensor t : source.tensors()) {
+            if (t.file() != null) {
+                files.add(t.file());
+            }
+        }
+        long total = 0;
+        for (Path f : files) {
+            try {
+                total += Files.size(f);
+            } catch (IOException e) {
+                return 0; // unknown: no size check
+            }
+        }
+        return total;
     }
 
     private static List<Path> shardNames(Path out, int n) {

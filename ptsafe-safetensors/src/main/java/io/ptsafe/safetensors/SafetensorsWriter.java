@@ -36,8 +36,9 @@ import java.util.Objects;
  * surrogates, and headers over the 100,000,000 bytes readers accept.
  *
  * <p><b>Streaming and atomicity.</b> Tensor bytes go from their mapping to the file in chunks of a
- * few MiB, so memory use does not grow with model size (a strided or big-endian tensor is first made
- * contiguous by {@link Tensor#data()}, in its file's arena). The file is written under a temporary
+ * few MiB (a strided or big-endian tensor is gathered into contiguous little-endian bytes a chunk at
+ * a time, never copied whole), and the mapped pages are released once written, so neither heap nor
+ * resident memory grows with model size. The file is written under a temporary
  * name in the target's folder, forced to disk, then renamed onto the target atomically; on any
  * failure, an interrupt included, no temporary file remains and an existing target is untouched.
  *

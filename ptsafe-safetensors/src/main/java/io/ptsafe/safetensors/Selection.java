@@ -19,9 +19,10 @@ import java.util.Set;
  * Which tensors of a file are converted, under which names, and what else the file holds.
  *
  * <p>As the reference converter does, a top-level {@code state_dict} dict is unwrapped. A
- * selection {@code KEY} then keeps the tensors named {@code KEY.<rest>} (naming as
+ * selection {@code KEY} then keeps the tensors named {@code KEY.<rest>} inside it (or, when there
+ * are none, beside it: {@code ema} in {@code {"state_dict": .., "ema": ..}}), naming as
  * {@link TensorFile#root()} describes, so it works for nested dicts and for flat dotted keys
- * alike) and writes them as {@code <rest>}. Non-tensor values inside the selection are listed as
+ * alike, and writes them as {@code <rest>}. Non-tensor values inside the selection are listed as
  * skipped; everything outside it is listed as not selected. Neither is an error.
  */
 final class Selection {
@@ -46,10 +47,20 @@ final class Selection {
     }
 
     static Selection of(TensorFile file, String select) throws PtsafeException {
-        String base = "";
-        if (file.root() instanceof PyValue.Dict d && d.get("state_dict") instanceof PyValue.Dict) {
-            base = "state_dict.";
+        boolean wrapped = file.root() instanceof PyValue.Dict d && d.get("state_dict") instanceof PyValue.Dict;
+        Selection s = select(file, wrapped ? "state_dict." : "", select);
+        if (wrapped && select != null && s.tensors.isEmpty()) {
+            s = select(file, "", select); // a key beside state_dict (e.g. ema)
         }
+        if (select != null && s.tensors.isEmpty()) {
+            throw new PtsafeException(Reason.NO_SUCH_TENSOR, file.path(), "no tensor under '" + select + "'"
+                    + " (top-level entries: " + topLevel(file.root()) + ")");
+        }
+        s.walk(file.root());
+        return s;
+    }
+
+    private static Selection select(TensorFile file, String base, String select) throws PtsafeException {
         Selection s = new Selection(base, select);
         for (Tensor t : file.tensors()) {
             String out = s.outputName(t.name());
@@ -60,11 +71,6 @@ final class Selection {
                         + out + "'");
             }
         }
-        if (select != null && s.tensors.isEmpty()) {
-            throw new PtsafeException(Reason.NO_SUCH_TENSOR, file.path(), "no tensor under '" + select + "'"
-                    + (base.isEmpty() ? "" : " in state_dict") + " (top-level entries: " + topLevel(file.root()) + ")");
-        }
-        s.walk(file.root());
         return s;
     }
 

@@ -5,6 +5,7 @@ import io.ptsafe.Reason;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -49,26 +50,43 @@ final class Verification {
                     throw mismatch(target, "tensor '" + e.getKey() + "' reads back as " + out.dtype()
                             + Arrays.toString(out.shape()) + ", the source is " + src.dtype() + Arrays.toString(src.shape()));
                 }
-                compareBytes(e.getKey(), src.data(), out.data(), target, progress);
+                try {
+                    compareBytes(e.getKey(), src, out.data(), target, progress);
+                } catch (IllegalStateException x) {
+                    throw DataCopier.closedOr(src, target, x);
+                }
             }
         }
     }
 
-    private static void compareBytes(String name, MemorySegment a, MemorySegment b, Path target, Progress progress)
+    /** Compares chunk by chunk; a view is gathered a chunk at a time, never copied whole. */
+    private static void compareBytes(String name, Tensor src, MemorySegment b, Path target, Progress progress)
             throws PtsafeException {
-        if (a.byteSize() != b.byteSize()) {
-            throw mismatch(target, "tensor '" + name + "' has " + b.byteSize() + " bytes, the source " + a.byteSize());
+        long size = src.byteSize();
+        if (b.byteSize() != size) {
+            throw mismatch(target, "tensor '" + name + "' has " + b.byteSize() + " bytes, the source " + size);
         }
-        long size = a.byteSize();
+        MemorySegment a = src.isView() ? null : src.data();
+        MemorySegment storage = src.isView() ? src.storage() : null;
+        MemorySegment gathered = src.isView() ? Arena.ofAuto().allocate(Math.min(size, DataCopier.CHUNK), 16) : null;
+        long item = Math.max(1, src.dtype().byteSize());
         for (long off = 0; off < size; off += DataCopier.CHUNK) {
-            long end = Math.min(size, off + DataCopier.CHUNK);
-            long at = MemorySegment.mismatch(a, off, end, b, off, end);
-            DataCopier.release(a.asSlice(off, end - off));
-            DataCopier.release(b.asSlice(off, end - off));
+            long n = Math.min(size - off, DataCopier.CHUNK);
+            MemorySegment x;
+            if (a == null) {
+                x = gathered.asSlice(0, n);
+                ViewGather.gather(src, storage, off / item, x);
+            } else {
+                x = a.asSlice(off, n);
+            }
+            MemorySegment y = b.asSlice(off, n);
+            long at = MemorySegment.mismatch(x, 0, n, y, 0, n);
+            DataCopier.release(x);
+            DataCopier.release(y);
             if (at >= 0) {
                 throw mismatch(target, "tensor '" + name + "' differs from its source at byte " + (off + at));
             }
-            progress.advance(end - off);
+            progress.advance(n);
         }
     }
 

@@ -7,7 +7,6 @@ import io.ptsafe.PyValue;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
 import io.ptsafe.spi.BasicTensorFile;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -16,15 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Test helpers: in-memory tensor files shaped like torch checkpoints, and the raw read-back. */
+/** Test helpers: in-memory tensor files shaped like torch checkpoints. */
 final class Files2 {
     private Files2() {
-    }
-
-    /** Reads a safetensors file with the tests' own decoder (checked against the reference's rules). */
-    static TensorFile readBack(Path p) throws IOException {
-        RawSafetensors raw = RawSafetensors.read(p).checkValid();
-        return new BasicTensorFile(p, FileFormat.SAFETENSORS, raw.tensors(), raw.metadata(), null, null, List.of());
     }
 
     /** A storage of {@code n} bytes counting 0, 1, 2, ... in a shared arena (closed with the file). */
@@ -76,7 +69,7 @@ final class Files2 {
 
     private static Tensor rename(Tensor x, String name) throws PtsafeException {
         return Tensor.builder(name, x.dtype(), x.shape(), x.storage()).strides(x.strides())
-                .storageOffset(x.storageOffset()).byteOrder(x.storageByteOrder()).build();
+                .storageOffset(x.storageOffset()).byteOrder(x.storageByteOrder()).file(x.file()).build();
     }
 
     /** A dict of string keys to values (tensors wrapped). */

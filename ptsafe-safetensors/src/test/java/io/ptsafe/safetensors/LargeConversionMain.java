@@ -1,6 +1,5 @@
 package io.ptsafe.safetensors;
 
-import io.ptsafe.TensorFile;
 import java.nio.file.Path;
 
 /** Run in a child JVM by {@link LargeConversionTest}: converts args[0] to args[1] and prints the report. */
@@ -9,11 +8,7 @@ public final class LargeConversionMain {
     }
 
     public static void main(String[] args) throws Exception {
-        SafetensorsConverter c = SafetensorsConverter.builder().build();
-        c.opener = MappedTestFile::open;
-        try (TensorFile in = MappedTestFile.open(Path.of(args[0]))) {
-            System.out.print(c.convert(in, Path.of(args[1])).toTable());
-        }
+        System.out.print(SafetensorsConverter.convertFile(Path.of(args[0]), Path.of(args[1])).toTable());
         Runtime rt = Runtime.getRuntime();
         System.out.println("max heap " + rt.maxMemory() + ", heap used " + (rt.totalMemory() - rt.freeMemory()));
         Path status = Path.of("/proc/self/status");

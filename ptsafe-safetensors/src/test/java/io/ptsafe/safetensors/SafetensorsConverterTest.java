@@ -17,6 +17,7 @@ import io.ptsafe.DType;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.PyValue;
 import io.ptsafe.Reason;
+import io.ptsafe.SafeLoader;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
@@ -47,7 +48,11 @@ class SafetensorsConverterTest {
 
     SafetensorsConverter converter(SafetensorsConverter.Builder b) {
         SafetensorsConverter c = b.build();
-        c.opener = Files2::readBack;
+        // read back by the reference's rules (the tests' decoder) and by ptsafe's strict reader
+        c.opener = p -> {
+            RawSafetensors.read(p).checkValid();
+            return SafeLoader.open(p);
+        };
         return c;
     }
 
@@ -120,6 +125,32 @@ class SafetensorsConverterTest {
     }
 
     @Test
+    void warnsWhenTheOutputOutgrowsTheSourceAsConvertPyWouldRefuse() throws IOException {
+        Path src = Files.write(dir.resolve("src.pt"), new byte[600]);
+        MemorySegment s = storage(arena, 512);
+        Map<String, Object> kv = new LinkedHashMap<>();
+        for (int i = 0; i < 4; i++) {
+            kv.put("view" + i, Tensor.builder("view" + i, DType.U8, new long[] {256}, s).storageOffset(i * 64L)
+                    .file(src).build());
+        }
+        List<Object> flat = new ArrayList<>();
+        kv.forEach((k, v) -> {
+            flat.add(k);
+            flat.add(v);
+        });
+        ConversionReport r = convert(file(src, arena, dict(flat.toArray())), dir.resolve("v.safetensors"));
+        assertEquals(600, r.sourceBytes());
+        assertEquals(1, r.warnings().size(), r.toTable());
+        assertTrue(r.warnings().getFirst().contains("4 tensors were copied from views"), r.warnings().toString());
+        assertTrue(r.toTable().contains("warning: the output is"), r.toTable());
+
+        Path bigger = Files.write(dir.resolve("whole.pt"), new byte[1000]); // a checkpoint holding 512 bytes
+        Tensor whole = Tensor.builder("whole", DType.U8, new long[] {512}, s).file(bigger).build();
+        ConversionReport ok = convert(file(bigger, arena, dict("whole", whole)), dir.resolve("w.safetensors"));
+        assertEquals(List.of(), ok.warnings());
+    }
+
+    @Test
     void viewsWithNoWholeStorageTensorAreEachCopied() throws IOException {
         MemorySegment s = storage(arena, 32); // F32[8]; only halves are saved
         Tensor a = view("half_a", DType.F32, s, 0, new long[] {4});
@@ -162,6 +193,16 @@ class SafetensorsConverterTest {
         assertEquals(List.of("epoch", "name"), r.notSelected());
         assertEquals(Map.of("format", "pt"), RawSafetensors.read(out).metadata());
         assertTrue(r.toTable().contains("entries skipped  1"), r.toTable());
+    }
+
+    @Test
+    void selectsAKeyBesideTheStateDict() throws IOException {
+        Tensor w = view("state_dict.w", DType.F32, storage(arena, 4), 0, new long[] {1});
+        Tensor e = view("ema.w", DType.F32, storage(arena, 4), 0, new long[] {1});
+        TensorFile in = file(dir.resolve("ema.pt"), arena, dict("state_dict", dict("w", w), "ema", dict("w", e)));
+        ConversionReport r = converter(SafetensorsConverter.builder().select("ema")).convert(in, dir.resolve("e.safetensors"));
+        assertEquals(List.of("w"), r.tensors().stream().map(ConversionReport.WrittenTensor::name).toList());
+        assertEquals(List.of("state_dict.w"), r.notSelected());
     }
 
     @Test

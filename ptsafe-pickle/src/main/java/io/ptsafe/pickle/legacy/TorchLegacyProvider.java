@@ -1,8 +1,12 @@
 package io.ptsafe.pickle.legacy;
 
+import io.ptsafe.spi.TarHeader;
+
+import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
+import io.ptsafe.ScanReport;
 import io.ptsafe.TensorFile;
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;
@@ -51,5 +55,18 @@ public final class TorchLegacyProvider implements FormatProvider {
                     + "torch.save, or as safetensors");
         }
         return LegacyReader.open(probe.path(), options);
+    }
+
+    @Override
+    public ContainerKind container(FileProbe probe) {
+        byte[] head = probe.head();
+        return TarHeader.checksumValid(head) || !LegacyMagic.startsWithMagic(head) ? ContainerKind.TAR
+                : ContainerKind.TORCH_LEGACY;
+    }
+
+    /** Scans through the loading code, reporting every global of every pickle: {@link LegacyScanner}. */
+    @Override
+    public ScanReport scan(FileProbe probe, LoadOptions options) {
+        return LegacyScanner.scan(this, probe, options);
     }
 }

@@ -17,64 +17,84 @@ import io.ptsafe.spi.DangerousGlobals;
 import java.util.Optional;
 
 /**
- * Scans one pickle with the machine and table that loading uses ({@link TorchPickle}, in scan
- * mode), reporting as it goes: every global with what it is, every forbidden opcode and call, and
- * the refusal that stopped decoding, if any, at the offset of the opcode where it stopped. Because
- * the report is filled while the machine runs, a truncated or malformed pickle still reports every
- * global before the point where it broke.
+ * Reports what the machine meets while it decodes, as loading decodes ({@link TorchPickle}): every
+ * global with what it is, every forbidden opcode and call, and the refusal that stopped decoding,
+ * at the offset of the opcode where it stopped. Because the report is filled while the machine
+ * runs, a truncated or malformed pickle still reports every global before the point where it broke.
+ * One instance may watch the several pickles of a stream.
  */
 public final class PickleScan implements PickleListener {
     private final ScanReport.Builder report;
-    private final PickleInput input;
-    private final long start;
-    private long lastOpcode;
+    private PickleInput input;
+    private long lastOpcode = -1;
+    private boolean afterStop;
     private boolean unsafe;
 
-    private PickleScan(ScanReport.Builder report, PickleInput input, long start) {
+    /** A listener reporting into {@code report}. */
+    public PickleScan(ScanReport.Builder report) {
         this.report = report;
-        this.input = input;
-        this.start = start;
     }
 
     /**
-     * Decodes {@code input} as loading does and reports into {@code report}.
+     * Decodes one pickle as loading does, in the machine's scan mode, and reports into {@code report}.
      *
-     * @param start where the pickle's bytes begin in the file, or -1 when they are not the file's
-     *              bytes (an inflated record)
      * @return the decoded pickle, or empty when it names anything forbidden or was refused: then
      *         it must not be built into tensors, and the report says why
      */
-    public static Optional<TorchPickle.Decoded> scan(PickleInput input, long start, LoadOptions options,
-            boolean legacy, boolean allowTrailing, ScanReport.Builder report) {
-        PickleScan s = new PickleScan(report, input, start);
+    public static Optional<TorchPickle.Decoded> scan(PickleInput input, LoadOptions options, boolean legacy,
+            boolean allowTrailing, ScanReport.Builder report) {
+        PickleScan s = new PickleScan(report);
         try {
             TorchPickle.Decoded d = TorchPickle.decode(input, options, legacy, allowTrailing, TorchPickle.Mode.SCAN, s);
             return s.unsafe || !d.result().forbidden().isEmpty() ? Optional.empty() : Optional.of(d);
-        } catch (ForbiddenGlobalsException e) {
-            // The globals are reported already; what matters is what stopped the machine, if anything.
-            if (e.getCause() instanceof PtsafeException stop) {
-                s.stopped(stop);
-            }
-            return Optional.empty();
         } catch (PtsafeException e) {
             s.stopped(e);
             return Optional.empty();
         }
     }
 
-    /** The location of byte {@code offset} of the pickle. */
-    public Location at(long offset) {
+    /** Whether anything that would run code was met. */
+    public boolean unsafe() {
+        return unsafe;
+    }
+
+    /**
+     * Records the refusal that stopped the scan, located at the opcode where the machine stopped
+     * when it stopped inside a pickle. A refusal for forbidden globals adds nothing (they are
+     * reported as they are met) but what stopped the machine after them, if anything.
+     */
+    public void stopped(PtsafeException e) {
+        report.incomplete();
+        if (e instanceof ForbiddenGlobalsException) {
+            if (e.getCause() instanceof PtsafeException after) {
+                report.add(ScanFinding.of(after, where()));
+            }
+            return;
+        }
+        report.add(ScanFinding.of(e, where()));
+    }
+
+    private Location where() {
+        return input == null || afterStop || lastOpcode < 0 ? Location.FILE : at(lastOpcode);
+    }
+
+    /** The location of byte {@code offset} of the current pickle. */
+    private Location at(long offset) {
+        long start = input.fileOffset();
         return Location.inEntry(input.entry(), offset, start);
     }
 
-    private void stopped(PtsafeException e) {
-        report.add(ScanFinding.of(e, at(lastOpcode)));
-        report.incomplete();
+    @Override
+    public void start(PickleInput in) {
+        this.input = in;
+        this.lastOpcode = -1;
+        this.afterStop = false;
     }
 
     @Override
     public void opcode(Opcode op, long offset) {
         lastOpcode = offset;
+        afterStop = op == Opcode.STOP;
     }
 
     @Override
@@ -93,10 +113,16 @@ public final class PickleScan implements PickleListener {
         String named = use.resolved() + " named by " + use.opcode() + " at byte " + use.offset() + " of "
                 + (input.entry() == null ? "the pickle" : input.entry());
         switch (kind) {
-            case DANGEROUS -> report.add(ScanRule.DANGEROUS_GLOBAL, where, named + ": module family '" + family
-                    + "' runs code; torch.load would import and call it");
-            case UNKNOWN -> report.add(ScanRule.UNKNOWN_GLOBAL, where, named + ": outside the allowlist (torch's "
-                    + "weights_only globals); torch.load would import it and may call it");
+            case DANGEROUS -> {
+                unsafe = true;
+                report.add(ScanRule.DANGEROUS_GLOBAL, where, named + ": module family '" + family
+                        + "' runs code; torch.load would import and call it");
+            }
+            case UNKNOWN -> {
+                unsafe = true;
+                report.add(ScanRule.UNKNOWN_GLOBAL, where, named + ": outside the allowlist (torch's weights_only "
+                        + "globals); torch.load would import it and may call it");
+            }
             case INERT -> report.add(ScanRule.INERT_GLOBAL, where, named + ": declared inert, decoded as data");
             case ALLOWED -> { }
         }

@@ -69,7 +69,12 @@ public final class TorchZipReader {
 
     /** Validates the zip and its torch layout; {@code arena} receives inflated records. */
     public static Archive archive(Path path, MemorySegment file, Arena arena, LoadOptions options) throws PtsafeException {
-        ZipArchive zip = ZipArchive.read(path, file, options);
+        return archive(ZipArchive.read(path, file, options), path, file, arena, options);
+    }
+
+    /** {@link #archive(Path, MemorySegment, Arena, LoadOptions)} of a zip already read (the scanner reads it first). */
+    static Archive archive(ZipArchive zip, Path path, MemorySegment file, Arena arena, LoadOptions options)
+            throws PtsafeException {
         Map<String, ZipEntryInfo> records = zip.records();
         String root = zip.root();
         if (records.containsKey("constants.pkl") || records.keySet().stream().anyMatch(n -> n.startsWith("code/"))) {

@@ -10,6 +10,7 @@ import io.ptsafe.ScanFinding.Location;
 import io.ptsafe.ScanFinding.Severity;
 import io.ptsafe.ScanReport;
 import io.ptsafe.ScanRule;
+import io.ptsafe.pickle.machine.PickleInput;
 import io.ptsafe.pickle.scan.PickleScan;
 import io.ptsafe.pickle.torch.StorageRef;
 import io.ptsafe.pickle.torch.TensorTree;
@@ -68,6 +69,10 @@ public final class ZipScanner {
             s.scan(MappedFiles.map(probe.path(), arena), arena);
         } catch (PtsafeException e) {
             ScanSupport.refused(s.report, e, Location.FILE);
+        } catch (InternalError e) {
+            // A mapped page that vanished: the file was truncated or replaced while being read.
+            s.report.add(ScanRule.IO_ERROR, Location.FILE, "the file changed or was truncated while it was scanned ("
+                    + e.getMessage() + ")").incomplete();
         }
         return s.report.build();
     }
@@ -81,7 +86,7 @@ public final class ZipScanner {
         LoadOptions noCrc = options.toBuilder().crcPolicy(CrcPolicy.SKIP).build();
         TorchZipReader.Archive archive;
         try {
-            archive = TorchZipReader.archive(path, file, arena, noCrc);
+            archive = TorchZipReader.archive(zip, path, file, arena, noCrc);
         } catch (PtsafeException e) {
             ScanSupport.refused(report, e, Location.FILE);
             checkCrcs(zip, file, arena, Collections.emptySet());
@@ -90,7 +95,9 @@ public final class ZipScanner {
         report.container(ContainerKind.TORCH_ZIP);
         ZipEntryInfo pkl = zip.record("data.pkl");
         long start = pkl.method() == ZipEntryInfo.STORED ? pkl.dataOffset() : -1;
-        Optional<TorchPickle.Decoded> decoded = PickleScan.scan(archive.pickle(), start, options, false, false, report);
+        // Offsets in an inflated data.pkl are not the file's.
+        PickleInput pickle = new PickleInput(archive.pickle().bytes(), path, pkl.name(), start);
+        Optional<TorchPickle.Decoded> decoded = PickleScan.scan(pickle, options, false, false, report);
         Set<ZipEntryInfo> referenced = Collections.newSetFromMap(new IdentityHashMap<>());
         if (decoded.isPresent()) {
             for (StorageRef ref : decoded.get().storages().values()) {

@@ -1,5 +1,7 @@
 package io.ptsafe.pickle.legacy;
 
+import io.ptsafe.spi.TarHeader;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

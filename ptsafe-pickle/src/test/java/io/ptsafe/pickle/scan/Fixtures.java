@@ -1,9 +1,7 @@
 package io.ptsafe.pickle.scan;
 
 import io.ptsafe.LoadOptions;
-import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
-import io.ptsafe.SafeLoader;
 import io.ptsafe.pickle.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,17 +71,5 @@ final class Fixtures {
 
     static boolean isLegacy(Path p) {
         return p.getFileName().toString().endsWith(".legacy.pt");
-    }
-
-    /** Whether a provider for legacy torch streams is installed (it lives on another branch for now). */
-    static boolean legacyProviderPresent() {
-        try {
-            SafeLoader.open(REAL.resolve("linear.legacy.pt")).close();
-            return true;
-        } catch (PtsafeException e) {
-            return e.reason() != Reason.UNKNOWN_FORMAT;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

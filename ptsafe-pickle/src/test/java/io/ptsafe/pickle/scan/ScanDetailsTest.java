@@ -165,4 +165,52 @@ class ScanDetailsTest {
         ScanReport upper = scan("zip_data_pkl_uppercase.pt");
         assertEquals(Verdict.UNSAFE, upper.verdict(), "DATA.PKL is what torch reads as data.pkl");
     }
+
+    /** Every pickle of a legacy stream goes through the machine: a payload in sys_info is found where it is. */
+    @Test
+    void legacyStreams() throws IOException {
+        ScanReport sys = scan("legacy_exploit_sys_info.legacy.pt");
+        assertEquals(ContainerKind.TORCH_LEGACY, sys.container());
+        assertEquals(Verdict.UNSAFE, sys.verdict());
+        ScanFinding f = sys.findings(ScanRule.DANGEROUS_GLOBAL).getFirst();
+        assertTrue(f.location().entry().contains("sys_info"), f.toString());
+        int op = byteAt(Fixtures.MALICIOUS.resolve("legacy_exploit_sys_info.legacy.pt"), f.location().fileOffset());
+        assertTrue(op == 'c' || op == 0x93, "GLOBAL or STACK_GLOBAL at " + f.location());
+        assertFalse(sys.complete(), "the stream stops at the pickle that names it");
+
+        ScanReport keys = scan("legacy_key_unreferenced.legacy.pt");
+        assertEquals(List.of(ScanRule.UNREFERENCED_STORAGE), keys.findings().stream().map(ScanFinding::rule).toList());
+        assertEquals(Verdict.UNSAFE, scan("polyglot_legacy_then_zip.pt").verdict());
+        ScanReport real = SafeLoader.scan(Fixtures.REAL.resolve("protocol1.legacy.pt"));
+        assertEquals(Verdict.SAFE, real.verdict(), real.findings().toString());
+    }
+
+    /** numpy .npz and torch.package archives are recognised for what they are. */
+    @Test
+    void otherZipContainers() {
+        ScanReport npz = SafeLoader.scan(Fixtures.TORCH.resolve("scan/arrays.npz"));
+        assertEquals(ContainerKind.NUMPY, npz.container());
+        assertEquals(Verdict.INVALID, npz.verdict());
+        assertEquals(ScanRule.UNSUPPORTED_FORMAT, npz.findings().getFirst().rule());
+        ScanReport pkg = SafeLoader.scan(Fixtures.TORCH.resolve("scan/package.pt"));
+        assertEquals(ContainerKind.TORCH_PACKAGE, pkg.container());
+        assertEquals(ScanRule.HOLDS_CODE, pkg.findings().getFirst().rule());
+        assertEquals(Verdict.INVALID, pkg.verdict());
+    }
+
+    /** What torch.load ignores loads, scans SAFE, and is shown as warnings. */
+    @Test
+    void recordsAndEntriesTorchIgnores() throws Exception {
+        Path p = Fixtures.TORCH.resolve("scan/extra_entries.pt");
+        ScanReport r = SafeLoader.scan(p);
+        assertEquals(Verdict.SAFE, r.verdict(), r.findings().toString());
+        assertEquals(List.of(ScanRule.UNREFERENCED_RECORD, ScanRule.UNEXPECTED_ENTRY),
+                r.findings().stream().map(ScanFinding::rule).toList());
+        assertTrue(r.findings().stream().allMatch(f -> f.severity() == Severity.WARNING));
+        assertEquals("extra_entries/data/99", r.findings().getFirst().location().entry());
+        assertEquals(2, r.tensors().orElseThrow().count());
+        try (var f = SafeLoader.open(p)) {
+            assertEquals(2, f.tensors().size());
+        }
+    }
 }

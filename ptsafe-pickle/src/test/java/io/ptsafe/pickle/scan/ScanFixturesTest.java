@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
@@ -35,11 +34,6 @@ import org.junit.jupiter.api.TestFactory;
  * refusal is among the scan's findings).
  */
 class ScanFixturesTest {
-    /** LONG1 of torch's legacy magic number 0x1950a86a20f9469cfc6c, the first value of a legacy stream. */
-    private static final byte[] LEGACY_MAGIC = {(byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46};
-    /** The same number as protocol 0 and 1 write it (LONG, in decimal). */
-    private static final String LEGACY_DECIMAL = "119547037146038801333356";
-
     /** The rules a refusal's reason may be reported under. */
     static Set<ScanRule> rulesFor(Reason r) {
         return switch (r) {
@@ -54,38 +48,11 @@ class ScanFixturesTest {
                 .collect(Collectors.toSet());
     }
 
-    /** Files that start as a legacy torch stream need the legacy provider (another branch, for now). */
-    static void assumeReadable(Path p) throws IOException {
-        byte[] head = new byte[32];
-        try (var in = Files.newInputStream(p)) {
-            in.readNBytes(head, 0, head.length);
-        }
-        boolean legacy = new String(head, java.nio.charset.StandardCharsets.ISO_8859_1).contains(LEGACY_DECIMAL);
-        for (int i = 0; i + LEGACY_MAGIC.length <= head.length; i++) {
-            legacy |= java.util.Arrays.equals(head, i, i + LEGACY_MAGIC.length, LEGACY_MAGIC, 0, LEGACY_MAGIC.length);
-        }
-        assumeTrue(!legacy || Fixtures.legacyProviderPresent(),
-                p + " is a legacy torch stream and the legacy provider is not installed");
-    }
-
-    /**
-     * A real checkpoint the loader cannot read yet is not the scanner's to call SAFE (the agreement
-     * test still holds for it); this skips, naming the loader's refusal, until the loader reads it.
-     */
-    static void assumeLoads(Path p) throws IOException {
-        try (TensorFile f = SafeLoader.open(p)) {
-            assertEquals(p, f.path());
-        } catch (PtsafeException e) {
-            assumeTrue(false, "the loader does not read " + p + " yet: " + e.getMessage());
-        }
-    }
-
     @TestFactory
     Stream<DynamicTest> hostileFilesGetTheManifestVerdict() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
         for (Fixtures.Hostile h : Fixtures.hostile()) {
             tests.add(DynamicTest.dynamicTest(h.file(), () -> {
-                assumeReadable(h.path());
                 ScanReport r = SafeLoader.scan(h.path(), h.options());
                 assertEquals(Verdict.valueOf(h.verdict()), r.verdict(), () -> h + ": " + r.findings());
                 Set<ScanRule> expected = h.acceptable().stream().flatMap(a -> rulesFor(a).stream())
@@ -115,7 +82,6 @@ class ScanFixturesTest {
             Path p = (Path) c[0];
             LoadOptions o = (LoadOptions) c[1];
             tests.add(DynamicTest.dynamicTest(p.getFileName() + " " + o.crcPolicy(), () -> {
-                assumeReadable(p);
                 ScanReport r = SafeLoader.scan(p, o);
                 PtsafeException refusal = null;
                 try (TensorFile f = SafeLoader.open(p, o)) {
@@ -139,8 +105,6 @@ class ScanFixturesTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Path p : Fixtures.real()) {
             tests.add(DynamicTest.dynamicTest(p.getFileName().toString(), () -> {
-                assumeReadable(p);
-                assumeLoads(p);
                 ScanReport r = SafeLoader.scan(p);
                 assertEquals(Verdict.SAFE, r.verdict(), () -> p + ": " + r.findings());
                 assertEquals(List.of(), r.findings(), p.toString());

@@ -1,5 +1,6 @@
 package io.ptsafe.safetensors.reader;
 
+import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
@@ -54,6 +55,11 @@ public final class SafetensorsProvider implements FormatProvider {
     @Override
     public String name() {
         return "safetensors";
+    }
+
+    @Override
+    public ContainerKind container(FileProbe probe) {
+        return ContainerKind.SAFETENSORS;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.ptsafe.safetensors.reader;
 
+import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
@@ -69,6 +70,11 @@ public final class ShardedProvider implements FormatProvider {
     @Override
     public int priority() {
         return 10;
+    }
+
+    @Override
+    public ContainerKind container(FileProbe probe) {
+        return ContainerKind.SHARDED;
     }
 
     @Override

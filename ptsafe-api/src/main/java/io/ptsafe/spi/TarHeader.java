@@ -1,4 +1,4 @@
-package io.ptsafe.pickle.legacy;
+package io.ptsafe.spi;
 
 /**
  * Recognises the 2017 torch format, a tar archive, from its first 512-byte header block.
@@ -10,8 +10,9 @@ package io.ptsafe.pickle.legacy;
  * must refuse it as a tar rather than read it as a legacy stream: the two readings would disagree.
  * Files with the POSIX "ustar" magic at offset 257 are recognised as tars too, for a clear message.
  */
-final class TarHeader {
-    static final int BLOCK = 512;
+public final class TarHeader {
+    /** Size of a tar header block. */
+    public static final int BLOCK = 512;
     private static final int CHKSUM_AT = 148;
     private static final int CHKSUM_LEN = 8;
     private static final int MAGIC_AT = 257;
@@ -20,7 +21,7 @@ final class TarHeader {
     }
 
     /** Whether Python's tarfile would accept {@code head}'s first block as a tar header. */
-    static boolean checksumValid(byte[] head) {
+    public static boolean checksumValid(byte[] head) {
         if (head.length < BLOCK || allZero(head)) {
             return false;
         }
@@ -42,7 +43,7 @@ final class TarHeader {
     }
 
     /** Whether the block carries the POSIX magic "ustar" at offset 257 (ustar\0 or GNU's "ustar "). */
-    static boolean hasUstarMagic(byte[] head) {
+    public static boolean hasUstarMagic(byte[] head) {
         if (head.length < MAGIC_AT + 6) {
             return false;
         }
@@ -51,7 +52,7 @@ final class TarHeader {
     }
 
     /** The first member's name (up to 100 bytes, NUL-terminated), for messages. */
-    static String firstName(byte[] head) {
+    public static String firstName(byte[] head) {
         int end = 0;
         while (end < Math.min(100, head.length) && head[end] != 0) {
             end++;
