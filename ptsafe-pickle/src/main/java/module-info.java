@@ -1,7 +1,6 @@
 /** torch checkpoints (zip and legacy) through a restricted pickle machine that cannot execute. */
 module io.ptsafe.pickle {
     requires transitive io.ptsafe.api;
-    requires org.apache.commons.compress;
 
     provides io.ptsafe.spi.FormatProvider with io.ptsafe.pickle.zip.TorchZipProvider,
             io.ptsafe.pickle.legacy.TorchLegacyProvider, io.ptsafe.pickle.BarePickleProvider;

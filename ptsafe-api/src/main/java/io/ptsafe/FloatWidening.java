@@ -45,20 +45,16 @@ final class FloatWidening {
     }
 
     private static void sixteen(MemorySegment src, float[] dst, int offset, int n, boolean bf16) {
-        short[] buf = new short[Math.min(CHUNK, n)];
-        for (int done = 0; done < n; ) {
-            int k = Math.min(buf.length, n - done);
-            MemorySegment.copy(src, I16_LE, (long) done * 2, buf, 0, k);
-            if (bf16) {
-                for (int i = 0; i < k; i++) {
-                    dst[offset + done + i] = Float.intBitsToFloat(buf[i] << 16);
-                }
-            } else {
-                for (int i = 0; i < k; i++) {
-                    dst[offset + done + i] = Float.float16ToFloat(buf[i]);
-                }
+        // One indexed loop straight over the segment: C2 vectorizes it, widening included. Copying
+        // through a short[] buffer first was 1.3x (BF16) to 5x (F16) slower (ptsafe-bench ReadBench).
+        if (bf16) {
+            for (int i = 0; i < n; i++) {
+                dst[offset + i] = Float.intBitsToFloat(src.get(I16_LE, 2L * i) << 16);
             }
-            done += k;
+        } else {
+            for (int i = 0; i < n; i++) {
+                dst[offset + i] = Float.float16ToFloat(src.get(I16_LE, 2L * i));
+            }
         }
     }
 

@@ -9,6 +9,8 @@ import java.io.IOException;
 /**
  * A format a module teaches {@link io.ptsafe.SafeLoader}. Registered with {@code provides
  * io.ptsafe.spi.FormatProvider with ...} in module-info (and META-INF/services for the class path).
+ * Implementations hold no state: {@link io.ptsafe.SafeLoader} keeps one instance of each and calls it
+ * from any thread.
  */
 public interface FormatProvider {
 

@@ -3,29 +3,23 @@ package io.ptsafe.pickle.zip;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipFile;
 
 /**
- * The entries of a zip file, read with commons-compress from the central directory and checked
- * against the mapped bytes: every entry's local header, its data extent, and its name.
+ * The entries of a zip file, read from the central directory in the mapping ({@link CentralEntry})
+ * and checked against the mapped bytes: every entry's local header, its data extent, and its name.
  *
  * <p>Refused: a file not starting with a local header (a polyglot); more entries than
  * {@link LoadOptions#maxZipEntries()}; an unsafe name, or one outside the single root folder
@@ -87,29 +81,22 @@ final class ZipArchive {
             throw new PtsafeException(Reason.INVALID_ZIP, path, "the file does not start with a zip local header");
         }
         EndOfCentralDirectory cd = EndOfCentralDirectory.read(file, path, options);
-        List<ZipEntryInfo> entries = new ArrayList<>();
-        try (SeekableByteChannel ch = Files.newByteChannel(path);
-                ZipFile zip = ZipFile.builder().setSeekableByteChannel(ch).setIgnoreLocalFileHeader(true).get()) {
-            Enumeration<ZipArchiveEntry> e = zip.getEntries();
-            while (e.hasMoreElements()) {
-                entries.add(entry(e.nextElement(), path, file));
-            }
-        } catch (PtsafeException x) {
-            throw x;
-        } catch (IOException | RuntimeException x) {
-            // commons-compress reports a malformed directory with a variety of exceptions.
-            throw new PtsafeException(Reason.INVALID_ZIP, path, "malformed zip: " + x, x);
+        List<ZipEntryInfo> entries = new ArrayList<>((int) cd.entries());
+        for (long p = cd.offset(); p < cd.end(); ) {
+            CentralEntry c = CentralEntry.read(file, p, cd.end(), path);
+            entries.add(entry(c, path, file));
+            p = c.next();
         }
         if (entries.size() != cd.entries()) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, "the zip library read " + entries.size()
+            throw new PtsafeException(Reason.INVALID_ZIP, path, "read " + entries.size()
                     + " entries, the central directory holds " + cd.entries());
         }
         checkExtents(entries, cd, path, file.byteSize());
         return layout(entries, path);
     }
 
-    private static ZipEntryInfo entry(ZipArchiveEntry e, Path path, MemorySegment file) throws PtsafeException {
-        byte[] raw = e.getRawName();
+    private static ZipEntryInfo entry(CentralEntry e, Path path, MemorySegment file) throws PtsafeException {
+        byte[] raw = e.rawName();
         String name;
         try {
             name = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -119,15 +106,15 @@ final class ZipArchive {
                     + java.util.HexFormat.of().formatHex(raw, 0, Math.min(raw.length, 64)));
         }
         String where = "entry '" + name + "'";
-        if (e.getGeneralPurposeBit().usesEncryption()) {
+        if ((e.flags() & 1) != 0) {
             throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where + " is encrypted");
         }
-        int method = e.getMethod();
+        int method = e.method();
         if (method != ZipEntryInfo.STORED && method != ZipEntryInfo.DEFLATED) {
             throw new PtsafeException(Reason.UNSUPPORTED_COMPRESSION, path, where + " uses compression method " + method
                     + " (only STORED and DEFLATED)");
         }
-        long lho = e.getLocalHeaderOffset();
+        long lho = e.localHeaderOffset();
         long size = file.byteSize();
         if (lho < 0 || lho > size - 30) {
             throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where + ": local header at " + lho
@@ -151,8 +138,8 @@ final class ZipArchive {
             throw new PtsafeException(Reason.INVALID_ZIP, path, where + ": the local header at " + lho
                     + " names '" + new String(localName, StandardCharsets.UTF_8) + "'");
         }
-        long csize = e.getCompressedSize();
-        long usize = e.getSize();
+        long csize = e.compressedSize();
+        long usize = e.size();
         if (csize < 0 || usize < 0) {
             throw new PtsafeException(Reason.INVALID_ZIP, path, where + ": sizes unknown or negative");
         }
@@ -164,7 +151,7 @@ final class ZipArchive {
             throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where + ": " + csize + " bytes of data at offset "
                     + dataOffset + " run past the end of the file (" + size + " bytes)");
         }
-        return new ZipEntryInfo(name, lho, dataOffset, csize, usize, method, e.getCrc());
+        return new ZipEntryInfo(name, lho, dataOffset, csize, usize, method, e.crc());
     }
 
     /** No entry's header or data may reach into the next entry, or into the central directory. */

@@ -1,0 +1,52 @@
+package io.ptsafe.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Opening a torch zip checkpoint (torch 1.13, {@code torch.save} of a state dict of N small tensors):
+ * zip directory, record checks, restricted unpickling of data.pkl, binding storages to records, index.
+ * The Java peer, Pyrolite, only unpickles data.pkl (already extracted to a byte[]); the headline peer,
+ * torch.load(weights_only=True), is timed by scripts/time_torch_load.py on the same files.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class OpenTorchBench {
+    @Param({"10", "1000", "20000"})
+    public int tensors;
+
+    private Path file;
+    private String lastName;
+    private byte[] dataPkl;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        file = BenchData.torchFile("open-" + tensors + ".pt");
+        lastName = Opening.lastName(file);
+        dataPkl = PyrolitePeer.dataPkl(file);
+        if (PyrolitePeer.load(dataPkl) != tensors) {
+            throw new IllegalStateException("Pyrolite did not read " + tensors + " entries from " + file);
+        }
+    }
+
+    @Benchmark
+    public long ptsafeOpen() throws IOException {
+        return Opening.open(file, lastName);
+    }
+
+    @Benchmark
+    public int pyroliteDataPkl() throws IOException {
+        return PyrolitePeer.load(dataPkl);
+    }
+}

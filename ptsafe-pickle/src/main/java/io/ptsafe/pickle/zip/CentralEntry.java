@@ -1,0 +1,109 @@
+package io.ptsafe.pickle.zip;
+
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+
+/**
+ * One central directory record, read straight from the mapping (APPNOTE 4.3.12), with its ZIP64
+ * extra field (4.5.3) where a size or offset is 0xFFFFFFFF. Only the fields ptsafe uses are read; the
+ * checks against the local header and the rest of the file are {@link ZipArchive}'s.
+ *
+ * <p>Read here rather than through a zip library: commons-compress built a date, extra-field objects
+ * and, for the zero DOS time every torch record carries, BigInteger arithmetic per entry, which was
+ * half the time of opening a 1,000-tensor checkpoint (ptsafe-bench OpenTorchBench).
+ *
+ * @param next offset of the record after this one
+ */
+record CentralEntry(int flags, int method, long crc, long compressedSize, long size, long localHeaderOffset,
+        byte[] rawName, long next) {
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int CENTRAL = 0x02014b50;
+    private static final int ZIP64_EXTRA = 0x0001;
+    private static final long MAX32 = 0xffffffffL;
+
+    /** The record at {@code p}, which must lie wholly before {@code end} (the end of the directory). */
+    static CentralEntry read(MemorySegment file, long p, long end, Path path) throws PtsafeException {
+        if (p > end - 46 || file.get(U32, p) != CENTRAL) {
+            throw invalid(path, "no central directory record at offset " + p);
+        }
+        int n = u16(file, p + 28);
+        int m = u16(file, p + 30);
+        int k = u16(file, p + 32);
+        long next = p + 46 + n + m + k;
+        if (next > end) {
+            throw invalid(path, "central directory record at offset " + p + " runs past the directory's end " + end);
+        }
+        long size = u32(file, p + 24);
+        long compressed = u32(file, p + 20);
+        long offset = u32(file, p + 42);
+        if (size == MAX32 || compressed == MAX32 || offset == MAX32) {
+            long[] v = zip64(file, p + 46 + n, m, size == MAX32, compressed == MAX32, offset == MAX32, p, path);
+            size = size == MAX32 ? v[0] : size;
+            compressed = compressed == MAX32 ? v[1] : compressed;
+            offset = offset == MAX32 ? v[2] : offset;
+        }
+        byte[] name = file.asSlice(p + 46, n).toArray(ValueLayout.JAVA_BYTE);
+        return new CentralEntry(u16(file, p + 8), u16(file, p + 10), u32(file, p + 16), compressed, size, offset,
+                name, next);
+    }
+
+    /**
+     * The 8-byte values of the ZIP64 extra field, in the order the format fixes (size, compressed
+     * size, local header offset), present only for the fields whose 32-bit value is 0xFFFFFFFF.
+     * Returns {size, compressed, offset}, -1 where absent.
+     */
+    private static long[] zip64(MemorySegment file, long extra, int length, boolean wantSize, boolean wantCompressed,
+            boolean wantOffset, long record, Path path) throws PtsafeException {
+        long[] out = {-1, -1, -1};
+        long q = extra;
+        long end = extra + length;
+        while (q + 4 <= end) {
+            int id = u16(file, q);
+            int len = u16(file, q + 2);
+            if (q + 4 + len > end) {
+                break;
+            }
+            if (id == ZIP64_EXTRA) {
+                long r = q + 4;
+                boolean[] want = {wantSize, wantCompressed, wantOffset};
+                for (int i = 0; i < 3; i++) {
+                    if (!want[i]) {
+                        continue;
+                    }
+                    if (r + 8 > q + 4 + len) {
+                        throw invalid(path, "central directory record at offset " + record
+                                + ": its ZIP64 extra field is too short for the values it must hold");
+                    }
+                    out[i] = file.get(U64, r);
+                    if (out[i] < 0) {
+                        throw invalid(path, "central directory record at offset " + record
+                                + ": ZIP64 value " + Long.toUnsignedString(out[i]) + " is out of range");
+                    }
+                    r += 8;
+                }
+                return out;
+            }
+            q += 4 + len;
+        }
+        throw invalid(path, "central directory record at offset " + record
+                + " has a 0xFFFFFFFF size or offset but no ZIP64 extra field");
+    }
+
+    private static int u16(MemorySegment f, long at) {
+        return f.get(U16, at) & 0xffff;
+    }
+
+    private static long u32(MemorySegment f, long at) {
+        return f.get(U32, at) & MAX32;
+    }
+
+    private static PtsafeException invalid(Path path, String message) {
+        return new PtsafeException(Reason.INVALID_ZIP, path, message);
+    }
+}
