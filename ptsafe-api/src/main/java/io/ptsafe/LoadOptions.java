@@ -35,11 +35,11 @@ public final class LoadOptions {
     /** Nesting of containers in the decoded value tree, and of MARKs. */
     public static final int DEFAULT_MAX_NESTING_DEPTH = 256;
     /** Memo entries, and the largest memo index a pickle may use. */
-    public static final int DEFAULT_MAX_MEMO_ENTRIES = 10_000_000;
+    public static final int DEFAULT_MAX_MEMO_ENTRIES = 2_000_000;
     /** Bytes of one pickled str or bytes value. */
     public static final int DEFAULT_MAX_PICKLE_STRING_BYTES = 64 << 20;
     /** Items in one decoded container (list, tuple, dict, set). */
-    public static final int DEFAULT_MAX_CONTAINER_ITEMS = 10_000_000;
+    public static final int DEFAULT_MAX_CONTAINER_ITEMS = 1_000_000;
     /** Digits (bytes) of one pickled integer (LONG1, LONG4, LONG). */
     public static final int DEFAULT_MAX_INT_BYTES = 1 << 10;
     /** Entries in a zip container. */
