@@ -72,12 +72,12 @@ public enum DType {
         return bits;
     }
 
-    /** Bytes of one element, or 0 for packed sub-byte types. */
+    /** {@return the bytes of one element, or 0 for packed sub-byte types} */
     public int byteSize() {
         return bits % 8 == 0 ? bits / 8 : 0;
     }
 
-    /** Whether an element takes less than a byte (F4, F6_*). */
+    /** {@return whether an element takes less than a byte (F4, F6_*)} */
     public boolean isSubByte() {
         return bits < 8;
     }
@@ -102,7 +102,7 @@ public enum DType {
         return kind == Kind.COMPLEX ? bits / 16 : bits / 8;
     }
 
-    /** The name safetensors uses in its header, or empty for types safetensors cannot store. */
+    /** {@return the name safetensors uses in its header, or empty for types safetensors cannot store} */
     public Optional<String> safetensorsName() {
         return switch (this) {
             case C32, C128, QINT8, QUINT8, QINT32, QUINT4X2, QUINT2X4 -> Optional.empty();
@@ -110,7 +110,7 @@ public enum DType {
         };
     }
 
-    /** The dtype a safetensors header names, or empty when the name is not one. Case-sensitive. */
+    /** {@return the dtype a safetensors header names, or empty when the name is not one} Case-sensitive. */
     public static Optional<DType> fromSafetensorsName(String name) {
         for (DType t : values()) {
             if (t.safetensorsName().filter(name::equals).isPresent()) {

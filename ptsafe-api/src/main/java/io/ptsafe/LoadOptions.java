@@ -103,7 +103,7 @@ public final class LoadOptions {
         this.inertGlobals = Set.copyOf(b.inertGlobals);
     }
 
-    /** The defaults: every {@code DEFAULT_*} constant. */
+    /** {@return the defaults: every {@code DEFAULT_*} constant} */
     public static LoadOptions defaults() {
         return DEFAULTS;
     }
@@ -112,7 +112,7 @@ public final class LoadOptions {
         return new Builder();
     }
 
-    /** A builder starting from these options. */
+    /** {@return a builder starting from these options} */
     public Builder toBuilder() {
         return new Builder(this);
     }

@@ -36,7 +36,7 @@ public sealed interface PyValue {
             return new Int(BigInteger.valueOf(v));
         }
 
-        /** The value as a long, or an exception if it does not fit. */
+        /** {@return the value as a long, or an exception if it does not fit} */
         public long longValueExact() {
             return value.longValueExact();
         }
@@ -104,7 +104,7 @@ public sealed interface PyValue {
             this(entries, "dict");
         }
 
-        /** The value under a string key, or null. */
+        /** {@return the value under a string key, or null} */
         public PyValue get(String key) {
             return entries.get(new Str(key));
         }

@@ -68,7 +68,7 @@ public final class Tensor {
         return new Builder(name, dtype, shape, storage);
     }
 
-    /** A contiguous little-endian tensor whose bytes are exactly {@code data}. */
+    /** {@return a contiguous little-endian tensor whose bytes are exactly {@code data}} */
     public static Tensor of(String name, DType dtype, long[] shape, MemorySegment data) throws PtsafeException {
         Tensor t = builder(name, dtype, shape, data).build();
         if (t.byteSize != data.byteSize()) {
@@ -80,12 +80,12 @@ public final class Tensor {
 
     public String name() { return name; }
     public DType dtype() { return dtype; }
-    /** The sizes of the dimensions; empty for a 0-dim (scalar) tensor. A copy. */
+    /** {@return the sizes of the dimensions; empty for a 0-dim (scalar) tensor} A copy. */
     public long[] shape() { return shape.clone(); }
     public int rank() { return shape.length; }
-    /** Number of elements (1 for a 0-dim tensor, 0 when any dimension is 0). */
+    /** {@return Number of elements (1 for a 0-dim tensor, 0 when any dimension is 0)} */
     public long numel() { return numel; }
-    /** Bytes of {@link #data()}: numel times the dtype's bits, over 8. */
+    /** {@return Bytes of {@link #data()}: numel times the dtype's bits, over 8} */
     public long byteSize() { return byteSize; }
     /** Strides in elements, as torch gives them. A copy. */
     public long[] strides() { return strides.clone(); }
@@ -93,7 +93,7 @@ public final class Tensor {
     public long storageOffset() { return storageOffset; }
     /** Byte order of {@link #storage()} (big-endian only for torch files saved on big-endian machines). */
     public ByteOrder storageByteOrder() { return order; }
-    /** The file this tensor was read from, or null for an in-memory tensor. */
+    /** {@return the file this tensor was read from, or null for an in-memory tensor} */
     public Path file() { return file; }
 
     /** True when {@link #data()} needs a copy: a strided view, or a storage that is not little-endian. */
@@ -101,7 +101,7 @@ public final class Tensor {
         return !contiguous || needsSwap();
     }
 
-    /** The whole storage this tensor views (read-only), possibly shared with other tensors. */
+    /** {@return the whole storage this tensor views (read-only), possibly shared with other tensors} */
     public MemorySegment storage() throws TensorFileClosedException {
         checkOpen();
         return storage;
@@ -176,7 +176,7 @@ public final class Tensor {
 
     // --- copies into Java arrays ------------------------------------------------------------------
 
-    /** The elements widened to float: F32, F16, BF16 and every F8 variant. Other dtypes are refused. */
+    /** {@return the elements widened to float: F32, F16, BF16 and every F8 variant} Other dtypes are refused. */
     public float[] toFloatArray() throws PtsafeException {
         checkWidensToFloat();
         float[] out = new float[arrayLength("a float[]")];
@@ -184,7 +184,7 @@ public final class Tensor {
         return out;
     }
 
-    /** The elements widened to double: F64, F32, F16, BF16 and every F8 variant. */
+    /** {@return the elements widened to double: F64, F32, F16, BF16 and every F8 variant} */
     public double[] toDoubleArray() throws PtsafeException {
         if (dtype != DType.F64) {
             checkWidensToFloat();
@@ -397,13 +397,13 @@ public final class Tensor {
             return this;
         }
 
-        /** Where copies of views are allocated: the file's arena, so they are freed with it. */
+        /** {@return where copies of views are allocated: the file's arena, so they are freed with it} */
         public Builder arena(Arena arena) {
             this.arena = arena;
             return this;
         }
 
-        /** The file, for error messages. */
+        /** {@return the file, for error messages} */
         public Builder file(Path file) {
             this.file = file;
             return this;
