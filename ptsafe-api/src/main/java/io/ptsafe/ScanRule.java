@@ -314,7 +314,12 @@ public enum ScanRule {
         return effect;
     }
 
-    /** {@return the rule a refusal's reason belongs to ({@link #OTHER_REFUSAL} for reasons no rule claims)} */
+    /**
+     * The rule a refusal's reason belongs to.
+     *
+     * @param reason the reason of a refusal
+     * @return its rule ({@link #OTHER_REFUSAL} for reasons no rule claims)
+     */
     public static ScanRule of(Reason reason) {
         return BY_REASON.getOrDefault(Objects.requireNonNull(reason, "reason"), OTHER_REFUSAL);
     }
