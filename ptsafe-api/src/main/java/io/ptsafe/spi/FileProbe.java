@@ -53,7 +53,7 @@ public final class FileProbe {
 
     public Path path() { return path; }
     public boolean isDirectory() { return directory; }
-    /** {@return Size in bytes when probed} */
+    /** {@return the size in bytes when probed} */
     public long size() { return size; }
     /** Up to {@link #HEAD_BYTES} leading bytes (fewer for a short file). A copy. */
     public byte[] head() { return head.clone(); }

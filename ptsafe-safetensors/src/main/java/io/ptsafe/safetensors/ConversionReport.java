@@ -92,7 +92,7 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         warnings = List.copyOf(warnings);
     }
 
-    /** {@return Bytes of tensor data written} */
+    /** {@return the bytes of tensor data written} */
     public long tensorBytes() {
         return tensors.stream().mapToLong(WrittenTensor::bytes).sum();
     }
