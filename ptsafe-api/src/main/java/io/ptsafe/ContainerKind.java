@@ -28,12 +28,12 @@ public enum ContainerKind {
     /** None of the above. */
     UNKNOWN;
 
-    /** Whether the container holds code by design (TorchScript, torch.package). */
+    /** {@return whether the container holds code by design (TorchScript, torch.package)} */
     public boolean holdsCode() {
         return this == TORCHSCRIPT || this == TORCH_PACKAGE;
     }
 
-    /** The kind of a file ptsafe loaded. */
+    /** {@return the kind of a file ptsafe loaded} */
     public static ContainerKind of(FileFormat format) {
         return switch (format) {
             case SAFETENSORS -> SAFETENSORS;

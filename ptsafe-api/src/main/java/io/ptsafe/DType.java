@@ -10,8 +10,11 @@ import java.util.Optional;
  * stored as (real, imaginary) pairs of the named component width.
  */
 public enum DType {
+    /** Boolean, one byte per element. */
     BOOL(8, Kind.BOOL),
+    /** Unsigned 8-bit integer. */
     U8(8, Kind.UNSIGNED),
+    /** Signed 8-bit integer. */
     I8(8, Kind.SIGNED),
     /** 8-bit float, 5 exponent bits, 2 mantissa bits, with infinities (OCP FP8 E5M2). */
     F8_E5M2(8, Kind.FLOAT),
@@ -23,17 +26,27 @@ public enum DType {
     F8_E4M3FNUZ(8, Kind.FLOAT),
     /** E5M2 with bias 16, no negative zero, 0x80 is NaN. */
     F8_E5M2FNUZ(8, Kind.FLOAT),
+    /** Signed 16-bit integer. */
     I16(16, Kind.SIGNED),
+    /** Unsigned 16-bit integer. */
     U16(16, Kind.UNSIGNED),
+    /** IEEE 754 half precision float. */
     F16(16, Kind.FLOAT),
+    /** bfloat16: 8 exponent bits, 7 mantissa bits. */
     BF16(16, Kind.FLOAT),
+    /** Signed 32-bit integer. */
     I32(32, Kind.SIGNED),
+    /** Unsigned 32-bit integer. */
     U32(32, Kind.UNSIGNED),
+    /** IEEE 754 single precision float. */
     F32(32, Kind.FLOAT),
     /** complex64: two F32. */
     C64(64, Kind.COMPLEX),
+    /** IEEE 754 double precision float. */
     F64(64, Kind.FLOAT),
+    /** Signed 64-bit integer. */
     I64(64, Kind.SIGNED),
+    /** Unsigned 64-bit integer. */
     U64(64, Kind.UNSIGNED),
     /** 4-bit float (E2M1), packed two to a byte. */
     F4(4, Kind.FLOAT),
@@ -57,7 +70,20 @@ public enum DType {
     QUINT2X4(8, Kind.QUANTIZED);
 
     /** What the bits of an element mean, broadly. */
-    public enum Kind { BOOL, SIGNED, UNSIGNED, FLOAT, COMPLEX, QUANTIZED }
+    public enum Kind {
+        /** Booleans. */
+        BOOL,
+        /** Signed integers. */
+        SIGNED,
+        /** Unsigned integers. */
+        UNSIGNED,
+        /** Real floating point numbers. */
+        FLOAT,
+        /** Complex numbers: (real, imaginary) pairs of floats. */
+        COMPLEX,
+        /** torch quantized integers. */
+        QUANTIZED
+    }
 
     private final int bits;
     private final Kind kind;
@@ -67,26 +93,27 @@ public enum DType {
         this.kind = kind;
     }
 
-    /** Storage bits of one element. */
+    /** {@return the storage bits of one element} */
     public int bits() {
         return bits;
     }
 
-    /** Bytes of one element, or 0 for packed sub-byte types. */
+    /** {@return the bytes of one element, or 0 for packed sub-byte types} */
     public int byteSize() {
         return bits % 8 == 0 ? bits / 8 : 0;
     }
 
-    /** Whether an element takes less than a byte (F4, F6_*). */
+    /** {@return whether an element takes less than a byte (F4, F6_*)} */
     public boolean isSubByte() {
         return bits < 8;
     }
 
+    /** {@return what the bits of an element mean} */
     public Kind kind() {
         return kind;
     }
 
-    /** Floating point (real) types: what {@link Tensor#toFloatArray()} widens. */
+    /** {@return whether this is a floating point (real) type: what {@link Tensor#toFloatArray()} widens} */
     public boolean isFloatingPoint() {
         return kind == Kind.FLOAT;
     }
@@ -94,6 +121,8 @@ public enum DType {
     /**
      * Width in bytes of the unit that byte order applies to: the element, or one component of a
      * complex element. 1 for byte-sized and sub-byte types.
+     *
+     * @return the width in bytes
      */
     public int byteOrderUnit() {
         if (bits <= 8) {
@@ -102,7 +131,7 @@ public enum DType {
         return kind == Kind.COMPLEX ? bits / 16 : bits / 8;
     }
 
-    /** The name safetensors uses in its header, or empty for types safetensors cannot store. */
+    /** {@return the name safetensors uses in its header, or empty for types safetensors cannot store} */
     public Optional<String> safetensorsName() {
         return switch (this) {
             case C32, C128, QINT8, QUINT8, QINT32, QUINT4X2, QUINT2X4 -> Optional.empty();
@@ -110,7 +139,12 @@ public enum DType {
         };
     }
 
-    /** The dtype a safetensors header names, or empty when the name is not one. Case-sensitive. */
+    /**
+     * The dtype a safetensors header names. Case-sensitive.
+     *
+     * @param name a dtype name as in a safetensors header
+     * @return the dtype, or empty when the name is not one
+     */
     public static Optional<DType> fromSafetensorsName(String name) {
         for (DType t : values()) {
             if (t.safetensorsName().filter(name::equals).isPresent()) {

@@ -21,7 +21,7 @@ public final class LimitExceededException extends PtsafeException {
         this.value = value;
     }
 
-    /** The {@link LoadOptions} builder method that sets the limit. */
+    /** {@return the {@link LoadOptions} builder method that sets the limit} */
     public String setting() {
         return setting;
     }

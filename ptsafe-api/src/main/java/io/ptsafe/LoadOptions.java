@@ -103,60 +103,63 @@ public final class LoadOptions {
         this.inertGlobals = Set.copyOf(b.inertGlobals);
     }
 
-    /** The defaults: every {@code DEFAULT_*} constant. */
+    /** {@return the defaults: every {@code DEFAULT_*} constant} */
     public static LoadOptions defaults() {
         return DEFAULTS;
     }
 
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from these options. */
+    /** {@return a builder starting from these options} */
     public Builder toBuilder() {
         return new Builder(this);
     }
 
-    /** @see #DEFAULT_MAX_HEADER_BYTES */
+    /** {@return the limit; see {@link #DEFAULT_MAX_HEADER_BYTES}} */
     public long maxHeaderBytes() { return maxHeaderBytes; }
-    /** @see #DEFAULT_MAX_JSON_DEPTH */
+    /** {@return the limit; see {@link #DEFAULT_MAX_JSON_DEPTH}} */
     public int maxJsonDepth() { return maxJsonDepth; }
-    /** @see #DEFAULT_MAX_TENSORS */
+    /** {@return the limit; see {@link #DEFAULT_MAX_TENSORS}} */
     public int maxTensors() { return maxTensors; }
-    /** @see #DEFAULT_MAX_RANK */
+    /** {@return the limit; see {@link #DEFAULT_MAX_RANK}} */
     public int maxRank() { return maxRank; }
-    /** @see #DEFAULT_MAX_STRING_LENGTH */
+    /** {@return the limit; see {@link #DEFAULT_MAX_STRING_LENGTH}} */
     public int maxStringLength() { return maxStringLength; }
-    /** @see #DEFAULT_MAX_SHARDS */
+    /** {@return the limit; see {@link #DEFAULT_MAX_SHARDS}} */
     public int maxShards() { return maxShards; }
-    /** @see #DEFAULT_MAX_PICKLE_BYTES */
+    /** {@return the limit; see {@link #DEFAULT_MAX_PICKLE_BYTES}} */
     public long maxPickleBytes() { return maxPickleBytes; }
-    /** @see #DEFAULT_MAX_PICKLE_OPCODES */
+    /** {@return the limit; see {@link #DEFAULT_MAX_PICKLE_OPCODES}} */
     public long maxPickleOpcodes() { return maxPickleOpcodes; }
-    /** @see #DEFAULT_MAX_STACK_SIZE */
+    /** {@return the limit; see {@link #DEFAULT_MAX_STACK_SIZE}} */
     public int maxStackSize() { return maxStackSize; }
-    /** @see #DEFAULT_MAX_NESTING_DEPTH */
+    /** {@return the limit; see {@link #DEFAULT_MAX_NESTING_DEPTH}} */
     public int maxNestingDepth() { return maxNestingDepth; }
-    /** @see #DEFAULT_MAX_MEMO_ENTRIES */
+    /** {@return the limit; see {@link #DEFAULT_MAX_MEMO_ENTRIES}} */
     public int maxMemoEntries() { return maxMemoEntries; }
-    /** @see #DEFAULT_MAX_PICKLE_STRING_BYTES */
+    /** {@return the limit; see {@link #DEFAULT_MAX_PICKLE_STRING_BYTES}} */
     public int maxPickleStringBytes() { return maxPickleStringBytes; }
-    /** @see #DEFAULT_MAX_CONTAINER_ITEMS */
+    /** {@return the limit; see {@link #DEFAULT_MAX_CONTAINER_ITEMS}} */
     public int maxContainerItems() { return maxContainerItems; }
-    /** @see #DEFAULT_MAX_INT_BYTES */
+    /** {@return the limit; see {@link #DEFAULT_MAX_INT_BYTES}} */
     public int maxIntBytes() { return maxIntBytes; }
-    /** @see #DEFAULT_MAX_ZIP_ENTRIES */
+    /** {@return the limit; see {@link #DEFAULT_MAX_ZIP_ENTRIES}} */
     public int maxZipEntries() { return maxZipEntries; }
-    /** @see #DEFAULT_MAX_INFLATED_BYTES */
+    /** {@return the limit; see {@link #DEFAULT_MAX_INFLATED_BYTES}} */
     public long maxInflatedBytes() { return maxInflatedBytes; }
-    /** @see #DEFAULT_MAX_COMPRESSION_RATIO */
+    /** {@return the limit; see {@link #DEFAULT_MAX_COMPRESSION_RATIO}} */
     public int maxCompressionRatio() { return maxCompressionRatio; }
-    /** CRC-32 policy for STORED zip records; {@link CrcPolicy#SKIP} by default. */
+    /** {@return the CRC-32 policy for STORED zip records; {@link CrcPolicy#SKIP} by default} */
     public CrcPolicy crcPolicy() { return crcPolicy; }
 
     /**
      * Extra pickle globals ({@code module.qualname}) decoded as opaque inert values: their name,
      * arguments and state kept as data, never called. Empty by default.
+     *
+     * @return the inert global names, unmodifiable
      */
     public Set<String> inertGlobals() { return inertGlobals; }
 
@@ -220,29 +223,165 @@ public final class LoadOptions {
             inertGlobals.addAll(o.inertGlobals);
         }
 
+        /**
+
+         * Sets {@link LoadOptions#maxHeaderBytes()}.
+
+         *
+
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_HEADER_BYTES})
+
+         * @return this builder
+
+         * @throws IllegalArgumentException if {@code v} is below 1
+
+         */
+
         public Builder maxHeaderBytes(long v) { maxHeaderBytes = positive("maxHeaderBytes", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxJsonDepth()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_JSON_DEPTH})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxJsonDepth(int v) { maxJsonDepth = (int) positive("maxJsonDepth", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxTensors()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_TENSORS})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxTensors(int v) { maxTensors = (int) positive("maxTensors", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxRank()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_RANK})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxRank(int v) { maxRank = (int) positive("maxRank", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxStringLength()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_STRING_LENGTH})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxStringLength(int v) { maxStringLength = (int) positive("maxStringLength", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxShards()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_SHARDS})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxShards(int v) { maxShards = (int) positive("maxShards", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxPickleBytes()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_PICKLE_BYTES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxPickleBytes(long v) { maxPickleBytes = positive("maxPickleBytes", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxPickleOpcodes()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_PICKLE_OPCODES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxPickleOpcodes(long v) { maxPickleOpcodes = positive("maxPickleOpcodes", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxStackSize()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_STACK_SIZE})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxStackSize(int v) { maxStackSize = (int) positive("maxStackSize", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxNestingDepth()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_NESTING_DEPTH})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxNestingDepth(int v) { maxNestingDepth = (int) positive("maxNestingDepth", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxMemoEntries()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_MEMO_ENTRIES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxMemoEntries(int v) { maxMemoEntries = (int) positive("maxMemoEntries", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxPickleStringBytes()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_PICKLE_STRING_BYTES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxPickleStringBytes(int v) { maxPickleStringBytes = (int) positive("maxPickleStringBytes", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxContainerItems()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_CONTAINER_ITEMS})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxContainerItems(int v) { maxContainerItems = (int) positive("maxContainerItems", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxIntBytes()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_INT_BYTES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxIntBytes(int v) { maxIntBytes = (int) positive("maxIntBytes", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxZipEntries()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_ZIP_ENTRIES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxZipEntries(int v) { maxZipEntries = (int) positive("maxZipEntries", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxInflatedBytes()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_INFLATED_BYTES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxInflatedBytes(long v) { maxInflatedBytes = positive("maxInflatedBytes", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxCompressionRatio()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_COMPRESSION_RATIO})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
         public Builder maxCompressionRatio(int v) { maxCompressionRatio = (int) positive("maxCompressionRatio", v); return this; }
+        /**
+         * Sets {@link LoadOptions#crcPolicy()}.
+         *
+         * @param v the policy (default {@link CrcPolicy#SKIP})
+         * @return this builder
+         */
         public Builder crcPolicy(CrcPolicy v) { crcPolicy = Objects.requireNonNull(v, "crcPolicy"); return this; }
 
         /**
          * Adds globals ({@code module.qualname}) to decode as opaque inert values. Names from the
          * known-dangerous families ({@link io.ptsafe.spi.DangerousGlobals}) are refused here, at
          * configuration time, with an {@link IllegalArgumentException}.
+         *
+         * @param names the globals, each {@code module.qualname}
+         * @return this builder
+         * @throws IllegalArgumentException if a name is not {@code module.qualname} or is in a dangerous family
          */
         public Builder addInertGlobals(String... names) {
             for (String n : names) {
@@ -260,6 +399,7 @@ public final class LoadOptions {
             return this;
         }
 
+        /** {@return the options set so far} */
         public LoadOptions build() {
             return new LoadOptions(this);
         }

@@ -24,12 +24,12 @@ public class PtsafeException extends IOException {
         this.file = file;
     }
 
-    /** The rule that refused the file. */
+    /** {@return the rule that refused the file} */
     public Reason reason() {
         return reason;
     }
 
-    /** The file refused, or {@code null} where there is none (an in-memory tensor). */
+    /** {@return the file refused, or {@code null} where there is none (an in-memory tensor)} */
     public Path file() {
         return file;
     }

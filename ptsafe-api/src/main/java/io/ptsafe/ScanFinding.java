@@ -20,12 +20,12 @@ public record ScanFinding(ScanRule rule, Severity severity, Location location, S
         Objects.requireNonNull(message, "message");
     }
 
-    /** A finding of the rule's default severity. */
+    /** {@return a finding of the rule's default severity} */
     public static ScanFinding of(ScanRule rule, Location location, String message) {
         return new ScanFinding(rule, rule.defaultSeverity(), location, message);
     }
 
-    /** The finding of a refusal: its reason's rule, its message (without the file's name: the report has it). */
+    /** {@return the finding of a refusal: its reason's rule, its message (without the file's name: the report has it)} */
     public static ScanFinding of(PtsafeException refusal, Location location) {
         String message = refusal.getMessage();
         String prefix = refusal.file() == null ? null : refusal.file() + ": ";
@@ -35,7 +35,7 @@ public record ScanFinding(ScanRule rule, Severity severity, Location location, S
         return of(ScanRule.of(refusal.reason()), location, message);
     }
 
-    /** The verdict this finding gives its file on its own. */
+    /** {@return the verdict this finding gives its file on its own} */
     public ScanReport.Verdict effect() {
         return severity == Severity.ERROR ? rule.effect() : ScanReport.Verdict.SAFE;
     }
@@ -69,12 +69,12 @@ public record ScanFinding(ScanRule rule, Severity severity, Location location, S
             }
         }
 
-        /** A byte offset of the file. */
+        /** {@return a byte offset of the file} */
         public static Location at(long fileOffset) {
             return new Location(null, -1, fileOffset);
         }
 
-        /** A whole entry whose data starts at {@code fileOffset} (or -1). */
+        /** {@return a whole entry whose data starts at {@code fileOffset} (or -1)} */
         public static Location entry(String entry, long fileOffset) {
             return new Location(entry, fileOffset < 0 ? -1 : 0, fileOffset);
         }

@@ -85,7 +85,7 @@ public final class ScanReport {
             dtypes = Collections.unmodifiableMap(dtypes.isEmpty() ? new EnumMap<>(DType.class) : new EnumMap<>(dtypes));
         }
 
-        /** The inventory of a list of tensors. */
+        /** {@return the inventory of a list of tensors} */
         public static TensorInventory of(List<Tensor> tensors) {
             Map<DType, Long> dtypes = new EnumMap<>(DType.class);
             long bytes = 0;
@@ -124,17 +124,17 @@ public final class ScanReport {
         return new Builder(path, container);
     }
 
-    /** The path scanned. */
+    /** {@return the path scanned} */
     public Path path() { return path; }
-    /** What the file is. */
+    /** {@return what the file is} */
     public ContainerKind container() { return container; }
-    /** The worst effect of all findings: UNSAFE over INVALID over SAFE. */
+    /** {@return the worst effect of all findings: UNSAFE over INVALID over SAFE} */
     public Verdict verdict() { return verdict; }
-    /** The findings, in the order they were made; at most {@link #MAX_FINDINGS}. */
+    /** {@return the findings, in the order they were made; at most {@link #MAX_FINDINGS}} */
     public List<ScanFinding> findings() { return findings; }
-    /** Every global the file's pickles name, in pickle order; at most {@link #MAX_GLOBALS}. */
+    /** {@return every global the file's pickles name, in pickle order; at most {@link #MAX_GLOBALS}} */
     public List<Global> globals() { return globals; }
-    /** The tensors, when the scan got as far as building them. */
+    /** {@return the tensors, when the scan got as far as building them} */
     public Optional<TensorInventory> tensors() { return Optional.ofNullable(tensors); }
 
     /**
@@ -149,7 +149,7 @@ public final class ScanReport {
     /** Globals named but not listed (over {@link #MAX_GLOBALS}). */
     public long omittedGlobals() { return omittedGlobals; }
 
-    /** The findings of one rule. */
+    /** {@return the findings of one rule} */
     public List<ScanFinding> findings(ScanRule rule) {
         return findings.stream().filter(f -> f.rule() == rule).toList();
     }
@@ -231,7 +231,7 @@ public final class ScanReport {
             return this;
         }
 
-        /** The verdict so far. */
+        /** {@return the verdict so far} */
         public Verdict verdict() {
             return verdict;
         }

@@ -14,7 +14,7 @@ public final class ScanReports {
     private ScanReports() {
     }
 
-    /** The verdict of a set of files: UNSAFE if any is, else INVALID if any is, else SAFE. */
+    /** {@return the verdict of a set of files: UNSAFE if any is, else INVALID if any is, else SAFE} */
     public static Verdict worst(List<ScanReport> reports) {
         Verdict v = Verdict.SAFE;
         for (ScanReport r : reports) {

@@ -63,12 +63,27 @@ public final class Tensor {
     /**
      * Starts a tensor over {@code storage}. Without strides it is contiguous row-major from
      * {@code storageOffset}; the storage must hold it ({@link Builder#build()} checks).
+     *
+     * @param name the tensor's name
+     * @param dtype the element type
+     * @param shape the sizes of the dimensions (copied)
+     * @param storage the bytes the tensor views
+     * @return a builder
      */
     public static Builder builder(String name, DType dtype, long[] shape, MemorySegment storage) {
         return new Builder(name, dtype, shape, storage);
     }
 
-    /** A contiguous little-endian tensor whose bytes are exactly {@code data}. */
+    /**
+     * A contiguous little-endian tensor whose bytes are exactly {@code data}.
+     *
+     * @param name the tensor's name
+     * @param dtype the element type
+     * @param shape the sizes of the dimensions (copied)
+     * @param data the tensor's bytes, exactly as many as shape and dtype need
+     * @return the tensor
+     * @throws PtsafeException if the shape is invalid or {@code data} is not exactly the size it needs
+     */
     public static Tensor of(String name, DType dtype, long[] shape, MemorySegment data) throws PtsafeException {
         Tensor t = builder(name, dtype, shape, data).build();
         if (t.byteSize != data.byteSize()) {
@@ -78,30 +93,38 @@ public final class Tensor {
         return t;
     }
 
+    /** {@return the tensor's name} */
     public String name() { return name; }
+    /** {@return the element type} */
     public DType dtype() { return dtype; }
-    /** The sizes of the dimensions; empty for a 0-dim (scalar) tensor. A copy. */
+    /** {@return the sizes of the dimensions; empty for a 0-dim (scalar) tensor} A copy. */
     public long[] shape() { return shape.clone(); }
+    /** {@return the number of dimensions} */
     public int rank() { return shape.length; }
-    /** Number of elements (1 for a 0-dim tensor, 0 when any dimension is 0). */
+    /** {@return the number of elements (1 for a 0-dim tensor, 0 when any dimension is 0)} */
     public long numel() { return numel; }
-    /** Bytes of {@link #data()}: numel times the dtype's bits, over 8. */
+    /** {@return the bytes of {@link #data()}: numel times the dtype's bits, over 8} */
     public long byteSize() { return byteSize; }
-    /** Strides in elements, as torch gives them. A copy. */
+    /** {@return the strides in elements, as torch gives them} A copy. */
     public long[] strides() { return strides.clone(); }
-    /** Offset of the first element in the storage, in elements. */
+    /** {@return the offset of the first element in the storage, in elements} */
     public long storageOffset() { return storageOffset; }
-    /** Byte order of {@link #storage()} (big-endian only for torch files saved on big-endian machines). */
+    /** {@return the byte order of {@link #storage()} (big-endian only for torch files saved on big-endian machines)} */
     public ByteOrder storageByteOrder() { return order; }
-    /** The file this tensor was read from, or null for an in-memory tensor. */
+    /** {@return the file this tensor was read from, or null for an in-memory tensor} */
     public Path file() { return file; }
 
-    /** True when {@link #data()} needs a copy: a strided view, or a storage that is not little-endian. */
+    /** {@return whether {@link #data()} needs a copy: a strided view, or a storage that is not little-endian} */
     public boolean isView() {
         return !contiguous || needsSwap();
     }
 
-    /** The whole storage this tensor views (read-only), possibly shared with other tensors. */
+    /**
+     * The whole storage this tensor views (read-only), possibly shared with other tensors.
+     *
+     * @return the storage
+     * @throws TensorFileClosedException if the tensor's file was closed
+     */
     public MemorySegment storage() throws TensorFileClosedException {
         checkOpen();
         return storage;
@@ -110,6 +133,9 @@ public final class Tensor {
     /**
      * The tensor's bytes: read-only, little-endian, row-major, contiguous, exactly
      * {@link #byteSize()} long. Zero-copy unless {@link #isView()}.
+     *
+     * @return the bytes
+     * @throws PtsafeException if the tensor's file was closed or changed while it was read
      */
     public MemorySegment data() throws PtsafeException {
         MemorySegment d = data;
@@ -136,7 +162,12 @@ public final class Tensor {
         }
     }
 
-    /** {@link #data()} as a read-only little-endian ByteBuffer; tensors over 2 GiB are refused. */
+    /**
+     * {@link #data()} as a read-only little-endian ByteBuffer; tensors over 2 GiB are refused.
+     *
+     * @return the buffer
+     * @throws PtsafeException if the tensor is over 2 GiB, or its file was closed or changed
+     */
     public ByteBuffer asByteBuffer() throws PtsafeException {
         if (byteSize > Integer.MAX_VALUE) {
             throw tooLarge("a ByteBuffer", byteSize + " bytes", Integer.MAX_VALUE + " bytes; use data() instead");
@@ -147,6 +178,11 @@ public final class Tensor {
     /**
      * A zero-copy view of rows {@code [start, end)} of the first dimension, as safetensors'
      * {@code get_slice} gives: the same storage, a shorter first dimension.
+     *
+     * @param start the first row, inclusive
+     * @param end the last row, exclusive
+     * @return the view
+     * @throws PtsafeException if the tensor is 0-dim, the range is outside the first dimension, or the file was closed
      */
     public Tensor slice(long start, long end) throws PtsafeException {
         if (shape.length == 0) {
@@ -176,7 +212,13 @@ public final class Tensor {
 
     // --- copies into Java arrays ------------------------------------------------------------------
 
-    /** The elements widened to float: F32, F16, BF16 and every F8 variant. Other dtypes are refused. */
+    /**
+     * The elements widened to float: F32, F16, BF16 and every F8 variant. Other dtypes are refused.
+     *
+     * @return a new array of {@link #numel()} floats
+     * @throws PtsafeException if the dtype does not widen to float, the tensor is too large for an array,
+     *         or its file was closed or changed
+     */
     public float[] toFloatArray() throws PtsafeException {
         checkWidensToFloat();
         float[] out = new float[arrayLength("a float[]")];
@@ -184,7 +226,13 @@ public final class Tensor {
         return out;
     }
 
-    /** The elements widened to double: F64, F32, F16, BF16 and every F8 variant. */
+    /**
+     * The elements widened to double: F64, F32, F16, BF16 and every F8 variant.
+     *
+     * @return a new array of {@link #numel()} doubles
+     * @throws PtsafeException if the dtype does not widen to double, the tensor is too large for an array,
+     *         or its file was closed or changed
+     */
     public double[] toDoubleArray() throws PtsafeException {
         if (dtype != DType.F64) {
             checkWidensToFloat();
@@ -202,7 +250,14 @@ public final class Tensor {
         return out;
     }
 
-    /** Widens the elements to float into {@code dst} from {@code offset} (see {@link #toFloatArray()}). */
+    /**
+     * Widens the elements to float into {@code dst} from {@code offset} (see {@link #toFloatArray()}).
+     *
+     * @param dst the array to fill
+     * @param offset the index in {@code dst} of the first element
+     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
+     *         or the file was closed or changed
+     */
     public void copyInto(float[] dst, int offset) throws PtsafeException {
         Objects.requireNonNull(dst, "dst");
         checkWidensToFloat();
@@ -212,7 +267,14 @@ public final class Tensor {
         bulk(() -> FloatWidening.widen(dtype, d, dst, offset, n));
     }
 
-    /** Copies the raw little-endian bytes into {@code dst} from {@code offset}. Any dtype. */
+    /**
+     * Copies the raw little-endian bytes into {@code dst} from {@code offset}. Any dtype.
+     *
+     * @param dst the array to fill
+     * @param offset the index in {@code dst} of the first element
+     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
+     *         or the file was closed or changed
+     */
     public void copyInto(byte[] dst, int offset) throws PtsafeException {
         Objects.requireNonNull(dst, "dst");
         if (byteSize > MAX_ARRAY) {
@@ -223,7 +285,14 @@ public final class Tensor {
         bulk(() -> MemorySegment.copy(d, ValueLayout.JAVA_BYTE, 0, dst, offset, (int) byteSize));
     }
 
-    /** Copies 16-bit elements (I16, U16, F16, BF16) as raw shorts. */
+    /**
+     * Copies 16-bit elements (I16, U16, F16, BF16) as raw shorts.
+     *
+     * @param dst the array to fill
+     * @param offset the index in {@code dst} of the first element
+     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
+     *         or the file was closed or changed
+     */
     public void copyInto(short[] dst, int offset) throws PtsafeException {
         Objects.requireNonNull(dst, "dst");
         int n = rawCount(2, "a short[]");
@@ -232,7 +301,14 @@ public final class Tensor {
         bulk(() -> MemorySegment.copy(d, I16_LE, 0, dst, offset, n));
     }
 
-    /** Copies 32-bit elements (I32, U32, F32 as bits) as raw ints. */
+    /**
+     * Copies 32-bit elements (I32, U32, F32 as bits) as raw ints.
+     *
+     * @param dst the array to fill
+     * @param offset the index in {@code dst} of the first element
+     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
+     *         or the file was closed or changed
+     */
     public void copyInto(int[] dst, int offset) throws PtsafeException {
         Objects.requireNonNull(dst, "dst");
         int n = rawCount(4, "an int[]");
@@ -241,7 +317,14 @@ public final class Tensor {
         bulk(() -> MemorySegment.copy(d, I32_LE, 0, dst, offset, n));
     }
 
-    /** Copies 64-bit elements (I64, U64, F64 as bits) as raw longs. */
+    /**
+     * Copies 64-bit elements (I64, U64, F64 as bits) as raw longs.
+     *
+     * @param dst the array to fill
+     * @param offset the index in {@code dst} of the first element
+     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
+     *         or the file was closed or changed
+     */
     public void copyInto(long[] dst, int offset) throws PtsafeException {
         Objects.requireNonNull(dst, "dst");
         int n = rawCount(8, "a long[]");
@@ -250,7 +333,14 @@ public final class Tensor {
         bulk(() -> MemorySegment.copy(d, I64_LE, 0, dst, offset, n));
     }
 
-    /** Copies F64 elements. */
+    /**
+     * Copies F64 elements.
+     *
+     * @param dst the array to fill
+     * @param offset the index in {@code dst} of the first element
+     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
+     *         or the file was closed or changed
+     */
     public void copyInto(double[] dst, int offset) throws PtsafeException {
         Objects.requireNonNull(dst, "dst");
         if (dtype != DType.F64) {
@@ -379,36 +469,67 @@ public final class Tensor {
             this.storage = Objects.requireNonNull(storage, "storage");
         }
 
-        /** Strides in elements, one per dimension (default: contiguous row-major). */
+        /**
+         * Sets the strides in elements, one per dimension (default: contiguous row-major).
+         *
+         * @param strides the strides (copied)
+         * @return this builder
+         */
         public Builder strides(long... strides) {
             this.strides = strides.clone();
             return this;
         }
 
-        /** Offset of the first element in the storage, in elements (default 0). */
+        /**
+         * Sets the offset of the first element in the storage, in elements (default 0).
+         *
+         * @param elements the offset
+         * @return this builder
+         */
         public Builder storageOffset(long elements) {
             this.storageOffset = elements;
             return this;
         }
 
-        /** Byte order of the storage (default little-endian). */
+        /**
+         * Sets the byte order of the storage (default little-endian).
+         *
+         * @param order the byte order
+         * @return this builder
+         */
         public Builder byteOrder(ByteOrder order) {
             this.order = Objects.requireNonNull(order, "order");
             return this;
         }
 
-        /** Where copies of views are allocated: the file's arena, so they are freed with it. */
+        /**
+         * Sets where copies of views are allocated: the file's arena, so they are freed with it.
+         *
+         * @param arena the arena
+         * @return this builder
+         */
         public Builder arena(Arena arena) {
             this.arena = arena;
             return this;
         }
 
-        /** The file, for error messages. */
+        /**
+         * Sets the file, for error messages.
+         *
+         * @param file the file the tensor was read from
+         * @return this builder
+         */
         public Builder file(Path file) {
             this.file = file;
             return this;
         }
 
+        /**
+         * Checks the shape, strides and offset against the storage and builds the tensor.
+         *
+         * @return the tensor
+         * @throws PtsafeException if a dimension is negative, sizes overflow, or the view reaches outside the storage
+         */
         public Tensor build() throws PtsafeException {
             String where = "tensor '" + name + "'";
             long numel = 1;

@@ -16,10 +16,10 @@ import java.util.Optional;
  */
 public interface TensorFile extends AutoCloseable {
 
-    /** The path opened (the index for a sharded checkpoint). */
+    /** {@return the path opened (the index for a sharded checkpoint)} */
     Path path();
 
-    /** The container the file was read from. */
+    /** {@return the container the file was read from} */
     FileFormat format();
 
     /**
@@ -28,10 +28,10 @@ public interface TensorFile extends AutoCloseable {
      */
     List<Tensor> tensors();
 
-    /** The tensor of that name, or empty. */
+    /** {@return the tensor of that name, or empty} */
     Optional<Tensor> find(String name);
 
-    /** The tensor of that name; {@link Reason#NO_SUCH_TENSOR} if there is none. */
+    /** {@return the tensor of that name; {@link Reason#NO_SUCH_TENSOR} if there is none} */
     default Tensor tensor(String name) throws PtsafeException {
         return find(name).orElseThrow(() -> new PtsafeException(Reason.NO_SUCH_TENSOR, path(),
                 "no tensor named '" + name + "' (the file has " + tensors().size() + " tensors)"));

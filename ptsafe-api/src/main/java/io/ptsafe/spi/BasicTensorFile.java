@@ -68,7 +68,7 @@ public final class BasicTensorFile implements TensorFile {
     @Override public Map<String, String> metadata() { return metadata; }
     @Override public PyValue root() { return root; }
 
-    /** Whether {@link #close()} has been called. */
+    /** {@return whether {@link #close()} has been called} */
     public boolean isClosed() {
         return closed;
     }

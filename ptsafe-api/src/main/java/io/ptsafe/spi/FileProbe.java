@@ -53,12 +53,12 @@ public final class FileProbe {
 
     public Path path() { return path; }
     public boolean isDirectory() { return directory; }
-    /** Size in bytes when probed. */
+    /** {@return the size in bytes when probed} */
     public long size() { return size; }
     /** Up to {@link #HEAD_BYTES} leading bytes (fewer for a short file). A copy. */
     public byte[] head() { return head.clone(); }
 
-    /** Whether the file starts with these bytes. */
+    /** {@return whether the file starts with these bytes} */
     public boolean startsWith(byte... prefix) {
         if (head.length < prefix.length) {
             return false;
@@ -71,7 +71,7 @@ public final class FileProbe {
         return true;
     }
 
-    /** The first {@code n} bytes in hex, for messages. */
+    /** {@return the first {@code n} bytes in hex, for messages} */
     public String headHex(int n) {
         return HexFormat.of().formatHex(head, 0, Math.min(n, head.length));
     }

@@ -22,13 +22,13 @@ public interface FormatProvider {
         return 0;
     }
 
-    /** Whether the file's leading bytes (or, for a folder, its listing) are this format's. Cheap; no parsing. */
+    /** {@return whether the file's leading bytes (or, for a folder, its listing) are this format's} Cheap; no parsing. */
     boolean recognizes(FileProbe probe);
 
     /** Opens and fully validates the file; never returns a half-loaded result. */
     TensorFile open(FileProbe probe, LoadOptions options) throws IOException;
 
-    /** What {@link #recognizes} recognised, for scan reports. Cheap; no parsing. Default: UNKNOWN. */
+    /** {@return what {@link #recognizes} recognised, for scan reports} Cheap; no parsing. Default: UNKNOWN. */
     default ContainerKind container(FileProbe probe) {
         return ContainerKind.UNKNOWN;
     }

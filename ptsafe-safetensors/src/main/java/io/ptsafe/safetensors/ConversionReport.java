@@ -92,12 +92,12 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         warnings = List.copyOf(warnings);
     }
 
-    /** Bytes of tensor data written. */
+    /** {@return the bytes of tensor data written} */
     public long tensorBytes() {
         return tensors.stream().mapToLong(WrittenTensor::bytes).sum();
     }
 
-    /** A summary for a terminal: one line per fact, then the aliases and skipped entries. */
+    /** {@return a summary for a terminal: one line per fact, then the aliases and skipped entries} */
     public String toTable() {
         StringBuilder sb = new StringBuilder();
         row(sb, "source", source + " (" + format + ")");
@@ -131,7 +131,7 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         return sb.toString();
     }
 
-    /** The report as one JSON object. */
+    /** {@return the report as one JSON object} */
     public String toJson() {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = new JsonFactory().createGenerator(w)) {

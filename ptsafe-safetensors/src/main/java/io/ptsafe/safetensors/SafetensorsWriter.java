@@ -90,7 +90,7 @@ public final class SafetensorsWriter {
         return this;
     }
 
-    /** Where to report progress (default: nowhere). */
+    /** {@return where to report progress (default: nowhere)} */
     public SafetensorsWriter progress(ProgressListener listener) {
         this.progress = Objects.requireNonNull(listener, "listener");
         return this;
