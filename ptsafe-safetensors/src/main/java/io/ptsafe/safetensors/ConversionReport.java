@@ -46,14 +46,21 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
     /**
      * One tensor written.
      *
+     * @param name   its name in the output (any {@code state_dict} and selection prefix removed)
+     * @param dtype  its dtype
+     * @param shape  its dimensions
+     * @param bytes  its data size in bytes
+     * @param file   the name (without folder) of the output file holding it
      * @param copied true when its bytes were gathered from a view (strided, partial or byte-swapped)
      *               rather than streamed from a whole storage
      */
     public record WrittenTensor(String name, DType dtype, long[] shape, long bytes, String file, boolean copied) {
+        /** Keeps a copy of {@code shape}. */
         public WrittenTensor {
             shape = shape.clone();
         }
 
+        /** {@return a copy of its dimensions} */
         @Override
         public long[] shape() {
             return shape.clone();
@@ -76,13 +83,21 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         }
     }
 
-    /** A value that is not a tensor, with what it is (e.g. {@code int 3}, {@code str 'adam'}). */
+    /**
+     * A value that is not a tensor, with what it is.
+     *
+     * @param name its dotted path, named as tensors are (any {@code state_dict} and selection prefix
+     *             removed)
+     * @param what its type and a short rendering (e.g. {@code int 3}, {@code str 'adam'},
+     *             {@code empty list})
+     */
     public record SkippedEntry(String name, String what) {
     }
 
     /** Names the table lists per section; {@link #toJson()} has them all (up to 1000). */
     private static final int TABLE_ROWS = 20;
 
+    /** Keeps unmodifiable copies of the lists and of {@code aliases} (in its iteration order). */
     public ConversionReport {
         outputs = List.copyOf(outputs);
         tensors = List.copyOf(tensors);
@@ -148,6 +163,9 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
      * tensor_bytes, file_bytes, source_bytes, warnings [..], elapsed_ms, aliases_removed {removed: kept}, entries_skipped
      * [{name, what}], skipped_count, not_selected [..], not_selected_count, tensors [{name, dtype,
      * shape, bytes, file, copied}]}.
+     *
+     * @param g where to write; left open and not flushed
+     * @throws IOException when {@code g} fails to write
      */
     public void writeJson(JsonGenerator g) throws IOException {
         g.writeStartObject();

@@ -12,8 +12,11 @@ public interface ProgressListener {
     };
 
     /**
+     * Called after each chunk is written (and, in a conversion, after each chunk is verified).
+     *
      * @param bytesDone  tensor bytes written so far (all files of a sharded write together)
-     * @param bytesTotal tensor bytes to write in all
+     * @param bytesTotal tensor bytes to write in all (twice that in a conversion, which counts the
+     *                   verification pass too)
      */
     void onProgress(long bytesDone, long bytesTotal);
 }

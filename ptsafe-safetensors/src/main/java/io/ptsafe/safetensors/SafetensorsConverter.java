@@ -81,11 +81,20 @@ public final class SafetensorsConverter {
         this.progress = b.progress;
     }
 
+    /** {@return a builder with the defaults: no selection, one file, default {@link LoadOptions}} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Converts with the defaults: no selection, one file, default {@link LoadOptions}. */
+    /**
+     * Converts with the defaults: no selection, one file, default {@link LoadOptions}.
+     *
+     * @param source the file to convert, in any format {@link SafeLoader} reads
+     * @param target as for {@link #convert(Path, Path)}
+     * @return what was written
+     * @throws PtsafeException as {@link #convert(Path, Path)} does
+     * @throws IOException as {@link #convert(Path, Path)} does
+     */
     public static ConversionReport convertFile(Path source, Path target) throws IOException {
         return builder().build().convert(source, target);
     }
@@ -93,8 +102,13 @@ public final class SafetensorsConverter {
     /**
      * Opens {@code source} with {@link SafeLoader} and converts it.
      *
+     * @param source the file to convert, opened with this converter's {@link LoadOptions}
      * @param target the file to write ({@code model.safetensors}), or an existing folder to write
      *               {@code model.safetensors} into; missing parent folders are created
+     * @return what was written
+     * @throws PtsafeException when {@link SafeLoader} refuses the source, or as
+     *         {@link #convert(TensorFile, Path)} does
+     * @throws IOException when a file cannot be read
      */
     public ConversionReport convert(Path source, Path target) throws IOException {
         try (TensorFile in = SafeLoader.open(source, loadOptions)) {
@@ -102,7 +116,19 @@ public final class SafetensorsConverter {
         }
     }
 
-    /** Converts an open file; see {@link #convert(Path, Path)}. */
+    /**
+     * Converts an open file; see {@link #convert(Path, Path)}.
+     *
+     * @param source the file to convert; left open
+     * @param target as for {@link #convert(Path, Path)}
+     * @return what was written
+     * @throws PtsafeException {@link Reason#NO_SUCH_TENSOR} when nothing matches the selection,
+     *         {@link Reason#CANNOT_WRITE} when there are no tensors to convert or two would get the
+     *         same name, {@link Reason#VERIFY_MISMATCH} when an output reads back differently,
+     *         {@link Reason#IO_ERROR} when a folder or the index cannot be written; otherwise as
+     *         {@link SafetensorsWriter#write(Path)} does
+     * @throws IOException when a written file cannot be read back
+     */
     public ConversionReport convert(TensorFile source, Path target) throws IOException {
         long start = System.nanoTime();
         Path out = Files.isDirectory(target) ? target.resolve("model.safetensors") : target;
@@ -311,6 +337,10 @@ public final class SafetensorsConverter {
         /**
          * Converts only the tensors under {@code key} (a dotted name such as {@code model} or
          * {@code model.encoder}), written without that prefix. Null for all (the default).
+         *
+         * @param key the dotted name, or null for all
+         * @return this builder
+         * @throws IllegalArgumentException when {@code key} is empty or starts or ends with a dot
          */
         public Builder select(String key) {
             if (key != null && (key.isEmpty() || key.startsWith(".") || key.endsWith("."))) {
@@ -320,7 +350,14 @@ public final class SafetensorsConverter {
             return this;
         }
 
-        /** Splits the output into shards of at most this many tensor bytes; 0 (the default) for one file. */
+        /**
+         * Splits the output into shards of at most this many tensor bytes (a larger tensor gets a
+         * shard of its own), with an index file.
+         *
+         * @param bytes the most tensor bytes per shard; 0 (the default) for one file
+         * @return this builder
+         * @throws IllegalArgumentException when {@code bytes} is negative
+         */
         public Builder maxShardSize(long bytes) {
             if (bytes < 0) {
                 throw new IllegalArgumentException("maxShardSize: " + bytes + " is negative");
@@ -329,30 +366,53 @@ public final class SafetensorsConverter {
             return this;
         }
 
-        /** Names to keep, above all others, when tensors share storage (the reference's {@code preferred_names}). */
+        /**
+         * Names to keep, above all others, when tensors share storage (the reference's
+         * {@code preferred_names}).
+         *
+         * @param names output names (after selection); replaces any set before
+         * @return this builder
+         */
         public Builder preferredNames(Set<String> names) {
             this.preferredNames = Set.copyOf(names);
             return this;
         }
 
-        /** Names not to keep when another will do (the reference's {@code discard_names}, e.g. tied weight keys). */
+        /**
+         * Names not to keep when another will do (the reference's {@code discard_names}, e.g. tied
+         * weight keys).
+         *
+         * @param names output names (after selection); replaces any set before
+         * @return this builder
+         */
         public Builder discardNames(Set<String> names) {
             this.discardNames = Set.copyOf(names);
             return this;
         }
 
-        /** Limits for opening the source. */
+        /**
+         * Limits for opening the source by path; by default {@link LoadOptions#defaults()}.
+         *
+         * @param options the limits
+         * @return this builder
+         */
         public Builder loadOptions(LoadOptions options) {
             this.loadOptions = Objects.requireNonNull(options, "options");
             return this;
         }
 
-        /** Told of bytes written and then verified (the total counts both passes). */
+        /**
+         * Where to report progress; by default {@link ProgressListener#NONE}.
+         *
+         * @param listener told of bytes written and then verified (the total counts both passes)
+         * @return this builder
+         */
         public Builder progress(ProgressListener listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
+        /** {@return a converter with these options} */
         public SafetensorsConverter build() {
             return new SafetensorsConverter(this);
         }

@@ -52,45 +52,86 @@ public final class SafetensorsWriter {
     private SafetensorsWriter() {
     }
 
+    /** {@return a writer with no tensors and no metadata} */
     public static SafetensorsWriter create() {
         return new SafetensorsWriter();
     }
 
-    /** Writes every tensor and the metadata of {@code file} to {@code target}; returns the bytes written. */
+    /**
+     * Writes every tensor and the metadata of a file to a new safetensors file, atomically.
+     *
+     * @param file   the open file to copy; must stay open during the call
+     * @param target the file to write; its folder must exist
+     * @return the size of the file written, in bytes
+     * @throws PtsafeException as {@link #write(Path)} does
+     */
     public static long write(TensorFile file, Path target) throws PtsafeException {
         return create().addAll(file).write(target);
     }
 
-    /** Adds a tensor under its own {@link Tensor#name()}. */
+    /**
+     * Adds a tensor under its own {@link Tensor#name()}.
+     *
+     * @param tensor the tensor; its file, if any, must stay open until {@link #write} returns
+     * @return this writer
+     */
     public SafetensorsWriter add(Tensor tensor) {
         return add(tensor.name(), tensor);
     }
 
-    /** Adds a tensor under {@code name}. Names are checked by {@link #write}. */
+    /**
+     * Adds a tensor under a name of its own. Names are checked by {@link #write}.
+     *
+     * @param name   the name to write it under
+     * @param tensor the tensor; its file, if any, must stay open until {@link #write} returns
+     * @return this writer
+     */
     public SafetensorsWriter add(String name, Tensor tensor) {
         tensors.add(Map.entry(Objects.requireNonNull(name, "name"), Objects.requireNonNull(tensor, "tensor")));
         return this;
     }
 
-    /** Adds every tensor of {@code file} under its name, and its metadata. */
+    /**
+     * Adds every tensor of a file under its name, and its metadata.
+     *
+     * @param file the file; it must stay open until {@link #write} returns
+     * @return this writer
+     */
     public SafetensorsWriter addAll(TensorFile file) {
         file.tensors().forEach(this::add);
         return metadata(file.metadata());
     }
 
-    /** Sets one {@code __metadata__} entry (replacing an earlier value of the key). */
+    /**
+     * Sets one {@code __metadata__} entry, replacing an earlier value of the key.
+     *
+     * @param key   the key; must not be null
+     * @param value the value; must not be null
+     * @return this writer
+     */
     public SafetensorsWriter metadata(String key, String value) {
         metadata.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
         return this;
     }
 
-    /** Sets {@code __metadata__} entries, in the map's order. */
+    /**
+     * Sets {@code __metadata__} entries in the map's iteration order, each as
+     * {@link #metadata(String, String)} does.
+     *
+     * @param entries the keys and values; none may be null
+     * @return this writer
+     */
     public SafetensorsWriter metadata(Map<String, String> entries) {
         entries.forEach(this::metadata);
         return this;
     }
 
-    /** {@return where to report progress (default: nowhere)} */
+    /**
+     * Sets where to report progress; by default {@link ProgressListener#NONE}.
+     *
+     * @param listener told of the tensor bytes written
+     * @return this writer
+     */
     public SafetensorsWriter progress(ProgressListener listener) {
         this.progress = Objects.requireNonNull(listener, "listener");
         return this;
@@ -99,10 +140,14 @@ public final class SafetensorsWriter {
     /**
      * Writes the file atomically.
      *
+     * @param target the file to write; its folder must exist, an existing file is replaced
      * @return the size of the file written
      * @throws PtsafeException {@link io.ptsafe.Reason#CANNOT_WRITE} for input safetensors cannot
-     *         hold, {@link io.ptsafe.Reason#IO_ERROR} when the disk refuses (full, read-only,
-     *         interrupted), {@link io.ptsafe.Reason#CLOSED} when a tensor's file was closed
+     *         hold or when {@code target} is a folder, {@link io.ptsafe.Reason#IO_ERROR} when the
+     *         folder is missing or the disk refuses (full, read-only, interrupted),
+     *         {@link io.ptsafe.Reason#CLOSED} when a tensor's file was closed,
+     *         {@link io.ptsafe.Reason#FILE_CHANGED} when a source file was truncated while mapped,
+     *         {@link io.ptsafe.Reason#VALIDATION_OVERFLOW} when the sizes add up past 2^63
      */
     public long write(Path target) throws PtsafeException {
         Layout layout = Layout.plan(tensors, metadata, target);
