@@ -33,7 +33,11 @@ public enum ContainerKind {
         return this == TORCHSCRIPT || this == TORCH_PACKAGE;
     }
 
-    /** {@return the kind of a file ptsafe loaded} */
+    /**
+     * {@return the kind of a file ptsafe loaded}
+     *
+     * @param format the format {@link TensorFile#format()} reports
+     */
     public static ContainerKind of(FileFormat format) {
         return switch (format) {
             case SAFETENSORS -> SAFETENSORS;

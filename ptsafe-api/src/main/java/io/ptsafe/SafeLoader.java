@@ -30,7 +30,15 @@ public final class SafeLoader {
     private SafeLoader() {
     }
 
-    /** Opens a file with the default {@link LoadOptions}. */
+    /**
+     * Opens a file with the default {@link LoadOptions}: see {@link #open(Path, LoadOptions)}.
+     *
+     * @param path a safetensors file, a torch checkpoint, a sharded checkpoint's index JSON, or a
+     *             folder holding one
+     * @return the open file; close it to unmap it
+     * @throws PtsafeException when the file is refused; {@link PtsafeException#reason()} says why
+     * @throws IOException when a provider fails to read the file without naming a refusal
+     */
     public static TensorFile open(Path path) throws IOException {
         return open(path, LoadOptions.defaults());
     }
@@ -39,7 +47,12 @@ public final class SafeLoader {
      * Opens a safetensors file, a torch checkpoint (zip or legacy), or a sharded checkpoint (its
      * index JSON, or a folder holding one).
      *
+     * @param path    a safetensors file, a torch checkpoint, a sharded checkpoint's index JSON, or a
+     *                folder holding one
+     * @param options the limits and policies to enforce
+     * @return the open file; close it to unmap it
      * @throws PtsafeException when the file is refused; {@link PtsafeException#reason()} says why
+     * @throws IOException when a provider fails to read the file without naming a refusal
      */
     public static TensorFile open(Path path, LoadOptions options) throws IOException {
         FileProbe probe = FileProbe.of(path);
@@ -58,7 +71,13 @@ public final class SafeLoader {
                 + probe.headHex(16) + ", tried " + (tried.isEmpty() ? "no providers: add ptsafe-safetensors or ptsafe-pickle" : String.join(", ", tried)) + ")");
     }
 
-    /** Scans a file with the default {@link LoadOptions}. */
+    /**
+     * Scans a file with the default {@link LoadOptions}: see {@link #scan(Path, LoadOptions)}.
+     *
+     * @param path the file or folder to scan
+     * @return the report; problems with the file are findings, never exceptions
+     * @throws NullPointerException when {@code path} is null
+     */
     public static ScanReport scan(Path path) {
         return scan(path, LoadOptions.defaults());
     }
@@ -80,6 +99,9 @@ public final class SafeLoader {
      * torch.package, bare pickles (decoded by the restricted machine, so their payloads are named),
      * numpy.
      *
+     * @param path    the file or folder to scan
+     * @param options the limits and policies {@link #open} would enforce
+     * @return the report; problems with the file are findings, never exceptions
      * @throws NullPointerException when {@code path} or {@code options} is null
      */
     public static ScanReport scan(Path path, LoadOptions options) {

@@ -13,6 +13,11 @@ import java.util.Objects;
  */
 public record ScanFinding(ScanRule rule, Severity severity, Location location, String message) {
 
+    /**
+     * Checks the components.
+     *
+     * @throws NullPointerException if any component is null
+     */
     public ScanFinding {
         Objects.requireNonNull(rule, "rule");
         Objects.requireNonNull(severity, "severity");
@@ -20,12 +25,23 @@ public record ScanFinding(ScanRule rule, Severity severity, Location location, S
         Objects.requireNonNull(message, "message");
     }
 
-    /** {@return a finding of the rule's default severity} */
+    /**
+     * {@return a finding of the rule's default severity}
+     *
+     * @param rule     the rule from the catalog
+     * @param location where in the file
+     * @param message  what was found, for people
+     */
     public static ScanFinding of(ScanRule rule, Location location, String message) {
         return new ScanFinding(rule, rule.defaultSeverity(), location, message);
     }
 
-    /** {@return the finding of a refusal: its reason's rule, its message (without the file's name: the report has it)} */
+    /**
+     * {@return the finding of a refusal: its reason's rule, its message (without the file's name: the report has it)}
+     *
+     * @param refusal  the refusal, whose {@link PtsafeException#reason()} picks the rule
+     * @param location where in the file the refusal was made
+     */
     public static ScanFinding of(PtsafeException refusal, Location location) {
         String message = refusal.getMessage();
         String prefix = refusal.file() == null ? null : refusal.file() + ": ";
@@ -62,6 +78,11 @@ public record ScanFinding(ScanRule rule, Severity severity, Location location, S
         /** The whole file. */
         public static final Location FILE = new Location(null, -1, -1);
 
+        /**
+         * Checks the offsets.
+         *
+         * @throws IllegalArgumentException if an offset is below -1
+         */
         public Location {
             if (entryOffset < -1 || fileOffset < -1) {
                 throw new IllegalArgumentException("offsets are -1 (unknown) or at least 0: " + entryOffset + ", "
@@ -69,12 +90,22 @@ public record ScanFinding(ScanRule rule, Severity severity, Location location, S
             }
         }
 
-        /** {@return a byte offset of the file} */
+        /**
+         * {@return a byte offset of the file}
+         *
+         * @param fileOffset byte offset from the start of the file, or -1
+         */
         public static Location at(long fileOffset) {
             return new Location(null, -1, fileOffset);
         }
 
-        /** {@return a whole entry whose data starts at {@code fileOffset} (or -1)} */
+        /**
+         * {@return a whole entry whose data starts at {@code fileOffset} (or -1)}
+         *
+         * @param entry      the zip entry or part of the file
+         * @param fileOffset where the entry's data starts in the file, or -1 when its bytes are not
+         *                   the file's (an inflated record)
+         */
         public static Location entry(String entry, long fileOffset) {
             return new Location(entry, fileOffset < 0 ? -1 : 0, fileOffset);
         }
@@ -82,6 +113,11 @@ public record ScanFinding(ScanRule rule, Severity severity, Location location, S
         /**
          * Byte {@code offset} of an entry whose data starts at {@code entryStart} in the file (or -1
          * when the entry's bytes are not the file's: an inflated record).
+         *
+         * @param entry      the zip entry or part of the file
+         * @param offset     byte offset inside the entry's data, or -1
+         * @param entryStart where the entry's data starts in the file, or -1
+         * @return the location; its file offset is -1 when either offset is
          */
         public static Location inEntry(String entry, long offset, long entryStart) {
             return new Location(entry, offset, entryStart < 0 || offset < 0 ? -1 : entryStart + offset);

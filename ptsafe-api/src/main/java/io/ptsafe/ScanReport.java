@@ -54,6 +54,11 @@ public final class ScanReport {
      */
     public record Global(String module, String name, String resolved, Kind kind, String family, String opcode,
             Location location) {
+        /**
+         * Checks the components.
+         *
+         * @throws NullPointerException if {@code resolved}, {@code kind} or {@code location} is null
+         */
         public Global {
             Objects.requireNonNull(resolved, "resolved");
             Objects.requireNonNull(kind, "kind");
@@ -81,11 +86,20 @@ public final class ScanReport {
      * @param dtypes tensors per dtype, in {@link DType} order
      */
     public record TensorInventory(long count, long bytes, Map<DType, Long> dtypes) {
+        /**
+         * Keeps an unmodifiable copy of {@code dtypes}, in {@link DType} order.
+         *
+         * @throws NullPointerException if {@code dtypes} is null
+         */
         public TensorInventory {
             dtypes = Collections.unmodifiableMap(dtypes.isEmpty() ? new EnumMap<>(DType.class) : new EnumMap<>(dtypes));
         }
 
-        /** {@return the inventory of a list of tensors} */
+        /**
+         * {@return the inventory of a list of tensors}
+         *
+         * @param tensors a file's tensors, each listed once per name ({@link TensorFile#tensors()})
+         */
         public static TensorInventory of(List<Tensor> tensors) {
             Map<DType, Long> dtypes = new EnumMap<>(DType.class);
             long bytes = 0;
@@ -119,7 +133,14 @@ public final class ScanReport {
         this.omittedGlobals = b.omittedGlobals;
     }
 
-    /** Starts a report on {@code path}; providers fill it in. */
+    /**
+     * Starts a report on {@code path}; providers fill it in.
+     *
+     * @param path      the file scanned, as the report names it
+     * @param container what the file is, as far as known yet ({@link Builder#container(ContainerKind)} changes it)
+     * @return an empty builder: verdict SAFE, complete
+     * @throws NullPointerException if {@code path} or {@code container} is null
+     */
     public static Builder builder(Path path, ContainerKind container) {
         return new Builder(path, container);
     }
@@ -141,15 +162,21 @@ public final class ScanReport {
      * Whether the scan examined the whole file. False when a refusal stopped it early (a truncated
      * pickle, a broken zip): what lies after that point was not looked at, though everything before
      * it (every global up to a truncation, say) is reported.
+     *
+     * @return whether the scan examined the whole file
      */
     public boolean complete() { return complete; }
 
-    /** Findings made but not listed (over {@link #MAX_FINDINGS}). */
+    /** {@return how many findings were made but not listed (over {@link #MAX_FINDINGS})} */
     public long omittedFindings() { return omittedFindings; }
-    /** Globals named but not listed (over {@link #MAX_GLOBALS}). */
+    /** {@return how many globals were named but not listed (over {@link #MAX_GLOBALS})} */
     public long omittedGlobals() { return omittedGlobals; }
 
-    /** {@return the findings of one rule} */
+    /**
+     * {@return the listed findings of one rule, in order}
+     *
+     * @param rule the rule to select
+     */
     public List<ScanFinding> findings(ScanRule rule) {
         return findings.stream().filter(f -> f.rule() == rule).toList();
     }
@@ -176,16 +203,29 @@ public final class ScanReport {
             this.container = Objects.requireNonNull(container, "container");
         }
 
-        /** Changes what the file is found to be (a zip found to be TorchScript). */
+        /**
+         * Changes what the file is found to be (a zip found to be TorchScript).
+         *
+         * @param kind what the file is; not null
+         * @return this builder
+         */
         public Builder container(ContainerKind kind) {
             this.container = Objects.requireNonNull(kind, "container");
             return this;
         }
 
+        /** {@return what the file is found to be so far} */
         public ContainerKind container() {
             return container;
         }
 
+        /**
+         * Adds a finding; its {@link ScanFinding#effect()} may worsen the verdict. Findings over
+         * {@link #MAX_FINDINGS} are counted, not listed.
+         *
+         * @param f the finding; not null
+         * @return this builder
+         */
         public Builder add(ScanFinding f) {
             Objects.requireNonNull(f, "finding");
             Verdict v = f.effect();
@@ -200,16 +240,38 @@ public final class ScanReport {
             return this;
         }
 
-        /** Adds a finding of the rule's default severity. */
+        /**
+         * Adds a finding of the rule's default severity.
+         *
+         * @param rule     the rule from the catalog
+         * @param location where in the file
+         * @param message  what was found, for people
+         * @return this builder
+         */
         public Builder add(ScanRule rule, Location location, String message) {
             return add(ScanFinding.of(rule, location, message));
         }
 
-        /** Adds a finding of another severity than the rule's default. */
+        /**
+         * Adds a finding of another severity than the rule's default.
+         *
+         * @param rule     the rule from the catalog
+         * @param severity the severity to use instead of the rule's default
+         * @param location where in the file
+         * @param message  what was found, for people
+         * @return this builder
+         */
         public Builder add(ScanRule rule, Severity severity, Location location, String message) {
             return add(new ScanFinding(rule, severity, location, message));
         }
 
+        /**
+         * Records a global a pickle names, in pickle order. Globals over {@link #MAX_GLOBALS} are
+         * counted, not listed. Recording does not change the verdict: findings do.
+         *
+         * @param g the global; not null
+         * @return this builder
+         */
         public Builder global(Global g) {
             Objects.requireNonNull(g, "global");
             if (globals.size() < MAX_GLOBALS) {
@@ -220,12 +282,22 @@ public final class ScanReport {
             return this;
         }
 
+        /**
+         * Sets the tensor inventory.
+         *
+         * @param inventory the file's tensors, or null when the scan did not get as far as building them
+         * @return this builder
+         */
         public Builder tensors(TensorInventory inventory) {
             this.tensors = inventory;
             return this;
         }
 
-        /** Records that the scan stopped before the end of the file. */
+        /**
+         * Records that the scan stopped before the end of the file.
+         *
+         * @return this builder
+         */
         public Builder incomplete() {
             this.complete = false;
             return this;
@@ -236,6 +308,7 @@ public final class ScanReport {
             return verdict;
         }
 
+        /** {@return a report of what was collected so far} */
         public ScanReport build() {
             return new ScanReport(this);
         }

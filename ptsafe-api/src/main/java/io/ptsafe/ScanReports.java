@@ -14,7 +14,11 @@ public final class ScanReports {
     private ScanReports() {
     }
 
-    /** {@return the verdict of a set of files: UNSAFE if any is, else INVALID if any is, else SAFE} */
+    /**
+     * {@return the verdict of a set of files: UNSAFE if any is, else INVALID if any is, else SAFE}
+     *
+     * @param reports one report per file; SAFE when empty
+     */
     public static Verdict worst(List<ScanReport> reports) {
         Verdict v = Verdict.SAFE;
         for (ScanReport r : reports) {
@@ -28,7 +32,13 @@ public final class ScanReports {
         return v;
     }
 
-    /** Writes ptsafe's JSON report of {@code reports} (see {@code docs/scan-report.schema.json}). */
+    /**
+     * Writes ptsafe's JSON report of {@code reports} (see {@code docs/scan-report.schema.json}).
+     *
+     * @param reports one report per file, in the order to list them
+     * @param out     where the UTF-8 JSON goes; flushed, not closed
+     * @throws IOException when writing to {@code out} fails
+     */
     public static void writeJson(List<ScanReport> reports, OutputStream out) throws IOException {
         ScanJson.write(reports, out);
     }
@@ -37,6 +47,10 @@ public final class ScanReports {
      * Writes a SARIF 2.1.0 log: one run, the whole rule catalog as the driver's rules, one artifact
      * per file (with its container and verdict as properties), one result per finding located by
      * the file's URI and the finding's byte offset (the zip entry as a logical location).
+     *
+     * @param reports one report per file, in the order to list them
+     * @param out     where the UTF-8 SARIF goes; flushed, not closed
+     * @throws IOException when writing to {@code out} fails
      */
     public static void writeSarif(List<ScanReport> reports, OutputStream out) throws IOException {
         ScanSarif.write(reports, out);

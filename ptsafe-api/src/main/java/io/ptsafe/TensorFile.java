@@ -25,19 +25,33 @@ public interface TensorFile extends AutoCloseable {
     /**
      * Every tensor, in file order: header order for safetensors, the order of a depth-first walk of
      * the pickled tree for torch checkpoints (see {@link #root()} for naming).
+     *
+     * @return the tensors, in file order
      */
     List<Tensor> tensors();
 
-    /** {@return the tensor of that name, or empty} */
+    /**
+     * {@return the tensor of that name, or empty}
+     *
+     * @param name a name as {@link Tensor#name()} gives it (see {@link #root()} for naming)
+     */
     Optional<Tensor> find(String name);
 
-    /** {@return the tensor of that name; {@link Reason#NO_SUCH_TENSOR} if there is none} */
+    /**
+     * {@return the tensor of that name}
+     *
+     * @param name a name as {@link Tensor#name()} gives it (see {@link #root()} for naming)
+     * @throws PtsafeException of {@link Reason#NO_SUCH_TENSOR} when the file has no tensor of that name
+     */
     default Tensor tensor(String name) throws PtsafeException {
         return find(name).orElseThrow(() -> new PtsafeException(Reason.NO_SUCH_TENSOR, path(),
                 "no tensor named '" + name + "' (the file has " + tensors().size() + " tensors)"));
     }
 
-    /** safetensors {@code __metadata__}; empty for files without it and for torch checkpoints. */
+    /**
+     * {@return the safetensors {@code __metadata__} (merged over the shards of a sharded
+     * checkpoint); empty for files without it and for torch checkpoints}
+     */
     Map<String, String> metadata();
 
     /**
@@ -47,6 +61,8 @@ public interface TensorFile extends AutoCloseable {
      * <p>Tensor names come from walking this tree: dict keys (str, or int in decimal) joined with
      * ".", list and tuple elements by decimal index; a bare tensor at the root is named "". A tensor
      * reachable under two names is listed under both.
+     *
+     * @return the root of the decoded tree
      */
     PyValue root();
 

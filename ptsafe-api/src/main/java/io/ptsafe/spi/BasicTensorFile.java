@@ -31,10 +31,17 @@ public final class BasicTensorFile implements TensorFile {
     private volatile boolean closed;
 
     /**
+     * Creates a file over validated tensors. It takes ownership of {@code arena} and
+     * {@code resources}: {@link #close()} closes the resources in order, then the arena.
+     *
+     * @param path      the path opened, as {@link #path()} reports it
+     * @param format    the container the file was read from
      * @param tensors   in file order; names must be unique
+     * @param metadata  the safetensors {@code __metadata__}, or an empty map; copied
      * @param root      the decoded tree, or null to present a dict of name to tensor
      * @param arena     the arena of the file's mapping (closed on close), or null
      * @param resources further things to close with the file (shards), in order
+     * @throws PtsafeException of {@link Reason#DUPLICATE_TENSOR} when two tensors share a name
      */
     public BasicTensorFile(Path path, FileFormat format, List<Tensor> tensors, Map<String, String> metadata,
             PyValue root, Arena arena, List<? extends AutoCloseable> resources) throws PtsafeException {

@@ -29,6 +29,9 @@ public final class DangerousGlobals {
     /**
      * The family {@code global} ({@code module.qualname}) belongs to, or empty if it is in none.
      * A submodule counts: {@code os.path.join} is in {@code os}.
+     *
+     * @param global a global's full name, {@code module.qualname}, such as {@code os.system}
+     * @return the entry of {@link #MODULES} it falls under, or empty
      */
     public static Optional<String> familyOf(String global) {
         for (String m : MODULES) {

@@ -27,7 +27,14 @@ public final class FileProbe {
         this.head = head;
     }
 
-    /** Reads the first {@link #HEAD_BYTES} of a file (nothing of a folder). */
+    /**
+     * Reads the first {@link #HEAD_BYTES} of a file (nothing of a folder).
+     *
+     * @param path a regular file or a folder (symbolic links are followed)
+     * @return the probe of what {@code path} holds now
+     * @throws PtsafeException of {@link Reason#IO_ERROR} when {@code path} does not exist, is
+     *         neither a regular file nor a folder, or cannot be read
+     */
     public static FileProbe of(Path path) throws PtsafeException {
         try {
             if (Files.isDirectory(path)) {
@@ -51,14 +58,20 @@ public final class FileProbe {
         }
     }
 
+    /** {@return the path probed, as given to {@link #of}} */
     public Path path() { return path; }
+    /** {@return whether the path is a folder (its size is then 0 and its head empty)} */
     public boolean isDirectory() { return directory; }
     /** {@return the size in bytes when probed} */
     public long size() { return size; }
-    /** Up to {@link #HEAD_BYTES} leading bytes (fewer for a short file). A copy. */
+    /** {@return up to {@link #HEAD_BYTES} leading bytes (fewer for a short file), as a copy} */
     public byte[] head() { return head.clone(); }
 
-    /** {@return whether the file starts with these bytes} */
+    /**
+     * {@return whether the file starts with these bytes}
+     *
+     * @param prefix the expected leading bytes; longer than the head never matches
+     */
     public boolean startsWith(byte... prefix) {
         if (head.length < prefix.length) {
             return false;
@@ -71,7 +84,11 @@ public final class FileProbe {
         return true;
     }
 
-    /** {@return the first {@code n} bytes in hex, for messages} */
+    /**
+     * {@return the first {@code n} bytes in hex, for messages}
+     *
+     * @param n how many bytes at most; fewer when the head is shorter
+     */
     public String headHex(int n) {
         return HexFormat.of().formatHex(head, 0, Math.min(n, head.length));
     }

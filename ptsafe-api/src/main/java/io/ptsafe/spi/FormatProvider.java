@@ -14,21 +14,41 @@ import java.io.IOException;
  */
 public interface FormatProvider {
 
-    /** A short name for messages, e.g. "safetensors". */
+    /** {@return a short name for messages, e.g. "safetensors"; it also orders providers of equal priority} */
     String name();
 
-    /** Higher goes first when several providers could recognise a file. */
+    /**
+     * Higher goes first when several providers could recognise a file.
+     *
+     * @return this provider's rank; 0 by default
+     */
     default int priority() {
         return 0;
     }
 
-    /** {@return whether the file's leading bytes (or, for a folder, its listing) are this format's} Cheap; no parsing. */
+    /**
+     * {@return whether the file's leading bytes (or, for a folder, its listing) are this format's} Cheap; no parsing.
+     *
+     * @param probe the file's path, kind, size and leading bytes
+     */
     boolean recognizes(FileProbe probe);
 
-    /** Opens and fully validates the file; never returns a half-loaded result. */
+    /**
+     * Opens and fully validates the file; never returns a half-loaded result.
+     *
+     * @param probe   a probe this provider {@link #recognizes recognised}
+     * @param options the limits and policies to enforce
+     * @return the open file; the caller closes it
+     * @throws IOException when the file is refused: implementations throw a
+     *         {@link io.ptsafe.PtsafeException} naming the {@link io.ptsafe.Reason} for every refusal
+     */
     TensorFile open(FileProbe probe, LoadOptions options) throws IOException;
 
-    /** {@return what {@link #recognizes} recognised, for scan reports} Cheap; no parsing. Default: UNKNOWN. */
+    /**
+     * {@return what {@link #recognizes} recognised, for scan reports} Cheap; no parsing. Default: UNKNOWN.
+     *
+     * @param probe a probe this provider recognised
+     */
     default ContainerKind container(FileProbe probe) {
         return ContainerKind.UNKNOWN;
     }
@@ -42,6 +62,10 @@ public interface FormatProvider {
      *
      * <p>The default opens the file and closes it ({@link ScanSupport#byOpening}): one finding for
      * the refusal, if any, and the tensor inventory otherwise.
+     *
+     * @param probe   a probe this provider {@link #recognizes recognised}
+     * @param options the limits and policies {@link #open} would enforce
+     * @return the report; never null
      */
     default ScanReport scan(FileProbe probe, LoadOptions options) {
         return ScanSupport.byOpening(this, probe, options);

@@ -17,6 +17,11 @@ public final class MappedFiles {
     /**
      * Maps {@code path} read-only into {@code arena}. The mapping outlives the channel, which is
      * closed before returning. An empty file gives an empty segment.
+     *
+     * @param path  the file to map
+     * @param arena owns the mapping: closing it unmaps the file
+     * @return a read-only segment of the whole file
+     * @throws PtsafeException of {@link Reason#IO_ERROR} when the file cannot be opened or mapped
      */
     public static MemorySegment map(Path path, Arena arena) throws PtsafeException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {

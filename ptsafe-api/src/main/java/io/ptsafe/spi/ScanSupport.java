@@ -19,6 +19,12 @@ public final class ScanSupport {
      * Scans by opening the file and closing it again: the scan {@link FormatProvider#scan} does by
      * default. A refusal becomes one finding of its reason's rule; success gives the tensor
      * inventory. Opening maps the file but reads no tensor data, so this costs what opening costs.
+     *
+     * @param provider the provider that recognised the file, whose {@link FormatProvider#open} is used
+     * @param probe    the probe it recognised
+     * @param options  passed to {@link FormatProvider#open}
+     * @return the report; its container is {@link FormatProvider#container}'s, or, when that is
+     *         UNKNOWN and the file opens, the kind of the opened file's format
      */
     public static ScanReport byOpening(FormatProvider provider, FileProbe probe, LoadOptions options) {
         ScanReport.Builder b = ScanReport.builder(probe.path(), provider.container(probe));
@@ -36,6 +42,10 @@ public final class ScanSupport {
     /**
      * Records a refusal that stopped the scan: the finding of its reason's rule (an I/O error that
      * is no {@link PtsafeException} is {@link ScanRule#IO_ERROR}), and the report marked incomplete.
+     *
+     * @param report   the report being built
+     * @param e        what stopped the scan
+     * @param location where in the file the scan stopped, or {@link Location#FILE}
      */
     public static void refused(ScanReport.Builder report, IOException e, Location location) {
         if (e instanceof PtsafeException p) {

@@ -20,7 +20,11 @@ public final class TarHeader {
     private TarHeader() {
     }
 
-    /** {@return whether Python's tarfile would accept {@code head}'s first block as a tar header} */
+    /**
+     * {@return whether Python's tarfile would accept {@code head}'s first block as a tar header}
+     *
+     * @param head the file's leading bytes ({@link FileProbe#head()}); fewer than {@link #BLOCK} give false
+     */
     public static boolean checksumValid(byte[] head) {
         if (head.length < BLOCK || allZero(head)) {
             return false;
@@ -42,7 +46,11 @@ public final class TarHeader {
         return field == unsigned || field == signed;
     }
 
-    /** {@return whether the block carries the POSIX magic "ustar" at offset 257 (ustar\0 or GNU's "ustar ")} */
+    /**
+     * {@return whether the block carries the POSIX magic "ustar" at offset 257 (ustar\0 or GNU's "ustar ")}
+     *
+     * @param head the file's leading bytes ({@link FileProbe#head()})
+     */
     public static boolean hasUstarMagic(byte[] head) {
         if (head.length < MAGIC_AT + 6) {
             return false;
@@ -51,7 +59,12 @@ public final class TarHeader {
         return m.equals("ustar") && (head[MAGIC_AT + 5] == 0 || head[MAGIC_AT + 5] == ' ');
     }
 
-    /** {@return the first member's name (up to 100 bytes, NUL-terminated), for messages} */
+    /**
+     * {@return the first member's name (up to 100 bytes, NUL-terminated), for messages} Bytes that
+     * are not printable ASCII become {@code ?}.
+     *
+     * @param head the file's leading bytes ({@link FileProbe#head()})
+     */
     public static String firstName(byte[] head) {
         int end = 0;
         while (end < Math.min(100, head.length) && head[end] != 0) {
