@@ -27,7 +27,9 @@ public final class MappedFiles {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) {
-                return MemorySegment.NULL.reinterpret(0).asReadOnly();
+                // Nothing to map; an empty segment of the same arena (not NULL.reinterpret, a restricted
+                // method that makes the JDK warn about native access).
+                return arena.allocate(0).asReadOnly();
             }
             return ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asReadOnly();
         } catch (IOException e) {
