@@ -13,7 +13,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * torch's persistent ids: {@code ('storage', storage_type, key, location, numel)} in the zip format,
@@ -22,8 +21,8 @@ import java.util.regex.Pattern;
  * ({@link Reason#STORAGE_CONFLICT}). Records nothing but the ids: no storage bytes are read here.
  */
 public final class StorageIds implements PersistentLoader {
-    /** Keys torch writes are decimal; ptsafe allows a safe record-name component, nothing more. */
-    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,255}");
+    /** Longest storage key accepted (torch writes decimal keys of a few digits). */
+    private static final int MAX_KEY_LENGTH = 256;
 
     private final boolean legacy;
     private final Map<String, StorageRef> byKey = new LinkedHashMap<>();
@@ -59,7 +58,7 @@ public final class StorageIds implements PersistentLoader {
             throw invalid(call, type.global() + " names no element type");
         }
         String key = text(items.get(2));
-        if (key == null || !KEY.matcher(key).matches() || key.equals(".") || key.equals("..")) {
+        if (!isRecordName(key)) {
             throw invalid(call, "storage key " + describe(items.get(2)) + " is not a plain record name");
         }
         String location = text(items.get(3));
@@ -90,11 +89,30 @@ public final class StorageIds implements PersistentLoader {
         }
         if (v instanceof TupleObj t && t.size() == 3) {
             String key = text(t.get(0));
-            if (key != null && KEY.matcher(key).matches()) {
+            if (isRecordName(key)) {
                 return new StorageRef.View(key, count(t.get(1), call, "view offset"), count(t.get(2), call, "view size"));
             }
         }
         throw invalid(call, "legacy view metadata must be None or (key, offset, size), got " + describe(v));
+    }
+
+    /**
+     * Keys torch writes are decimal; ptsafe allows a safe record-name component, nothing more:
+     * {@code [A-Za-z0-9_][A-Za-z0-9_.-]{0,255}}, and never "." or "..". Checked by hand rather than
+     * with a regex because it runs once per storage on the open path.
+     */
+    static boolean isRecordName(String key) {
+        if (key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            boolean word = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            if (!word && (i == 0 || (c != '.' && c != '-'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long count(Object v, Call call, String what) throws PtsafeException {

@@ -48,7 +48,9 @@ record CentralEntry(int flags, int method, long crc, long compressedSize, long s
             compressed = compressed == MAX32 ? v[1] : compressed;
             offset = offset == MAX32 ? v[2] : offset;
         }
-        byte[] name = file.asSlice(p + 46, n).toArray(ValueLayout.JAVA_BYTE);
+        // MemorySegment.copy, not asSlice().toArray(): toArray asks the JDK for the class's simple name each call.
+        byte[] name = new byte[n];
+        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, p + 46, name, 0, n);
         return new CentralEntry(u16(file, p + 8), u16(file, p + 10), u32(file, p + 16), compressed, size, offset,
                 name, next);
     }

@@ -133,7 +133,8 @@ final class ZipArchive {
             throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where + ": local header at " + lho
                     + " runs past the end of the file");
         }
-        byte[] localName = file.asSlice(lho + 30, n).toArray(ValueLayout.JAVA_BYTE);
+        byte[] localName = new byte[n];
+        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, lho + 30, localName, 0, n);
         if (!java.util.Arrays.equals(localName, raw)) {
             throw new PtsafeException(Reason.INVALID_ZIP, path, where + ": the local header at " + lho
                     + " names '" + new String(localName, StandardCharsets.UTF_8) + "'");
