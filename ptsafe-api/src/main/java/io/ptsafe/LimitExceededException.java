@@ -35,7 +35,10 @@ public final class LimitExceededException extends PtsafeException {
         this.value = value;
     }
 
-    /** {@return the {@link LoadOptions} builder method that sets the limit} */
+    /**
+     * {@return the {@link LoadOptions} builder method that sets the limit: the name
+     * {@link LoadOptions.Builder#limit(String, long)} takes}
+     */
     public String setting() {
         return setting;
     }

@@ -1,8 +1,14 @@
 package io.ptsafe;
 
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.ObjIntConsumer;
+import java.util.function.ObjLongConsumer;
+import java.util.function.ToLongFunction;
 
 /**
  * Limits on everything a file controls, and the few choices a caller makes when opening one.
@@ -12,6 +18,11 @@ import java.util.TreeSet;
  * <p>The defaults accept every real checkpoint we know of (the largest public models have a few
  * thousand tensors and data.pkl files of a few MB) while bounding what a hostile file can make
  * ptsafe allocate or do.
+ *
+ * <p>Each limit also has a name: its accessor's and builder method's, which is what
+ * {@link LimitExceededException#setting()} reports. Configuration and command lines set limits by
+ * name with {@link Builder#limit(String, long)}, read them with {@link #limit(String)}, and list them
+ * with {@link #limitNames()}.
  */
 public final class LoadOptions {
     /** safetensors header bytes: 100,000,000, as the reference implementation. */
@@ -162,6 +173,27 @@ public final class LoadOptions {
      * @return the inert global names, unmodifiable
      */
     public Set<String> inertGlobals() { return inertGlobals; }
+
+    /**
+     * Reads a limit by name, so tools can print the limits in effect.
+     *
+     * @param setting a name from {@link #limitNames()}, e.g. {@code "maxTensors"}
+     * @return the value its accessor returns
+     * @throws IllegalArgumentException if {@code setting} is no limit's name (the message lists them)
+     */
+    public long limit(String setting) {
+        return Limit.named(setting).get().applyAsLong(this);
+    }
+
+    /**
+     * The names of the limits, in alphabetical order: the {@code max*} accessors and builder methods,
+     * and every value {@link LimitExceededException#setting()} can report.
+     *
+     * @return the names, unmodifiable
+     */
+    public static Set<String> limitNames() {
+        return LIMITS.keySet();
+    }
 
     @Override
     public String toString() {
@@ -375,6 +407,27 @@ public final class LoadOptions {
         public Builder crcPolicy(CrcPolicy v) { crcPolicy = Objects.requireNonNull(v, "crcPolicy"); return this; }
 
         /**
+         * Sets a limit by name, as configuration files and command lines give it: the same as calling
+         * the builder method of that name.
+         *
+         * @param setting a name from {@link LoadOptions#limitNames()}, as {@link LimitExceededException#setting()}
+         *                reports it, e.g. {@code "maxTensors"}
+         * @param value   the limit, at least 1 and at most what the setting's type holds
+         *                ({@link Integer#MAX_VALUE} for the {@code int} settings)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code setting} is no limit's name (the message lists them),
+         *                                  or {@code value} is out of range (never truncated)
+         */
+        public Builder limit(String setting, long value) {
+            Limit l = Limit.named(setting);
+            if (value < 1 || value > l.max()) {
+                throw new IllegalArgumentException(setting + " must be between 1 and " + l.max() + ", was " + value);
+            }
+            l.set().accept(this, value);
+            return this;
+        }
+
+        /**
          * Adds globals ({@code module.qualname}) to decode as opaque inert values. Names from the
          * known-dangerous families ({@link io.ptsafe.spi.DangerousGlobals}) are refused here, at
          * configuration time, with an {@link IllegalArgumentException}.
@@ -409,6 +462,61 @@ public final class LoadOptions {
                 throw new IllegalArgumentException(name + " must be at least 1, was " + v);
             }
             return v;
+        }
+    }
+
+    /**
+     * The limits by name, a plain table rather than reflection. A new limit is one line here; the
+     * tests check that every setting a refusal can name is in it.
+     */
+    private static final Map<String, Limit> LIMITS = Limit.table(
+            Limit.ofLong("maxHeaderBytes", LoadOptions::maxHeaderBytes, Builder::maxHeaderBytes),
+            Limit.ofInt("maxJsonDepth", LoadOptions::maxJsonDepth, Builder::maxJsonDepth),
+            Limit.ofInt("maxTensors", LoadOptions::maxTensors, Builder::maxTensors),
+            Limit.ofInt("maxRank", LoadOptions::maxRank, Builder::maxRank),
+            Limit.ofInt("maxStringLength", LoadOptions::maxStringLength, Builder::maxStringLength),
+            Limit.ofInt("maxShards", LoadOptions::maxShards, Builder::maxShards),
+            Limit.ofLong("maxPickleBytes", LoadOptions::maxPickleBytes, Builder::maxPickleBytes),
+            Limit.ofLong("maxPickleOpcodes", LoadOptions::maxPickleOpcodes, Builder::maxPickleOpcodes),
+            Limit.ofInt("maxStackSize", LoadOptions::maxStackSize, Builder::maxStackSize),
+            Limit.ofInt("maxNestingDepth", LoadOptions::maxNestingDepth, Builder::maxNestingDepth),
+            Limit.ofInt("maxMemoEntries", LoadOptions::maxMemoEntries, Builder::maxMemoEntries),
+            Limit.ofInt("maxPickleStringBytes", LoadOptions::maxPickleStringBytes, Builder::maxPickleStringBytes),
+            Limit.ofInt("maxContainerItems", LoadOptions::maxContainerItems, Builder::maxContainerItems),
+            Limit.ofInt("maxIntBytes", LoadOptions::maxIntBytes, Builder::maxIntBytes),
+            Limit.ofInt("maxZipEntries", LoadOptions::maxZipEntries, Builder::maxZipEntries),
+            Limit.ofLong("maxInflatedBytes", LoadOptions::maxInflatedBytes, Builder::maxInflatedBytes),
+            Limit.ofInt("maxCompressionRatio", LoadOptions::maxCompressionRatio, Builder::maxCompressionRatio));
+
+    /** One limit: how to read it, how to set it, and the largest value its type holds. */
+    private record Limit(String name, long max, ToLongFunction<LoadOptions> get, ObjLongConsumer<Builder> set) {
+        static Limit ofInt(String name, ToLongFunction<LoadOptions> get, ObjIntConsumer<Builder> set) {
+            // Builder.limit checked the range, so the cast cannot truncate
+            return new Limit(name, Integer.MAX_VALUE, get, (b, v) -> set.accept(b, (int) v));
+        }
+
+        static Limit ofLong(String name, ToLongFunction<LoadOptions> get, ObjLongConsumer<Builder> set) {
+            return new Limit(name, Long.MAX_VALUE, get, set);
+        }
+
+        static Map<String, Limit> table(Limit... limits) {
+            Map<String, Limit> m = new TreeMap<>();
+            for (Limit l : limits) {
+                if (m.put(l.name(), l) != null) {
+                    throw new AssertionError("two limits named " + l.name());
+                }
+            }
+            return Collections.unmodifiableMap(m);
+        }
+
+        static Limit named(String setting) {
+            Objects.requireNonNull(setting, "setting");
+            Limit l = LIMITS.get(setting);
+            if (l == null) {
+                throw new IllegalArgumentException("unknown limit '" + setting + "'; the limits are: "
+                        + String.join(", ", LIMITS.keySet()));
+            }
+            return l;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.ptsafe.cli;
 
+import io.ptsafe.LimitExceededException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -9,8 +10,8 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * Builds the {@code ptsafe} command line with picocli's programmatic API, and turns failures into
- * one line on stderr: the file and the reason ({@link io.ptsafe.PtsafeException}'s message), with
- * the stack trace only under {@code --debug}.
+ * one line on stderr: the file and the reason ({@link io.ptsafe.PtsafeException}'s message), and
+ * for a file over a limit the {@code --limit} that raises it; the stack trace only under {@code --debug}.
  *
  * <p>Exit codes: 0 done, 1 {@code verify} found differences, 2 usage error, 3 a file was refused or
  * could not be read or written, 70 a bug.
@@ -26,7 +27,7 @@ final class Cli {
      */
     static CommandLine create(PrintWriter out, PrintWriter err, boolean progress) {
         CommandSpec top = CommandSpec.wrapWithoutInspection((java.util.concurrent.Callable<Integer>) () -> {
-            err.println("ptsafe: missing command (inspect, convert, verify, scan); see ptsafe --help");
+            err.println("ptsafe: missing command (inspect, convert, verify, scan, limits); see ptsafe --help");
             return ExitCodes.USAGE;
         });
         top.name("ptsafe").version(VERSION);
@@ -44,6 +45,7 @@ final class Cli {
         cl.addSubcommand("convert", new CommandLine(new ConvertCommand(progress).spec()));
         cl.addSubcommand("verify", new CommandLine(new VerifyCommand().spec()));
         cl.addSubcommand("scan", new CommandLine(new ScanCommand().spec()));
+        cl.addSubcommand("limits", new CommandLine(new LimitsCommand().spec()));
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -52,7 +54,7 @@ final class Cli {
                     || parseResult.subcommands().stream().anyMatch(s -> s.hasMatchedOption("--debug"));
             int code;
             if (ex instanceof IOException io) {
-                e.println("ptsafe: " + oneLine(io.getMessage() == null ? io.toString() : io.getMessage()));
+                e.println("ptsafe: " + oneLine(io.getMessage() == null ? io.toString() : io.getMessage()) + limitHint(io));
                 code = ExitCodes.REFUSED;
             } else {
                 e.println("ptsafe: internal error: " + oneLine(ex.toString()) + (debug ? "" : " (run with --debug for details)"));
@@ -72,6 +74,16 @@ final class Cli {
         spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help and exit.").build());
         spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
                 .description("Print the version and exit.").build());
+    }
+
+    /** For a refusal over a limit, how to raise it; otherwise nothing. */
+    static String limitHint(Throwable refusal) {
+        for (Throwable t = refusal; t != null; t = t.getCause()) {
+            if (t instanceof LimitExceededException l) {
+                return "; raise it with --limit " + l.setting() + "=N";
+            }
+        }
+        return "";
     }
 
     static String oneLine(String s) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
-/** {@code ptsafe convert IN OUT [--select KEY] [--max-shard-size SIZE] [--json]}. */
+/** {@code ptsafe convert IN OUT [--select KEY] [--max-shard-size SIZE] [--json] [--limit NAME=VALUE]...}. */
 final class ConvertCommand implements Callable<Integer> {
     private final boolean progress;
     private final PositionalParamSpec in = PositionalParamSpec.builder().index("0").paramLabel("IN").type(String.class)
@@ -40,6 +40,7 @@ final class ConvertCommand implements Callable<Integer> {
                     + "another will do (repeatable; e.g. a model's tied weight keys).").build();
     private final OptionSpec json = OptionSpec.builder("--json").type(boolean.class).initialValue(false)
             .description("Print the report as JSON.").build();
+    private final OptionSpec limit = LimitOption.create();
     private CommandSpec spec;
 
     ConvertCommand(boolean progress) {
@@ -52,7 +53,7 @@ final class ConvertCommand implements Callable<Integer> {
         spec.usageMessage().description("Convert a checkpoint to safetensors: tied weights written once (recorded "
                 + "in __metadata__), non-tensor entries listed, the output read back and compared byte for byte "
                 + "before it replaces anything.");
-        for (OptionSpec o : List.of(select, maxShard, prefer, discard, json)) {
+        for (OptionSpec o : List.of(select, maxShard, prefer, discard, json, limit)) {
             spec.addOption(o);
         }
         Cli.helpOptions(spec);
@@ -67,7 +68,8 @@ final class ConvertCommand implements Callable<Integer> {
         PrintWriter stdout = cl.getOut();
         SafetensorsConverter.Builder b = SafetensorsConverter.builder()
                 .preferredNames(names(prefer))
-                .discardNames(names(discard));
+                .discardNames(names(discard))
+                .loadOptions(LimitOption.options(limit));
         b.select(select.getValue());
         Long max = maxShard.getValue();
         if (max != null) {

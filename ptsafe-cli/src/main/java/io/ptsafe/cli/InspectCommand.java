@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
-/** {@code ptsafe inspect [--json] [--hash] PATH}: what a file holds, without running anything in it. */
+/** {@code ptsafe inspect [--json] [--hash] [--limit NAME=VALUE]... PATH}: what a file holds, without running anything in it. */
 final class InspectCommand implements Callable<Integer> {
     private final OptionSpec json = OptionSpec.builder("--json").type(boolean.class).initialValue(false)
             .description("Print JSON: {\"format\", \"metadata\", \"tensors\": [{\"name\", \"dtype\", \"shape\", "
@@ -29,6 +29,7 @@ final class InspectCommand implements Callable<Integer> {
     private final PositionalParamSpec path = PositionalParamSpec.builder().paramLabel("PATH").type(String.class)
             .arity("1").required(true).description("A safetensors file, a torch checkpoint (zip or legacy), or a sharded "
                     + "checkpoint's index JSON (or its folder).").build();
+    private final OptionSpec limit = LimitOption.create();
     private CommandSpec spec;
 
     CommandSpec spec() {
@@ -37,6 +38,7 @@ final class InspectCommand implements Callable<Integer> {
         spec.usageMessage().description("Print a file's format, metadata and tensors (name, dtype, shape, bytes).");
         spec.addOption(json);
         spec.addOption(hash);
+        spec.addOption(limit);
         Cli.helpOptions(spec);
         spec.addPositional(path);
         return spec;
@@ -46,7 +48,7 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         boolean withHash = hash.getValue();
-        try (TensorFile f = SafeLoader.open(Path.of((String) path.getValue()))) {
+        try (TensorFile f = SafeLoader.open(Path.of((String) path.getValue()), LimitOption.options(limit))) {
             List<String> hashes = new ArrayList<>();
             if (withHash) {
                 for (Tensor t : f.tensors()) {

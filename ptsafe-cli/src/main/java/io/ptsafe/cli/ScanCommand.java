@@ -46,6 +46,7 @@ final class ScanCommand implements Callable<Integer> {
     private final OptionSpec inert = OptionSpec.builder("--inert").paramLabel("GLOBAL").type(List.class)
             .auxiliaryTypes(String.class).description("A global (module.qualname) to decode as inert data, e.g. "
                     + "argparse.Namespace; repeatable. Code-execution families are refused.").build();
+    private final OptionSpec limit = LimitOption.create();
     private CommandSpec spec;
 
     CommandSpec spec() {
@@ -62,6 +63,7 @@ final class ScanCommand implements Callable<Integer> {
         spec.addOption(sarif);
         spec.addOption(crc);
         spec.addOption(inert);
+        spec.addOption(limit);
         Cli.helpOptions(spec);
         spec.addPositional(paths);
         return spec;
@@ -120,7 +122,7 @@ final class ScanCommand implements Callable<Integer> {
     }
 
     private LoadOptions options() {
-        LoadOptions.Builder b = LoadOptions.builder();
+        LoadOptions.Builder b = LimitOption.apply(limit, LoadOptions.builder());
         if ((boolean) crc.getValue()) {
             b.crcPolicy(LoadOptions.CrcPolicy.CHECK_IF_PRESENT);
         }

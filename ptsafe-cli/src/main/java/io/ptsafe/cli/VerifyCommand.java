@@ -1,5 +1,6 @@
 package io.ptsafe.cli;
 
+import io.ptsafe.LoadOptions;
 import io.ptsafe.SafeLoader;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
-/** {@code ptsafe verify A B}: the same tensors (names, dtypes, shapes, bytes) in two files. */
+/** {@code ptsafe verify [--limit NAME=VALUE]... A B}: the same tensors (names, dtypes, shapes, bytes) in two files. */
 final class VerifyCommand implements Callable<Integer> {
     private final PositionalParamSpec a = PositionalParamSpec.builder().index("0").paramLabel("A").type(String.class)
             .arity("1").required(true).description("A file ptsafe reads (e.g. the .pt).").build();
@@ -20,6 +21,7 @@ final class VerifyCommand implements Callable<Integer> {
     private final OptionSpec select = OptionSpec.builder("--select").paramLabel("KEY").type(String.class)
             .description("Compare only A's tensors under KEY, named without the prefix (as convert --select).")
             .build();
+    private final OptionSpec limit = LimitOption.create();
     private CommandSpec spec;
 
     CommandSpec spec() {
@@ -29,6 +31,7 @@ final class VerifyCommand implements Callable<Integer> {
                 + "bytes. A top-level state_dict is unwrapped, and a name a conversion removed as an alias of a tied "
                 + "tensor (recorded in __metadata__) is compared with the tensor it names. Exits 1 on a difference.");
         spec.addOption(select);
+        spec.addOption(limit);
         Cli.helpOptions(spec);
         spec.addPositional(a);
         spec.addPositional(b);
@@ -40,7 +43,8 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path pa = Path.of((String) a.getValue());
         Path pb = Path.of((String) b.getValue());
-        try (TensorFile fa = SafeLoader.open(pa); TensorFile fb = SafeLoader.open(pb)) {
+        LoadOptions options = LimitOption.options(limit);
+        try (TensorFile fa = SafeLoader.open(pa, options); TensorFile fb = SafeLoader.open(pb, options)) {
             FileComparison.Result r = FileComparison.compare(fa, select.getValue(), fb);
             List<String> diffs = r.differences();
             if (diffs.isEmpty()) {

@@ -63,7 +63,7 @@ public final class SafetensorsConverter {
     private final LoadOptions loadOptions;
     private final ProgressListener progress;
     /** Package-private so tests can read outputs back without the reader, or fail after writing. */
-    Verification.Opener opener = SafeLoader::open;
+    Verification.Opener opener;
     WriteHook afterWrite = file -> { };
 
     /** Test hook: runs on each temporary file once written, before it is verified. */
@@ -79,6 +79,21 @@ public final class SafetensorsConverter {
         this.discardNames = Set.copyOf(b.discardNames);
         this.loadOptions = b.loadOptions;
         this.progress = b.progress;
+        LoadOptions readBack = readBackOptions(loadOptions);
+        this.opener = file -> SafeLoader.open(file, readBack);
+    }
+
+    /**
+     * The options the written files are read back with: each limit the larger of the caller's and the
+     * default. A limit raised to accept the source must accept its conversion too, and one lowered
+     * against a hostile source must not refuse ptsafe's own output (a .pt has no header to bound).
+     */
+    private static LoadOptions readBackOptions(LoadOptions given) {
+        LoadOptions.Builder b = given.toBuilder();
+        for (String name : LoadOptions.limitNames()) {
+            b.limit(name, Math.max(given.limit(name), LoadOptions.defaults().limit(name)));
+        }
+        return b.build();
     }
 
     /** {@return a builder with the defaults: no selection, one file, default {@link LoadOptions}} */

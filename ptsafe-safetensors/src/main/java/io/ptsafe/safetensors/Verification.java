@@ -14,7 +14,7 @@ import java.util.TreeSet;
 
 /** Reads a written file back and compares it, tensor by tensor and byte for byte, with its source. */
 final class Verification {
-    /** Opens a written file; {@link io.ptsafe.SafeLoader#open(Path)} outside tests. */
+    /** Opens a written file; {@link io.ptsafe.SafeLoader#open(Path, io.ptsafe.LoadOptions)} outside tests. */
     @FunctionalInterface
     interface Opener {
         TensorFile open(Path file) throws IOException;

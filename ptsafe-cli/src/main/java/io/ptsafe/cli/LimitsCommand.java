@@ -1,0 +1,41 @@
+package io.ptsafe.cli;
+
+import io.ptsafe.LoadOptions;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** {@code ptsafe limits [--limit NAME=VALUE]...}: every limit, its default and the value in effect. */
+final class LimitsCommand implements Callable<Integer> {
+    private final OptionSpec limit = LimitOption.create();
+    private CommandSpec spec;
+
+    CommandSpec spec() {
+        spec = CommandSpec.wrapWithoutInspection(this);
+        spec.name("limits").version(Cli.VERSION);
+        spec.usageMessage().description("List the limits on what a file may hold: each setting, its default and "
+                + "the value in effect with the --limit options given (as inspect, convert, verify and scan take "
+                + "them). A file over a limit is refused with the setting's name.");
+        spec.addOption(limit);
+        Cli.helpOptions(spec);
+        return spec;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        LoadOptions effective = LimitOption.options(limit);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SETTING", "DEFAULT", "VALUE"});
+        for (String name : LoadOptions.limitNames()) {
+            rows.add(new String[] {name, Long.toString(LoadOptions.defaults().limit(name)),
+                    Long.toString(effective.limit(name))});
+        }
+        Table.print(rows, out);
+        out.flush();
+        return ExitCodes.OK;
+    }
+}
