@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One tensor of a {@link TensorFile}: its name, dtype and shape, and its bytes as a view of the
@@ -40,6 +41,7 @@ public final class Tensor {
     private final ByteOrder order;
     private final Arena arena;
     private final Path file;
+    private final Quantization quantization;
     private final long numel;
     private final long byteSize;
     private final boolean contiguous;
@@ -55,6 +57,7 @@ public final class Tensor {
         this.order = b.order;
         this.arena = b.arena;
         this.file = b.file;
+        this.quantization = b.quantization;
         this.numel = numel;
         this.byteSize = byteSize;
         this.contiguous = contiguous;
@@ -113,6 +116,12 @@ public final class Tensor {
     public ByteOrder storageByteOrder() { return order; }
     /** {@return the file this tensor was read from, or null for an in-memory tensor} */
     public Path file() { return file; }
+
+    /**
+     * {@return how a quantized tensor's integers map to real numbers (scale and zero point, per tensor
+     * or per channel); empty for tensors that are not quantized} {@link #data()} holds the integers.
+     */
+    public Optional<Quantization> quantization() { return Optional.ofNullable(quantization); }
 
     /** {@return whether {@link #data()} needs a copy: a strided view, or a storage that is not little-endian} */
     public boolean isView() {
@@ -177,7 +186,8 @@ public final class Tensor {
 
     /**
      * A zero-copy view of rows {@code [start, end)} of the first dimension, as safetensors'
-     * {@code get_slice} gives: the same storage, a shorter first dimension.
+     * {@code get_slice} gives: the same storage, a shorter first dimension. A {@link #quantization()}
+     * is kept; per-channel along dimension 0, its scales and zero points are sliced alike.
      *
      * @param start the first row, inclusive
      * @param end the last row, exclusive
@@ -195,6 +205,7 @@ public final class Tensor {
         checkOpen();
         long[] s = shape.clone();
         s[0] = end - start;
+        Quantization q = sliceQuantization(start, end);
         if (dtype.isSubByte()) {
             // Packed tensors are contiguous from byte 0 of their storage (build() enforces it), and
             // numel * bits fits 64 bits, so these products cannot overflow.
@@ -204,10 +215,22 @@ public final class Tensor {
                         + end + ") of " + dtype + " do not start and end on a byte");
             }
             return new Builder(name, dtype, s, storage.asSlice(start * rowBits / 8)).byteOrder(order).arena(arena)
-                    .file(file).build();
+                    .file(file).quantization(q).build();
         }
-        return new Builder(name, dtype, s, storage).byteOrder(order).arena(arena).file(file)
+        return new Builder(name, dtype, s, storage).byteOrder(order).arena(arena).file(file).quantization(q)
                 .storageOffset(storageOffset + start * strides[0]).strides(strides.clone()).build();
+    }
+
+    private Quantization sliceQuantization(long start, long end) throws PtsafeException {
+        if (!(quantization instanceof Quantization.PerChannelAffine p) || p.axis() != 0) {
+            return quantization;
+        }
+        if (packsValues(dtype) && shape.length == 1) {
+            // Dimension 0 is then counted in bytes but its channels in packed values.
+            throw new PtsafeException(Reason.BAD_ARGUMENT, file, "tensor '" + name + "': a 1-dimensional " + dtype
+                    + " tensor quantized per channel cannot be sliced (its channels are packed values, its rows bytes)");
+        }
+        return new Quantization.PerChannelAffine(p.scales().slice(start, end), p.zeroPoints().slice(start, end), 0);
     }
 
     // --- copies into Java arrays ------------------------------------------------------------------
@@ -375,6 +398,10 @@ public final class Tensor {
         return out.asReadOnly();
     }
 
+    private static boolean packsValues(DType dtype) {
+        return dtype == DType.QUINT4X2 || dtype == DType.QUINT2X4;
+    }
+
     private boolean needsSwap() {
         return order != ByteOrder.LITTLE_ENDIAN && dtype.byteOrderUnit() > 1;
     }
@@ -461,6 +488,7 @@ public final class Tensor {
         private ByteOrder order = ByteOrder.LITTLE_ENDIAN;
         private Arena arena;
         private Path file;
+        private Quantization quantization;
 
         private Builder(String name, DType dtype, long[] shape, MemorySegment storage) {
             this.name = Objects.requireNonNull(name, "name");
@@ -525,13 +553,27 @@ public final class Tensor {
         }
 
         /**
-         * Checks the shape, strides and offset against the storage and builds the tensor.
+         * Sets how the integers of a quantized dtype map to real numbers (default: none).
+         *
+         * @param quantization the scale and zero point, or null
+         * @return this builder
+         */
+        public Builder quantization(Quantization quantization) {
+            this.quantization = quantization;
+            return this;
+        }
+
+        /**
+         * Checks the shape, strides and offset against the storage, and a quantization against the
+         * dtype and shape, and builds the tensor.
          *
          * @return the tensor
-         * @throws PtsafeException if a dimension is negative, sizes overflow, or the view reaches outside the storage
+         * @throws PtsafeException if a dimension is negative, sizes overflow, the view reaches outside the storage,
+         *         or the quantization does not fit the tensor
          */
         public Tensor build() throws PtsafeException {
             String where = "tensor '" + name + "'";
+            checkQuantization(where);
             long numel = 1;
             for (long d : shape) {
                 if (d < 0) {
@@ -595,6 +637,28 @@ public final class Tensor {
                 throw outOfBounds(where, endBytes, storage.byteSize());
             }
             return new Tensor(this, numel, byteSize, contiguous);
+        }
+
+        private void checkQuantization(String where) throws PtsafeException {
+            if (quantization == null) {
+                return;
+            }
+            if (dtype.kind() != DType.Kind.QUANTIZED) {
+                throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": a " + dtype
+                        + " tensor cannot be quantized (" + quantization.scheme() + ")");
+            }
+            if (quantization instanceof Quantization.PerChannelAffine p) {
+                if (p.axis() >= shape.length) {
+                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": per-channel axis "
+                            + p.axis() + " is outside the " + shape.length + " dimensions");
+                }
+                // A packed dtype's last dimension counts bytes, its channels count values.
+                boolean packedAxis = packsValues(dtype) && p.axis() == shape.length - 1;
+                if (!packedAxis && p.channels() != shape[p.axis()]) {
+                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": " + p.channels()
+                            + " per-channel scales for size " + shape[p.axis()] + " along axis " + p.axis());
+                }
+            }
         }
 
         private PtsafeException outOfBounds(String where, long end, long size) {

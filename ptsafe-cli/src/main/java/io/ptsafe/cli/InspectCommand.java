@@ -23,7 +23,9 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 final class InspectCommand implements Callable<Integer> {
     private final OptionSpec json = OptionSpec.builder("--json").type(boolean.class).initialValue(false)
             .description("Print JSON: {\"format\", \"metadata\", \"tensors\": [{\"name\", \"dtype\", \"shape\", "
-                    + "\"bytes\", \"sha256\"}]}.").build();
+                    + "\"bytes\", \"sha256\", \"quantization\"}]}; quantization (quantized tensors only): "
+                    + "{\"scheme\", \"scale\", \"zero_point\"} or {\"scheme\", \"axis\", \"channels\", \"scales\", "
+                    + "\"zero_points\"} (the lists up to " + QuantizationJson.MAX_LISTED_CHANNELS + " channels).").build();
     private final OptionSpec hash = OptionSpec.builder("--hash").type(boolean.class).initialValue(false)
             .description("Add the SHA-256 of each tensor's contiguous little-endian row-major bytes.").build();
     private final PositionalParamSpec path = PositionalParamSpec.builder().paramLabel("PATH").type(String.class)
@@ -91,6 +93,10 @@ final class InspectCommand implements Callable<Integer> {
                 g.writeNumberField("bytes", t.byteSize());
                 if (!hashes.isEmpty()) {
                     g.writeStringField("sha256", hashes.get(i));
+                }
+                if (t.quantization().isPresent()) {
+                    g.writeFieldName("quantization");
+                    QuantizationJson.write(t.quantization().get(), g);
                 }
                 g.writeEndObject();
             }

@@ -65,6 +65,7 @@ public final class Fixtures {
             byte[] data = new byte[(int) t.byteSize()];
             t.copyInto(data, 0);
             assertEquals(e.get("data_hex"), HexFormat.of().formatHex(data), where + " data");
+            QuantizedFixtures.assertQuantization(e, t, where);
         }
         for (Object g : Json.arr(exp.get("shared"))) {
             List<Object> group = Json.arr(g);

@@ -125,33 +125,17 @@ final class TensorMeanings {
             throw invalid(c, "quantizer_params must be a tuple starting with a qscheme, got "
                     + Values.typeName(c.args().get(4)));
         }
-        TensorNode.Quantization q;
-        switch (scheme.name()) {
+        TensorNode.Quantization q = switch (scheme.name()) {
             case "torch.per_tensor_affine" -> {
                 if (params.size() != 3 || !(params.get(1) instanceof PyValue.Float scale)
                         || !(params.get(2) instanceof PyValue.Int zp) || zp.value().bitLength() > 63) {
                     throw invalid(c, "per_tensor_affine parameters must be (qscheme, float scale, int zero_point)");
                 }
-                q = new TensorNode.Quantization("per_tensor_affine", scale.value(), zp.value().longValue(), -1);
+                yield new TensorNode.Quantization.PerTensor(scale.value(), zp.value().longValue());
             }
-            case "torch.per_channel_affine", "torch.per_channel_affine_float_qparams" -> {
-                if (params.size() != 4 || !(params.get(3) instanceof PyValue.Int axis) || axis.value().bitLength() > 31) {
-                    throw invalid(c, scheme.name() + " parameters must be (qscheme, scales, zero_points, int axis)");
-                }
-                long[] size = longs(c, 2, "size");
-                int ax = axis.value().intValue();
-                if (ax < 0 || ax >= size.length) {
-                    throw invalid(c, "per-channel axis " + ax + " is outside the " + size.length + " dimensions");
-                }
-                long channels = size[ax];
-                if (channelCount(params.get(1)) != channels || channelCount(params.get(2)) != channels) {
-                    throw invalid(c, "per-channel scales and zero points must hold size[axis] = " + channels
-                            + " values each");
-                }
-                q = new TensorNode.Quantization(scheme.name().substring("torch.".length()), Double.NaN, 0, ax);
-            }
+            case "torch.per_channel_affine", "torch.per_channel_affine_float_qparams" -> perChannel(c, scheme, params);
             default -> throw invalid(c, "unknown quantization scheme " + scheme.name());
-        }
+        };
         hooks(c, 6);
         return tensor(c, s, s.dtype(), index(c, 1, "storage_offset"), longs(c, 2, "size"), longs(c, 3, "stride"),
                 bool(c, 5, "requires_grad"), q);
@@ -225,13 +209,46 @@ final class TensorMeanings {
         }
     }
 
-    /** Values in a per-channel scales or zero-points argument: a 1-d tensor or a list; -1 if neither. */
-    private static long channelCount(Object v) {
-        return switch (v) {
-            case TensorNode t when t.shape().length == 1 -> t.shape()[0];
-            case ListObj l -> l.items().size();
-            default -> -1;
-        };
+    /**
+     * (qscheme, scales, zero_points, axis). torch pickles both per-channel schemes as
+     * {@code per_channel_affine} and its quantizer picks the scheme from the zero points' dtype
+     * (floating: float qparams), so that dtype decides here too. Lists of numbers, which
+     * {@code _rebuild_qtensor} also takes but torch's own saving never writes, are refused.
+     */
+    private TensorNode.Quantization perChannel(Call c, GlobalRef scheme, TupleObj params) throws PtsafeException {
+        if (params.size() != 4 || !(params.get(3) instanceof PyValue.Int axis) || axis.value().bitLength() > 31) {
+            throw invalid(c, scheme.name() + " parameters must be (qscheme, scales, zero_points, int axis)");
+        }
+        long[] size = longs(c, 2, "size");
+        int ax = axis.value().intValue();
+        if (ax < 0 || ax >= size.length) {
+            throw invalid(c, "per-channel axis " + ax + " is outside the " + size.length + " dimensions");
+        }
+        if (params.get(1) instanceof ListObj || params.get(2) instanceof ListObj) {
+            throw unsupported(c, "per-channel scales and zero points given as lists are not supported (torch.save "
+                    + "writes them as tensors)");
+        }
+        if (!(params.get(1) instanceof TensorNode scales) || !(params.get(2) instanceof TensorNode zeroPoints)
+                || scales.shape().length != 1 || zeroPoints.shape().length != 1) {
+            throw invalid(c, "per-channel scales and zero points must be 1-dimensional tensors, got "
+                    + Values.typeName(params.get(1)) + " and " + Values.typeName(params.get(2)));
+        }
+        long channels = size[ax];
+        if (scales.shape()[0] != channels || zeroPoints.shape()[0] != channels) {
+            throw invalid(c, "per-channel scales and zero points must hold size[axis] = " + channels
+                    + " values each, got " + scales.shape()[0] + " and " + zeroPoints.shape()[0]);
+        }
+        if (!scales.dtype().isFloatingPoint()) {
+            throw invalid(c, "per-channel scales must be floating point, got " + scales.dtype());
+        }
+        boolean affine = scales.dtype() == DType.F64 && zeroPoints.dtype() == DType.I64;
+        boolean floatQParams = scales.dtype() == DType.F32 && zeroPoints.dtype() == DType.F32;
+        if (!affine && !floatQParams) {
+            // torch would convert them; torch.save only ever writes its quantizer's own dtypes.
+            throw unsupported(c, "per-channel scales and zero points of " + scales.dtype() + " and "
+                    + zeroPoints.dtype() + " (only F64 and I64, or F32 and F32 for float qparams, as torch saves them)");
+        }
+        return new TensorNode.Quantization.PerChannel(scales, zeroPoints, ax);
     }
 
     private static boolean isTensorClass(String name) {

@@ -14,17 +14,20 @@ import io.ptsafe.DType;
  * @param strides       strides in elements
  * @param requiresGrad  as saved; recorded only
  * @param parameter     whether it was an {@code nn.Parameter}
- * @param quantization  per-tensor affine quantization parameters, or null
+ * @param quantization  the quantizer's parameters, or null
  */
 public record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] shape, long[] strides,
         boolean requiresGrad, boolean parameter, Quantization quantization) {
 
-    /**
-     * Quantization: for {@code per_tensor_affine}, real value = (stored - zeroPoint) * scale; for the
-     * per-channel schemes only the {@code axis} is kept (scale NaN), the per-channel scales and zero
-     * points being tensors of their own in the pickle.
-     */
-    public record Quantization(String scheme, double scale, long zeroPoint, int axis) {
+    /** A quantizer's parameters as the pickle gives them; {@link io.ptsafe.Quantization} says what they mean. */
+    public sealed interface Quantization {
+        /** {@code per_tensor_affine}. */
+        record PerTensor(double scale, long zeroPoint) implements Quantization {
+        }
+
+        /** The per-channel schemes: scales and zero points are 1-d tensors of the pickle, checked. */
+        record PerChannel(TensorNode scales, TensorNode zeroPoints, int axis) implements Quantization {
+        }
     }
 
     public TensorNode {

@@ -4,6 +4,7 @@ import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.PyValue;
+import io.ptsafe.Quantization;
 import io.ptsafe.Reason;
 import io.ptsafe.Tensor;
 import io.ptsafe.pickle.machine.Names;
@@ -102,11 +103,23 @@ public final class TensorTree {
     private Tensor tensor(Object spec, String name) throws PtsafeException {
         return switch (spec) {
             case TensorNode n -> Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage())).strides(n.strides())
-                    .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file).build();
+                    .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
+                    .quantization(quantization(n.quantization(), name)).build();
             case StorageRef r -> Tensor.builder(name, r.elementType(), new long[] {r.numel()}, segment(r))
                     .byteOrder(order).arena(arena).file(file).build();
             default -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()
                     + ": a value of type " + spec.getClass().getSimpleName() + " has no place in a checkpoint");
+        };
+    }
+
+    /** Per-channel parameters become tensors over their own storages, named after torch's accessors. */
+    private Quantization quantization(TensorNode.Quantization q, String name) throws PtsafeException {
+        return switch (q) {
+            case null -> null;
+            case TensorNode.Quantization.PerTensor p -> new Quantization.PerTensorAffine(p.scale(), p.zeroPoint());
+            case TensorNode.Quantization.PerChannel p -> new Quantization.PerChannelAffine(
+                    tensor(p.scales(), name + ".q_per_channel_scales"),
+                    tensor(p.zeroPoints(), name + ".q_per_channel_zero_points"), p.axis());
         };
     }
 
