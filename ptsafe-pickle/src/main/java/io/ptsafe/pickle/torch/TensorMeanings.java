@@ -278,10 +278,14 @@ final class TensorMeanings {
     }
 
     /**
-     * quint4x2 and quint2x4 pack 2 or 4 values to a byte along the last dimension, each row padded
-     * to a whole byte, while torch's shape and strides count values. ptsafe's element of these
-     * dtypes is one byte, so the tensor is presented in bytes: the last dimension becomes
-     * ceil(size / values per byte). Only the contiguous layout torch creates is accepted.
+     * quint4x2 and quint2x4 pack 2 or 4 values to a byte, while torch's shape and strides count
+     * values. ptsafe's element of these dtypes is one byte, so the tensor is presented in bytes: the
+     * last dimension becomes ceil(size / values per byte). Only the contiguous layout torch creates
+     * is accepted. torch allocates the storage padded per row but packs the values of all rows one
+     * after the other (its quantize kernels index value i at byte i / values-per-byte), so when a
+     * row does not fill whole bytes, rows do not start on a byte and no byte shape presents the
+     * tensor truthfully: such tensors (more than one row) are refused rather than given rows that
+     * hold the wrong values.
      */
     private static TensorNode packed(Call c, StorageRef s, DType dtype, long offset, long[] shape, long[] strides,
             boolean requiresGrad, TensorNode.Quantization q) throws PtsafeException {
@@ -305,6 +309,15 @@ final class TensorMeanings {
             }
             if (bytes.length > 0 && bytes[bytes.length - 1] > 0) {
                 long last = bytes[bytes.length - 1];
+                long rows = 1;
+                for (int i = 0; i < shape.length - 1; i++) {
+                    rows = Math.multiplyExact(rows, shape[i]);
+                }
+                if (last % perByte != 0 && rows > 1) {
+                    throw unsupported(c, "a " + dtype + " tensor of shape " + java.util.Arrays.toString(shape)
+                            + ": rows of " + last + " values do not fill whole bytes and torch packs the rows"
+                            + " one after the other, so its rows cannot be presented as rows of bytes");
+                }
                 bytes[bytes.length - 1] = last / perByte + (last % perByte == 0 ? 0 : 1);
             }
             long acc = 1;
