@@ -13,9 +13,11 @@ import java.nio.file.Path;
  * Where a shard named by an index may be: a plain file name, in the index's own folder. Refused with
  * {@link Reason#SHARD_OUTSIDE_FOLDER}: empty names, "." and "..", separators ('/' and '\'), NUL, ':'
  * (drive letters and NTFS streams), anything the file system cannot name, and symbolic links whose
- * target lies outside the folder. The last rule also refuses the Hugging Face cache layout
- * ({@code snapshots/<rev>/} holding links to {@code ../../blobs/}): open the files from a folder that
- * holds them.
+ * target lies outside the folder, with one exception: the Hugging Face hub cache. There the index's
+ * folder is {@code <repo>/snapshots/<revision>/} and each file in it is a link to
+ * {@code <repo>/blobs/<hash>}; a shard whose link leads to a file directly in that repository's
+ * {@code blobs} folder, named by a 40- or 64-digit lowercase hex hash as the hub names them, is
+ * followed. Nothing else outside the folder is.
  */
 final class ShardPaths {
     private ShardPaths() {
@@ -75,7 +77,7 @@ final class ShardPaths {
         } catch (IOException e) {
             throw new PtsafeException(Reason.IO_ERROR, index, "cannot resolve shard '" + shard + "': " + e, e);
         }
-        if (!folderReal.equals(real.getParent())) {
+        if (!folderReal.equals(real.getParent()) && !isHubBlob(folderReal, real)) {
             throw outside(index, "shard '" + shard + "' is a symbolic link to " + real + ", outside the index's folder "
                     + folderReal);
         }
@@ -84,6 +86,34 @@ final class ShardPaths {
                     + real + ")");
         }
         return real;
+    }
+
+    /**
+     * Whether {@code real} is a blob of the Hugging Face cache repository whose snapshot folder is
+     * {@code folderReal}: {@code <repo>/snapshots/<revision>} and {@code <repo>/blobs/<hash>}.
+     */
+    static boolean isHubBlob(Path folderReal, Path real) {
+        Path snapshots = folderReal.getParent();
+        if (snapshots == null || snapshots.getFileName() == null || !snapshots.getFileName().toString().equals("snapshots")
+                || snapshots.getParent() == null) {
+            return false;
+        }
+        Path blobs = snapshots.getParent().resolve("blobs");
+        return blobs.equals(real.getParent()) && isHash(real.getFileName().toString());
+    }
+
+    /** The hub names blobs by the git SHA-1 (40 digits) or the LFS SHA-256 (64 digits) of their bytes. */
+    private static boolean isHash(String name) {
+        if (name.length() != 40 && name.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static PtsafeException outside(Path index, String message) {

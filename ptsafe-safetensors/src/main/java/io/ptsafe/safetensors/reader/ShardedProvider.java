@@ -37,9 +37,9 @@ import java.util.List;
  * {@link LoadOptions#maxShards()} the distinct shards ({@link Reason#TOO_MANY_SHARDS}).
  *
  * <p>Shards: a plain file name in the index's folder. Absolute names, "." and "..", '/', '\', ':' and
- * NUL, and symbolic links leading outside the folder are {@link Reason#SHARD_OUTSIDE_FOLDER} (so the
- * Hugging Face cache's {@code snapshots/} folders, whose files link to {@code ../../blobs/}, are
- * refused); a name that is not a regular file is {@link Reason#SHARD_MISSING}. Every shard is opened
+ * NUL, and symbolic links leading outside the folder are {@link Reason#SHARD_OUTSIDE_FOLDER}, except
+ * the Hugging Face cache's links from {@code <repo>/snapshots/<revision>/} to that repository's
+ * {@code blobs/<hash>} ({@link ShardPaths}); a name that is not a regular file is {@link Reason#SHARD_MISSING}. Every shard is opened
  * with {@link io.ptsafe.SafeLoader#open(java.nio.file.Path, LoadOptions)} and the same options (a
  * {@code .bin} shard opens when ptsafe-pickle is present), then: a tensor held by two shards is
  * {@link Reason#DUPLICATE_TENSOR} even when the index names one of them; a weight_map entry its shard

@@ -131,6 +131,50 @@ class ShardedTest {
         }
     }
 
+    /**
+     * The Hugging Face hub cache (huggingface_hub's layout): {@code <repo>/snapshots/<rev>/} holds links
+     * to {@code ../../blobs/<hash>}, the index included.
+     */
+    private Path hubCache(String blobNameOf2) throws IOException {
+        Path repo = Files.createDirectories(tmp.resolve("hub").resolve("models--org--model"));
+        Path blobs = Files.createDirectory(repo.resolve("blobs"));
+        Path snapshot = Files.createDirectories(repo.resolve("snapshots").resolve("0123abcd"));
+        int i = 0;
+        for (String f : List.of(INDEX, S1, S2, S3)) {
+            String hash = f.equals(S2) ? blobNameOf2 : String.format("%064x", ++i);
+            Files.copy(model.resolve(f), blobs.resolve(hash));
+            Files.createSymbolicLink(snapshot.resolve(f), Path.of("..", "..", "blobs", hash));
+        }
+        return snapshot;
+    }
+
+    @Test
+    void theHuggingFaceCacheLayoutIsFollowed() throws IOException {
+        Path snapshot = hubCache("a".repeat(40));
+        for (Path p : List.of(snapshot, snapshot.resolve(INDEX))) {
+            try (TensorFile tf = SafeLoader.open(p); TensorFile plain = SafeLoader.open(model)) {
+                assertEquals(5, tf.tensors().size());
+                for (Tensor t : plain.tensors()) {
+                    assertArrayEquals(t.data().toArray(ValueLayout.JAVA_BYTE),
+                            tf.tensor(t.name()).data().toArray(ValueLayout.JAVA_BYTE), t.name());
+                }
+            }
+        }
+    }
+
+    @Test
+    void onlyHashNamedBlobsOfTheSameRepositoryAreFollowed() throws IOException {
+        // A blob not named by a hash, and a link into another repository's blobs, stay outside.
+        Path snapshot = hubCache("not-a-hash.safetensors");
+        PtsafeException e = TestFiles.refused(Reason.SHARD_OUTSIDE_FOLDER, snapshot);
+        assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+        Path other = Files.createDirectories(tmp.resolve("hub").resolve("models--evil--x").resolve("blobs"));
+        Path stolen = Files.copy(model.resolve(S2), other.resolve("b".repeat(64)));
+        Files.delete(snapshot.resolve(S2));
+        Files.createSymbolicLink(snapshot.resolve(S2), stolen);
+        TestFiles.refused(Reason.SHARD_OUTSIDE_FOLDER, snapshot);
+    }
+
     @Test
     void aFolderWithoutIndexIsNoFormat() throws IOException {
         Files.delete(model.resolve(INDEX));
