@@ -25,6 +25,8 @@ public final class HeapCost {
     static final long MAP_ENTRY = 56;
     /** A dict key or set element: its {@link Key}. */
     static final long KEY = 24;
+    /** A tuple's hashable form, per node of a key: a PyValue.Tuple and its list (items counted as nodes). */
+    static final long FROZEN_NODE = 64;
     /** An entry of an IdentityHashMap: two slots of a table kept at most a third full. */
     static final long IDENTITY_ENTRY = 24;
     /** An instance of an inert global (its arguments are a tuple charged on its own). */
@@ -84,7 +86,9 @@ public final class HeapCost {
         return switch (v) {
             case PyValue.None n -> 0;
             case PyValue.Bool b -> 0;
-            // PyValue.Int, and unless BigInteger.valueOf shared it (-16 to 16), its BigInteger and magnitude.
+            // PyValue.Int unless the machine shares it (0 to 255), and unless BigInteger.valueOf shares
+            // it (-16 to 16), its BigInteger and magnitude.
+            case PyValue.Int i when PickleMachine.shared(i) -> 0;
             case PyValue.Int i -> i.value().bitLength() < 5 && i.value() == BigInteger.valueOf(i.value().intValue()) ? 16
                     : 16 + 40 + align(16 + 4L * (i.value().bitLength() / 32 + 1));
             case PyValue.Float f -> 24;
@@ -97,8 +101,8 @@ public final class HeapCost {
             case PyValue.Dict d -> 16 + 24 + DICT + FIRST_TABLE + MAP_ENTRY * d.entries().size();
             case PyValue.PySet s -> 16 + 24 + DICT + FIRST_TABLE + MAP_ENTRY * s.items().size();
             case PyValue.TensorValue t -> 16 + other.applyAsLong(t.tensor());
-            // TupleObj, its item list, and the hashable PyValue.Tuple with its own copy of the list.
-            case TupleObj t -> t == TupleObj.EMPTY ? 0 : 32 + list(t.size()) + (t.frozen() == null ? 0 : 16 + list(t.size()));
+            // TupleObj and its item list (its hashable form is charged if a key needs it).
+            case TupleObj t -> t == TupleObj.EMPTY ? 0 : 32 + list(t.size());
             case ListObj l -> LIST + SLOT * l.items.size();
             case DictObj d -> DICT;
             case SetObj s -> SET;

@@ -66,6 +66,14 @@ public final class PickleMachine {
     private static final int MAX_NAMES_IN_MESSAGE = 50;
     /** The largest array the JVM allocates. */
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    /** The ints 0 to 255 (BININT1), shared: checkpoints hold millions of small sizes and strides. */
+    private static final PyValue.Int[] SMALL_INTS = new PyValue.Int[256];
+
+    static {
+        for (int i = 0; i < SMALL_INTS.length; i++) {
+            SMALL_INTS[i] = PyValue.Int.of(i);
+        }
+    }
     private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -298,9 +306,9 @@ public final class PickleMachine {
                     push(new PyValue.Int(decimal(s, op, at)), at);
                 }
             }
-            case BININT -> push(PyValue.Int.of(i4(op, at)), at);
-            case BININT1 -> push(PyValue.Int.of(u1(op, at)), at);
-            case BININT2 -> push(PyValue.Int.of(u2(op, at)), at);
+            case BININT -> push(smallOrNew(i4(op, at)), at);
+            case BININT1 -> push(SMALL_INTS[u1(op, at)], at);
+            case BININT2 -> push(smallOrNew(u2(op, at)), at);
             case LONG -> {
                 String s = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
                 String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
@@ -557,6 +565,16 @@ public final class PickleMachine {
         }
     }
 
+    private static PyValue.Int smallOrNew(int v) {
+        return v >= 0 && v < SMALL_INTS.length ? SMALL_INTS[v] : PyValue.Int.of(v);
+    }
+
+    /** Whether {@code v} is one of the shared small ints (it costs nothing more). */
+    static boolean shared(PyValue.Int v) {
+        long x = v.value().bitLength() < 9 ? v.value().longValue() : -1;
+        return x >= 0 && x < SMALL_INTS.length && SMALL_INTS[(int) x] == v;
+    }
+
     // --- globals and calls ---------------------------------------------------------------------------
 
     private Object resolve(String module, String name, Opcode op, long at, boolean collect) throws PtsafeException {
@@ -676,24 +694,22 @@ public final class PickleMachine {
             return TupleObj.EMPTY;
         }
         checkItems(items.size(), Opcode.TUPLE, at);
-        List<PyValue> frozen = new ArrayList<>(items.size());
+        boolean hashable = true;
         int height = 0;
         long nodes = 1;
         for (Object item : items) {
             height = Math.max(height, Values.heightOf(item));
-            PyValue f = frozen == null ? null : Values.freeze(item);
-            if (f == null) {
-                frozen = null;
-            } else {
-                frozen.add(f);
+            if (hashable && Values.isHashable(item)) {
                 nodes = Math.min(nodes + Values.keyNodes(item, MAX_KEY_NODES), MAX_KEY_NODES + 1);
+            } else {
+                hashable = false;
             }
         }
         height++;
         if (height > options.maxNestingDepth()) {
             throw limit(at, null, "a tuple nested " + height + " deep", "maxNestingDepth", height, options.maxNestingDepth());
         }
-        return new TupleObj(List.copyOf(items), frozen == null ? null : new PyValue.Tuple(frozen), height, (int) nodes);
+        return new TupleObj(List.copyOf(items), hashable, height, (int) nodes);
     }
 
     private void append(Object target, List<Object> items, Opcode op, long at) throws PtsafeException {
@@ -748,8 +764,7 @@ public final class PickleMachine {
         if (k != null) {
             return k;
         }
-        PyValue f = Values.freeze(item);
-        if (f == null) {
+        if (!Values.isHashable(item)) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "unhashable " + Values.typeName(item)
                     + " as a dict key or set element");
         }
@@ -762,9 +777,12 @@ public final class PickleMachine {
         if (height > options.maxNestingDepth()) {
             throw limit(at, op, "a key nested " + height + " deep", "maxNestingDepth", height, options.maxNestingDepth());
         }
-        charge(HeapCost.KEY + HeapCost.IDENTITY_ENTRY, op, at);
+        // The Key, the identity map entry; a tuple's hashable form if it is made now (at most
+        // MAX_KEY_NODES tuples, each a PyValue.Tuple and a list).
+        long frozen = item instanceof TupleObj t && t.madeFrozen() == null ? HeapCost.FROZEN_NODE * nodes : 0;
+        charge(HeapCost.KEY + HeapCost.IDENTITY_ENTRY + frozen, op, at);
         working += HeapCost.IDENTITY_ENTRY;
-        k = Key.of(f);
+        k = Key.of(Values.freeze(item));
         keys.put(item, k);
         return k;
     }
