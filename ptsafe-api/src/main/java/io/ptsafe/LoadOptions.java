@@ -42,7 +42,13 @@ public final class LoadOptions {
     public static final int DEFAULT_MAX_CONTAINER_ITEMS = 1_000_000;
     /** Digits (bytes) of one pickled integer (LONG1, LONG4, LONG). */
     public static final int DEFAULT_MAX_INT_BYTES = 1 << 10;
-    /** Estimated heap bytes of everything the pickles of one file decode to (see {@link #maxDecodedBytes()}). */
+    /**
+     * Estimated heap bytes of everything the pickles of one file decode to (see
+     * {@link #maxDecodedBytes()}): 192 MiB. Chosen so that a state dict of 100,000 tensors loads with
+     * room to spare (it is charged 140 MiB as a zip checkpoint, 160 MiB as a legacy stream; one of
+     * 20,000 tensors 28 MiB, the test checkpoints under 64 KiB), while a hostile file is refused
+     * before its decoded values take more than about 200 MB, inside a 256 MB heap.
+     */
     public static final long DEFAULT_MAX_DECODED_BYTES = 192L << 20;
     /** Entries in a zip container. */
     public static final int DEFAULT_MAX_ZIP_ENTRIES = 1_000_000;
@@ -159,13 +165,15 @@ public final class LoadOptions {
      * <p>Every value the machine creates is charged when it is created, whether the result keeps it or
      * it is later dropped (the memo can keep any value alive, so this is the safe simple rule): an
      * object header and fields for each value and container, a reference slot for each item, the
-     * map entries of dicts and sets, two bytes per character of a str, the bytes of a bytes value and
-     * of an integer's magnitude, the memo's and the stack's slots, then the converted value tree
-     * ({@link PyValue}) and one {@link Tensor} per tensor name. The estimate is calibrated to be at
-     * least the heap really retained on a 64-bit JVM with compressed references (heaps under 32 GB).
-     * All the pickles of a legacy file share one budget. Over it, loading is refused with a
+     * map entries of dicts and sets, one byte per character of a str (two when it is not Latin-1),
+     * the bytes of a bytes value and of an integer's magnitude; then the converted value tree
+     * ({@link PyValue}) and one {@link Tensor} per tensor name. Working tables are charged while they
+     * live (the memo and the stack until STOP, the conversion's until it ends). Large strings and
+     * the memo are checked before they are allocated. The estimate is calibrated to be at least the
+     * heap really kept, on a 64-bit JVM with compressed references (heaps under 32 GB). All the
+     * pickles of a legacy file share one budget. Over it, loading is refused with a
      * {@link LimitExceededException} naming this setting (reason {@link Reason#PICKLE_LIMIT}) and the
-     * scan reports it.
+     * scan reports it as a finding.
      *
      * @return the limit; see {@link #DEFAULT_MAX_DECODED_BYTES}
      */
