@@ -24,10 +24,11 @@ public final class TorchHeapCost {
             case TensorNode n -> TENSOR_NODE + 2 * HeapCost.longs(n.shape().length)
                     + (n.quantization() == null ? 0 : 40 + HeapCost.string(n.quantization().scheme().length()));
             // The ref and its entry in StorageIds (its key may be a new string, decoded from bytes); a
-            // legacy stream also keeps it as a root, and a view has its own ref, View and entries.
+            // legacy stream also lists it as a root and in all storages, and a view adds the root's
+            // own ref, the view's ref, View and ViewOf, and its two entries.
             case StorageRef r -> STORAGE_REF + MAP_ENTRY + HeapCost.string(r.key())
-                    + (legacy ? STORAGE_REF + 2 * MAP_ENTRY : 0)
-                    + (r.view() == null ? 0 : 32 + STORAGE_REF + 24 + 2 * MAP_ENTRY);
+                    + (legacy ? 2 * MAP_ENTRY : 0)
+                    + (r.view() == null ? 0 : 2 * STORAGE_REF + 32 + 24 + 2 * MAP_ENTRY);
             default -> 128;
         };
     }
