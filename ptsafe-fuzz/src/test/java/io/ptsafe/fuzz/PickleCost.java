@@ -15,7 +15,10 @@ import io.ptsafe.pickle.torch.StorageIds;
 import io.ptsafe.pickle.torch.TorchGlobals;
 import io.ptsafe.pickle.torch.TorchHeapCost;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.zip.Deflater;
 
 /**
@@ -30,18 +33,25 @@ import java.util.zip.Deflater;
  * </pre>
  * Kinds: {@code memo} (one list memoized n times), {@code list} (a list of n None), {@code ints}
  * (a list of n distinct ints), {@code dict} (a dict of n int keys to None), {@code dicts} (a list of
- * 8 such dicts).
+ * 8 such dicts); {@code file PATH} decodes a pickle from a file (a checkpoint's data.pkl: tensors
+ * are left out, storages are not read).
  */
 final class PickleCost {
     private PickleCost() {
     }
 
-    public static void main(String[] args) throws PtsafeException {
+    public static void main(String[] args) throws IOException {
         String kind = args[0];
-        int n = Integer.parseInt(args[1]);
         boolean measure = args.length < 3 || args[2].equals("measure");
-        byte[] pickle = pickle(kind, n);
-        System.out.printf("%s x %d: pickle %d bytes, %d bytes deflated%n", kind, n, pickle.length, deflated(pickle));
+        byte[] pickle;
+        if (kind.equals("file")) {
+            pickle = Files.readAllBytes(Path.of(args[1]));
+            System.out.printf("%s: pickle %d bytes, %d bytes deflated%n", args[1], pickle.length, deflated(pickle));
+        } else {
+            int n = Integer.parseInt(args[1]);
+            pickle = pickle(kind, n);
+            System.out.printf("%s x %d: pickle %d bytes, %d bytes deflated%n", kind, n, pickle.length, deflated(pickle));
+        }
         PickleInput in = PickleInput.of(MemorySegment.ofArray(pickle));
         if (!measure) {
             long start = System.nanoTime();
