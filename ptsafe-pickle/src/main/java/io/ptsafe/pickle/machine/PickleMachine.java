@@ -51,7 +51,7 @@ import java.util.function.ToLongFunction;
  * <p>Everything the machine creates is charged to a {@link DecodeBudget} of
  * {@link LoadOptions#maxDecodedBytes()} as it is created ({@link HeapCost}): the limits on each
  * container, string and the memo do not bound their sum. Large arrays (strings, bytes, the memo) are
- * charged before they are allocated.
+ * checked against it before they are allocated.
  *
  * <p>Nesting (MARKs, and containers in the result) is bounded by {@link LoadOptions#maxNestingDepth()}
  * so that code outside the machine may recurse over a tree: at the default of 256 the PyValue
