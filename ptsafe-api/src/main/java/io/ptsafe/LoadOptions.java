@@ -53,6 +53,14 @@ public final class LoadOptions {
     public static final int DEFAULT_MAX_CONTAINER_ITEMS = 1_000_000;
     /** Digits (bytes) of one pickled integer (LONG1, LONG4, LONG). */
     public static final int DEFAULT_MAX_INT_BYTES = 1 << 10;
+    /**
+     * Estimated heap bytes of everything the pickles of one file decode to (see
+     * {@link #maxDecodedBytes()}): 192 MiB. Chosen so that a state dict of 100,000 tensors loads with
+     * room to spare (it is charged 140 MiB as a zip checkpoint, 160 MiB as a legacy stream; one of
+     * 20,000 tensors 28 MiB, the test checkpoints under 64 KiB), while a hostile file is refused
+     * before its decoded values take more than about 200 MB, inside a 256 MB heap.
+     */
+    public static final long DEFAULT_MAX_DECODED_BYTES = 192L << 20;
     /** Entries in a zip container. */
     public static final int DEFAULT_MAX_ZIP_ENTRIES = 1_000_000;
     /** Bytes a DEFLATED record of a zip may inflate to, all records together. */
@@ -86,6 +94,7 @@ public final class LoadOptions {
     private final int maxPickleStringBytes;
     private final int maxContainerItems;
     private final int maxIntBytes;
+    private final long maxDecodedBytes;
     private final int maxZipEntries;
     private final long maxInflatedBytes;
     private final int maxCompressionRatio;
@@ -107,6 +116,7 @@ public final class LoadOptions {
         this.maxPickleStringBytes = b.maxPickleStringBytes;
         this.maxContainerItems = b.maxContainerItems;
         this.maxIntBytes = b.maxIntBytes;
+        this.maxDecodedBytes = b.maxDecodedBytes;
         this.maxZipEntries = b.maxZipEntries;
         this.maxInflatedBytes = b.maxInflatedBytes;
         this.maxCompressionRatio = b.maxCompressionRatio;
@@ -157,6 +167,28 @@ public final class LoadOptions {
     public int maxContainerItems() { return maxContainerItems; }
     /** {@return the limit; see {@link #DEFAULT_MAX_INT_BYTES}} */
     public int maxIntBytes() { return maxIntBytes; }
+
+    /**
+     * One budget for everything the restricted pickle machine decodes in a file, in estimated bytes
+     * of Java heap: the limits on each container, string and the memo do not bound their sum, and a
+     * small compressed pickle of many small containers can otherwise ask for gigabytes.
+     *
+     * <p>Every value the machine creates is charged when it is created, whether the result keeps it or
+     * it is later dropped (the memo can keep any value alive, so this is the safe simple rule): an
+     * object header and fields for each value and container, a reference slot for each item, the
+     * map entries of dicts and sets, one byte per character of a str (two when it is not Latin-1),
+     * the bytes of a bytes value and of an integer's magnitude; then the converted value tree
+     * ({@link PyValue}) and one {@link Tensor} per tensor name. Working tables are charged while they
+     * live (the memo and the stack until STOP, the conversion's until it ends). Large strings and
+     * the memo are checked before they are allocated. The estimate is calibrated to be at least the
+     * heap really kept, on a 64-bit JVM with compressed references (heaps under 32 GB). All the
+     * pickles of a legacy file share one budget. Over it, loading is refused with a
+     * {@link LimitExceededException} naming this setting (reason {@link Reason#PICKLE_LIMIT}) and the
+     * scan reports it as a finding.
+     *
+     * @return the limit; see {@link #DEFAULT_MAX_DECODED_BYTES}
+     */
+    public long maxDecodedBytes() { return maxDecodedBytes; }
     /** {@return the limit; see {@link #DEFAULT_MAX_ZIP_ENTRIES}} */
     public int maxZipEntries() { return maxZipEntries; }
     /** {@return the limit; see {@link #DEFAULT_MAX_INFLATED_BYTES}} */
@@ -203,7 +235,8 @@ public final class LoadOptions {
                 + ", maxPickleOpcodes=" + maxPickleOpcodes + ", maxStackSize=" + maxStackSize
                 + ", maxNestingDepth=" + maxNestingDepth + ", maxMemoEntries=" + maxMemoEntries
                 + ", maxPickleStringBytes=" + maxPickleStringBytes + ", maxContainerItems=" + maxContainerItems
-                + ", maxIntBytes=" + maxIntBytes + ", maxZipEntries=" + maxZipEntries
+                + ", maxIntBytes=" + maxIntBytes + ", maxDecodedBytes=" + maxDecodedBytes
+                + ", maxZipEntries=" + maxZipEntries
                 + ", maxInflatedBytes=" + maxInflatedBytes + ", maxCompressionRatio=" + maxCompressionRatio
                 + ", crcPolicy=" + crcPolicy + ", inertGlobals=" + new TreeSet<>(inertGlobals) + "}";
     }
@@ -224,6 +257,7 @@ public final class LoadOptions {
         private int maxPickleStringBytes = DEFAULT_MAX_PICKLE_STRING_BYTES;
         private int maxContainerItems = DEFAULT_MAX_CONTAINER_ITEMS;
         private int maxIntBytes = DEFAULT_MAX_INT_BYTES;
+        private long maxDecodedBytes = DEFAULT_MAX_DECODED_BYTES;
         private int maxZipEntries = DEFAULT_MAX_ZIP_ENTRIES;
         private long maxInflatedBytes = DEFAULT_MAX_INFLATED_BYTES;
         private int maxCompressionRatio = DEFAULT_MAX_COMPRESSION_RATIO;
@@ -248,6 +282,7 @@ public final class LoadOptions {
             maxPickleStringBytes = o.maxPickleStringBytes;
             maxContainerItems = o.maxContainerItems;
             maxIntBytes = o.maxIntBytes;
+            maxDecodedBytes = o.maxDecodedBytes;
             maxZipEntries = o.maxZipEntries;
             maxInflatedBytes = o.maxInflatedBytes;
             maxCompressionRatio = o.maxCompressionRatio;
@@ -374,6 +409,14 @@ public final class LoadOptions {
          * @throws IllegalArgumentException if {@code v} is below 1
          */
         public Builder maxIntBytes(int v) { maxIntBytes = (int) positive("maxIntBytes", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxDecodedBytes()}.
+         *
+         * @param v the limit in estimated heap bytes, at least 1 (default {@link LoadOptions#DEFAULT_MAX_DECODED_BYTES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
+        public Builder maxDecodedBytes(long v) { maxDecodedBytes = positive("maxDecodedBytes", v); return this; }
         /**
          * Sets {@link LoadOptions#maxZipEntries()}.
          *

@@ -98,7 +98,7 @@ public enum Reason {
     TRUNCATED_PICKLE,
     /** Bytes after STOP where none may be. */
     TRAILING_DATA,
-    /** A pickle limit was exceeded (bytes, opcodes, stack, nesting, memo, string length, items). */
+    /** A pickle limit was exceeded (bytes, opcodes, stack, nesting, memo, string length, items, decoded bytes). */
     PICKLE_LIMIT,
     /** A value graph that refers to itself. */
     CYCLIC_VALUE,

@@ -129,7 +129,7 @@ public enum ScanRule {
     /** {@code PTS304}: Pickle over a limit. */
     PICKLE_LIMIT("PTS304", Verdict.INVALID, "Pickle over a limit",
             "A pickle limit of LoadOptions was exceeded (bytes, opcodes, stack, nesting, memo, string length, "
-            + "items).", Reason.PICKLE_LIMIT),
+            + "items, decoded bytes).", Reason.PICKLE_LIMIT),
     /** {@code PTS305}: Cyclic value. */
     CYCLIC_VALUE("PTS305", Verdict.INVALID, "Cyclic value",
             "A value graph that refers to itself.", Reason.CYCLIC_VALUE),

@@ -56,6 +56,7 @@ class LimitBoundariesTest {
         SETTINGS.put("maxPickleStringBytes", (long) d.maxPickleStringBytes());
         SETTINGS.put("maxContainerItems", (long) d.maxContainerItems());
         SETTINGS.put("maxIntBytes", (long) d.maxIntBytes());
+        SETTINGS.put("maxDecodedBytes", d.maxDecodedBytes());
         SETTINGS.put("maxZipEntries", (long) d.maxZipEntries());
         SETTINGS.put("maxInflatedBytes", d.maxInflatedBytes());
         SETTINGS.put("maxCompressionRatio", (long) d.maxCompressionRatio());
@@ -154,6 +155,7 @@ class LimitBoundariesTest {
             case "maxPickleStringBytes" -> b.maxPickleStringBytes(i);
             case "maxContainerItems" -> b.maxContainerItems(i);
             case "maxIntBytes" -> b.maxIntBytes(i);
+            case "maxDecodedBytes" -> b.maxDecodedBytes(v);
             case "maxZipEntries" -> b.maxZipEntries(i);
             case "maxInflatedBytes" -> b.maxInflatedBytes(v);
             case "maxCompressionRatio" -> b.maxCompressionRatio(i);

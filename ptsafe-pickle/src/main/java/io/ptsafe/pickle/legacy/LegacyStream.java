@@ -126,7 +126,7 @@ public final class LegacyStream {
         TreeConverter.Leaves none = (leaf, where) -> {
             throw header(path, run.input(), "holds a " + Values.typeName(leaf) + "; only plain values belong there");
         };
-        return TreeConverter.convert(run.result().root(), none, options, run.input()).root();
+        return TreeConverter.convert(run.result(), none, options, run.input()).root();
     }
 
     private static List<String> keys(PyValue v, Path path, PickleInput in) throws PtsafeException {

@@ -4,19 +4,22 @@ import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
+import io.ptsafe.pickle.machine.DecodeBudget;
 import io.ptsafe.pickle.machine.PersistentLoader;
 import io.ptsafe.pickle.machine.PickleInput;
 import io.ptsafe.pickle.machine.PickleListener;
 import io.ptsafe.pickle.machine.PickleMachine;
 import io.ptsafe.pickle.machine.PickleResult;
 import io.ptsafe.pickle.torch.TorchGlobals;
+import io.ptsafe.pickle.torch.TorchHeapCost;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
  * Runs the consecutive pickles of a legacy stream through the restricted machine, one after the
  * other, each with torch's table of meanings and every limit of {@link LoadOptions}. Each pickle
- * ends at its STOP; the next begins right after it.
+ * ends at its STOP; the next begins right after it. They share one {@link DecodeBudget}: the limit
+ * on decoded values is the file's.
  */
 final class PickleCursor {
     /** One pickle run: the machine's result and the exact bytes of the pickle. */
@@ -27,6 +30,7 @@ final class PickleCursor {
     private final MemorySegment file;
     private final LoadOptions options;
     private final PickleListener listener;
+    private final DecodeBudget budget;
     private long pos;
     private int count;
 
@@ -35,6 +39,7 @@ final class PickleCursor {
         this.file = file;
         this.options = options;
         this.listener = listener;
+        this.budget = new DecodeBudget(options);
     }
 
     /** Offset of the next byte after the pickles read so far. */
@@ -59,7 +64,7 @@ final class PickleCursor {
         PickleResult r;
         try {
             r = PickleMachine.on(in, options).globals(TorchGlobals.table(options)).persistentIds(loader)
-                    .listener(listener).allowTrailingData().run();
+                    .listener(listener).budget(budget).heapCost(TorchHeapCost.of(true)).allowTrailingData().run();
         } catch (PtsafeException e) {
             if (e.reason() == Reason.TRUNCATED_PICKLE && window < left) {
                 throw new LimitExceededException(Reason.PICKLE_LIMIT, path, entry + ", file offset " + pos

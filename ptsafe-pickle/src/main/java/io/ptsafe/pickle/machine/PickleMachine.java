@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 
 /**
  * A pickle machine that cannot execute: it decodes every opcode of protocols 0 to 5 into inert
@@ -28,7 +29,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * PickleResult r = PickleMachine.on(input, options).globals(table).persistentIds(loader).run();
- * PyValue tree = TreeConverter.convert(r.root(), leaves, options, input).root();
+ * PyValue tree = TreeConverter.convert(r, leaves, options, input).root();
  * }</pre>
  *
  * <p>Rules beyond Python's:
@@ -47,6 +48,11 @@ import java.util.Set;
  * fix_imports); {@code torch.tensor} reads as {@code torch._tensor} (torch's own rename).
  * </ul>
  *
+ * <p>Everything the machine creates is charged to a {@link DecodeBudget} of
+ * {@link LoadOptions#maxDecodedBytes()} as it is created ({@link HeapCost}): the limits on each
+ * container, string and the memo do not bound their sum. Large arrays (strings, bytes, the memo) are
+ * checked against it before they are allocated.
+ *
  * <p>Nesting (MARKs, and containers in the result) is bounded by {@link LoadOptions#maxNestingDepth()}
  * so that code outside the machine may recurse over a tree: at the default of 256 the PyValue
  * records' own equals, hashCode and toString need less than 512 KiB of thread stack (tested), half
@@ -58,6 +64,16 @@ public final class PickleMachine {
     public static final int MAX_KEY_NODES = 64;
     /** Forbidden globals named in an error message; the exception carries them all. */
     private static final int MAX_NAMES_IN_MESSAGE = 50;
+    /** The largest array the JVM allocates. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    /** The ints 0 to 255 (BININT1), shared: checkpoints hold millions of small sizes and strides. */
+    private static final PyValue.Int[] SMALL_INTS = new PyValue.Int[256];
+
+    static {
+        for (int i = 0; i < SMALL_INTS.length; i++) {
+            SMALL_INTS[i] = PyValue.Int.of(i);
+        }
+    }
     private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -72,11 +88,18 @@ public final class PickleMachine {
     private final PickleListener listener;
     private final boolean allowTrailing;
     private final boolean scanning;
+    private final DecodeBudget budget;
+    private final ToLongFunction<Object> otherCost;
 
     private final ArrayList<Object> stack = new ArrayList<>();
+    private int stackPeak;
+    /** Charged for the stack, the memo and the key cache: given back at STOP, when they go. */
+    private long working;
     private int[] marks = new int[16];
     private int markCount;
-    private final Map<Long, Object> memo = new HashMap<>();
+    /** Memo values by index (null where unset): indices are small and dense in real pickles. */
+    private Object[] memo = new Object[0];
+    private int memoSize;
     private final Map<String, GlobalRef> refs = new HashMap<>();
     private final IdentityHashMap<Object, Key> keys = new IdentityHashMap<>();
     private final EnumSet<Opcode> used = EnumSet.noneOf(Opcode.class);
@@ -85,6 +108,8 @@ public final class PickleMachine {
     private long pos;
     private int proto;
     private long opcodeCount;
+    /** The opcode running, for the messages of refusals made below {@link #step}. */
+    private Opcode current;
 
     private PickleMachine(Builder b, boolean scanning) {
         this.scanning = scanning;
@@ -96,6 +121,8 @@ public final class PickleMachine {
         this.loader = b.loader;
         this.listener = b.listener;
         this.allowTrailing = b.allowTrailing;
+        this.budget = b.budget != null ? b.budget : new DecodeBudget(b.options);
+        this.otherCost = b.otherCost;
     }
 
     /** Starts configuring a run over {@code input}. */
@@ -111,6 +138,8 @@ public final class PickleMachine {
         private PersistentLoader loader;
         private PickleListener listener = PickleListener.NONE;
         private boolean allowTrailing;
+        private DecodeBudget budget;
+        private ToLongFunction<Object> otherCost = v -> HeapCost.OTHER;
 
         private Builder(PickleInput input, LoadOptions options) {
             this.input = Objects.requireNonNull(input, "input");
@@ -131,6 +160,24 @@ public final class PickleMachine {
 
         public Builder listener(PickleListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * The budget to charge (default: a new one): the pickles of one file share one, so that
+         * {@link LoadOptions#maxDecodedBytes()} bounds the file, not each pickle.
+         */
+        public Builder budget(DecodeBudget budget) {
+            this.budget = Objects.requireNonNull(budget, "budget");
+            return this;
+        }
+
+        /**
+         * Estimates the heap of values the table's meanings and the persistent loader return that are
+         * not machine values (tensors, storages); default {@value HeapCost#OTHER} bytes each.
+         */
+        public Builder heapCost(ToLongFunction<Object> estimate) {
+            this.otherCost = Objects.requireNonNull(estimate, "estimate");
             return this;
         }
 
@@ -197,6 +244,7 @@ public final class PickleMachine {
                     throw limit(at, op, "opcodes run", "maxPickleOpcodes", opcodeCount, options.maxPickleOpcodes());
                 }
                 used.add(op);
+                current = op;
                 listener.opcode(op, at);
                 if (op == Opcode.STOP) {
                     return stop(at);
@@ -222,8 +270,9 @@ public final class PickleMachine {
         if (!allowTrailing && pos != size) {
             throw error(Reason.TRAILING_DATA, pos, null, (size - pos) + " bytes after STOP");
         }
+        budget.release(working);
         return new PickleResult(stack.getFirst(), pos, proto, Collections.unmodifiableSet(EnumSet.copyOf(used)),
-                List.copyOf(globals), List.copyOf(forbidden), opcodeCount);
+                List.copyOf(globals), List.copyOf(forbidden), opcodeCount, budget);
     }
 
     private void step(Opcode op, long at) throws PtsafeException {
@@ -257,9 +306,9 @@ public final class PickleMachine {
                     push(new PyValue.Int(decimal(s, op, at)), at);
                 }
             }
-            case BININT -> push(PyValue.Int.of(i4(op, at)), at);
-            case BININT1 -> push(PyValue.Int.of(u1(op, at)), at);
-            case BININT2 -> push(PyValue.Int.of(u2(op, at)), at);
+            case BININT -> push(smallOrNew(i4(op, at)), at);
+            case BININT1 -> push(SMALL_INTS[u1(op, at)], at);
+            case BININT2 -> push(smallOrNew(u2(op, at)), at);
             case LONG -> {
                 String s = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
                 String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
@@ -394,7 +443,7 @@ public final class PickleMachine {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "stack underflow");
                 }
             }
-            case DUP -> push(top(op, at), at);
+            case DUP -> pushShared(top(op, at), at);
             case MARK -> {
                 if (markCount + 1 > options.maxNestingDepth()) {
                     throw limit(at, op, "MARKs open at once", "maxNestingDepth", markCount + 1L, options.maxNestingDepth());
@@ -413,7 +462,7 @@ public final class PickleMachine {
             case PUT -> put(decimalIndex(op, at), op, at);
             case BINPUT -> put(u1(op, at), op, at);
             case LONG_BINPUT -> put(u4(op, at), op, at);
-            case MEMOIZE -> put(memo.size(), op, at);
+            case MEMOIZE -> put(memoSize, op, at);
             // --- globals and calls
             case GLOBAL -> {
                 String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
@@ -466,6 +515,9 @@ public final class PickleMachine {
                         built = goOnAfterCall(e, op, at, "BUILD on a " + Values.typeName(inst));
                     }
                 }
+                if (built != inst) {
+                    charge(HeapCost.of(built, otherCost), op, at);
+                }
                 stack.set(stack.size() - 1, built);
             }
             case INST -> {
@@ -513,9 +565,21 @@ public final class PickleMachine {
         }
     }
 
+    private static PyValue.Int smallOrNew(int v) {
+        return v >= 0 && v < SMALL_INTS.length ? SMALL_INTS[v] : PyValue.Int.of(v);
+    }
+
+    /** Whether {@code v} is one of the shared small ints (it costs nothing more). */
+    static boolean shared(PyValue.Int v) {
+        long x = v.value().bitLength() < 9 ? v.value().longValue() : -1;
+        return x >= 0 && x < SMALL_INTS.length && SMALL_INTS[(int) x] == v;
+    }
+
     // --- globals and calls ---------------------------------------------------------------------------
 
-    private Object resolve(String module, String name, Opcode op, long at, boolean collect) {
+    private Object resolve(String module, String name, Opcode op, long at, boolean collect) throws PtsafeException {
+        // The GlobalUse kept for the result, and the module, name and resolved strings it holds.
+        charge(HeapCost.GLOBAL_USE + 4L * (module.length() + name.length()), op, at);
         String mod = module;
         if (proto < 3 && mod.equals("__builtin__")) {
             mod = "builtins";
@@ -542,6 +606,7 @@ public final class PickleMachine {
                 status = GlobalUse.Status.FORBIDDEN;
             }
             if (ref != null) {
+                charge(HeapCost.GLOBAL_REF, op, at);
                 refs.put(full, ref);
             }
         }
@@ -629,24 +694,22 @@ public final class PickleMachine {
             return TupleObj.EMPTY;
         }
         checkItems(items.size(), Opcode.TUPLE, at);
-        List<PyValue> frozen = new ArrayList<>(items.size());
+        boolean hashable = true;
         int height = 0;
         long nodes = 1;
         for (Object item : items) {
             height = Math.max(height, Values.heightOf(item));
-            PyValue f = frozen == null ? null : Values.freeze(item);
-            if (f == null) {
-                frozen = null;
-            } else {
-                frozen.add(f);
+            if (hashable && Values.isHashable(item)) {
                 nodes = Math.min(nodes + Values.keyNodes(item, MAX_KEY_NODES), MAX_KEY_NODES + 1);
+            } else {
+                hashable = false;
             }
         }
         height++;
         if (height > options.maxNestingDepth()) {
             throw limit(at, null, "a tuple nested " + height + " deep", "maxNestingDepth", height, options.maxNestingDepth());
         }
-        return new TupleObj(List.copyOf(items), frozen == null ? null : new PyValue.Tuple(frozen), height, (int) nodes);
+        return new TupleObj(List.copyOf(items), hashable, height, (int) nodes);
     }
 
     private void append(Object target, List<Object> items, Opcode op, long at) throws PtsafeException {
@@ -658,6 +721,7 @@ public final class PickleMachine {
                     + " (only a list takes " + op + ")");
         }
         checkItems((long) l.items.size() + items.size(), op, at);
+        charge(HeapCost.SLOT * items.size(), op, at);
         l.items.addAll(items);
     }
 
@@ -676,6 +740,7 @@ public final class PickleMachine {
             Key k = key(items.get(i), op, at);
             if (!d.entries.containsKey(k)) {
                 checkItems(d.entries.size() + 1L, op, at);
+                charge(HeapCost.MAP_ENTRY + (d.entries.isEmpty() ? HeapCost.FIRST_TABLE : 0), op, at);
             }
             d.entries.put(k, items.get(i + 1));
         }
@@ -686,6 +751,8 @@ public final class PickleMachine {
             Key k = key(item, op, at);
             if (!s.items.contains(k)) {
                 checkItems(s.items.size() + 1L, op, at);
+                // The element in the set, and in the PySet copy a frozenset keeps once used as a key.
+                charge(2 * (HeapCost.MAP_ENTRY + (s.items.isEmpty() ? HeapCost.FIRST_TABLE : 0)), op, at);
                 s.add(k, Values.heightOf(item), Values.keyNodes(item, MAX_KEY_NODES));
             }
         }
@@ -697,8 +764,7 @@ public final class PickleMachine {
         if (k != null) {
             return k;
         }
-        PyValue f = Values.freeze(item);
-        if (f == null) {
+        if (!Values.isHashable(item)) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "unhashable " + Values.typeName(item)
                     + " as a dict key or set element");
         }
@@ -711,7 +777,12 @@ public final class PickleMachine {
         if (height > options.maxNestingDepth()) {
             throw limit(at, op, "a key nested " + height + " deep", "maxNestingDepth", height, options.maxNestingDepth());
         }
-        k = Key.of(f);
+        // The Key, the identity map entry; a tuple's hashable form if it is made now (at most
+        // MAX_KEY_NODES tuples, each a PyValue.Tuple and a list).
+        long frozen = item instanceof TupleObj t && t.madeFrozen() == null ? HeapCost.FROZEN_NODE * nodes : 0;
+        charge(HeapCost.KEY + HeapCost.IDENTITY_ENTRY + frozen, op, at);
+        working += HeapCost.IDENTITY_ENTRY;
+        k = Key.of(Values.freeze(item));
         keys.put(item, k);
         return k;
     }
@@ -735,9 +806,41 @@ public final class PickleMachine {
         }
     }
 
+    /** Pushes a value just created, charging it. */
     private void push(Object v, long at) throws PtsafeException {
         checkStack(at, null);
+        charge(HeapCost.of(v, otherCost), current, at);
+        add(v, at);
+    }
+
+    /** Pushes a value that exists already (GET, DUP): only a stack slot is new. */
+    private void pushShared(Object v, long at) throws PtsafeException {
+        checkStack(at, null);
+        add(v, at);
+    }
+
+    private void add(Object v, long at) throws PtsafeException {
+        if (stack.size() == stackPeak) {
+            // The stack's array keeps its largest size: charge each slot the first time it is used.
+            charge(HeapCost.SLOT, current, at);
+            working += HeapCost.SLOT;
+            stackPeak++;
+        }
         stack.add(v);
+    }
+
+    /** Charges {@code bytes} to the file's budget; the one place the budget refuses. */
+    private void charge(long bytes, Opcode op, long at) throws LimitExceededException {
+        if (!budget.add(bytes)) {
+            throw budget.exceeded(input.file(), input.place(at) + (op == null ? "" : ", " + op));
+        }
+    }
+
+    /** Refuses before allocating {@code bytes} that would not fit (they are charged once allocated). */
+    private void room(long bytes, Opcode op, long at) throws LimitExceededException {
+        if (!budget.fits(bytes)) {
+            throw budget.exceeded(input.file(), input.place(at) + (op == null ? "" : ", " + op), bytes);
+        }
     }
 
     private Object pop(Opcode op, long at) throws PtsafeException {
@@ -773,11 +876,11 @@ public final class PickleMachine {
     // --- memo ----------------------------------------------------------------------------------------
 
     private void get(long index, Opcode op, long at) throws PtsafeException {
-        Object v = memo.get(index);
+        Object v = index >= 0 && index < memo.length ? memo[(int) index] : null;
         if (v == null) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "memo index " + index + " was never set");
         }
-        push(v, at);
+        pushShared(v, at);
     }
 
     private void put(long index, Opcode op, long at) throws PtsafeException {
@@ -788,11 +891,30 @@ public final class PickleMachine {
             throw limit(at, op, "memo index " + index, "maxMemoEntries", index, options.maxMemoEntries());
         }
         Object v = top(op, at);
-        if (!memo.containsKey(index) && memo.size() + 1L > options.maxMemoEntries()) {
-            throw limit(at, op, "memo of " + (memo.size() + 1L) + " entries", "maxMemoEntries", memo.size() + 1L,
-                    options.maxMemoEntries());
+        if (index >= memo.length) {
+            growMemo(index, op, at);
         }
-        memo.put(index, v);
+        if (memo[(int) index] == null) {
+            if (memoSize + 1L > options.maxMemoEntries()) {
+                throw limit(at, op, "memo of " + (memoSize + 1L) + " entries", "maxMemoEntries", memoSize + 1L,
+                        options.maxMemoEntries());
+            }
+            memoSize++;
+        }
+        memo[(int) index] = v;
+    }
+
+    /** Grows the memo to hold {@code index} (at most maxMemoEntries + 1 slots), charged before it is allocated. */
+    private void growMemo(long index, Opcode op, long at) throws PtsafeException {
+        long cap = Math.min((long) options.maxMemoEntries() + 1, MAX_ARRAY);
+        if (index >= cap) {
+            throw limit(at, op, "memo index " + index, "maxMemoEntries", index, cap - 1);
+        }
+        long length = Math.min(Math.max(Math.max(index + 1, 2L * memo.length), 16), cap);
+        // 8 bytes a slot: the 4 of the reference, and the old array while it is copied.
+        charge(HeapCost.SLOT * (length - memo.length), op, at);
+        working += HeapCost.SLOT * (length - memo.length);
+        memo = Arrays.copyOf(memo, (int) length);
     }
 
     private long decimalIndex(Opcode op, long at) throws PtsafeException {
@@ -855,6 +977,7 @@ public final class PickleMachine {
         if (n > options.maxPickleStringBytes()) {
             throw limit(at, op, "a string of " + n + " bytes", "maxPickleStringBytes", n, options.maxPickleStringBytes());
         }
+        room(HeapCost.bytes(n), op, at);
         byte[] b = in.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
         pos += n;
         return b;
@@ -884,6 +1007,7 @@ public final class PickleMachine {
         long limit = Math.min(size, pos + (long) max + 1);
         for (long i = pos; i < limit; i++) {
             if (in.get(ValueLayout.JAVA_BYTE, i) == '\n') {
+                room(HeapCost.bytes(i - pos), op, at);
                 byte[] b = in.asSlice(pos, i - pos).toArray(ValueLayout.JAVA_BYTE);
                 pos = i + 1;
                 return b;
@@ -925,6 +1049,7 @@ public final class PickleMachine {
     }
 
     private String utf8(byte[] b, Opcode op, long at) throws PtsafeException {
+        room(HeapCost.string(b.length), op, at);
         try {
             return Texts.utf8(b);
         } catch (IllegalArgumentException e) {

@@ -15,7 +15,9 @@ import java.util.Set;
  * @param forbidden the globals outside the table (empty unless the machine ran in scan mode: loading
  *                  refuses them)
  * @param opcodeCount how many opcodes ran
+ * @param budget    the file's decoded-values budget as this run left it ({@link DecodeBudget#used()}
+ *                  includes earlier pickles sharing it); converting the root goes on charging it
  */
 public record PickleResult(Object root, long end, int protocol, Set<Opcode> opcodes, List<GlobalUse> globals,
-        List<GlobalUse> forbidden, long opcodeCount) {
+        List<GlobalUse> forbidden, long opcodeCount, DecodeBudget budget) {
 }

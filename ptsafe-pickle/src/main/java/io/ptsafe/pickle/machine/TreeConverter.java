@@ -6,8 +6,8 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.PyValue;
 import io.ptsafe.Reason;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +23,9 @@ import java.util.Set;
  * <p>Values the machine does not know (tensors, storages: whatever a {@link Meaning} or
  * {@link PersistentLoader} returned) go to a {@link Leaves} converter with the path of the first place
  * they are met in a depth-first, insertion-ordered walk ({@link Names}).
+ *
+ * <p>What it builds is charged to the file's {@link DecodeBudget} (the converted containers, the
+ * walk's own tables), after what the machine charged for the same pickle.
  */
 public final class TreeConverter {
     /** Keys of one dict (or elements of one set) allowed to share a Java hash code. */
@@ -59,29 +62,45 @@ public final class TreeConverter {
     private final Leaves leaves;
     private final LoadOptions options;
     private final PickleInput input;
+    private final DecodeBudget budget;
     private final IdentityHashMap<Object, PyValue> done = new IdentityHashMap<>();
     private final IdentityHashMap<Object, Integer> heights = new IdentityHashMap<>();
     private final IdentityHashMap<Object, Boolean> open = new IdentityHashMap<>();
     private final Set<PyValue> holding = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Charged for {@link #done} and {@link #heights}, which go when the conversion is over. */
+    private long tables;
 
-    private TreeConverter(Leaves leaves, LoadOptions options, PickleInput input) {
+    private TreeConverter(Leaves leaves, LoadOptions options, PickleInput input, DecodeBudget budget) {
         this.leaves = leaves;
         this.options = options;
         this.input = input;
+        this.budget = budget;
     }
 
-    /** Converts {@code root} (a {@link PickleResult#root()}). */
-    public static Converted convert(Object root, Leaves leaves, LoadOptions options, PickleInput input)
+    /** Converts the root of {@code result}, charging the budget the machine charged. */
+    public static Converted convert(PickleResult result, Leaves leaves, LoadOptions options, PickleInput input)
             throws PtsafeException {
-        TreeConverter c = new TreeConverter(leaves, options, input);
+        return convert(result.root(), leaves, options, input, result.budget());
+    }
+
+    /** Converts {@code root} (a {@link PickleResult#root()}), charging {@code budget}. */
+    public static Converted convert(Object root, Leaves leaves, LoadOptions options, PickleInput input,
+            DecodeBudget budget) throws PtsafeException {
+        TreeConverter c = new TreeConverter(leaves, options, input, budget);
         PyValue v = c.run(root);
+        budget.release(c.tables);
         return new Converted(v, c.holding);
     }
 
-    private final class Frame {
+    /**
+     * A container being converted. Path segments are made only when a path is asked for: most never
+     * are, and one string per item would cost more than the item.
+     */
+    private static final class Frame {
         final Object node;
         final List<Object> children;
-        final List<String> segments;
+        /** A dict's keys, in the order of {@link #children}; null for other containers. */
+        final List<Key> keys;
         final PyValue[] results;
         int next;
         int height;
@@ -89,34 +108,50 @@ public final class TreeConverter {
 
         Frame(Object node) {
             this.node = node;
-            this.children = new ArrayList<>();
-            this.segments = new ArrayList<>();
             switch (node) {
-                case ListObj l -> indexed(l.items);
-                case TupleObj t -> indexed(t.items());
-                case DictObj d -> d.entries.forEach((k, v) -> {
-                    children.add(v);
-                    segments.add(Names.segment(k.value()));
-                });
+                case ListObj l -> {
+                    children = l.items;
+                    keys = null;
+                }
+                case TupleObj t -> {
+                    children = t.items();
+                    keys = null;
+                }
+                case DictObj d -> {
+                    children = new ArrayList<>(d.entries.values());
+                    keys = new ArrayList<>(d.entries.keySet());
+                }
                 case OpaqueObj o -> {
-                    indexed(o.args().items());
+                    children = new ArrayList<>(o.args().items());
                     if (o.state() != null) {
                         children.add(o.state());
-                        segments.add("state");
                     }
+                    keys = null;
                 }
                 default -> throw new AssertionError(node);
             }
             this.results = new PyValue[children.size()];
         }
 
-        private void indexed(List<Object> items) {
-            for (int i = 0; i < items.size(); i++) {
-                children.add(items.get(i));
-                segments.add(Integer.toString(i));
+        String segment(int i) {
+            if (keys != null) {
+                return Names.segment(keys.get(i).value());
             }
+            return node instanceof OpaqueObj o && i == o.args().size() ? "state" : Integer.toString(i);
+        }
+
+        /** The frame's own heap: results, and for a dict its lists of values and keys. */
+        long cost() {
+            long refs = HeapCost.align(16 + 4L * children.size());
+            return FRAME + refs + (keys != null ? 2 * (24 + refs) : 0);
         }
     }
+
+    /** A Frame and the headers of what it holds. */
+    private static final long FRAME = 64;
+    private static final long IDENTITY_ENTRY = HeapCost.IDENTITY_ENTRY;
+    /** A heights entry with a boxed height (cached below 128). */
+    private static final long HEIGHT_ENTRY = IDENTITY_ENTRY + 16;
 
     private static boolean isContainer(Object v) {
         return v instanceof ListObj || v instanceof TupleObj || v instanceof DictObj || v instanceof OpaqueObj;
@@ -124,7 +159,7 @@ public final class TreeConverter {
 
     private PyValue run(Object root) throws PtsafeException {
         if (!isContainer(root)) {
-            return leaf(root, max -> "");
+            return leaf(root, max -> "", List.of());
         }
         ArrayList<Frame> stack = new ArrayList<>();
         open(root, stack);
@@ -145,18 +180,21 @@ public final class TreeConverter {
                 } else if (isContainer(child)) {
                     open(child, stack);
                 } else {
-                    PyValue v = leaf(child, max -> path(stack, max));
+                    PyValue v = leaf(child, max -> path(stack, max), stack);
                     accept(f, i, v, leafHeight(child));
                 }
                 continue;
             }
             stack.removeLast();
             open.remove(f.node);
-            PyValue v = build(f);
+            PyValue v = build(f, stack);
+            budget.release(f.cost());
             int h = f.height + 1;
             if (h > options.maxNestingDepth()) {
                 throw depth(h);
             }
+            charge(IDENTITY_ENTRY + HEIGHT_ENTRY + (f.holds ? IDENTITY_ENTRY : 0), stack);
+            tables += IDENTITY_ENTRY + HEIGHT_ENTRY;
             done.put(f.node, v);
             heights.put(f.node, h);
             if (f.holds) {
@@ -177,14 +215,25 @@ public final class TreeConverter {
             throw depth(stack.size() + 1);
         }
         open.put(node, Boolean.TRUE);
-        stack.add(new Frame(node));
+        Frame f = new Frame(node);
+        charge(f.cost(), stack);
+        stack.add(f);
+    }
+
+    /** Charges the budget for the value at the path {@code stack} points to, which a refusal names. */
+    private void charge(long bytes, List<Frame> stack) throws LimitExceededException {
+        if (!budget.add(bytes)) {
+            String at = path(stack, 200);
+            throw budget.exceeded(input.file(), where() + ", converting the decoded values"
+                    + (at == null ? "" : at.isEmpty() ? " (the root)" : " (at '" + at + "')"));
+        }
     }
 
     /** The path of the child each frame is at, from the root; null when longer than {@code max}. */
     private static String path(List<Frame> stack, long max) {
         StringBuilder sb = new StringBuilder();
         for (Frame f : stack) {
-            String seg = f.segments.get(f.next);
+            String seg = f.segment(f.next);
             if ((long) sb.length() + seg.length() + 1 > max + 1) {
                 return null;
             }
@@ -209,18 +258,27 @@ public final class TreeConverter {
         return v instanceof SetObj s ? s.height() : Values.heightOf(v);
     }
 
-    private PyValue leaf(Object v, Path path) throws PtsafeException {
+    private PyValue leaf(Object v, Path path, List<Frame> stack) throws PtsafeException {
+        charge(IDENTITY_ENTRY, stack);
+        tables += IDENTITY_ENTRY;
         PyValue r = switch (v) {
             case PyValue p -> p;
             case GlobalRef g -> g.value();
             case SetObj s -> {
+                // The PySet, and while it is made: the list of items, the set PySet copies, the hash codes.
+                long kept = HeapCost.SET + HeapCost.MAP_ENTRY * s.size();
+                long working = kept + 2 * HeapCost.align(16 + 4L * s.size());
+                charge(kept + working, stack);
                 checkCollisions(s.items());
-                yield s.toValue();
+                PyValue set = s.toValue();
+                budget.release(working);
+                yield set;
             }
             case Poison p -> throw new PtsafeException(Reason.FORBIDDEN_GLOBAL, input.file(), where()
                     + ": a value made from the forbidden global " + p.origin());
             default -> {
                 PyValue c = leaves.convert(v, path);
+                charge(IDENTITY_ENTRY, stack);
                 holding.add(c);
                 yield c;
             }
@@ -229,17 +287,39 @@ public final class TreeConverter {
         return r;
     }
 
-    private PyValue build(Frame f) throws PtsafeException {
-        List<PyValue> items = java.util.Arrays.asList(f.results);
-        return switch (f.node) {
+    /**
+     * The converted container. Charged before it is made: what it keeps, and the working copies made
+     * on the way (given back once it is made).
+     */
+    private PyValue build(Frame f, List<Frame> stack) throws PtsafeException {
+        List<PyValue> items = Arrays.asList(f.results);
+        int n = items.size();
+        // List.copyOf copies the results twice (toArray, then List.of); only the second copy stays.
+        long kept = HeapCost.list(n);
+        long working = HeapCost.align(16 + 4L * n);
+        switch (f.node) {
+            case ListObj l -> kept += 16;
+            case TupleObj t -> kept += 16;
+            case OpaqueObj o -> kept += 24;
+            case DictObj d -> {
+                // PyValue.Dict, its view and its copy of the map; while it is made: the map built here
+                // (a table for twice the entries), the list of keys, the hash codes.
+                kept = 16 + 24 + HeapCost.DICT + HeapCost.FIRST_TABLE + HeapCost.MAP_ENTRY * n;
+                working = HeapCost.DICT + HeapCost.FIRST_TABLE + (HeapCost.MAP_ENTRY + 8) * n
+                        + 2 * HeapCost.align(16 + 4L * n);
+            }
+            default -> throw new AssertionError(f.node);
+        }
+        charge(kept + working, stack);
+        PyValue v = switch (f.node) {
             case ListObj l -> new PyValue.PyList(items);
             case TupleObj t -> new PyValue.Tuple(items);
             case DictObj d -> {
-                Map<PyValue, PyValue> m = new LinkedHashMap<>(Math.max(16, d.size() * 2));
-                List<PyValue> keys = new ArrayList<>(d.size());
-                d.entries.keySet().forEach(k -> keys.add(k.value()));
+                List<PyValue> keys = new ArrayList<>(n);
+                f.keys.forEach(k -> keys.add(k.value()));
                 checkCollisions(keys);
-                for (int i = 0; i < keys.size(); i++) {
+                Map<PyValue, PyValue> m = new LinkedHashMap<>(Math.max(16, n * 2));
+                for (int i = 0; i < n; i++) {
                     m.put(keys.get(i), items.get(i));
                 }
                 yield new PyValue.Dict(m, d.kind());
@@ -248,6 +328,8 @@ public final class TreeConverter {
                     o.state() == null ? null : items.get(items.size() - 1));
             default -> throw new AssertionError(f.node);
         };
+        budget.release(working);
+        return v;
     }
 
     /**
@@ -258,11 +340,17 @@ public final class TreeConverter {
         if (keys.size() <= MAX_COLLISIONS) {
             return;
         }
-        Map<Integer, Integer> counts = new HashMap<>(keys.size() * 2);
+        // Sorted hash codes: equal codes are neighbours (an int array, not a map of boxed counts).
+        int[] codes = new int[keys.size()];
+        int i = 0;
         for (PyValue k : keys) {
-            if (counts.merge(k.hashCode(), 1, Integer::sum) > MAX_COLLISIONS) {
+            codes[i++] = k.hashCode();
+        }
+        Arrays.sort(codes);
+        for (int j = MAX_COLLISIONS; j < codes.length; j++) {
+            if (codes[j] == codes[j - MAX_COLLISIONS]) {
                 throw new PtsafeException(Reason.PICKLE_LIMIT, input.file(), where() + ": more than " + MAX_COLLISIONS
-                        + " keys of one dict or set share a hash code (" + k.hashCode() + "): a hash-flooding pattern");
+                        + " keys of one dict or set share a hash code (" + codes[j] + "): a hash-flooding pattern");
             }
         }
     }

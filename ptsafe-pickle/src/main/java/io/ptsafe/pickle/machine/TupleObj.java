@@ -4,20 +4,27 @@ import io.ptsafe.PyValue;
 import java.util.List;
 
 /**
- * A Python tuple of machine values. Tuples never change once built, so when every item is
- * hashable the tuple's hashable form (a {@link PyValue.Tuple}) is computed once, at creation.
+ * A Python tuple of machine values. Tuples never change once built: whether the tuple is hashable
+ * is known at creation, and its hashable form (a {@link PyValue.Tuple}) is made once, the first
+ * time it is needed (as a dict key, say), which most tuples of a checkpoint never are.
  */
 public final class TupleObj {
-    static final TupleObj EMPTY = new TupleObj(List.of(), new PyValue.Tuple(List.of()), 1, 1);
+    static final TupleObj EMPTY = new TupleObj(List.of(), true, 1, 1);
+
+    static {
+        // Shared by every machine: made here, never written later.
+        EMPTY.frozen = new PyValue.Tuple(List.of());
+    }
 
     private final List<Object> items;
-    private final PyValue frozen;
+    private final boolean hashable;
     private final int height;
     private final int keyNodes;
+    private PyValue frozen;
 
-    TupleObj(List<Object> items, PyValue frozen, int height, int keyNodes) {
+    TupleObj(List<Object> items, boolean hashable, int height, int keyNodes) {
         this.items = items;
-        this.frozen = frozen;
+        this.hashable = hashable;
         this.height = height;
         this.keyNodes = keyNodes;
     }
@@ -35,9 +42,23 @@ public final class TupleObj {
         return items.get(i);
     }
 
-    /** The hashable form, or null when an item is unhashable (a list, a dict, a tensor, ...). */
+    /** Whether every item is hashable (not a list, a dict, a tensor, ...). */
+    boolean isHashable() {
+        return hashable;
+    }
+
+    /** The hashable form, or null when an item is unhashable. */
     PyValue frozen() {
+        return !hashable ? null : frozen != null ? frozen : Values.freezeTuple(this);
+    }
+
+    /** The hashable form if it was made already, else null. */
+    PyValue madeFrozen() {
         return frozen;
+    }
+
+    void setFrozen(PyValue value) {
+        frozen = value;
     }
 
     /** Nesting of the hashable form (1 for a tuple of scalars); meaningless when not hashable. */

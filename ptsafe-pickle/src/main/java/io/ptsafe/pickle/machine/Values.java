@@ -2,6 +2,8 @@ package io.ptsafe.pickle.machine;
 
 import io.ptsafe.PyValue;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /** What the machine needs to know about any machine value: its type name, hashable form and size. */
 public final class Values {
@@ -59,6 +61,55 @@ public final class Values {
             case Poison p -> new PyValue.Opaque(p.toString(), java.util.List.of(), null);
             default -> null;
         };
+    }
+
+    /** Whether {@link #freeze} gives a value (without making it). */
+    static boolean isHashable(Object v) {
+        return switch (v) {
+            case PyValue.Bytes b when b.mutable() -> false;
+            case PyValue.TensorValue t -> false;
+            case PyValue.Dict d -> false;
+            case PyValue.PyList l -> false;
+            case PyValue.PySet s when !s.frozen() -> false;
+            case PyValue p -> true;
+            case TupleObj t -> t.isHashable();
+            case SetObj s -> s.isFrozen();
+            case GlobalRef g -> true;
+            case Poison p -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Makes the hashable form of a hashable tuple and of the tuples in it that have none yet,
+     * innermost first, without recursion (nesting is bounded, but not the Java stack).
+     */
+    static PyValue freezeTuple(TupleObj root) {
+        ArrayDeque<TupleObj> todo = new ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            TupleObj t = todo.peek();
+            if (t.madeFrozen() != null) {
+                todo.pop();
+                continue;
+            }
+            boolean ready = true;
+            for (Object item : t.items()) {
+                if (item instanceof TupleObj c && c.madeFrozen() == null) {
+                    todo.push(c);
+                    ready = false;
+                }
+            }
+            if (ready) {
+                todo.pop();
+                List<PyValue> items = new ArrayList<>(t.size());
+                for (Object item : t.items()) {
+                    items.add(freeze(item));
+                }
+                t.setFrozen(new PyValue.Tuple(items));
+            }
+        }
+        return root.madeFrozen();
     }
 
     /** Container nesting of a value (0 for a scalar); a lower bound for mutable containers. */

@@ -7,6 +7,8 @@ import io.ptsafe.PyValue;
 import io.ptsafe.Quantization;
 import io.ptsafe.Reason;
 import io.ptsafe.Tensor;
+import io.ptsafe.pickle.machine.DecodeBudget;
+import io.ptsafe.pickle.machine.HeapCost;
 import io.ptsafe.pickle.machine.Names;
 import io.ptsafe.pickle.machine.PickleInput;
 import io.ptsafe.pickle.machine.TreeConverter;
@@ -34,6 +36,10 @@ import java.util.Map;
  *
  * <p>A bare storage in the tree (someone saved a storage, not a tensor) becomes a 1-dimensional
  * tensor over the whole storage.
+ *
+ * <p>Every {@link Tensor}, name and resolved storage is charged to the file's
+ * {@link DecodeBudget} ({@link LoadOptions#maxDecodedBytes()}), after the pickle's values: one
+ * tensor reached under many names is many tensors.
  */
 public final class TensorTree {
     /** The tree and the tensors named by walking it. */
@@ -46,7 +52,15 @@ public final class TensorTree {
     private final Arena arena;
     private final LoadOptions options;
     private final Path file;
+    /** A Tensor, its TensorValue, its list slot and map entry; its arrays and name aside. */
+    private static final long TENSOR = 160;
+    /** A resolved storage: its slice of the file and its map entry. */
+    private static final long STORAGE = 96;
+    /** A Visit of the naming walk and its slot in the deque (its path is charged as a string). */
+    private static final long VISIT = 32;
+
     private final Map<StorageRef, MemorySegment> segments = new HashMap<>();
+    private final DecodeBudget budget;
     private final IdentityHashMap<PyValue.TensorValue, Object> specs = new IdentityHashMap<>();
     private final long nameBudget;
     private long nameChars;
@@ -59,6 +73,7 @@ public final class TensorTree {
         this.arena = arena;
         this.options = options;
         this.file = decoded.input().file();
+        this.budget = decoded.result().budget();
         // Names come from the pickle's own strings; sharing can repeat a long key under many tensors.
         this.nameBudget = Math.max(16L << 20, Math.multiplyExact(16L, decoded.input().bytes().byteSize()));
     }
@@ -76,13 +91,14 @@ public final class TensorTree {
         for (StorageRef ref : decoded.storages().values()) {
             t.segment(ref);
         }
-        TreeConverter.Converted c = TreeConverter.convert(decoded.result().root(), t::leaf, options, decoded.input());
+        TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t::leaf, options, decoded.input());
         return new Tree(c.root(), t.name(c));
     }
 
     private MemorySegment segment(StorageRef ref) throws PtsafeException {
         MemorySegment s = segments.get(ref);
         if (s == null) {
+            chargeHeap(STORAGE, "storage '" + ref.key() + "'");
             s = source.resolve(ref);
             segments.put(ref, s);
         }
@@ -101,7 +117,7 @@ public final class TensorTree {
     }
 
     private Tensor tensor(Object spec, String name) throws PtsafeException {
-        return switch (spec) {
+        Tensor t = switch (spec) {
             case TensorNode n -> Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage())).strides(n.strides())
                     .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
                     .quantization(quantization(n.quantization(), name)).build();
@@ -110,6 +126,15 @@ public final class TensorTree {
             default -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()
                     + ": a value of type " + spec.getClass().getSimpleName() + " has no place in a checkpoint");
         };
+        chargeHeap(TENSOR + 2 * HeapCost.longs(t.rank()) + HeapCost.string(name), "tensor '"
+                + (name.length() > 200 ? name.substring(0, 200) + "..." : name) + "'");
+        return t;
+    }
+
+    private void chargeHeap(long bytes, String what) throws PtsafeException {
+        if (!budget.add(bytes)) {
+            throw budget.exceeded(file, where() + ", " + what);
+        }
     }
 
     /** Per-channel parameters become tensors over their own storages, named after torch's accessors. */
@@ -137,6 +162,9 @@ public final class TensorTree {
         }
         while (!todo.isEmpty()) {
             Visit v = todo.pop();
+            if (!v.root()) {
+                budget.release(VISIT + HeapCost.string(v.path()));
+            }
             switch (v.value()) {
                 case PyValue.TensorValue t -> {
                     if (out.size() + 1 > options.maxTensors()) {
@@ -177,7 +205,9 @@ public final class TensorTree {
             throw nameTooLong();
         }
         charge(len);
-        return v.child(segment);
+        String path = v.child(segment);
+        chargeHeap(VISIT + HeapCost.string(path), "naming tensors");
+        return path;
     }
 
     private void charge(long chars) throws PtsafeException {

@@ -46,7 +46,7 @@ public final class TorchPickle {
             Mode mode, PickleListener listener) throws PtsafeException {
         StorageIds ids = new StorageIds(legacy);
         PickleMachine.Builder b = PickleMachine.on(input, options).globals(TorchGlobals.table(options))
-                .persistentIds(ids).listener(listener);
+                .persistentIds(ids).listener(listener).heapCost(TorchHeapCost.of(legacy));
         if (allowTrailing) {
             b.allowTrailingData();
         }

@@ -8,11 +8,20 @@ import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.Reason;
 import io.ptsafe.SafeLoader;
+import io.ptsafe.ScanFinding;
+import io.ptsafe.ScanReport;
+import io.ptsafe.ScanRule;
 import io.ptsafe.TensorFile;
+import io.ptsafe.pickle.HostilePickles;
+import io.ptsafe.pickle.machine.PickleListener;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every pickle of a legacy stream runs under the same {@link LoadOptions} limits as a zip's data.pkl. */
 class LegacyLimitsTest {
@@ -84,5 +93,59 @@ class LegacyLimitsTest {
         LimitExceededException x = refused(TRAINING, LoadOptions.builder().maxIntBytes(9).build());
         assertEquals("maxIntBytes", x.setting());
         assertTrue(x.getMessage().contains("magic number"), x.getMessage());
+    }
+
+    /**
+     * A legacy stream: the magic number, protocol version and sys_info pickles of a real one, then
+     * {@code object} and {@code keys} as the object pickle and the storage key list, and no storages.
+     */
+    static Path stream(Path file, byte[] object, byte[] keys) throws IOException {
+        byte[] real = Files.readAllBytes(TRAINING);
+        PickleCursor c = new PickleCursor(TRAINING, MemorySegment.ofArray(real), LoadOptions.defaults(), PickleListener.NONE);
+        c.next("the magic number", null);
+        c.next("the protocol version", null);
+        c.next("sys_info", null);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(Arrays.copyOf(real, (int) c.position()));
+        out.writeBytes(object);
+        out.writeBytes(keys);
+        return Files.write(file, out.toByteArray());
+    }
+
+    /** The five pickles share one budget: each of the last two fits alone, not both. */
+    @Test
+    void maxDecodedBytesIsTheStreamsNotEachPickles(@TempDir Path tmp) throws IOException {
+        long budget = 1 << 20;
+        byte[] ints = HostilePickles.listOf(7000, false);
+        byte[] strings = HostilePickles.listOf(9000, true);
+        LoadOptions o = LoadOptions.builder().maxDecodedBytes(budget).build();
+        Path both = stream(tmp.resolve("both.pt"), ints, strings);
+        LimitExceededException x = refused(both, o);
+        assertEquals("maxDecodedBytes", x.setting(), x.getMessage());
+        assertEquals(budget, x.limit());
+        assertTrue(x.getMessage().contains("pickle 5 of the legacy stream (the storage key list), byte "), x.getMessage());
+        // Either list alone (with an empty other) is within the budget: the ints open (a checkpoint
+        // without tensors), the keys are refused for the storages they name and the file lacks.
+        byte[] empty = HostilePickles.listOf(0, true);
+        try (TensorFile f = SafeLoader.open(stream(tmp.resolve("ints.pt"), ints, empty), o)) {
+            assertTrue(f.tensors().isEmpty());
+        }
+        Path keys = stream(tmp.resolve("keys.pt"), empty, strings);
+        io.ptsafe.PtsafeException y = assertThrows(io.ptsafe.PtsafeException.class, () -> SafeLoader.open(keys, o).close());
+        assertTrue(!(y instanceof LimitExceededException), y.getMessage());
+    }
+
+    @Test
+    void maxDecodedBytesAtTheDefaultsInOpenAndScan(@TempDir Path tmp) throws IOException {
+        Path p = stream(tmp.resolve("memo.pt"), HostilePickles.memoOfDicts(1_000_000), HostilePickles.listOf(0, true));
+        LimitExceededException x = refused(p, LoadOptions.defaults());
+        assertEquals("maxDecodedBytes", x.setting(), x.getMessage());
+        assertEquals(LoadOptions.DEFAULT_MAX_DECODED_BYTES, x.limit());
+        assertTrue(x.getMessage().contains("pickle 4 of the legacy stream (the object), byte "), x.getMessage());
+        ScanReport r = SafeLoader.scan(p, LoadOptions.defaults());
+        assertEquals(ScanReport.Verdict.INVALID, r.verdict());
+        ScanFinding f = r.findings().stream().filter(g -> g.rule() == ScanRule.PICKLE_LIMIT).findFirst().orElseThrow();
+        assertTrue(f.message().contains("LoadOptions.maxDecodedBytes"), f.message());
+        assertTrue(f.location().fileOffset() > 0, f.toString());
     }
 }

@@ -6,6 +6,7 @@ import static io.ptsafe.pickle.machine.Pickles.pk;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
@@ -39,6 +40,7 @@ class LimitsTest {
             case "maxPickleStringBytes" -> b.maxPickleStringBytes(v);
             case "maxContainerItems" -> b.maxContainerItems(v);
             case "maxIntBytes" -> b.maxIntBytes(v);
+            case "maxDecodedBytes" -> b.maxDecodedBytes(v);
             default -> throw new AssertionError(setting);
         }
         return b.build();
@@ -119,6 +121,49 @@ class LimitsTest {
         atLimit(pk(0x8b, le4(3), 1, 2, 3, '.'), 3, "maxIntBytes", b -> b.maxIntBytes(3));
         atLimit(pk("I123\n."), 3, "maxIntBytes", b -> b.maxIntBytes(3));
         atLimit(pk("L123L\n."), 3, "maxIntBytes", b -> b.maxIntBytes(3));
+    }
+
+    /** The most the estimate reached decoding and converting {@code pickle} with no budget to speak of. */
+    private static long decodedBytes(byte[] pickle) throws Exception {
+        LoadOptions unlimited = LoadOptions.builder().maxDecodedBytes(Long.MAX_VALUE).build();
+        PickleResult r = Pickles.machine(pickle, unlimited).run();
+        TreeConverter.convert(r, (leaf, path) -> {
+            throw new AssertionError(leaf);
+        }, unlimited, Pickles.input(pickle));
+        return r.budget().peak();
+    }
+
+    @Test
+    void decodedBytes() throws Exception {
+        for (byte[] p : new byte[][] {pk("(NNNl."), pk(0x80, 4, "]", 0x94, "(NJ", le4(1000), "Ne0h", 0, "."),
+                pk("(I1\nI2\nd."), pk(0x80, 4, 0x8f, "(K", 1, "K", 2, 0x90, "(", 0x8c, 3, "abc", 0x91, 0x86, "."),
+                pk("cbuiltins\nset\n((K", 1, "K", 2, "ltR."), pk('X', le4(5), "hello."), pk("I123456789\n.")}) {
+            long used = decodedBytes(p);
+            assertTrue(used > 0 && used < 4096, used + " for " + java.util.Arrays.toString(p));
+            atLimit(p, (int) used, "maxDecodedBytes", b -> b.maxDecodedBytes(used));
+        }
+    }
+
+    /** Refused at the opcode that would go over, before a large string is allocated, naming the place. */
+    @Test
+    void decodedBytesRefusedAtTheOpcode() {
+        byte[] p = pk(0x80, 4, "N", 'X', le4(4000), "a".repeat(4000), "0.");
+        LimitExceededException x = assertThrows(LimitExceededException.class,
+                () -> decode(p, LoadOptions.builder().maxDecodedBytes(1000).build()));
+        assertEquals("maxDecodedBytes", x.setting());
+        assertEquals(Reason.PICKLE_LIMIT, x.reason());
+        assertEquals(1000, x.limit());
+        assertTrue(x.value() > 4000, x.getMessage());
+        assertTrue(x.getMessage().startsWith("test.pkl, byte 3, BINUNICODE: decoded values"), x.getMessage());
+    }
+
+    /** The machine's working tables (stack, memo) are given back at STOP; the values never are. */
+    @Test
+    void decodedBytesKeepsValuesAndGivesBackTheMemo() throws Exception {
+        byte[] p = pk(0x80, 4, "]", 0x94, "r", le4(999), ".");
+        PickleResult r = Pickles.machine(p, LoadOptions.defaults()).run();
+        assertTrue(r.budget().peak() >= 8 * 1000, "the memo's 1000 slots: " + r.budget().peak());
+        assertEquals(HeapCost.LIST, r.budget().used());
     }
 
     /**

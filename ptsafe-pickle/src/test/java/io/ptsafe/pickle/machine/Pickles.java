@@ -54,7 +54,7 @@ final class Pickles {
 
     static PyValue decode(byte[] pickle, LoadOptions options) throws PtsafeException {
         PickleResult r = machine(pickle, options).run();
-        return TreeConverter.convert(r.root(), (leaf, path) -> {
+        return TreeConverter.convert(r, (leaf, path) -> {
             throw new AssertionError(leaf);
         }, options, input(pickle)).root();
     }

@@ -44,7 +44,7 @@ class PythonPicklesTest {
         synchronized (EXECUTED) {
             EXECUTED.addAll(r.opcodes());
         }
-        return TreeConverter.convert(r.root(), (leaf, path) -> {
+        return TreeConverter.convert(r, (leaf, path) -> {
             throw new AssertionError("no leaves expected: " + leaf);
         }, LoadOptions.defaults(), PickleInput.of(MemorySegment.ofArray(pickle))).root();
     }

@@ -1,0 +1,72 @@
+package io.ptsafe.pickle.machine;
+
+import io.ptsafe.LimitExceededException;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.Reason;
+import java.nio.file.Path;
+
+/**
+ * The running estimate of the heap one file's decoded values take, against
+ * {@link LoadOptions#maxDecodedBytes()}. One instance per file: the pickle machine charges what it
+ * creates ({@link HeapCost}), then {@link TreeConverter} the converted tree, then the tensor tree
+ * its tensors; the pickles of a legacy stream share one. Values the machine created are never given
+ * back, even once dropped (the memo can keep any of them alive); only the converter's and tensor
+ * tree's own working structures are, when they let go of them ({@link #release}).
+ */
+public final class DecodeBudget {
+    private final long limit;
+    private long used;
+    private long peak;
+
+    /** An empty budget of {@code options.maxDecodedBytes()}. */
+    public DecodeBudget(LoadOptions options) {
+        this.limit = options.maxDecodedBytes();
+    }
+
+    /** Estimated bytes charged so far. */
+    public long used() {
+        return used;
+    }
+
+    public long limit() {
+        return limit;
+    }
+
+    /** The most {@link #used()} has been. */
+    public long peak() {
+        return peak;
+    }
+
+    /** Adds {@code bytes} (saturating); false once the total is over the limit: then throw {@link #exceeded}. */
+    public boolean add(long bytes) {
+        used = bytes > Long.MAX_VALUE - used ? Long.MAX_VALUE : used + bytes;
+        peak = Math.max(peak, used);
+        return used <= limit;
+    }
+
+    /** Gives back {@code bytes} charged for a working structure that is no longer referenced. */
+    public void release(long bytes) {
+        used = Math.max(0, used - bytes);
+    }
+
+    /** Whether {@code bytes} more would still be within the limit, without charging them. */
+    boolean fits(long bytes) {
+        return bytes <= limit - used;
+    }
+
+    /** The refusal for a total over the limit (or for {@code extra} bytes that would put it over). */
+    LimitExceededException exceeded(Path file, String place, long extra) {
+        long value = extra > Long.MAX_VALUE - used ? Long.MAX_VALUE : used + extra;
+        return new LimitExceededException(Reason.PICKLE_LIMIT, file, place + ": decoded values, in estimated heap bytes",
+                "maxDecodedBytes", value, limit);
+    }
+
+    /**
+     * The refusal for a total over the limit.
+     *
+     * @param place where in the file the last charge was made ("archive/data.pkl, byte 12, SETITEMS")
+     */
+    public LimitExceededException exceeded(Path file, String place) {
+        return exceeded(file, place, 0);
+    }
+}
