@@ -529,7 +529,8 @@ public final class LoadOptions {
             Limit.ofInt("maxIntBytes", LoadOptions::maxIntBytes, Builder::maxIntBytes),
             Limit.ofInt("maxZipEntries", LoadOptions::maxZipEntries, Builder::maxZipEntries),
             Limit.ofLong("maxInflatedBytes", LoadOptions::maxInflatedBytes, Builder::maxInflatedBytes),
-            Limit.ofInt("maxCompressionRatio", LoadOptions::maxCompressionRatio, Builder::maxCompressionRatio));
+            Limit.ofInt("maxCompressionRatio", LoadOptions::maxCompressionRatio, Builder::maxCompressionRatio),
+            Limit.ofLong("maxDecodedBytes", LoadOptions::maxDecodedBytes, Builder::maxDecodedBytes));
 
     /** One limit: how to read it, how to set it, and the largest value its type holds. */
     private record Limit(String name, long max, ToLongFunction<LoadOptions> get, ObjLongConsumer<Builder> set) {

@@ -22,7 +22,9 @@ public final class TorchHeapCost {
     public static ToLongFunction<Object> of(boolean legacy) {
         return v -> switch (v) {
             case TensorNode n -> TENSOR_NODE + 2 * HeapCost.longs(n.shape().length)
-                    + (n.quantization() == null ? 0 : 40 + HeapCost.string(n.quantization().scheme().length()));
+                    // The quantizer record; a per-channel one's scale and zero-point nodes are values of
+                    // their own, charged when their rebuild made them.
+                    + (n.quantization() == null ? 0 : 32);
             // The ref and its entry in StorageIds (its key may be a new string, decoded from bytes); a
             // legacy stream also lists it as a root and in all storages, and a view adds the root's
             // own ref, the view's ref, View and ViewOf, and its two entries.
