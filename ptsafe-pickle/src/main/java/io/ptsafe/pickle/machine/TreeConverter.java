@@ -63,11 +63,14 @@ public final class TreeConverter {
     private final LoadOptions options;
     private final PickleInput input;
     private final DecodeBudget budget;
-    private final IdentityHashMap<Object, PyValue> done = new IdentityHashMap<>();
-    private final IdentityHashMap<Object, Integer> heights = new IdentityHashMap<>();
-    private final IdentityHashMap<Object, Boolean> open = new IdentityHashMap<>();
+    /**
+     * Each container and non-value leaf converted so far, with its height; {@link #OPEN} while a
+     * container is being converted (meeting it again then is a cycle). One map, not three: this is
+     * the hot table of opening a checkpoint.
+     */
+    private final IdentityHashMap<Object, Made> done = new IdentityHashMap<>();
     private final Set<PyValue> holding = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Charged for {@link #done} and {@link #heights}, which go when the conversion is over. */
+    /** Charged for {@link #done}, which goes when the conversion is over. */
     private long tables;
 
     private TreeConverter(Leaves leaves, LoadOptions options, PickleInput input, DecodeBudget budget) {
@@ -150,8 +153,15 @@ public final class TreeConverter {
     /** A Frame and the headers of what it holds. */
     private static final long FRAME = 64;
     private static final long IDENTITY_ENTRY = HeapCost.IDENTITY_ENTRY;
-    /** A heights entry with a boxed height (cached below 128). */
+    /** What a converted container adds to {@link #done} beyond its entry: its {@link Made} (charged generously). */
     private static final long HEIGHT_ENTRY = IDENTITY_ENTRY + 16;
+
+    /** A converted value and its height. */
+    private record Made(PyValue value, int height) {
+    }
+
+    /** Marks a container whose conversion is under way. */
+    private static final Made OPEN = new Made(null, -1);
 
     private static boolean isContainer(Object v) {
         return v instanceof ListObj || v instanceof TupleObj || v instanceof DictObj || v instanceof OpaqueObj;
@@ -169,10 +179,15 @@ public final class TreeConverter {
             if (f.next < f.children.size()) {
                 int i = f.next;
                 Object child = f.children.get(i);
-                PyValue converted = done.get(child);
-                if (converted != null) {
-                    accept(f, i, converted, heights.getOrDefault(child, 0));
-                } else if (open.containsKey(child)) {
+                if (child instanceof PyValue p) {
+                    // Scalars and strings are already immutable values: nothing to convert or remember.
+                    accept(f, i, p, Values.heightOf(p));
+                    continue;
+                }
+                Made made = done.get(child);
+                if (made != null && made != OPEN) {
+                    accept(f, i, made.value(), made.height());
+                } else if (made == OPEN) {
                     String at = path(stack, 200);
                     throw new PtsafeException(Reason.CYCLIC_VALUE, input.file(), where() + ": a " + Values.typeName(child)
                             + " at '" + (at == null ? "(a long path)" : at) + "' contains itself; ptsafe refuses "
@@ -186,7 +201,6 @@ public final class TreeConverter {
                 continue;
             }
             stack.removeLast();
-            open.remove(f.node);
             PyValue v = build(f, stack);
             budget.release(f.cost());
             int h = f.height + 1;
@@ -195,8 +209,7 @@ public final class TreeConverter {
             }
             charge(IDENTITY_ENTRY + HEIGHT_ENTRY + (f.holds ? IDENTITY_ENTRY : 0), stack);
             tables += IDENTITY_ENTRY + HEIGHT_ENTRY;
-            done.put(f.node, v);
-            heights.put(f.node, h);
+            done.put(f.node, new Made(v, h));
             if (f.holds) {
                 holding.add(v);
             }
@@ -214,7 +227,7 @@ public final class TreeConverter {
         if (stack.size() + 1 > options.maxNestingDepth()) {
             throw depth(stack.size() + 1);
         }
-        open.put(node, Boolean.TRUE);
+        done.put(node, OPEN);
         Frame f = new Frame(node);
         charge(f.cost(), stack);
         stack.add(f);
@@ -262,7 +275,7 @@ public final class TreeConverter {
         charge(IDENTITY_ENTRY, stack);
         tables += IDENTITY_ENTRY;
         PyValue r = switch (v) {
-            case PyValue p -> p;
+            case PyValue p -> p; // only the root comes here: run() takes other values directly
             case GlobalRef g -> g.value();
             case SetObj s -> {
                 // The PySet, and while it is made: the list of items, the set PySet copies, the hash codes.
@@ -283,7 +296,7 @@ public final class TreeConverter {
                 yield c;
             }
         };
-        done.put(v, r);
+        done.put(v, new Made(r, leafHeight(v)));
         return r;
     }
 

@@ -59,7 +59,7 @@ public final class TensorTree {
     /** A Visit of the naming walk and its slot in the deque (its path is charged as a string). */
     private static final long VISIT = 32;
 
-    private final Map<StorageRef, MemorySegment> segments = new HashMap<>();
+    private final Map<StorageRef, MemorySegment> segments;
     private final DecodeBudget budget;
     private final IdentityHashMap<PyValue.TensorValue, Object> specs = new IdentityHashMap<>();
     private final long nameBudget;
@@ -68,6 +68,8 @@ public final class TensorTree {
     private TensorTree(TorchPickle.Decoded decoded, StorageSource source, ByteOrder order, Arena arena,
             LoadOptions options) {
         this.decoded = decoded;
+        // Sized once: the storages were all named by the pickle (and each was charged there).
+        this.segments = HashMap.newHashMap(decoded.storages().size());
         this.source = source;
         this.order = order;
         this.arena = arena;

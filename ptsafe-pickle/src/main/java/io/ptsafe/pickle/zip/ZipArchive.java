@@ -99,7 +99,8 @@ final class ZipArchive {
         byte[] raw = e.rawName();
         String name;
         try {
-            name = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            // torch's names are ASCII: decode those directly, and only others through a strict decoder.
+            name = isAscii(raw) ? new String(raw, StandardCharsets.ISO_8859_1) : StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(raw)).toString();
         } catch (CharacterCodingException x) {
             throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry name is not UTF-8: "
@@ -174,11 +175,12 @@ final class ZipArchive {
     /** Names: safe, unique, all under one root folder. */
     private static ZipArchive layout(List<ZipEntryInfo> entries, Path path) throws PtsafeException {
         String root = null;
-        Map<String, ZipEntryInfo> records = new LinkedHashMap<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Map<String, ZipEntryInfo> records = LinkedHashMap.newLinkedHashMap(entries.size());
+        java.util.Set<String> seen = java.util.HashSet.newHashSet(entries.size());
         for (ZipEntryInfo e : entries) {
             String name = e.name();
-            if (!seen.add(asciiLower(name))) {
+            String lower = asciiLower(name);
+            if (!seen.add(lower)) {
                 throw new PtsafeException(Reason.DUPLICATE_ENTRY, path, "two entries named '" + clip(name)
                         + "' (names are compared ignoring ASCII case, as torch's zip reader finds them)");
             }
@@ -205,7 +207,7 @@ final class ZipArchive {
                 }
                 continue;
             }
-            records.put(asciiLower(rel), e);
+            records.put(lower.substring(slash + 1), e);
         }
         if (root == null) {
             throw new PtsafeException(Reason.NOT_A_CHECKPOINT, path, "an empty zip archive");
@@ -230,13 +232,26 @@ final class ZipArchive {
                 return "control character in name";
             }
         }
-        String body = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
-        for (String seg : body.split("/", -1)) {
-            if (seg.isEmpty() || seg.equals(".") || seg.equals("..")) {
-                return "'" + seg + "' segment in name";
+        int end = name.endsWith("/") ? name.length() - 1 : name.length();
+        for (int start = 0; start <= end; ) {
+            int slash = name.indexOf('/', start);
+            int segEnd = slash < 0 || slash > end ? end : slash;
+            int n = segEnd - start;
+            if (n == 0 || (n <= 2 && name.startsWith("..".substring(0, n), start))) {
+                return "'" + name.substring(start, segEnd) + "' segment in name";
             }
+            start = segEnd + 1;
         }
         return null;
+    }
+
+    private static boolean isAscii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String clip(String s) {
