@@ -25,7 +25,20 @@ final class Key {
     }
 
     static Key of(PyValue value) {
-        return new Key(value, seededHash(value));
+        // Strings are most keys (every name of a state dict): hashed without the work list.
+        return new Key(value, value instanceof PyValue.Str s ? finish(strHash(SEED, s.value())) : seededHash(value));
+    }
+
+    private static long strHash(long h, String str) {
+        h = mix(mix(h, 7), str.length());
+        for (int k = 0; k < str.length(); k++) {
+            h = mix(h, str.charAt(k));
+        }
+        return h;
+    }
+
+    private static int finish(long h) {
+        return (int) (h ^ (h >>> 32));
     }
 
     PyValue value() {
@@ -71,13 +84,7 @@ final class Key {
                 case PyValue.Float f -> h = mix(mix(h, 5), Double.doubleToLongBits(f.value()));
                 case PyValue.Complex c -> h = mix(mix(mix(h, 6), Double.doubleToLongBits(c.real())),
                         Double.doubleToLongBits(c.imag()));
-                case PyValue.Str s -> {
-                    String str = s.value();
-                    h = mix(mix(h, 7), str.length());
-                    for (int k = 0; k < str.length(); k++) {
-                        h = mix(h, str.charAt(k));
-                    }
-                }
+                case PyValue.Str s -> h = strHash(h, s.value());
                 case PyValue.Bytes b -> {
                     byte[] a = b.value();
                     h = mix(mix(h, b.mutable() ? 9 : 8), a.length);
@@ -112,7 +119,7 @@ final class Key {
                 case PyValue.TensorValue t -> h = mix(h, System.identityHashCode(t.tensor()));
             }
         }
-        return (int) (h ^ (h >>> 32));
+        return finish(h);
     }
 
     private static void pushAll(ArrayDeque<PyValue> todo, List<PyValue> items) {

@@ -759,7 +759,15 @@ public final class PickleMachine {
     }
 
     /** The key of a hashable value, computed once per object (a memoised key is hashed once). */
+    /** Strings up to this length are hashed each time they are a key; longer ones once (memo reuse). */
+    private static final int UNCACHED_KEY_CHARS = 128;
+
     Key key(Object item, Opcode op, long at) throws PtsafeException {
+        if (item instanceof PyValue.Str s && s.value().length() <= UNCACHED_KEY_CHARS) {
+            // A short string hashes faster than a cache lookup, and most keys are used once.
+            charge(HeapCost.KEY, op, at);
+            return Key.of(s);
+        }
         Key k = keys.get(item);
         if (k != null) {
             return k;

@@ -22,12 +22,25 @@ final class Texts {
 
     /** Strict UTF-8. Python's pickle accepts encoded lone surrogates ("surrogatepass"); ptsafe does not. */
     static String utf8(byte[] b) {
+        if (isAscii(b)) {
+            // Most pickled strings (names, keys, dtypes) are ASCII: no decoder needed.
+            return new String(b, StandardCharsets.ISO_8859_1);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("invalid UTF-8");
         }
+    }
+
+    private static boolean isAscii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** ASCII, strictly (PERSID). */
