@@ -102,7 +102,10 @@ public final class PickleMachine {
     private int memoSize;
     private final Map<String, GlobalRef> refs = new HashMap<>();
     private final IdentityHashMap<Object, Key> keys = new IdentityHashMap<>();
-    private final EnumSet<Opcode> used = EnumSet.noneOf(Opcode.class);
+    private static final Opcode[] OPCODES = Opcode.values();
+
+    /** Opcodes seen, by ordinal: a plain array, as this is marked for every opcode run. */
+    private final boolean[] used = new boolean[OPCODES.length];
     private final List<GlobalUse> globals = new ArrayList<>();
     private final List<GlobalUse> forbidden = new ArrayList<>();
     private long pos;
@@ -243,7 +246,7 @@ public final class PickleMachine {
                 if (++opcodeCount > options.maxPickleOpcodes()) {
                     throw limit(at, op, "opcodes run", "maxPickleOpcodes", opcodeCount, options.maxPickleOpcodes());
                 }
-                used.add(op);
+                used[op.ordinal()] = true;
                 current = op;
                 listener.opcode(op, at);
                 if (op == Opcode.STOP) {
@@ -271,7 +274,13 @@ public final class PickleMachine {
             throw error(Reason.TRAILING_DATA, pos, null, (size - pos) + " bytes after STOP");
         }
         budget.release(working);
-        return new PickleResult(stack.getFirst(), pos, proto, Collections.unmodifiableSet(EnumSet.copyOf(used)),
+        EnumSet<Opcode> seen = EnumSet.noneOf(Opcode.class);
+        for (Opcode o : OPCODES) {
+            if (used[o.ordinal()]) {
+                seen.add(o);
+            }
+        }
+        return new PickleResult(stack.getFirst(), pos, proto, Collections.unmodifiableSet(seen),
                 List.copyOf(globals), List.copyOf(forbidden), opcodeCount, budget);
     }
 
@@ -384,7 +393,7 @@ public final class PickleMachine {
                 append(top(op, at), items, op, at);
             }
             case EMPTY_TUPLE -> push(TupleObj.EMPTY, at);
-            case TUPLE -> push(tuple(popMark(op, at), at), at);
+            case TUPLE -> push(tuple(popMark(op, at), true, at), at);
             case TUPLE1 -> {
                 Object a = pop(op, at);
                 push(tuple(List.of(a), at), at);
@@ -690,6 +699,11 @@ public final class PickleMachine {
 
     /** A tuple of machine values, with its hashable form when every item is hashable. */
     TupleObj tuple(List<Object> items, long at) throws PtsafeException {
+        return tuple(items, false, at);
+    }
+
+    /** @param owned whether {@code items} is a fresh list nobody else holds (popMark's): not copied again */
+    private TupleObj tuple(List<Object> items, boolean owned, long at) throws PtsafeException {
         if (items.isEmpty()) {
             return TupleObj.EMPTY;
         }
@@ -709,7 +723,8 @@ public final class PickleMachine {
         if (height > options.maxNestingDepth()) {
             throw limit(at, null, "a tuple nested " + height + " deep", "maxNestingDepth", height, options.maxNestingDepth());
         }
-        return new TupleObj(List.copyOf(items), hashable, height, (int) nodes);
+        return new TupleObj(owned ? Collections.unmodifiableList(items) : List.copyOf(items), hashable, height,
+                (int) nodes);
     }
 
     private void append(Object target, List<Object> items, Opcode op, long at) throws PtsafeException {
@@ -876,7 +891,8 @@ public final class PickleMachine {
         }
         int base = marks[--markCount];
         List<Object> tail = stack.subList(base, stack.size());
-        List<Object> items = new ArrayList<>(tail);
+        // One copy, fixed size; callers only read it (TUPLE keeps it as the tuple's items).
+        List<Object> items = Arrays.asList(tail.toArray());
         tail.clear();
         return items;
     }
