@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ptsafe.testsupport.SchemaCheck;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ptsafe.ScanFinding.Location;
 import io.ptsafe.ScanFinding.Severity;

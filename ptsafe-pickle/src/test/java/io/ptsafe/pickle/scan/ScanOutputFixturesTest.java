@@ -2,6 +2,7 @@ package io.ptsafe.pickle.scan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.ptsafe.testsupport.SchemaCheck;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ptsafe.SafeLoader;
 import io.ptsafe.ScanReport;

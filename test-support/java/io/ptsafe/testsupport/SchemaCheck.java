@@ -1,4 +1,4 @@
-package io.ptsafe;
+package io.ptsafe.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -15,20 +15,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** Validates JSON against the committed report schema and the official SARIF schema. */
-final class SchemaCheck {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+/**
+ * Validates JSON against the committed report schema and the official SARIF schema. Test code shared
+ * by the ptsafe-api and ptsafe-pickle tests (added to both as a test source folder).
+ */
+public final class SchemaCheck {
+    public static final ObjectMapper MAPPER = new ObjectMapper();
 
     private SchemaCheck() {
     }
 
     /** docs/scan-report.schema.json, from the module folder (surefire's working directory). */
-    static Path reportSchema() {
+    public static Path reportSchema() {
         return Path.of("..", "docs", "scan-report.schema.json");
     }
 
     /** The official SARIF 2.1.0 schema in the shared folder; the test is skipped when it is absent. */
-    static Path sarifSchema() {
+    public static Path sarifSchema() {
         String dir = System.getProperty("ptsafe.shared.dir", Path.of("..", "..", "shared").toString());
         Path p = Path.of(dir, "schemas", "sarif-schema-2.1.0.json");
         assumeTrue(Files.isRegularFile(p), "the official SARIF 2.1.0 schema is not at " + p.toAbsolutePath()
@@ -37,7 +40,7 @@ final class SchemaCheck {
     }
 
     /** Parses {@code json} and asserts it is valid under the schema at {@code schema} (its own draft). */
-    static JsonNode assertValid(Path schema, byte[] json) throws IOException {
+    public static JsonNode assertValid(Path schema, byte[] json) throws IOException {
         JsonNode schemaNode = MAPPER.readTree(Files.readAllBytes(schema));
         JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersionDetector.detect(schemaNode));
         SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
