@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * Decoders for the text arguments of protocol-0 opcodes and for UTF-8, each refusing what Python
  * would refuse (an {@link IllegalArgumentException} the machine turns into MALFORMED_PICKLE).
  */
-final class Texts {
+public final class Texts {
     private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]+");
     private static final Pattern FLOAT = Pattern.compile(
             "[+-]?(?:(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:inf|infinity|nan))");
@@ -20,8 +20,13 @@ final class Texts {
     private Texts() {
     }
 
-    /** Strict UTF-8. Python's pickle accepts encoded lone surrogates ("surrogatepass"); ptsafe does not. */
-    static String utf8(byte[] b) {
+    /**
+     * Strict UTF-8 (pickled strings, zip entry names). Python's pickle accepts encoded lone surrogates
+     * ("surrogatepass"); ptsafe does not.
+     *
+     * @throws IllegalArgumentException if {@code b} is not UTF-8
+     */
+    public static String utf8(byte[] b) {
         if (isAscii(b)) {
             // Most pickled strings (names, keys, dtypes) are ASCII: no decoder needed.
             return new String(b, StandardCharsets.ISO_8859_1);
@@ -45,10 +50,8 @@ final class Texts {
 
     /** ASCII, strictly (PERSID). */
     static String ascii(byte[] b) {
-        for (byte x : b) {
-            if (x < 0) {
-                throw new IllegalArgumentException("not ASCII");
-            }
+        if (!isAscii(b)) {
+            throw new IllegalArgumentException("not ASCII");
         }
         return new String(b, StandardCharsets.US_ASCII);
     }

@@ -3,11 +3,10 @@ package io.ptsafe.pickle.zip;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
+import io.ptsafe.pickle.machine.Texts;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,10 +98,8 @@ final class ZipArchive {
         byte[] raw = e.rawName();
         String name;
         try {
-            // torch's names are ASCII: decode those directly, and only others through a strict decoder.
-            name = isAscii(raw) ? new String(raw, StandardCharsets.ISO_8859_1) : StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(raw)).toString();
-        } catch (CharacterCodingException x) {
+            name = Texts.utf8(raw);
+        } catch (IllegalArgumentException x) {
             throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry name is not UTF-8: "
                     + java.util.HexFormat.of().formatHex(raw, 0, Math.min(raw.length, 64)));
         }
@@ -243,15 +240,6 @@ final class ZipArchive {
             start = segEnd + 1;
         }
         return null;
-    }
-
-    private static boolean isAscii(byte[] b) {
-        for (byte x : b) {
-            if (x < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static String clip(String s) {
