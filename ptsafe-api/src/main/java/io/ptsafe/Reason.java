@@ -140,6 +140,26 @@ public enum Reason {
     TOO_MANY_ENTRIES,
     /** The {@code byteorder} record is neither "little" nor "big". */
     INVALID_BYTE_ORDER,
+    /**
+     * The end of central directory record torch's reader takes (the last one in the file) is not
+     * where the file ends: bytes after it and its comment, a comment length running past the end,
+     * or another end record signature inside the comment. Zip readers disagree on such files.
+     */
+    END_RECORD_NOT_AT_END,
+    /** A multi-disk (split or spanned) archive: disk numbers other than 0, or entries on other disks. */
+    MULTI_DISK_ZIP,
+    /**
+     * ZIP64 structures that disagree with the 32-bit fields or with each other, or that sit where
+     * zip readers look for them differently (a locator not right before the end record, a ZIP64 end
+     * record not right before its locator, two ZIP64 extra fields).
+     */
+    ZIP64_MISMATCH,
+    /** A local header whose method, flags or sizes disagree with its central directory record. */
+    LOCAL_HEADER_MISMATCH,
+    /** A zip feature torch's reader does not support: patch data (flag bit 5). */
+    UNSUPPORTED_ZIP_FEATURE,
+    /** The {@code version} record is missing, not a decimal integer, or outside the versions torch reads. */
+    INVALID_VERSION_RECORD,
 
     // --- legacy torch format -------------------------------------------------------------------
     /**

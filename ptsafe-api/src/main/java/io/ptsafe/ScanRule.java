@@ -111,6 +111,31 @@ public enum ScanRule {
     UNEXPECTED_ENTRY("PTS221", Verdict.SAFE, Severity.WARNING, "Entry torch.load does not read",
             "An entry that is not part of the torch.save layout (data.pkl, data/<key>, version, byteorder ...). "
             + "torch.load never reads it; other tools might."),
+    /** {@code PTS222}: End record not at the end of the file. */
+    END_RECORD_NOT_AT_END("PTS222", Verdict.INVALID, "End record not at the end of the file",
+            "The end of central directory record torch takes (the last one) and its comment do not end the file, "
+            + "or another end record hides in the comment: other zip readers take another record and so read "
+            + "other entries.", Reason.END_RECORD_NOT_AT_END),
+    /** {@code PTS223}: Multi-disk zip. */
+    MULTI_DISK_ZIP("PTS223", Verdict.INVALID, "Multi-disk zip",
+            "Disk numbers other than 0 in the end records or an entry: a split or spanned archive, which torch's "
+            + "reader refuses or reads as one disk.", Reason.MULTI_DISK_ZIP),
+    /** {@code PTS224}: Inconsistent ZIP64 fields. */
+    ZIP64_MISMATCH("PTS224", Verdict.INVALID, "Inconsistent ZIP64 fields",
+            "ZIP64 end record, locator or extra field values that disagree with the 32-bit fields, or ZIP64 "
+            + "records placed where zip readers look for them differently.", Reason.ZIP64_MISMATCH),
+    /** {@code PTS225}: Local header disagrees with the central directory. */
+    LOCAL_HEADER_MISMATCH("PTS225", Verdict.INVALID, "Local header disagrees with the central directory",
+            "An entry's local header gives another method, flags or sizes than its central directory record: "
+            + "torch reads the central one, streaming readers the local one.", Reason.LOCAL_HEADER_MISMATCH),
+    /** {@code PTS226}: Unsupported zip feature. */
+    UNSUPPORTED_ZIP_FEATURE("PTS226", Verdict.INVALID, "Unsupported zip feature",
+            "An entry flagged as patch data (general purpose bit 5), which torch's zip reader refuses to read.",
+            Reason.UNSUPPORTED_ZIP_FEATURE),
+    /** {@code PTS227}: Invalid version record. */
+    INVALID_VERSION_RECORD("PTS227", Verdict.INVALID, "Invalid version record",
+            "The version record is missing, is not a decimal integer, or names a file format version torch does "
+            + "not read (1 to 10): torch.load refuses the file.", Reason.INVALID_VERSION_RECORD),
 
     // --- pickle syntax and limits ---------------------------------------------------------------------
     /** {@code PTS300}: Unknown pickle opcode. */

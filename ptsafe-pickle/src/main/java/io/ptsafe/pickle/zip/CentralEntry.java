@@ -16,10 +16,13 @@ import java.nio.file.Path;
  * and, for the zero DOS time every torch record carries, BigInteger arithmetic per entry, which was
  * half the time of opening a 1,000-tensor checkpoint (ptsafe-bench OpenTorchBench).
  *
- * @param next offset of the record after this one
+ * @param rawCompressed the 32-bit compressed size as written (0xFFFFFFFF when in the ZIP64 extra field)
+ * @param rawSize       the 32-bit size as written, likewise
+ * @param diskStart     the disk its local header is on
+ * @param next          offset of the record after this one
  */
 record CentralEntry(int flags, int method, long crc, long compressedSize, long size, long localHeaderOffset,
-        byte[] rawName, long next) {
+        byte[] rawName, long rawCompressed, long rawSize, int diskStart, long next) {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -39,20 +42,52 @@ record CentralEntry(int flags, int method, long crc, long compressedSize, long s
         if (next > end) {
             throw invalid(path, "central directory record at offset " + p + " runs past the directory's end " + end);
         }
-        long size = u32(file, p + 24);
-        long compressed = u32(file, p + 20);
+        long rawSize = u32(file, p + 24);
+        long rawCompressed = u32(file, p + 20);
+        long size = rawSize;
+        long compressed = rawCompressed;
         long offset = u32(file, p + 42);
+        int zip64Fields = zip64Fields(file, p + 46 + n, m, p, path);
+        // mz_zip_file_stat_internal (miniz_zip.c 2.1.0, lines 1213-1282) reads the first ZIP64 extra
+        // field only when a value is 0xFFFFFFFF, in the order uncompressed size, compressed size, offset.
         if (size == MAX32 || compressed == MAX32 || offset == MAX32) {
             long[] v = zip64(file, p + 46 + n, m, size == MAX32, compressed == MAX32, offset == MAX32, p, path);
             size = size == MAX32 ? v[0] : size;
             compressed = compressed == MAX32 ? v[1] : compressed;
             offset = offset == MAX32 ? v[2] : offset;
         }
+        if (zip64Fields > 1) {
+            throw new PtsafeException(Reason.ZIP64_MISMATCH, path, "central directory record at offset " + p + " has "
+                    + zip64Fields + " ZIP64 extra fields (readers may take either)");
+        }
         // MemorySegment.copy, not asSlice().toArray(): toArray asks the JDK for the class's simple name each call.
         byte[] name = new byte[n];
         MemorySegment.copy(file, ValueLayout.JAVA_BYTE, p + 46, name, 0, n);
         return new CentralEntry(u16(file, p + 8), u16(file, p + 10), u32(file, p + 16), compressed, size, offset,
-                name, next);
+                name, rawCompressed, rawSize, u16(file, p + 34), next);
+    }
+
+    /**
+     * Walks the whole extra field and counts its ZIP64 fields. Every field header must fit and the
+     * fields must fill the extra field exactly: miniz refuses a broken one when it looks for a ZIP64
+     * field (lines 1229-1236), Python's zipfile always (_decodeExtra, "Corrupt extra field").
+     */
+    private static int zip64Fields(MemorySegment file, long extra, int length, long record, Path path)
+            throws PtsafeException {
+        int count = 0;
+        long q = extra;
+        long end = extra + length;
+        while (q < end) {
+            if (q + 4 > end || q + 4 + u16(file, q + 2) > end) {
+                throw invalid(path, "central directory record at offset " + record + ": extra field at offset " + q
+                        + " runs past the record's extra data (" + length + " bytes)");
+            }
+            if (u16(file, q) == ZIP64_EXTRA) {
+                count++;
+            }
+            q += 4 + u16(file, q + 2);
+        }
+        return count;
     }
 
     /**
@@ -68,9 +103,6 @@ record CentralEntry(int flags, int method, long crc, long compressedSize, long s
         while (q + 4 <= end) {
             int id = u16(file, q);
             int len = u16(file, q + 2);
-            if (q + 4 + len > end) {
-                break;
-            }
             if (id == ZIP64_EXTRA) {
                 long r = q + 4;
                 boolean[] want = {wantSize, wantCompressed, wantOffset};

@@ -69,7 +69,74 @@ public final class TorchZipReader {
 
     /** Validates the zip and its torch layout; {@code arena} receives inflated records. */
     public static Archive archive(Path path, MemorySegment file, Arena arena, LoadOptions options) throws PtsafeException {
-        return archive(ZipArchive.read(path, file, options), path, file, arena, options);
+        ZipArchive zip = ZipArchive.read(path, file, options);
+        Archive a = archive(zip, path, file, arena, options);
+        checkVersion(zip, path, file, arena, options);
+        return a;
+    }
+
+    /** Oldest file format version torch 1.13 reads (caffe2/serialize/versions.h kMinSupportedFileFormatVersion). */
+    static final long MIN_VERSION = 1;
+    /** Newest file format version torch 1.13 reads (caffe2/serialize/versions.h kMaxSupportedFileFormatVersion 0xA). */
+    static final long MAX_VERSION = 10;
+
+    /**
+     * The version records torch checks before it reads anything else (PyTorchStreamReader::init,
+     * caffe2/serialize/inline_container.cc: getRecord("version"), then
+     * "Couldn't parse the version ... as Long Long" and the two AT_ASSERTM range checks, as in
+     * libtorch_cpu.so.1.13.0): {@code version} must exist (found
+     * as every record, ignoring ASCII case), parse with {@code caffe2::stoull} and lie in
+     * [{@value #MIN_VERSION}, {@value #MAX_VERSION}], or torch refuses the file. torch 2.x reads
+     * {@code .data/version} instead when there is one, so that one is checked too. stoull skips
+     * leading blanks, takes a sign and stops at the first non-digit ("3abc" is 3, "-1" wraps to a huge
+     * number); ptsafe takes only what torch.save writes, decimal digits and an optional newline, and
+     * refuses the rest.
+     */
+    static void checkVersion(ZipArchive zip, Path path, MemorySegment file, Arena arena, LoadOptions options)
+            throws PtsafeException {
+        ZipEntryInfo v = zip.record("version");
+        if (v == null) {
+            throw new PtsafeException(Reason.INVALID_VERSION_RECORD, path, "no record " + zip.root()
+                    + "/version: torch refuses an archive without one");
+        }
+        Records reader = new Records(path, file, arena, options);
+        version(path, v, reader);
+        ZipEntryInfo dotData = zip.record(".data/version");
+        if (dotData != null) {
+            version(path, dotData, reader);
+        }
+    }
+
+    private static void version(Path path, ZipEntryInfo e, Records reader) throws PtsafeException {
+        if (e.size() > 21) {
+            throw badVersion(path, e, e.size() + " bytes");
+        }
+        byte[] b = reader.data(e).toArray(ValueLayout.JAVA_BYTE);
+        int n = b.length > 0 && b[b.length - 1] == '\n' ? b.length - 1 : b.length;
+        long value = 0;
+        for (int i = 0; i < n; i++) {
+            if (b[i] < '0' || b[i] > '9' || value > MAX_VERSION) {
+                throw badVersion(path, e, "'" + printable(b) + "'");
+            }
+            value = value * 10 + (b[i] - '0');
+        }
+        if (n == 0 || value < MIN_VERSION || value > MAX_VERSION) {
+            throw badVersion(path, e, "'" + printable(b) + "'");
+        }
+    }
+
+    private static String printable(byte[] b) {
+        StringBuilder sb = new StringBuilder();
+        for (byte x : b) {
+            sb.append(x >= 0x20 && x < 0x7f ? String.valueOf((char) x) : String.format("\\x%02x", x & 0xff));
+        }
+        return sb.toString();
+    }
+
+    private static PtsafeException badVersion(Path path, ZipEntryInfo e, String seen) {
+        return new PtsafeException(Reason.INVALID_VERSION_RECORD, path, "record " + e.name() + " holds " + seen
+                + "; torch reads a decimal file format version from " + MIN_VERSION + " to " + MAX_VERSION
+                + " (torch.save writes \"3\\n\")");
     }
 
     /** {@link #archive(Path, MemorySegment, Arena, LoadOptions)} of a zip already read (the scanner reads it first). */

@@ -33,6 +33,11 @@ final class ZipArchive {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int LOCAL = 0x04034b50;
+    private static final int FLAG_ENCRYPTED = 1;
+    private static final int FLAG_DATA_DESCRIPTOR = 1 << 3;
+    private static final int FLAG_PATCH = 1 << 5;
+    private static final int FLAG_STRONG_ENCRYPTION = 1 << 6;
+    private static final int FLAG_MASKED = 1 << 13;
 
     private final String root;
     private final Map<String, ZipEntryInfo> records;
@@ -104,8 +109,22 @@ final class ZipArchive {
                     + java.util.HexFormat.of().formatHex(raw, 0, Math.min(raw.length, 64)));
         }
         String where = "entry '" + name + "'";
-        if ((e.flags() & 1) != 0) {
-            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where + " is encrypted");
+        int flags = e.flags();
+        // miniz_zip.c 2.1.0: bit 13 (masked local headers) refuses the whole archive in
+        // mz_zip_reader_read_central_dir (line 828); bits 0 and 6 (encryption) and 5 (patch data) refuse
+        // the entry when mz_zip_reader_extract_to_mem_no_alloc reads it (line 1451). ptsafe refuses them
+        // wherever they are, read or not.
+        if ((flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED)) != 0) {
+            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where + " is encrypted (general purpose flags 0x"
+                    + Integer.toHexString(flags) + ": bit 0 encrypted, 6 strong encryption, 13 masked headers)");
+        }
+        if ((flags & FLAG_PATCH) != 0) {
+            throw new PtsafeException(Reason.UNSUPPORTED_ZIP_FEATURE, path, where + " is patch data (general purpose "
+                    + "flag bit 5), which torch's zip reader refuses to read");
+        }
+        // Line 817-819: miniz refuses an entry on a disk other than the end record's (or 1).
+        if (e.diskStart() != 0) {
+            throw new PtsafeException(Reason.MULTI_DISK_ZIP, path, where + " starts on disk " + e.diskStart());
         }
         int method = e.method();
         if (method != ZipEntryInfo.STORED && method != ZipEntryInfo.DEFLATED) {
@@ -124,6 +143,7 @@ final class ZipArchive {
         if ((file.get(U16, lho + 6) & 1) != 0) {
             throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where + ": its local header says encrypted");
         }
+        checkLocal(file, path, where, e, lho);
         int n = file.get(U16, lho + 26) & 0xffff;
         int m = file.get(U16, lho + 28) & 0xffff;
         long dataOffset = lho + 30 + n + m;
@@ -142,6 +162,11 @@ final class ZipArchive {
         if (csize < 0 || usize < 0) {
             throw new PtsafeException(Reason.INVALID_ZIP, path, where + ": sizes unknown or negative");
         }
+        // Line 813: miniz refuses a record with data but no compressed bytes.
+        if (usize != 0 && csize == 0) {
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where + " declares " + usize
+                    + " bytes from 0 compressed bytes");
+        }
         if (method == ZipEntryInfo.STORED && csize != usize) {
             throw new PtsafeException(Reason.INVALID_ZIP, path, where + " is STORED but its sizes differ ("
                     + csize + " stored, " + usize + " declared)");
@@ -151,6 +176,40 @@ final class ZipArchive {
                     + dataOffset + " run past the end of the file (" + size + " bytes)");
         }
         return new ZipEntryInfo(name, lho, dataOffset, csize, usize, method, e.crc());
+    }
+
+    /**
+     * miniz reads only the local header's signature and its name and extra lengths (to find the data,
+     * mz_zip_reader_extract_to_mem_no_alloc lines 1468-1471); method, flags and sizes come from the
+     * central directory. Streaming readers use the local copies, so they must agree: the same method
+     * and flags, and sizes and CRC equal to the central ones, or 0 under a data descriptor (bit 3, which
+     * torch 1.13 sets, writing zeros), or 0xFFFFFFFF (a local ZIP64 field, not read by miniz or ptsafe).
+     */
+    private static void checkLocal(MemorySegment file, Path path, String where, CentralEntry e, long lho)
+            throws PtsafeException {
+        int flags = file.get(U16, lho + 6) & 0xffff;
+        int method = file.get(U16, lho + 8) & 0xffff;
+        if (flags != e.flags() || method != e.method()) {
+            throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where + ": the local header at " + lho
+                    + " says method " + method + ", flags 0x" + Integer.toHexString(flags)
+                    + "; the central directory says method " + e.method() + ", flags 0x" + Integer.toHexString(e.flags()));
+        }
+        boolean descriptor = (flags & FLAG_DATA_DESCRIPTOR) != 0;
+        long crc = file.get(U32, lho + 14) & 0xffffffffL;
+        long csize = file.get(U32, lho + 18) & 0xffffffffL;
+        long usize = file.get(U32, lho + 22) & 0xffffffffL;
+        if (!localAgrees(crc, e.crc(), e.crc(), descriptor, false)
+                || !localAgrees(csize, e.rawCompressed(), e.compressedSize(), descriptor, true)
+                || !localAgrees(usize, e.rawSize(), e.size(), descriptor, true)) {
+            throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where + ": the local header at " + lho
+                    + " says CRC " + String.format("%08x", crc) + ", " + csize + " bytes compressed, " + usize
+                    + " bytes; the central directory says CRC " + String.format("%08x", e.crc()) + ", "
+                    + e.compressedSize() + " and " + e.size() + (descriptor ? " (a data descriptor allows zeros)" : ""));
+        }
+    }
+
+    private static boolean localAgrees(long local, long raw, long resolved, boolean descriptor, boolean zip64) {
+        return local == raw || local == resolved || descriptor && local == 0 || zip64 && local == 0xffffffffL;
     }
 
     /** No entry's header or data may reach into the next entry, or into the central directory. */

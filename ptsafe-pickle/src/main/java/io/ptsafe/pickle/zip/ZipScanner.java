@@ -93,6 +93,13 @@ public final class ZipScanner {
             return;
         }
         report.container(ContainerKind.TORCH_ZIP);
+        try {
+            // torch refuses the file before reading data.pkl; the scan still reports what data.pkl holds.
+            TorchZipReader.checkVersion(zip, path, file, arena, noCrc);
+        } catch (PtsafeException e) {
+            ZipEntryInfo v = zip.record("version");
+            report.add(ScanFinding.of(e, v == null ? Location.FILE : Location.entry(v.name(), v.dataOffset())));
+        }
         ZipEntryInfo pkl = zip.record("data.pkl");
         long start = pkl.method() == ZipEntryInfo.STORED ? pkl.dataOffset() : -1;
         // Offsets in an inflated data.pkl are not the file's.
