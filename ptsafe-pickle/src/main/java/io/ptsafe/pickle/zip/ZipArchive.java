@@ -182,8 +182,9 @@ final class ZipArchive {
      * miniz reads only the local header's signature and its name and extra lengths (to find the data,
      * mz_zip_reader_extract_to_mem_no_alloc lines 1468-1471); method, flags and sizes come from the
      * central directory. Streaming readers use the local copies, so they must agree: the same method
-     * and flags, and sizes and CRC equal to the central ones, or 0 under a data descriptor (bit 3, which
-     * torch 1.13 sets, writing zeros), or 0xFFFFFFFF (a local ZIP64 field, not read by miniz or ptsafe).
+     * and flags, and sizes equal to the central ones, or 0 under a data descriptor (bit 3, which torch
+     * 1.13 sets, writing zeros), or 0xFFFFFFFF (a local ZIP64 field, not read by miniz or ptsafe). The
+     * CRC selects no bytes and is left to {@link LoadOptions#crcPolicy()}.
      */
     private static void checkLocal(MemorySegment file, Path path, String where, CentralEntry e, long lho)
             throws PtsafeException {
@@ -195,15 +196,12 @@ final class ZipArchive {
                     + "; the central directory says method " + e.method() + ", flags 0x" + Integer.toHexString(e.flags()));
         }
         boolean descriptor = (flags & FLAG_DATA_DESCRIPTOR) != 0;
-        long crc = file.get(U32, lho + 14) & 0xffffffffL;
         long csize = file.get(U32, lho + 18) & 0xffffffffL;
         long usize = file.get(U32, lho + 22) & 0xffffffffL;
-        if (!localAgrees(crc, e.crc(), e.crc(), descriptor, false)
-                || !localAgrees(csize, e.rawCompressed(), e.compressedSize(), descriptor, true)
+        if (!localAgrees(csize, e.rawCompressed(), e.compressedSize(), descriptor, true)
                 || !localAgrees(usize, e.rawSize(), e.size(), descriptor, true)) {
             throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where + ": the local header at " + lho
-                    + " says CRC " + String.format("%08x", crc) + ", " + csize + " bytes compressed, " + usize
-                    + " bytes; the central directory says CRC " + String.format("%08x", e.crc()) + ", "
+                    + " says " + csize + " bytes compressed, " + usize + " bytes; the central directory says "
                     + e.compressedSize() + " and " + e.size() + (descriptor ? " (a data descriptor allows zeros)" : ""));
         }
     }
