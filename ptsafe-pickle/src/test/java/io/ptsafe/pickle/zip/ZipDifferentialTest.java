@@ -85,7 +85,13 @@ class ZipDifferentialTest {
             Map.entry("dot-data-version-only.pt", Reason.INVALID_VERSION_RECORD),
             Map.entry("dot-data-version-hides-bad.pt", Reason.INVALID_VERSION_RECORD),
             Map.entry("byteorder-bogus.pt", Reason.INVALID_BYTE_ORDER),
-            Map.entry("deflated-zero-compressed.pt", Reason.INVALID_ZIP));
+            Map.entry("deflated-zero-compressed.pt", Reason.INVALID_ZIP),
+            Map.entry("cd-bytes-after-records.pt", Reason.INVALID_ZIP),
+            Map.entry("empty-archive.pt", Reason.UNKNOWN_FORMAT),
+            Map.entry("zip64-locator-to-nothing.pt", Reason.ZIP64_MISMATCH),
+            Map.entry("eocd-saturated-no-zip64.pt", Reason.ZIP64_MISMATCH),
+            Map.entry("stored-sizes-differ.pt", Reason.INVALID_ZIP),
+            Map.entry("method-bzip2.pt", Reason.UNSUPPORTED_COMPRESSION));
 
     record Case(String file, String cls, String what, boolean refuse) {
         Path path() {
