@@ -153,6 +153,26 @@ class ZipDifferentialTest {
         }
     }
 
+    /** A comment of the largest size (65,535 bytes) still ends the file: the record is found and loads. */
+    @Test
+    void longestCommentIsFound(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        byte[] zip = java.nio.file.Files.readAllBytes(DIR.resolve("control-torch-save.pt"));
+        byte[] big = java.util.Arrays.copyOf(zip, zip.length + 0xffff);
+        java.util.Arrays.fill(big, zip.length, big.length, (byte) 'c');
+        big[zip.length - 2] = (byte) 0xff;
+        big[zip.length - 1] = (byte) 0xff;
+        Path p = java.nio.file.Files.write(dir.resolve("comment.pt"), big);
+        try (TensorFile f = SafeLoader.open(p)) {
+            assertArrayEquals(new float[] {0f, 1f, 2f, 3f}, f.tensor("w").toFloatArray());
+        }
+        // One byte more: the record is more than 65,557 bytes from the end; miniz's window
+        // (mz_zip_reader_locate_header_sig) may still reach it, but its comment no longer ends the file.
+        byte[] longer = java.util.Arrays.copyOf(big, big.length + 1);
+        PtsafeException e = assertThrows(PtsafeException.class,
+                () -> SafeLoader.open(java.nio.file.Files.write(dir.resolve("longer.pt"), longer)).close());
+        assertEquals(Reason.END_RECORD_NOT_AT_END, e.reason(), e.getMessage());
+    }
+
     /** The proven bypass: the end record torch reads is the last, whatever its comment length says. */
     @Test
     void theLastEndRecordIsTheOneChosen() throws Exception {
