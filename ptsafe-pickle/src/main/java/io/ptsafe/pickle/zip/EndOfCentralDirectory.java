@@ -12,7 +12,10 @@ import java.nio.file.Path;
 /**
  * Finds the central directory from the end record (and its ZIP64 form) in the mapping, and counts
  * its entries without allocating, so that a directory of millions of entries is refused
- * ({@link LoadOptions#maxZipEntries()}) before any zip library builds objects for them.
+ * ({@link LoadOptions#maxZipEntries()}) before any zip library builds objects for them. The end
+ * record and the ZIP64 end record are the ones torch's zip reader (miniz 2.1.0) takes; where other
+ * zip readers would take other ones, or read the same ones differently, the file is refused
+ * (docs/differentials/zip.md).
  *
  * @param offset  where the central directory starts
  * @param end     where it ends (the first byte it does not own)

@@ -30,7 +30,8 @@ import java.util.Map;
  *
  * <p>Refused with {@link Reason#UNSUPPORTED_FORMAT}: TorchScript archives ({@code constants.pkl} or a
  * {@code code/} folder) and torch.package archives ({@code .data/extern_modules}, or a {@code .data/}
- * layout without {@code data.pkl}). A zip with neither is {@link Reason#NOT_A_CHECKPOINT}.
+ * layout without {@code data.pkl}). A zip with neither is {@link Reason#NOT_A_CHECKPOINT}. A missing
+ * or malformed {@code version} record is {@link Reason#INVALID_VERSION_RECORD}, as torch refuses it.
  */
 public final class TorchZipReader {
     private TorchZipReader() {

@@ -25,7 +25,9 @@ import java.util.Map;
  * ({@link Reason#ENTRY_OUTSIDE_ROOT}); two entries of one name, ignoring ASCII case
  * ({@link Reason#DUPLICATE_ENTRY});
  * encryption ({@link Reason#ENCRYPTED_ENTRY}); a method other than STORED and DEFLATED; a local
- * header whose signature or name disagrees with the central directory ({@link Reason#INVALID_ZIP});
+ * header whose signature or name disagrees with the central directory ({@link Reason#INVALID_ZIP}), or
+ * whose method, flags or sizes do ({@link Reason#LOCAL_HEADER_MISMATCH}); patch data
+ * ({@link Reason#UNSUPPORTED_ZIP_FEATURE}); an entry on another disk ({@link Reason#MULTI_DISK_ZIP});
  * entry data running past the file, into the central directory, or into another entry
  * ({@link Reason#ENTRY_OVERLAP}).
  */
@@ -122,7 +124,7 @@ final class ZipArchive {
             throw new PtsafeException(Reason.UNSUPPORTED_ZIP_FEATURE, path, where + " is patch data (general purpose "
                     + "flag bit 5), which torch's zip reader refuses to read");
         }
-        // Line 817-819: miniz refuses an entry on a disk other than the end record's (or 1).
+        // Lines 817-819: miniz refuses an entry on a disk other than the end record's (or 1).
         if (e.diskStart() != 0) {
             throw new PtsafeException(Reason.MULTI_DISK_ZIP, path, where + " starts on disk " + e.diskStart());
         }
