@@ -1024,7 +1024,7 @@ public final class PickleMachine {
 
     /**
      * Refuses an argument of {@code n} bytes at {@link #pos} that would end after the open frame.
-     * torch reads data.pkl through io.BytesIO (serialization.py _load, torch 1.13 line 1126), which has
+     * torch reads data.pkl through io.BytesIO (serialization.py _load, torch 1.13 line 1127), which has
      * no peek(): C _pickle's _Unpickler_ReadImpl then calls _Unpickler_ReadFromFile, which replaces the
      * buffer holding the frame by the next n bytes of the file, dropping the rest of the frame, and
      * _Unpickler_Readline likewise reads a whole new line from the file. Reading from bytes, or from a
