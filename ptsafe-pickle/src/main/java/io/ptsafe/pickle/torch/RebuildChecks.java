@@ -36,7 +36,7 @@ final class RebuildChecks {
     static void view(Call c, StorageRef s, DType dtype, long offset, long[] shape, long[] strides)
             throws PtsafeException {
         if (dtype.isSubByte()) {
-            return; // packed dtypes: checked in bytes when the tensor is built
+            return; // sub-byte dtypes: checked in bytes when the tensor is built
         }
         long last = 0;
         boolean empty = false;

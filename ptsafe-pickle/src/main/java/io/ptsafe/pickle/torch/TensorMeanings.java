@@ -273,15 +273,16 @@ final class TensorMeanings {
             throw invalid(c, shape.length + " sizes but " + strides.length + " strides");
         }
         RebuildChecks.requiresGrad(c, dtype, requiresGrad);
-        RebuildChecks.view(c, s, dtype, offset, shape, strides);
         if (++tensors > options.maxTensors()) {
             throw new LimitExceededException(Reason.TOO_MANY_TENSORS, c.file(), c.place() + ": tensors", "maxTensors",
                     tensors, options.maxTensors());
         }
-        if (dtype == DType.QUINT4X2 || dtype == DType.QUINT2X4) {
-            return packed(c, s, dtype, offset, shape, strides, requiresGrad, q);
-        }
-        return new TensorNode(s, dtype, offset, shape, strides, requiresGrad, false, q);
+        TensorNode t = dtype == DType.QUINT4X2 || dtype == DType.QUINT2X4
+                ? packed(c, s, dtype, offset, shape, strides, requiresGrad, q)
+                : new TensorNode(s, dtype, offset, shape, strides, requiresGrad, false, q);
+        // Packed dtypes are checked in bytes, as packed() presents them.
+        RebuildChecks.view(c, s, t.dtype(), t.storageOffset(), t.shape(), t.strides());
+        return t;
     }
 
     /**
