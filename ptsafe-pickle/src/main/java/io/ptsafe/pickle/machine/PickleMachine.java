@@ -835,9 +835,15 @@ public final class PickleMachine {
         // The Key, the identity map entry; a tuple's hashable form if it is made now (at most
         // MAX_KEY_NODES tuples, each a PyValue.Tuple and a list).
         long frozen = item instanceof TupleObj t && t.madeFrozen() == null ? HeapCost.FROZEN_NODE * nodes : 0;
-        charge(HeapCost.KEY + HeapCost.IDENTITY_ENTRY + frozen, op, at);
+        // Key's canonical form copies tuples and frozensets once more.
+        long canon = item instanceof TupleObj || item instanceof SetObj ? HeapCost.FROZEN_NODE * nodes : 0;
+        charge(HeapCost.KEY + HeapCost.IDENTITY_ENTRY + frozen + canon, op, at);
         working += HeapCost.IDENTITY_ENTRY;
-        k = Key.of(Values.freeze(item));
+        try {
+            k = Key.of(Values.freeze(item));
+        } catch (IllegalArgumentException e) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
+        }
         keys.put(item, k);
         return k;
     }

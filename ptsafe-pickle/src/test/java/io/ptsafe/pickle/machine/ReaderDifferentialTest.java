@@ -109,6 +109,22 @@ class ReaderDifferentialTest {
     }
 
     @Test
+    void dictKeysCompareAsPythonCompares() throws Exception {
+        // {1: 'a', True: 'b', 1.0: 'c', (1+0j): 'd'} is {1: 'd'} to Python: one key, the first, with the last value.
+        PyValue.Dict d = (PyValue.Dict) decode(pk(0x80, 2, '}', '(', 'K', 1, 0x8c, 1, 'a', 0x88, 0x8c, 1, 'b',
+                'G', 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x8c, 1, 'c', "cbuiltins\ncomplex\n", 'K', 1, 'K', 0, 0x86, 'R',
+                0x8c, 1, 'd', 'u', '.'));
+        assertEquals(java.util.Map.of(PyValue.Int.of(1), new PyValue.Str("d")), d.entries());
+        // (0,) and (-0.0,) and (False,) are one key; 0.5 stays a float.
+        PyValue.Dict t = (PyValue.Dict) decode(pk(0x80, 2, '}', '(', 'K', 0, 0x85, 'N', 'G', 0x80, 0, 0, 0, 0, 0, 0, 0,
+                0x85, 0x88, 0x89, 0x85, 0x89, 'G', 0x3f, 0xe0, 0, 0, 0, 0, 0, 0, 'N', 'u', '.'));
+        assertEquals(2, t.entries().size(), t.toString());
+        assertEquals(PyValue.Bool.FALSE, t.entries().get(new PyValue.Tuple(java.util.List.of(PyValue.Int.of(0)))));
+        // NaN keys match by identity in Python: refused.
+        assertReason(Reason.MALFORMED_PICKLE, pk(0x80, 2, '}', 'G', 0x7f, 0xf8, 0, 0, 0, 0, 0, 0, 'N', 's', '.'));
+    }
+
+    @Test
     void stopInAFrameIsRefusedInAStreamToo() {
         byte[] p = pk(0x80, 4, FRAME, le8(3), 'N', '.', 'N', "N.");
         io.ptsafe.PtsafeException x = org.junit.jupiter.api.Assertions.assertThrows(io.ptsafe.PtsafeException.class,
