@@ -104,6 +104,18 @@ public enum Reason {
     CYCLIC_VALUE,
     /** The pickle is valid but is not a torch checkpoint (no tensors where one must be, etc.). */
     NOT_A_CHECKPOINT,
+    /**
+     * A FRAME boundary torch's pickle readers disagree on: an argument that runs past the end of its
+     * frame, a FRAME before the current frame is used up, or a STOP that leaves part of its frame
+     * unread. CPython's C unpickler reading io.BytesIO (as torch.load does), reading a file, and the
+     * pure-Python unpickler each read such a pickle differently.
+     */
+    PICKLE_FRAME_OVERRUN,
+    /**
+     * A text argument (INT, LONG, FLOAT) in a form CPython's C unpickler and the pure-Python
+     * unpickler read as different values, or one accepts and the other refuses ("010", "-0", "1e999").
+     */
+    AMBIGUOUS_PICKLE_TEXT,
 
     // --- torch tensors and storages ----------------------------------------------------------------
     /** A storage record the pickle references is absent. */

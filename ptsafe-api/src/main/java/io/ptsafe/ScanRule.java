@@ -161,6 +161,17 @@ public enum ScanRule {
     /** {@code PTS306}: Invalid persistent id. */
     INVALID_PERSISTENT_ID("PTS306", Verdict.INVALID, "Invalid persistent id",
             "A persistent id that is not a torch storage reference.", Reason.INVALID_PERSISTENT_ID),
+    /** {@code PTS307}: Argument past its pickle frame. */
+    PICKLE_FRAME_OVERRUN("PTS307", Verdict.INVALID, "Argument past its pickle frame",
+            "An opcode's argument runs past the end of its FRAME, a FRAME starts before the current one is used up, "
+            + "or STOP leaves part of its frame unread. torch's C unpickler (reading io.BytesIO) drops the rest of "
+            + "the frame and reads on from after it, so it runs different opcodes than a reader that reads across.",
+            Reason.PICKLE_FRAME_OVERRUN),
+    /** {@code PTS308}: Ambiguous pickle text argument. */
+    AMBIGUOUS_PICKLE_TEXT("PTS308", Verdict.INVALID, "Ambiguous pickle text argument",
+            "An INT, LONG or FLOAT text argument that CPython's C and pure-Python unpicklers read differently "
+            + "(leading zeros, signs on 0/1, underscores, whitespace, prefixes, overflowing floats).",
+            Reason.AMBIGUOUS_PICKLE_TEXT),
 
     // --- tensors and storages -------------------------------------------------------------------------
     /** {@code PTS400}: Missing storage record. */

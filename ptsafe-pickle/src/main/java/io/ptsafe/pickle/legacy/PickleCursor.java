@@ -18,8 +18,10 @@ import java.nio.file.Path;
 /**
  * Runs the consecutive pickles of a legacy stream through the restricted machine, one after the
  * other, each with torch's table of meanings and every limit of {@link LoadOptions}. Each pickle
- * ends at its STOP; the next begins right after it. They share one {@link DecodeBudget}: the limit
- * on decoded values is the file's.
+ * ends at its STOP; the next begins right after it, where torch's C unpickler leaves the file
+ * (_pickle.c load() ends with _Unpickler_SkipConsumed). pickle.py and C on io.BytesIO agree only when
+ * STOP ends its FRAME, which the machine requires (PICKLE_FRAME_OVERRUN). They share one
+ * {@link DecodeBudget}: the limit on decoded values is the file's.
  */
 final class PickleCursor {
     /** One pickle run: the machine's result and the exact bytes of the pickle. */

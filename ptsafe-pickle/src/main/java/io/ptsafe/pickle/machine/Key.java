@@ -1,10 +1,14 @@
 package io.ptsafe.pickle.machine;
 
 import io.ptsafe.PyValue;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A dict key or set element: a hashable value in frozen form, with a hash computed once from its
@@ -17,16 +21,70 @@ final class Key {
     private static final long M = 0x9E3779B97F4A7C15L;
 
     private final PyValue value;
+    /** What Python compares: {@link #canonical}. */
+    private final PyValue canon;
     private final int hash;
 
-    private Key(PyValue value, int hash) {
+    private Key(PyValue value, PyValue canon, int hash) {
         this.value = value;
+        this.canon = canon;
         this.hash = hash;
     }
 
+    /** @throws IllegalArgumentException for a NaN, which Python matches by identity only */
     static Key of(PyValue value) {
         // Strings are most keys (every name of a state dict): hashed without the work list.
-        return new Key(value, value instanceof PyValue.Str s ? finish(strHash(SEED, s.value())) : seededHash(value));
+        if (value instanceof PyValue.Str s) {
+            return new Key(value, value, finish(strHash(SEED, s.value())));
+        }
+        PyValue c = canonical(value);
+        return new Key(value, c, seededHash(c));
+    }
+
+    /**
+     * The value Python's dict and set compare: True == 1 == 1.0 == (1+0j) and -0.0 == 0 (equal, with
+     * equal hashes), so {1: a, True: b} is {1: b} to torch and must be to ptsafe too. Bools, integral
+     * floats and complexes with a zero imaginary part become ints, inside tuples and frozensets too.
+     * A NaN key is refused: Python finds it again only through the same object (identity), which a
+     * value-based key cannot tell. Recursive, over at most {@link PickleMachine#MAX_KEY_NODES} nodes.
+     */
+    static PyValue canonical(PyValue v) {
+        return switch (v) {
+            case PyValue.Bool b -> PyValue.Int.of(b.value() ? 1 : 0);
+            case PyValue.Float f -> number(f.value());
+            case PyValue.Complex c -> {
+                if (Double.isNaN(c.real()) || Double.isNaN(c.imag())) {
+                    throw new IllegalArgumentException("a complex NaN as a dict key or set element");
+                }
+                yield c.imag() == 0 ? number(c.real()) : v;
+            }
+            case PyValue.Tuple t -> {
+                List<PyValue> items = new ArrayList<>(t.items().size());
+                for (PyValue item : t.items()) {
+                    items.add(canonical(item));
+                }
+                yield new PyValue.Tuple(items);
+            }
+            case PyValue.PySet s -> {
+                Set<PyValue> items = new LinkedHashSet<>();
+                for (PyValue item : s.items()) {
+                    items.add(canonical(item));
+                }
+                yield new PyValue.PySet(items, s.frozen());
+            }
+            default -> v;
+        };
+    }
+
+    private static PyValue number(double d) {
+        if (Double.isNaN(d)) {
+            throw new IllegalArgumentException("a NaN as a dict key or set element (Python matches NaN keys by "
+                    + "identity, not value)");
+        }
+        if (Double.isInfinite(d) || d != Math.rint(d)) {
+            return new PyValue.Float(d);
+        }
+        return new PyValue.Int(new BigDecimal(d).toBigInteger()); // -0.0 and 0.0 both become 0
     }
 
     private static long strHash(long h, String str) {
@@ -52,7 +110,7 @@ final class Key {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Key k && k.hash == hash && k.value.equals(value);
+        return o instanceof Key k && k.hash == hash && k.canon.equals(canon);
     }
 
     private static long mix(long h, long x) {

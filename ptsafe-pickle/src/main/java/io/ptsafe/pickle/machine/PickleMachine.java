@@ -109,6 +109,11 @@ public final class PickleMachine {
     private final List<GlobalUse> globals = new ArrayList<>();
     private final List<GlobalUse> forbidden = new ArrayList<>();
     private long pos;
+    /**
+     * End (exclusive) of the FRAME being read, or -1 outside any frame. While a frame is open every
+     * argument must end inside it ({@link #inFrame}); see {@link Reason#PICKLE_FRAME_OVERRUN}.
+     */
+    private long frameEnd = -1;
     private int proto;
     private long opcodeCount;
     /** The opcode running, for the messages of refusals made below {@link #step}. */
@@ -235,6 +240,11 @@ public final class PickleMachine {
         try {
             while (true) {
                 long at = pos;
+                if (frameEnd >= 0 && pos >= frameEnd) {
+                    // The frame is used up: what follows is outside any frame until the next FRAME
+                    // (pickle.py _Unframer.read drops a used-up frame and reads on from the file).
+                    frameEnd = -1;
+                }
                 if (pos >= size) {
                     throw error(Reason.TRUNCATED_PICKLE, at, null, "the pickle ends before STOP");
                 }
@@ -270,6 +280,14 @@ public final class PickleMachine {
             throw error(Reason.MALFORMED_PICKLE, at, Opcode.STOP, "STOP needs exactly one value on the stack, found "
                     + stack.size());
         }
+        if (frameEnd >= 0 && pos < frameEnd) {
+            // C _pickle with a peekable file stops right after STOP (load -> _Unpickler_SkipConsumed),
+            // pickle.py and C with io.BytesIO have read the whole frame: the next pickle of a legacy
+            // stream, or the bytes torch.load ignores after data.pkl's STOP, would start at two places.
+            throw error(Reason.PICKLE_FRAME_OVERRUN, at, Opcode.STOP, "STOP leaves " + (frameEnd - pos)
+                    + " unread bytes of the frame that ends at byte " + frameEnd + " (torch's readers would go on "
+                    + "from different places)");
+        }
         if (!allowTrailing && pos != size) {
             throw error(Reason.TRAILING_DATA, pos, null, (size - pos) + " bytes after STOP");
         }
@@ -296,10 +314,18 @@ public final class PickleMachine {
             }
             case FRAME -> {
                 long n = u8(op, at);
+                if (frameEnd >= 0 && pos < frameEnd) {
+                    // pickle.py _Unframer.load_frame: "beginning of a new frame before end of current
+                    // frame"; C _pickle load_frame reads the new frame from its buffer (or, with io.BytesIO,
+                    // from after the old one).
+                    throw error(Reason.PICKLE_FRAME_OVERRUN, at, op, "a new frame starts " + (frameEnd - pos)
+                            + " bytes before the current frame ends (byte " + frameEnd + ")");
+                }
                 if (n < 0 || n > size - pos) {
                     throw error(Reason.TRUNCATED_PICKLE, at, op, "frame of " + Long.toUnsignedString(n)
                             + " bytes, only " + (size - pos) + " left");
                 }
+                frameEnd = pos + n;
             }
             // --- constants
             case NONE -> push(PyValue.None.NONE, at);
@@ -312,7 +338,11 @@ public final class PickleMachine {
                 } else if (s.equals("01")) {
                     push(PyValue.Bool.TRUE, at);
                 } else {
-                    push(new PyValue.Int(decimal(s, op, at)), at);
+                    try {
+                        push(new PyValue.Int(Texts.intArgument(s)), at);
+                    } catch (IllegalArgumentException e) {
+                        throw textError(e, op, at);
+                    }
                 }
             }
             case BININT -> push(smallOrNew(i4(op, at)), at);
@@ -337,11 +367,13 @@ public final class PickleMachine {
             }
             case FLOAT -> {
                 String s = asciiLine(op, at, 1024, null);
+                double d;
                 try {
-                    push(new PyValue.Float(Texts.pyFloat(s)), at);
+                    d = Texts.pyFloat(s);
                 } catch (IllegalArgumentException e) {
-                    throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
+                    throw textError(e, op, at);
                 }
+                push(new PyValue.Float(d), at);
             }
             case BINFLOAT -> {
                 need(8, op, at);
@@ -803,9 +835,15 @@ public final class PickleMachine {
         // The Key, the identity map entry; a tuple's hashable form if it is made now (at most
         // MAX_KEY_NODES tuples, each a PyValue.Tuple and a list).
         long frozen = item instanceof TupleObj t && t.madeFrozen() == null ? HeapCost.FROZEN_NODE * nodes : 0;
-        charge(HeapCost.KEY + HeapCost.IDENTITY_ENTRY + frozen, op, at);
+        // Key's canonical form copies tuples and frozensets once more.
+        long canon = item instanceof TupleObj || item instanceof SetObj ? HeapCost.FROZEN_NODE * nodes : 0;
+        charge(HeapCost.KEY + HeapCost.IDENTITY_ENTRY + frozen + canon, op, at);
         working += HeapCost.IDENTITY_ENTRY;
-        k = Key.of(Values.freeze(item));
+        try {
+            k = Key.of(Values.freeze(item));
+        } catch (IllegalArgumentException e) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
+        }
         keys.put(item, k);
         return k;
     }
@@ -952,6 +990,7 @@ public final class PickleMachine {
     // --- reading -------------------------------------------------------------------------------------
 
     private void need(long n, Opcode op, long at) throws PtsafeException {
+        inFrame(n, op, at);
         if (n > size - pos) {
             throw error(Reason.TRUNCATED_PICKLE, at, op, "argument of " + n + " bytes runs past the end of the pickle ("
                     + (size - pos) + " bytes left)");
@@ -990,10 +1029,35 @@ public final class PickleMachine {
     }
 
     /**
+     * Refuses an argument of {@code n} bytes at {@link #pos} that would end after the open frame.
+     * torch reads data.pkl through io.BytesIO (serialization.py _load, torch 1.13 line 1127), which has
+     * no peek(): C _pickle's _Unpickler_ReadImpl then calls _Unpickler_ReadFromFile, which replaces the
+     * buffer holding the frame by the next n bytes of the file, dropping the rest of the frame, and
+     * _Unpickler_Readline likewise reads a whole new line from the file. Reading from bytes, or from a
+     * file with peek() and a frame under 128 KiB, it reads across the frame end instead; pickle.py
+     * (_Unframer.read/readline, lines 287-311) raises "pickle exhausted before end of frame". Three
+     * readings of one file: refused.
+     */
+    private void inFrame(long n, Opcode op, long at) throws PtsafeException {
+        if (frameEnd >= 0 && n > frameEnd - pos) {
+            throw frameOverrun(op, at, "an argument of " + n + " bytes runs " + (n - (frameEnd - pos))
+                    + " bytes past the end of its frame");
+        }
+    }
+
+    private PtsafeException frameOverrun(Opcode op, long at, String what) {
+        return error(Reason.PICKLE_FRAME_OVERRUN, at, op, what + " (the frame ends at byte " + frameEnd
+                + "): torch's C unpickler would read the argument from after the frame, pickle.py refuses it");
+    }
+
+    /**
      * {@code n} bytes of a str or bytes value, checked against the bytes present (a length no limit
      * could make valid is TRUNCATED_PICKLE) and then the limit, before anything is allocated.
      */
     private byte[] bytes(long n, Opcode op, long at) throws PtsafeException {
+        if (n >= 0) {
+            inFrame(n, op, at);
+        }
         if (n < 0 || n > size - pos) {
             throw error(Reason.TRUNCATED_PICKLE, at, op, "a string of " + Long.toUnsignedString(n)
                     + " bytes runs past the end of the pickle (" + (size - pos) + " bytes left)");
@@ -1028,7 +1092,9 @@ public final class PickleMachine {
      * is refused as over {@code setting}, or as malformed when the line has no setting of its own.
      */
     private byte[] line(Opcode op, long at, int max, String setting) throws PtsafeException {
-        long limit = Math.min(size, pos + (long) max + 1);
+        // Inside a frame the newline must be inside it too (see inFrame).
+        long end = frameEnd >= 0 ? frameEnd : size;
+        long limit = Math.min(end, pos + (long) max + 1);
         for (long i = pos; i < limit; i++) {
             if (in.get(ValueLayout.JAVA_BYTE, i) == '\n') {
                 room(HeapCost.bytes(i - pos), op, at);
@@ -1037,7 +1103,10 @@ public final class PickleMachine {
                 return b;
             }
         }
-        if (limit == size && size - pos <= max) {
+        if (limit == end && end - pos <= max) {
+            if (end != size) {
+                throw frameOverrun(op, at, "its line has no newline before the frame ends");
+            }
             throw error(Reason.TRUNCATED_PICKLE, at, op, "the pickle ends inside the argument (no newline)");
         }
         if (setting == null) {
@@ -1060,8 +1129,13 @@ public final class PickleMachine {
         try {
             return Texts.decimal(s);
         } catch (IllegalArgumentException e) {
-            throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
+            throw textError(e, op, at);
         }
+    }
+
+    private PtsafeException textError(IllegalArgumentException e, Opcode op, long at) {
+        return error(e instanceof Texts.AmbiguousText ? Reason.AMBIGUOUS_PICKLE_TEXT : Reason.MALFORMED_PICKLE, at, op,
+                e.getMessage());
     }
 
     private byte[] unescape(byte[] line, Opcode op, long at) throws PtsafeException {

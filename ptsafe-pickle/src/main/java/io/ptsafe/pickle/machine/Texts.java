@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * would refuse (an {@link IllegalArgumentException} the machine turns into MALFORMED_PICKLE).
  */
 public final class Texts {
-    private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]+");
+    private static final Pattern DECIMAL = Pattern.compile("0|-?[1-9][0-9]*");
     private static final Pattern FLOAT = Pattern.compile(
             "[+-]?(?:(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:inf|infinity|nan))");
 
@@ -56,27 +56,91 @@ public final class Texts {
         return new String(b, StandardCharsets.US_ASCII);
     }
 
-    /** A decimal integer as Python's pickle writes it: optional sign, digits. */
+    /**
+     * A text argument CPython's two unpicklers read differently (or one reads and one refuses): the
+     * machine refuses it as AMBIGUOUS_PICKLE_TEXT rather than MALFORMED_PICKLE.
+     */
+    static final class AmbiguousText extends IllegalArgumentException {
+        AmbiguousText(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * A decimal integer exactly as pickle writes it ({@code repr(int)}): "0", or an optional minus and
+     * digits without a leading zero. Nothing else is read, as C _pickle and pickle.py read other forms
+     * differently or not at all (see {@link #intArgument} and docs/differentials/pickle.md).
+     */
     static BigInteger decimal(String s) {
         if (!DECIMAL.matcher(s).matches()) {
-            throw new IllegalArgumentException("not a decimal integer: '" + clip(s) + "'");
+            if (s.indexOf('\0') >= 0) {
+                // C _pickle parses the line as a C string (strtol, PyLong_FromString): it stops at the NUL
+                // and reads the digits before it; pickle.py's int() refuses the whole line.
+                throw new AmbiguousText("NUL byte in an integer: C _pickle reads the digits before it, "
+                        + "pickle.py refuses it: '" + clip(s) + "'");
+            }
+            throw new IllegalArgumentException("not a decimal integer as pickle writes it: '" + clip(s) + "'");
         }
         return new BigInteger(s);
     }
 
-    /** A float in Python's syntax (repr writes "1.5", "1e+100", "inf", "nan"). */
+    /**
+     * The INT opcode's argument (the line without its newline), other than "00" and "01". C _pickle
+     * load_int reads it with strtol(s, &end, 0): "010" is octal 8 where pickle.py's int(s, 0) refuses
+     * it, and any two-character line strtol reads as 0 or 1 ("-0", "+1", " 1") is a bool where
+     * pickle.py (load_int, line 1269) makes an int. Those are refused as ambiguous; other forms that
+     * are not pickle's own are refused as malformed.
+     */
+    static BigInteger intArgument(String s) {
+        if (DECIMAL.matcher(s).matches()) {
+            return new BigInteger(s);
+        }
+        String body = s.strip();
+        if (body.startsWith("+") || body.startsWith("-")) {
+            body = body.substring(1).strip();
+        }
+        if (body.length() > 1 && body.charAt(0) == '0' && (Character.isDigit(body.charAt(1)) || body.charAt(1) == '_')
+                && body.chars().anyMatch(c -> c >= '1' && c <= '9')) {
+            throw new AmbiguousText("integer with a leading zero: C _pickle reads it as octal, pickle.py refuses "
+                    + "it: '" + clip(s) + "'");
+        }
+        if (s.length() == 2 && (body.equals("0") || body.equals("1"))) {
+            throw new AmbiguousText("'" + s + "' is a bool to C _pickle (any two-character 0 or 1) and an int to "
+                    + "pickle.py");
+        }
+        return decimal(s);
+    }
+
+    /**
+     * A float in the syntax Python's repr writes ("1.5", "1e+100", "inf", "nan"), read as C _pickle's
+     * load_float does (PyOS_string_to_double, correctly rounded like Double.parseDouble). A finite
+     * literal too large for a double is refused: C raises OverflowError, pickle.py's float() returns
+     * inf. So are spaces, underscores and NULs, which float() accepts or C stops at.
+     */
     static double pyFloat(String s) {
         if (!FLOAT.matcher(s).matches()) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '\0' || c == '_' || Character.isWhitespace(c)) {
+                    throw new AmbiguousText("float with " + (c == '\0' ? "a NUL byte" : c == '_' ? "an underscore"
+                            : "whitespace") + ": C _pickle and pickle.py read it differently: '" + clip(s) + "'");
+                }
+            }
             throw new IllegalArgumentException("not a float: '" + clip(s) + "'");
         }
         String t = s.toLowerCase(java.util.Locale.ROOT);
         boolean negative = t.startsWith("-");
         String body = t.startsWith("+") || negative ? t.substring(1) : t;
-        return switch (body) {
+        double d = switch (body) {
             case "inf", "infinity" -> negative ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
             case "nan" -> Double.NaN;
             default -> Double.parseDouble(t);
         };
+        if (Double.isInfinite(d) && !body.startsWith("inf")) {
+            throw new AmbiguousText("float '" + clip(s) + "' overflows a double: C _pickle raises OverflowError, "
+                    + "pickle.py reads " + (negative ? "-inf" : "inf"));
+        }
+        return d;
     }
 
     /**

@@ -110,6 +110,7 @@ final class TensorMeanings {
         if (withState) {
             state(c, 3);
         }
+        RebuildChecks.requiresGrad(c, data.dtype(), requiresGrad);
         return data.asParameter(requiresGrad);
     }
 
@@ -165,7 +166,9 @@ final class TensorMeanings {
         if (!(device instanceof PyValue.Str) && !(device instanceof PyValue.Opaque o && o.global().equals("torch.device"))) {
             throw invalid(c, "device must be a str or torch.device, got " + Values.typeName(device));
         }
-        return data.withRequiresGrad(bool(c, 3, "requires_grad"));
+        boolean requiresGrad = bool(c, 3, "requires_grad");
+        RebuildChecks.requiresGrad(c, data.dtype(), requiresGrad);
+        return data.withRequiresGrad(requiresGrad);
     }
 
     // _rebuild_from_type_v2(func, new_type, args, state)
@@ -200,7 +203,9 @@ final class TensorMeanings {
         public Object call(Call c) throws PtsafeException {
             arity(c, 1, 2);
             TensorNode data = tensorArg(c, 0);
-            return data.asParameter(c.args().size() < 2 || bool(c, 1, "requires_grad"));
+            boolean requiresGrad = c.args().size() < 2 || bool(c, 1, "requires_grad");
+            RebuildChecks.requiresGrad(c, data.dtype(), requiresGrad);
+            return data.asParameter(requiresGrad);
         }
 
         @Override
@@ -267,14 +272,17 @@ final class TensorMeanings {
         if (shape.length != strides.length) {
             throw invalid(c, shape.length + " sizes but " + strides.length + " strides");
         }
+        RebuildChecks.requiresGrad(c, dtype, requiresGrad);
         if (++tensors > options.maxTensors()) {
             throw new LimitExceededException(Reason.TOO_MANY_TENSORS, c.file(), c.place() + ": tensors", "maxTensors",
                     tensors, options.maxTensors());
         }
-        if (dtype == DType.QUINT4X2 || dtype == DType.QUINT2X4) {
-            return packed(c, s, dtype, offset, shape, strides, requiresGrad, q);
-        }
-        return new TensorNode(s, dtype, offset, shape, strides, requiresGrad, false, q);
+        TensorNode t = dtype == DType.QUINT4X2 || dtype == DType.QUINT2X4
+                ? packed(c, s, dtype, offset, shape, strides, requiresGrad, q)
+                : new TensorNode(s, dtype, offset, shape, strides, requiresGrad, false, q);
+        // Packed dtypes are checked in bytes, as packed() presents them.
+        RebuildChecks.view(c, s, t.dtype(), t.storageOffset(), t.shape(), t.strides());
+        return t;
     }
 
     /**
@@ -356,7 +364,14 @@ final class TensorMeanings {
         if (c.args().get(i) instanceof PyValue.Int v && v.value().signum() >= 0 && v.value().bitLength() < 63) {
             return v.value().longValue();
         }
-        throw invalid(c, what + " must be a non-negative int, got " + Values.typeName(c.args().get(i)));
+        Object v = c.args().get(i);
+        throw invalid(c, what + " must be an int from 0 to " + ((1L << 62) - 1) + ", got "
+                + (v instanceof PyValue.Int n ? clip(n.value().toString()) : Values.typeName(v)));
+    }
+
+    private static String clip(String digits) {
+        return digits.length() <= 40 ? digits : digits.substring(0, 20) + "..." + digits.substring(digits.length() - 10)
+                + " (" + digits.length() + " digits)";
     }
 
     private static boolean bool(Call c, int i, String what) throws PtsafeException {

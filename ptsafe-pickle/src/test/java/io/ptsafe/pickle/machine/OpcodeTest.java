@@ -70,7 +70,9 @@ class OpcodeTest {
         assertReason(Reason.MALFORMED_PICKLE, pk("F0x10\n."));
         assertReason(Reason.MALFORMED_PICKLE, pk("F1.5d\n."));
         assertReason(Reason.MALFORMED_PICKLE, pk("I1_000\n."));
-        assertReason(Reason.MALFORMED_PICKLE, pk("I 1\n."));
+        // C _pickle reads " 1" as True (strtol, two characters), pickle.py as the int 1.
+        assertReason(Reason.AMBIGUOUS_PICKLE_TEXT, pk("I 1\n."));
+        assertReason(Reason.MALFORMED_PICKLE, pk("I 12\n."));
     }
 
     @Test
