@@ -80,6 +80,6 @@ class QuantizationTest {
         Quantization packedChannels = new Quantization.PerChannelAffine(f64(1, 1, 1, 1), i64(0, 0, 0, 0), 0);
         Tensor packed = Tensor.builder("p", DType.QUINT4X2, new long[] {2}, MemorySegment.ofArray(new byte[2]))
                 .quantization(packedChannels).build();
-        assertEquals(Reason.BAD_ARGUMENT, assertThrows(PtsafeException.class, () -> packed.slice(0, 1)).reason());
+        assertThrows(IllegalArgumentException.class, () -> packed.slice(0, 1));
     }
 }
