@@ -120,8 +120,7 @@ class GoldenFixturesTest {
             assertEquals(57344f, tf.tensor("f8_e5m2").toFloatArray()[0x7B]);
             assertEquals(240f, tf.tensor("f8_e4m3fnuz").toFloatArray()[0x7F]);
             assertEquals(1f, tf.tensor("f8_e8m0").toFloatArray()[127]);
-            PtsafeException e = assertThrows(PtsafeException.class, () -> tf.tensor("f4").toFloatArray());
-            assertEquals(Reason.UNSUPPORTED_DTYPE_OPERATION, e.reason());
+            assertThrows(UnsupportedOperationException.class, () -> tf.tensor("f4").toFloatArray());
         }
     }
 
