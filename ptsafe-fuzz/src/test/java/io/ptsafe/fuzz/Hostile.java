@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -143,6 +144,7 @@ final class Hostile {
                     same(t, "copyInto(byte[])", bytes, copy);
                     t.asByteBuffer();
                     rawCopies(t);
+                    exactCopies(t);
                 }
             }
         } catch (UnsupportedOperationException e) {
@@ -182,6 +184,34 @@ final class Hostile {
                 }
             } catch (UnsupportedOperationException | IllegalArgumentException e) {
                 declined(e, t); // a copy too large to allocate; rows of a packed dtype that do not start on a byte
+            }
+        }
+    }
+
+    /** The exact conversions: each returns numel() values or refuses the dtype, and nothing else. */
+    private static void exactCopies(Tensor t) {
+        List<java.util.function.ToIntFunction<Tensor>> conversions = List.of(x -> x.toLongArray().length,
+                x -> x.toIntArray().length, x -> x.toShortArray().length, x -> x.toByteArray().length,
+                x -> x.toDoubleArray().length);
+        for (java.util.function.ToIntFunction<Tensor> c : conversions) {
+            try {
+                int n = c.applyAsInt(t);
+                if (n != t.numel()) {
+                    throw new AssertionError(t + ": a conversion gave " + n + " values");
+                }
+            } catch (UnsupportedOperationException e) {
+                declined(e, t);
+            }
+        }
+        if (t.rank() > 1 && t.shape()[t.rank() - 1] > 1 && !t.dtype().isSubByte()) {
+            long last = t.shape()[t.rank() - 1];
+            try {
+                Tensor s = t.slice(t.rank() - 1, last / 2, last);
+                if (s.numel() * t.dtype().byteSize() <= COPY_BUDGET) {
+                    touch(s.data());
+                }
+            } catch (IllegalArgumentException e) {
+                declined(e, t); // the packed last dimension of a tensor quantized per channel along it
             }
         }
     }

@@ -149,6 +149,7 @@ class GoldenFixturesTest {
             List<String> names = tf.tensors().stream().map(Tensor::name).toList();
             assertEquals(rows.stream().map(TestFiles.Row::name).sorted().toList(), names.stream().sorted().toList());
             assertEquals(headerOrder(file, names), names, "tensors in header order");
+            assertEquals(names, tf.keys(), "keys() as tensors(): header order, not data order");
             for (TestFiles.Row r : rows) {
                 Tensor t = tf.tensor(r.name());
                 assertEquals(r.dtype(), t.dtype().safetensorsName().orElseThrow(), r.name());
