@@ -562,15 +562,7 @@ public final class Tensor {
         checkExact(TO_LONG, "a long[]");
         long[] out = new long[arrayLength("a long[]")];
         MemorySegment d = data();
-        bulk(() -> {
-            if (dtype == DType.I64) {
-                MemorySegment.copy(d, I64_LE, 0, out, 0, out.length);
-            } else {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = element(d, i);
-                }
-            }
-        });
+        bulk(() -> IntegerWidening.toLongs(dtype, d, out));
         return out;
     }
 
@@ -587,15 +579,7 @@ public final class Tensor {
         checkExact(TO_INT, "an int[]");
         int[] out = new int[arrayLength("an int[]")];
         MemorySegment d = data();
-        bulk(() -> {
-            if (dtype == DType.I32) {
-                MemorySegment.copy(d, I32_LE, 0, out, 0, out.length);
-            } else {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = (int) element(d, i);
-                }
-            }
-        });
+        bulk(() -> IntegerWidening.toInts(dtype, d, out));
         return out;
     }
 
@@ -612,15 +596,7 @@ public final class Tensor {
         checkExact(TO_SHORT, "a short[]");
         short[] out = new short[arrayLength("a short[]")];
         MemorySegment d = data();
-        bulk(() -> {
-            if (dtype == DType.I16) {
-                MemorySegment.copy(d, I16_LE, 0, out, 0, out.length);
-            } else {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = (short) element(d, i);
-                }
-            }
-        });
+        bulk(() -> IntegerWidening.toShorts(dtype, d, out));
         return out;
     }
 
@@ -637,11 +613,7 @@ public final class Tensor {
         checkExact(TO_BYTE, "a byte[]");
         byte[] out = new byte[arrayLength("a byte[]")];
         MemorySegment d = data();
-        bulk(() -> {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = (byte) element(d, i);
-            }
-        });
+        bulk(() -> IntegerWidening.toBytes(dtype, d, out));
         return out;
     }
 
@@ -780,21 +752,6 @@ public final class Tensor {
         }
         StridedCopy.gather(storage, storageOffset, shape, strides, dtype, order, out);
         return out.asReadOnly();
-    }
-
-    /** Element {@code i} of {@code d} (little-endian, of an integer or BOOL dtype) as a long, exactly. */
-    private long element(MemorySegment d, long i) {
-        return switch (dtype) {
-            case BOOL -> d.get(ValueLayout.JAVA_BYTE, i) != 0 ? 1 : 0;
-            case U8 -> d.get(ValueLayout.JAVA_BYTE, i) & 0xff;
-            case I8 -> d.get(ValueLayout.JAVA_BYTE, i);
-            case I16 -> d.get(I16_LE, 2 * i);
-            case U16 -> d.get(I16_LE, 2 * i) & 0xffff;
-            case I32 -> d.get(I32_LE, 4 * i);
-            case U32 -> d.get(I32_LE, 4 * i) & 0xffff_ffffL;
-            case I64 -> d.get(I64_LE, 8 * i);
-            default -> throw new AssertionError(dtype);
-        };
     }
 
     private static boolean packsValues(DType dtype) {
