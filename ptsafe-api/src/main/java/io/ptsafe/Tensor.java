@@ -437,8 +437,8 @@ public final class Tensor {
                 throw new IndexOutOfBoundsException(where() + ": slice " + r + " of dimension " + d + " is outside its size "
                         + shape[d] + " (shape " + Arrays.toString(shape) + ")");
             }
-            long n = Math.max(0, end - r.start());
-            n = (n + r.step() - 1) / r.step();
+            long length = Math.max(0, end - r.start());
+            long n = length == 0 ? 0 : 1 + (length - 1) / r.step(); // no overflow, whatever the step
             s[d] = n;
             empty |= n == 0;
             if (n > 0) {

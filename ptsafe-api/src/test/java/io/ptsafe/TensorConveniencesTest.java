@@ -90,6 +90,7 @@ class TensorConveniencesTest {
         // steps: t[::2, 1, :]
         assertArrayEquals(new float[] {2, 3, 14, 15}, t.slice(Slice.range(0, 4, 2), Slice.range(1, 2)).toFloatArray());
         assertEquals(0, t.slice(1, 3, 3).numel());
+        assertArrayEquals(new long[] {1, 3, 2}, t.slice(Slice.range(1, 4, Long.MAX_VALUE)).shape());
         assertEquals("1:3", Slice.range(1, 3).toString());
         assertEquals(":", Slice.all().toString());
     }
