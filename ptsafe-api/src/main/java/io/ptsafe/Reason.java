@@ -12,18 +12,11 @@ public enum Reason {
     UNSUPPORTED_FORMAT,
     /** The file could not be opened, read or mapped. */
     IO_ERROR,
-    /** The file changed or vanished while mapped (the JVM reported a fault on mapped memory). */
+    /**
+     * The file changed or vanished while mapped (the JVM reported a fault on mapped memory). While
+     * opening, a refusal; while reading tensor bytes, the cause of an {@link java.io.UncheckedIOException}.
+     */
     FILE_CHANGED,
-    /** The file (or the tensor) was used after {@link TensorFile#close()}. */
-    CLOSED,
-    /** An operation was asked of a tensor whose dtype cannot do it. */
-    UNSUPPORTED_DTYPE_OPERATION,
-    /** A tensor too large for the requested Java container (arrays and ByteBuffers stop at 2 GiB). */
-    TOO_LARGE_FOR_JAVA,
-    /** A slice or copy asked for out of the tensor's bounds. */
-    BAD_ARGUMENT,
-    /** No tensor of that name. */
-    NO_SUCH_TENSOR,
     /** The number of tensors is over {@link LoadOptions#maxTensors()}. */
     TOO_MANY_TENSORS,
     /** A tensor has more dimensions than {@link LoadOptions#maxRank()}. */
@@ -187,4 +180,12 @@ public enum Reason {
     CANNOT_WRITE,
     /** The written file read back differs from its source. */
     VERIFY_MISMATCH,
+
+    // --- any file (appended) -------------------------------------------------------------------
+    /**
+     * The file is of a format ptsafe reads, but the provider module that reads it is not on the class or
+     * module path; the message names the artifact to add ({@code io.ptsafe:ptsafe-pickle},
+     * {@code io.ptsafe:ptsafe-safetensors}).
+     */
+    MISSING_PROVIDER,
 }

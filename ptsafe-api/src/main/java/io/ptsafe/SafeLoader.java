@@ -52,6 +52,8 @@ public final class SafeLoader {
      * @param options the limits and policies to enforce
      * @return the open file; close it to unmap it
      * @throws PtsafeException when the file is refused; {@link PtsafeException#reason()} says why
+     *         ({@link Reason#MISSING_PROVIDER} names the artifact to add when the file looks like a
+     *         format whose provider module is absent)
      * @throws IOException when a provider fails to read the file without naming a refusal
      */
     public static TensorFile open(Path path, LoadOptions options) throws IOException {
@@ -66,6 +68,10 @@ public final class SafeLoader {
             if (p.recognizes(probe)) {
                 return p.open(probe, options);
             }
+        }
+        PtsafeException missing = MissingProviders.refusal(probe);
+        if (missing != null) {
+            throw missing;
         }
         throw new PtsafeException(Reason.UNKNOWN_FORMAT, path, "not a format ptsafe reads (first bytes "
                 + probe.headHex(16) + ", tried " + (tried.isEmpty() ? "no providers: add ptsafe-safetensors or ptsafe-pickle" : String.join(", ", tried)) + ")");
@@ -128,6 +134,10 @@ public final class SafeLoader {
                 if (p.recognizes(probe)) {
                     return Objects.requireNonNull(p.scan(probe, options), "scan report");
                 }
+            }
+            PtsafeException missing = MissingProviders.refusal(probe);
+            if (missing != null) {
+                return ScanReport.builder(path, ContainerKind.UNKNOWN).add(ScanFinding.of(missing, Location.FILE)).build();
             }
             return ScanReport.builder(path, ContainerKind.UNKNOWN).add(ScanRule.UNKNOWN_FORMAT, Location.FILE,
                     (probe.isDirectory() ? "a folder without a sharded checkpoint index" : "not a format ptsafe "

@@ -45,7 +45,7 @@ public enum ScanRule {
     /** {@code PTS200}: Unknown format. */
     UNKNOWN_FORMAT("PTS200", Verdict.INVALID, "Unknown format",
             "The bytes match no format ptsafe knows: not safetensors, a torch checkpoint, a pickle, tar or numpy.",
-            Reason.UNKNOWN_FORMAT),
+            Reason.UNKNOWN_FORMAT, Reason.MISSING_PROVIDER),
     /** {@code PTS201}: Container ptsafe does not load. */
     UNSUPPORTED_FORMAT("PTS201", Verdict.INVALID, "Container ptsafe does not load",
             "A container ptsafe recognises but does not load: tar (torch's 2017 format, refused by torch's own "

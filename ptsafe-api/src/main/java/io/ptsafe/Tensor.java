@@ -1,5 +1,6 @@
 package io.ptsafe;
 
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -7,8 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * One tensor of a {@link TensorFile}: its name, dtype and shape, and its bytes as a view of the
@@ -20,8 +24,24 @@ import java.util.Optional;
  * and freed when the file closes; {@link #isView()}, {@link #strides()}, {@link #storageOffset()} and
  * {@link #storage()} let a caller that wants no copy read the storage directly.
  *
- * <p>Thread-safe. Every read after the file is closed throws {@link TensorFileClosedException};
- * the memory behind a closed file is never touched.
+ * <p>Reading never throws a checked exception: the file was validated when it was opened. What can
+ * still go wrong is unchecked, by who is at fault:
+ * <ul>
+ *   <li>{@link TensorFileClosedException} (an {@link IllegalStateException}): the tensor was read
+ *       after its file was closed, or while it was closing. The memory behind a closed file is never
+ *       touched.</li>
+ *   <li>{@link UnsupportedOperationException}: a conversion the dtype does not take exactly (its
+ *       message names the tensor, the dtype and the dtypes the conversion takes), or a tensor too large
+ *       for the Java container asked for (arrays stop at 2^31 - 9 elements, ByteBuffers at 2 GiB, and
+ *       {@link #data()} of a view stops where its contiguous copy cannot be allocated).</li>
+ *   <li>{@link IllegalArgumentException} / {@link IndexOutOfBoundsException}: a bad slice or
+ *       destination range.</li>
+ *   <li>{@link UncheckedIOException} whose {@linkplain UncheckedIOException#getCause() cause} is a
+ *       {@link PtsafeException} of {@link Reason#FILE_CHANGED}: the file was truncated or rewritten on
+ *       disk while mapped and the JVM reported a fault on mapped memory during a read ptsafe made.</li>
+ * </ul>
+ *
+ * <p>Thread-safe.
  */
 public final class Tensor {
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -31,6 +51,13 @@ public final class Tensor {
     private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Largest Java array ptsafe fills (what common JVMs allow). */
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    private static final Set<DType> TO_LONG = EnumSet.of(DType.I64, DType.I32, DType.I16, DType.I8, DType.U32,
+            DType.U16, DType.U8, DType.BOOL);
+    private static final Set<DType> TO_INT = EnumSet.of(DType.I32, DType.I16, DType.I8, DType.U16, DType.U8,
+            DType.BOOL);
+    private static final Set<DType> TO_SHORT = EnumSet.of(DType.I16, DType.I8, DType.U8, DType.BOOL);
+    private static final Set<DType> TO_BYTE = EnumSet.of(DType.I8, DType.BOOL);
 
     private final String name;
     private final DType dtype;
@@ -65,7 +92,8 @@ public final class Tensor {
 
     /**
      * Starts a tensor over {@code storage}. Without strides it is contiguous row-major from
-     * {@code storageOffset}; the storage must hold it ({@link Builder#build()} checks).
+     * {@code storageOffset}; the storage must hold it ({@link Builder#build()} checks). For providers
+     * that describe tensors read from a file; {@code of(...)} makes in-memory tensors.
      *
      * @param name the tensor's name
      * @param dtype the element type
@@ -78,22 +106,155 @@ public final class Tensor {
     }
 
     /**
-     * A contiguous little-endian tensor whose bytes are exactly {@code data}.
+     * A contiguous tensor whose bytes are exactly {@code data}, little-endian. A heap segment over a
+     * {@code short[]}, {@code int[]}, {@code float[]}, {@code long[]} or {@code double[]}
+     * ({@code MemorySegment.ofArray(float[])}) holds the platform's byte order: it is read in that
+     * order, so the tensor's values are the array's on any platform; on a big-endian platform such a
+     * segment must have the dtype's element width. The typed {@code of(name, float[], shape)} forms
+     * need no segment at all.
      *
      * @param name the tensor's name
      * @param dtype the element type
      * @param shape the sizes of the dimensions (copied)
      * @param data the tensor's bytes, exactly as many as shape and dtype need
      * @return the tensor
-     * @throws PtsafeException if the shape is invalid or {@code data} is not exactly the size it needs
+     * @throws IllegalArgumentException if the shape is invalid or {@code data} is not exactly the size it needs
      */
-    public static Tensor of(String name, DType dtype, long[] shape, MemorySegment data) throws PtsafeException {
-        Tensor t = builder(name, dtype, shape, data).build();
+    public static Tensor of(String name, DType dtype, long[] shape, MemorySegment data) {
+        Tensor t;
+        try {
+            t = builder(name, dtype, shape, data).byteOrder(heapOrder(name, dtype, data)).build();
+        } catch (PtsafeException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         if (t.byteSize != data.byteSize()) {
-            throw new PtsafeException(Reason.TENSOR_INVALID_INFO, null, "tensor '" + name + "': " + dtype
-                    + Arrays.toString(shape) + " needs " + t.byteSize + " bytes, the segment has " + data.byteSize());
+            throw new IllegalArgumentException("tensor '" + name + "': " + dtype + Arrays.toString(shape) + " needs "
+                    + t.byteSize + " bytes, the segment has " + data.byteSize());
         }
         return t;
+    }
+
+    /**
+     * An F32 tensor holding a copy of {@code values}, written little-endian whatever the platform.
+     *
+     * @param name the tensor's name
+     * @param values the elements in row-major order
+     * @param shape the sizes of the dimensions; their product must be {@code values.length}
+     * @return the tensor, in memory freed when it is no longer reachable
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code values.length} elements
+     */
+    public static Tensor of(String name, float[] values, long... shape) {
+        return ofArray(name, DType.F32, values.length, shape, s -> MemorySegment.copy(values, 0, s, F32_LE, 0, values.length));
+    }
+
+    /**
+     * An F64 tensor holding a copy of {@code values}, written little-endian whatever the platform.
+     *
+     * @param name the tensor's name
+     * @param values the elements in row-major order
+     * @param shape the sizes of the dimensions; their product must be {@code values.length}
+     * @return the tensor, in memory freed when it is no longer reachable
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code values.length} elements
+     */
+    public static Tensor of(String name, double[] values, long... shape) {
+        return ofArray(name, DType.F64, values.length, shape, s -> MemorySegment.copy(values, 0, s, F64_LE, 0, values.length));
+    }
+
+    /**
+     * An I64 tensor holding a copy of {@code values}, written little-endian whatever the platform.
+     *
+     * @param name the tensor's name
+     * @param values the elements in row-major order
+     * @param shape the sizes of the dimensions; their product must be {@code values.length}
+     * @return the tensor, in memory freed when it is no longer reachable
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code values.length} elements
+     */
+    public static Tensor of(String name, long[] values, long... shape) {
+        return ofArray(name, DType.I64, values.length, shape, s -> MemorySegment.copy(values, 0, s, I64_LE, 0, values.length));
+    }
+
+    /**
+     * An I32 tensor holding a copy of {@code values}, written little-endian whatever the platform.
+     *
+     * @param name the tensor's name
+     * @param values the elements in row-major order
+     * @param shape the sizes of the dimensions; their product must be {@code values.length}
+     * @return the tensor, in memory freed when it is no longer reachable
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code values.length} elements
+     */
+    public static Tensor of(String name, int[] values, long... shape) {
+        return ofArray(name, DType.I32, values.length, shape, s -> MemorySegment.copy(values, 0, s, I32_LE, 0, values.length));
+    }
+
+    /**
+     * An I16 tensor holding a copy of {@code values}, written little-endian whatever the platform.
+     *
+     * @param name the tensor's name
+     * @param values the elements in row-major order
+     * @param shape the sizes of the dimensions; their product must be {@code values.length}
+     * @return the tensor, in memory freed when it is no longer reachable
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code values.length} elements
+     */
+    public static Tensor of(String name, short[] values, long... shape) {
+        return ofArray(name, DType.I16, values.length, shape, s -> MemorySegment.copy(values, 0, s, I16_LE, 0, values.length));
+    }
+
+    /**
+     * An I8 tensor holding a copy of {@code values}.
+     *
+     * @param name the tensor's name
+     * @param values the elements in row-major order
+     * @param shape the sizes of the dimensions; their product must be {@code values.length}
+     * @return the tensor, in memory freed when it is no longer reachable
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code values.length} elements
+     */
+    public static Tensor of(String name, byte[] values, long... shape) {
+        return ofArray(name, DType.I8, values.length, shape,
+                s -> MemorySegment.copy(values, 0, s, ValueLayout.JAVA_BYTE, 0, values.length));
+    }
+
+    private static Tensor ofArray(String name, DType dtype, int length, long[] shape, Consumer<MemorySegment> fill) {
+        Objects.requireNonNull(shape, "shape");
+        long numel = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("tensor '" + name + "': negative dimension " + d + " in shape "
+                        + Arrays.toString(shape));
+            }
+            numel = d == 0 || numel == 0 ? 0 : Math.multiplyHigh(numel, d) != 0 ? -1 : numel * d;
+            if (numel < 0) {
+                break;
+            }
+        }
+        if (numel != length) {
+            throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " does not hold "
+                    + length + " elements");
+        }
+        long bytes = (long) length * dtype.byteSize();
+        MemorySegment s = Arena.ofAuto().allocate(Math.max(bytes, 1), 16).asSlice(0, bytes);
+        fill.accept(s);
+        return of(name, dtype, shape, s);
+    }
+
+    /**
+     * The byte order of a heap segment over a primitive array wider than a byte: the platform's
+     * ({@code MemorySegment.ofArray(float[])} stores floats natively). Read-only and native segments
+     * do not tell (their bytes are the caller's): little-endian.
+     */
+    private static ByteOrder heapOrder(String name, DType dtype, MemorySegment data) {
+        Object base = data.heapBase().orElse(null);
+        int width = base instanceof short[] || base instanceof char[] ? 2
+                : base instanceof int[] || base instanceof float[] ? 4
+                : base instanceof long[] || base instanceof double[] ? 8 : 1;
+        if (width == 1 || ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            return ByteOrder.LITTLE_ENDIAN;
+        }
+        if (width != dtype.byteOrderUnit()) {
+            throw new IllegalArgumentException("tensor '" + name + "': a heap segment over an array of " + (width * 8)
+                    + "-bit elements holds them big-endian on this platform, and " + dtype + " elements are not "
+                    + (width * 8) + "-bit; use Tensor.of(name, array, shape) or a byte[] segment");
+        }
+        return ByteOrder.BIG_ENDIAN;
     }
 
     /** {@return the tensor's name} */
@@ -134,7 +295,7 @@ public final class Tensor {
      * @return the storage
      * @throws TensorFileClosedException if the tensor's file was closed
      */
-    public MemorySegment storage() throws TensorFileClosedException {
+    public MemorySegment storage() {
         checkOpen();
         return storage;
     }
@@ -143,10 +304,18 @@ public final class Tensor {
      * The tensor's bytes: read-only, little-endian, row-major, contiguous, exactly
      * {@link #byteSize()} long. Zero-copy unless {@link #isView()}.
      *
+     * <p>A segment read by the caller after its file was changed on disk gets the JDK's own error,
+     * not ptsafe's: see the README's security model.
+     *
      * @return the bytes
-     * @throws PtsafeException if the tensor's file was closed or changed while it was read
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UnsupportedOperationException if the tensor is a view whose contiguous copy cannot be allocated
+     *         (a view that repeats elements, stride 0, can declare far more bytes than its file holds);
+     *         read {@link #storage()} with {@link #strides()} instead
+     * @throws UncheckedIOException of a {@link Reason#FILE_CHANGED} refusal if the file changed on disk
+     *         while the copy of a view was made
      */
-    public MemorySegment data() throws PtsafeException {
+    public MemorySegment data() {
         MemorySegment d = data;
         if (d != null) {
             checkOpen();
@@ -172,77 +341,183 @@ public final class Tensor {
     }
 
     /**
-     * {@link #data()} as a read-only little-endian ByteBuffer; tensors over 2 GiB are refused.
+     * {@link #data()} as a read-only little-endian ByteBuffer.
      *
      * @return the buffer
-     * @throws PtsafeException if the tensor is over 2 GiB, or its file was closed or changed
+     * @throws UnsupportedOperationException if the tensor is over 2 GiB (use {@link #data()}), or as {@link #data()}
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
      */
-    public ByteBuffer asByteBuffer() throws PtsafeException {
+    public ByteBuffer asByteBuffer() {
         if (byteSize > Integer.MAX_VALUE) {
             throw tooLarge("a ByteBuffer", byteSize + " bytes", Integer.MAX_VALUE + " bytes; use data() instead");
         }
         return data().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    // --- slices -----------------------------------------------------------------------------------
+
     /**
-     * A zero-copy view of rows {@code [start, end)} of the first dimension, as safetensors'
-     * {@code get_slice} gives: the same storage, a shorter first dimension. A {@link #quantization()}
-     * is kept; per-channel along dimension 0, its scales and zero points are sliced alike.
+     * Rows {@code [start, end)} of the first dimension, as safetensors' {@code get_slice(name)[start:end]}:
+     * the same as {@code slice(0, start, end)}.
      *
      * @param start the first row, inclusive
      * @param end the last row, exclusive
      * @return the view
-     * @throws PtsafeException if the tensor is 0-dim, the range is outside the first dimension, or the file was closed
+     * @throws IllegalArgumentException if the tensor is 0-dim or {@code start > end} or either is negative
+     * @throws IndexOutOfBoundsException if {@code end} is past the first dimension
+     * @throws TensorFileClosedException if the tensor's file was closed
      */
-    public Tensor slice(long start, long end) throws PtsafeException {
-        if (shape.length == 0) {
-            throw new PtsafeException(Reason.BAD_ARGUMENT, file, "tensor '" + name + "' is 0-dim and cannot be sliced");
+    public Tensor slice(long start, long end) {
+        return slice(0, start, end);
+    }
+
+    /**
+     * Indices {@code [start, end)} along dimension {@code dim}, every other dimension whole:
+     * {@code slice(1, 2, 5)} is torch's {@code t[:, 2:5]}. See {@link #slice(Slice...)}.
+     *
+     * @param dim the dimension, from 0
+     * @param start the first index, inclusive
+     * @param end the last index, exclusive
+     * @return the view
+     * @throws IllegalArgumentException if {@code dim} is not a dimension, or {@code start > end} or either is negative
+     * @throws IndexOutOfBoundsException if {@code end} is past the dimension
+     * @throws TensorFileClosedException if the tensor's file was closed
+     */
+    public Tensor slice(int dim, long start, long end) {
+        if (dim < 0 || dim >= shape.length) {
+            throw new IllegalArgumentException(where() + " has " + shape.length + " dimensions, no dimension " + dim);
         }
-        if (start < 0 || end < start || end > shape[0]) {
-            throw new PtsafeException(Reason.BAD_ARGUMENT, file, "tensor '" + name + "': slice [" + start + ", "
-                    + end + ") is outside the first dimension of size " + shape[0]);
+        Slice[] ranges = new Slice[dim + 1];
+        Arrays.fill(ranges, Slice.all());
+        ranges[dim] = Slice.range(start, end);
+        return slice(ranges);
+    }
+
+    /**
+     * A view of one {@link Slice} per leading dimension, the remaining dimensions whole: safetensors'
+     * {@code get_slice(name)[a:b, :, c:d]} is {@code slice(Slice.range(a, b), Slice.all(), Slice.range(c, d))}.
+     * Nothing is copied: the result shares this tensor's storage, with this tensor's strides (times
+     * each slice's step) and a new offset. When the result is contiguous (a range of rows, or any slice
+     * that keeps whole inner dimensions) its {@link #data()} is zero-copy; otherwise it is a strided
+     * view ({@link #isView()}) whose {@code data()} is gathered once. Ranks are kept: a slice of one
+     * index is a dimension of size 1. A {@link #quantization()} is kept; per-channel parameters are
+     * sliced along their axis alike.
+     *
+     * <p>Unlike Python, negative indices do not count from the end and indices past a dimension are
+     * not clamped: both are errors. Packed sub-byte dtypes (F4, F6) slice only whole rows that start
+     * and end on a byte.
+     *
+     * @param ranges one slice per leading dimension, at most {@link #rank()}
+     * @return the view
+     * @throws IllegalArgumentException if there are more slices than dimensions, or a packed dtype cannot be
+     *         sliced so
+     * @throws IndexOutOfBoundsException if a slice reaches past its dimension
+     * @throws TensorFileClosedException if the tensor's file was closed
+     */
+    public Tensor slice(Slice... ranges) {
+        Objects.requireNonNull(ranges, "ranges");
+        if (shape.length == 0) {
+            throw new IllegalArgumentException(where() + " is 0-dim and cannot be sliced");
+        }
+        if (ranges.length > shape.length) {
+            throw new IllegalArgumentException(where() + ": " + ranges.length + " slices for " + shape.length
+                    + " dimensions");
         }
         checkOpen();
         long[] s = shape.clone();
-        s[0] = end - start;
-        Quantization q = sliceQuantization(start, end);
-        if (dtype.isSubByte()) {
-            // Packed tensors are contiguous from byte 0 of their storage (build() enforces it), and
-            // numel * bits fits 64 bits, so these products cannot overflow.
-            long rowBits = numel == 0 ? 0 : numel / shape[0] * dtype.bits();
-            if (start * rowBits % 8 != 0 || end * rowBits % 8 != 0) {
-                throw new PtsafeException(Reason.MISALIGNED_SLICE, file, "tensor '" + name + "': rows [" + start + ", "
-                        + end + ") of " + dtype + " do not start and end on a byte");
+        long[] st = strides.clone();
+        long offset = storageOffset;
+        Quantization q = quantization;
+        boolean empty = false;
+        for (int d = 0; d < ranges.length; d++) {
+            Slice r = Objects.requireNonNull(ranges[d], "slice of dimension " + d);
+            long end = r.end() == Long.MAX_VALUE ? shape[d] : r.end();
+            if (r.start() > shape[d] || end > shape[d]) {
+                throw new IndexOutOfBoundsException(where() + ": slice " + r + " of dimension " + d + " is outside its size "
+                        + shape[d] + " (shape " + Arrays.toString(shape) + ")");
             }
-            return new Builder(name, dtype, s, storage.asSlice(start * rowBits / 8)).byteOrder(order).arena(arena)
-                    .file(file).quantization(q).build();
+            long length = Math.max(0, end - r.start());
+            long n = length == 0 ? 0 : 1 + (length - 1) / r.step(); // no overflow, whatever the step
+            s[d] = n;
+            empty |= n == 0;
+            if (n > 0) {
+                // Inside the validated view: start < shape[d], and (n - 1) * step < shape[d].
+                offset += r.start() * strides[d];
+                st[d] = n == 1 ? strides[d] : strides[d] * r.step();
+            }
+            if (n != shape[d]) {
+                q = sliceQuantization(q, d, r.start(), end, r.step());
+            }
         }
-        return new Builder(name, dtype, s, storage).byteOrder(order).arena(arena).file(file).quantization(q)
-                .storageOffset(storageOffset + start * strides[0]).strides(strides.clone()).build();
+        if (empty) {
+            offset = storageOffset;
+        }
+        if (dtype.isSubByte()) {
+            return sliceRows(ranges, s, q);
+        }
+        return view(new Builder(name, dtype, s, storage).byteOrder(order).arena(arena).file(file).quantization(q)
+                .storageOffset(offset).strides(st));
     }
 
-    private Quantization sliceQuantization(long start, long end) throws PtsafeException {
-        if (!(quantization instanceof Quantization.PerChannelAffine p) || p.axis() != 0) {
-            return quantization;
+    /** Packed dtypes have no element addresses: only whole rows starting and ending on a byte. */
+    private Tensor sliceRows(Slice[] ranges, long[] s, Quantization q) {
+        for (int d = 1; d < ranges.length; d++) {
+            if (s[d] != shape[d]) {
+                throw new IllegalArgumentException(where() + ": a packed " + dtype + " tensor slices only rows "
+                        + "(dimension 0), not dimension " + d);
+            }
         }
-        if (packsValues(dtype) && shape.length == 1) {
-            // Dimension 0 is then counted in bytes but its channels in packed values.
-            throw new PtsafeException(Reason.BAD_ARGUMENT, file, "tensor '" + name + "': a 1-dimensional " + dtype
-                    + " tensor quantized per channel cannot be sliced (its channels are packed values, its rows bytes)");
+        Slice r = ranges[0];
+        if (r.step() != 1 && s[0] > 1) {
+            throw new IllegalArgumentException(where() + ": a packed " + dtype + " tensor slices rows with step 1 only");
         }
-        return new Quantization.PerChannelAffine(p.scales().slice(start, end), p.zeroPoints().slice(start, end), 0);
+        long start = s[0] == 0 ? 0 : r.start();
+        long end = start + s[0];
+        // Packed tensors are contiguous from byte 0 of their storage (build() enforces it), and
+        // numel * bits fits 64 bits, so these products cannot overflow.
+        long rowBits = numel == 0 ? 0 : numel / shape[0] * dtype.bits();
+        if (start * rowBits % 8 != 0 || end * rowBits % 8 != 0) {
+            throw new IllegalArgumentException(where() + ": rows [" + start + ", " + end + ") of " + dtype
+                    + " do not start and end on a byte");
+        }
+        return view(new Builder(name, dtype, s, storage.asSlice(start * rowBits / 8)).byteOrder(order).arena(arena)
+                .file(file).quantization(q));
+    }
+
+    private Quantization sliceQuantization(Quantization q, int dim, long start, long end, long step) {
+        if (!(q instanceof Quantization.PerChannelAffine p) || p.axis() != dim) {
+            return q;
+        }
+        if (packsValues(dtype) && dim == shape.length - 1) {
+            // That dimension is counted in bytes but its channels in packed values.
+            throw new IllegalArgumentException(where() + ": the last dimension of a " + dtype + " tensor quantized "
+                    + "per channel along it cannot be sliced (its channels are packed values, its indices bytes)");
+        }
+        Slice r = Slice.range(start, end, step);
+        return new Quantization.PerChannelAffine(p.scales().slice(r), p.zeroPoints().slice(r), dim);
+    }
+
+    private Tensor view(Builder b) {
+        try {
+            return b.build();
+        } catch (PtsafeException e) {
+            // A slice of a validated view stays inside its storage; only a misuse reaches here.
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     // --- copies into Java arrays ------------------------------------------------------------------
 
     /**
-     * The elements widened to float: F32, F16, BF16 and every F8 variant. Other dtypes are refused.
+     * The elements widened to float: F32, F16, BF16 and every F8 variant.
      *
      * @return a new array of {@link #numel()} floats
-     * @throws PtsafeException if the dtype does not widen to float, the tensor is too large for an array,
-     *         or its file was closed or changed
+     * @throws UnsupportedOperationException if the dtype does not widen to float, or the tensor is too large for an array
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
      */
-    public float[] toFloatArray() throws PtsafeException {
+    public float[] toFloatArray() {
         checkWidensToFloat();
         float[] out = new float[arrayLength("a float[]")];
         copyInto(out, 0);
@@ -253,10 +528,11 @@ public final class Tensor {
      * The elements widened to double: F64, F32, F16, BF16 and every F8 variant.
      *
      * @return a new array of {@link #numel()} doubles
-     * @throws PtsafeException if the dtype does not widen to double, the tensor is too large for an array,
-     *         or its file was closed or changed
+     * @throws UnsupportedOperationException if the dtype does not widen to double, or the tensor is too large for an array
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
      */
-    public double[] toDoubleArray() throws PtsafeException {
+    public double[] toDoubleArray() {
         if (dtype != DType.F64) {
             checkWidensToFloat();
         }
@@ -274,14 +550,84 @@ public final class Tensor {
     }
 
     /**
+     * The elements as longs: I64, I32, I16, I8, U32, U16, U8 and BOOL (0 or 1), each exactly. U64 is
+     * refused (its upper half has no long); {@link #copyInto(long[], int)} copies its bits.
+     *
+     * @return a new array of {@link #numel()} longs
+     * @throws UnsupportedOperationException if the dtype is not one of those, or the tensor is too large for an array
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
+     */
+    public long[] toLongArray() {
+        checkExact(TO_LONG, "a long[]");
+        long[] out = new long[arrayLength("a long[]")];
+        MemorySegment d = data();
+        bulk(() -> IntegerWidening.toLongs(dtype, d, out));
+        return out;
+    }
+
+    /**
+     * The elements as ints: I32, I16, I8, U16, U8 and BOOL (0 or 1), each exactly. U32 is refused
+     * (use {@link #toLongArray()}).
+     *
+     * @return a new array of {@link #numel()} ints
+     * @throws UnsupportedOperationException if the dtype is not one of those, or the tensor is too large for an array
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
+     */
+    public int[] toIntArray() {
+        checkExact(TO_INT, "an int[]");
+        int[] out = new int[arrayLength("an int[]")];
+        MemorySegment d = data();
+        bulk(() -> IntegerWidening.toInts(dtype, d, out));
+        return out;
+    }
+
+    /**
+     * The elements as shorts: I16, I8, U8 and BOOL (0 or 1), each exactly. U16 is refused (use
+     * {@link #toIntArray()}).
+     *
+     * @return a new array of {@link #numel()} shorts
+     * @throws UnsupportedOperationException if the dtype is not one of those, or the tensor is too large for an array
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
+     */
+    public short[] toShortArray() {
+        checkExact(TO_SHORT, "a short[]");
+        short[] out = new short[arrayLength("a short[]")];
+        MemorySegment d = data();
+        bulk(() -> IntegerWidening.toShorts(dtype, d, out));
+        return out;
+    }
+
+    /**
+     * The elements as bytes: I8 and BOOL (0 or 1), each exactly. U8 is refused (use
+     * {@link #toShortArray()}); {@link #copyInto(byte[], int)} copies the raw bytes of any dtype.
+     *
+     * @return a new array of {@link #numel()} bytes
+     * @throws UnsupportedOperationException if the dtype is not one of those, or the tensor is too large for an array
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
+     */
+    public byte[] toByteArray() {
+        checkExact(TO_BYTE, "a byte[]");
+        byte[] out = new byte[arrayLength("a byte[]")];
+        MemorySegment d = data();
+        bulk(() -> IntegerWidening.toBytes(dtype, d, out));
+        return out;
+    }
+
+    /**
      * Widens the elements to float into {@code dst} from {@code offset} (see {@link #toFloatArray()}).
      *
      * @param dst the array to fill
      * @param offset the index in {@code dst} of the first element
-     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
-     *         or the file was closed or changed
+     * @throws UnsupportedOperationException if the dtype does not widen to float, or the tensor is too large for an array
+     * @throws IndexOutOfBoundsException if the elements do not fit {@code dst} from {@code offset}
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
      */
-    public void copyInto(float[] dst, int offset) throws PtsafeException {
+    public void copyInto(float[] dst, int offset) {
         Objects.requireNonNull(dst, "dst");
         checkWidensToFloat();
         int n = arrayLength("a float[]");
@@ -295,10 +641,12 @@ public final class Tensor {
      *
      * @param dst the array to fill
      * @param offset the index in {@code dst} of the first element
-     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
-     *         or the file was closed or changed
+     * @throws UnsupportedOperationException if the tensor is too large for an array
+     * @throws IndexOutOfBoundsException if the bytes do not fit {@code dst} from {@code offset}
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
      */
-    public void copyInto(byte[] dst, int offset) throws PtsafeException {
+    public void copyInto(byte[] dst, int offset) {
         Objects.requireNonNull(dst, "dst");
         if (byteSize > MAX_ARRAY) {
             throw tooLarge("a byte[]", byteSize + " bytes", MAX_ARRAY + " bytes");
@@ -313,10 +661,12 @@ public final class Tensor {
      *
      * @param dst the array to fill
      * @param offset the index in {@code dst} of the first element
-     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
-     *         or the file was closed or changed
+     * @throws UnsupportedOperationException if the dtype is not 16-bit, or the tensor is too large for an array
+     * @throws IndexOutOfBoundsException if the elements do not fit {@code dst} from {@code offset}
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
      */
-    public void copyInto(short[] dst, int offset) throws PtsafeException {
+    public void copyInto(short[] dst, int offset) {
         Objects.requireNonNull(dst, "dst");
         int n = rawCount(2, "a short[]");
         checkRange(dst.length, offset, n);
@@ -329,10 +679,12 @@ public final class Tensor {
      *
      * @param dst the array to fill
      * @param offset the index in {@code dst} of the first element
-     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
-     *         or the file was closed or changed
+     * @throws UnsupportedOperationException if the dtype is not 32-bit, or the tensor is too large for an array
+     * @throws IndexOutOfBoundsException if the elements do not fit {@code dst} from {@code offset}
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
      */
-    public void copyInto(int[] dst, int offset) throws PtsafeException {
+    public void copyInto(int[] dst, int offset) {
         Objects.requireNonNull(dst, "dst");
         int n = rawCount(4, "an int[]");
         checkRange(dst.length, offset, n);
@@ -345,10 +697,12 @@ public final class Tensor {
      *
      * @param dst the array to fill
      * @param offset the index in {@code dst} of the first element
-     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
-     *         or the file was closed or changed
+     * @throws UnsupportedOperationException if the dtype is not 64-bit, or the tensor is too large for an array
+     * @throws IndexOutOfBoundsException if the elements do not fit {@code dst} from {@code offset}
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
      */
-    public void copyInto(long[] dst, int offset) throws PtsafeException {
+    public void copyInto(long[] dst, int offset) {
         Objects.requireNonNull(dst, "dst");
         int n = rawCount(8, "a long[]");
         checkRange(dst.length, offset, n);
@@ -361,10 +715,12 @@ public final class Tensor {
      *
      * @param dst the array to fill
      * @param offset the index in {@code dst} of the first element
-     * @throws PtsafeException if the dtype does not fit the array type, {@code dst} is too short,
-     *         or the file was closed or changed
+     * @throws UnsupportedOperationException if the dtype is not F64, or the tensor is too large for an array
+     * @throws IndexOutOfBoundsException if the elements do not fit {@code dst} from {@code offset}
+     * @throws TensorFileClosedException if the tensor's file was closed
+     * @throws UncheckedIOException as {@link #data()}
      */
-    public void copyInto(double[] dst, int offset) throws PtsafeException {
+    public void copyInto(double[] dst, int offset) {
         Objects.requireNonNull(dst, "dst");
         if (dtype != DType.F64) {
             throw unsupported("copying into a double[]", "F64 (use toDoubleArray() to widen)");
@@ -382,7 +738,7 @@ public final class Tensor {
 
     // --- internals --------------------------------------------------------------------------------
 
-    private MemorySegment materialize() throws PtsafeException {
+    private MemorySegment materialize() {
         Arena a = arena != null ? arena : Arena.ofAuto();
         MemorySegment out;
         try {
@@ -390,9 +746,9 @@ public final class Tensor {
         } catch (OutOfMemoryError e) {
             // A failed native allocation (not the heap): a view that repeats elements (stride 0) can
             // declare far more bytes than its file holds.
-            throw new PtsafeException(Reason.TOO_LARGE_FOR_JAVA, file, "tensor '" + name + "' is a view of "
-                    + byteSize + " bytes over a storage of " + storage.byteSize() + "; the contiguous copy data() "
-                    + "makes cannot be allocated (" + e.getMessage() + "); read storage() with strides() instead", e);
+            throw new UnsupportedOperationException(where() + " is a view of " + byteSize + " bytes over a storage of "
+                    + storage.byteSize() + "; the contiguous copy data() makes cannot be allocated (" + e.getMessage()
+                    + "); read storage() with strides() instead", e);
         }
         StridedCopy.gather(storage, storageOffset, shape, strides, dtype, order, out);
         return out.asReadOnly();
@@ -406,46 +762,52 @@ public final class Tensor {
         return order != ByteOrder.LITTLE_ENDIAN && dtype.byteOrderUnit() > 1;
     }
 
-    private void checkOpen() throws TensorFileClosedException {
+    private String where() {
+        return (file == null ? "" : file + ": ") + "tensor '" + name + "'";
+    }
+
+    private void checkOpen() {
         if (!storage.scope().isAlive()) {
             throw new TensorFileClosedException(file, "tensor '" + name + "'");
         }
     }
 
     /** Refuses before anything is allocated: a view can declare far more elements than its file holds. */
-    private void checkWidensToFloat() throws PtsafeException {
+    private void checkWidensToFloat() {
         if (!dtype.isFloatingPoint() || dtype == DType.F64 || dtype.isSubByte()) {
             throw unsupported("widening to float", "F32, F16, BF16 and F8 types"
                     + (dtype == DType.F64 ? " (use toDoubleArray() for F64)" : ""));
         }
     }
 
-    private int arrayLength(String what) throws PtsafeException {
+    private void checkExact(Set<DType> takes, String what) {
+        if (!takes.contains(dtype)) {
+            throw unsupported("converting to " + what, "exactly " + takes);
+        }
+    }
+
+    private int arrayLength(String what) {
         if (numel > MAX_ARRAY) {
             throw tooLarge(what, numel + " elements", MAX_ARRAY + " elements");
         }
         return (int) numel;
     }
 
-    private int rawCount(int width, String what) throws PtsafeException {
+    private int rawCount(int width, String what) {
         if (dtype.byteSize() != width || dtype.kind() == DType.Kind.COMPLEX) {
             throw unsupported("copying into " + what, "dtypes of " + width + " bytes");
         }
         return arrayLength(what);
     }
 
-    private void checkRange(int length, int offset, int n) throws PtsafeException {
+    private void checkRange(int length, int offset, int n) {
         if (offset < 0 || offset > length || length - offset < n) {
-            throw new PtsafeException(Reason.BAD_ARGUMENT, file, "tensor '" + name + "': " + n
-                    + " elements do not fit an array of length " + length + " from offset " + offset);
+            throw new IndexOutOfBoundsException(where() + ": " + n + " elements do not fit an array of length " + length
+                    + " from offset " + offset);
         }
     }
 
-    private interface Copy {
-        void run();
-    }
-
-    private void bulk(Copy copy) throws PtsafeException {
+    private void bulk(Runnable copy) {
         try {
             copy.run();
         } catch (IllegalStateException e) {
@@ -455,23 +817,23 @@ public final class Tensor {
         }
     }
 
-    private PtsafeException closed(IllegalStateException e) {
-        return new TensorFileClosedException(file, "tensor '" + name + "'", e);
+    private TensorFileClosedException closed(IllegalStateException e) {
+        return e instanceof TensorFileClosedException c ? c : new TensorFileClosedException(file, "tensor '" + name + "'", e);
     }
 
-    private PtsafeException changed(InternalError e) {
-        return new PtsafeException(Reason.FILE_CHANGED, file, "tensor '" + name
+    private UncheckedIOException changed(InternalError e) {
+        PtsafeException refusal = new PtsafeException(Reason.FILE_CHANGED, file, "tensor '" + name
                 + "': the mapped file changed or was truncated while open (" + e.getMessage() + ")", e);
+        return new UncheckedIOException(refusal.getMessage(), refusal);
     }
 
-    private PtsafeException tooLarge(String what, String seen, String limit) {
-        return new PtsafeException(Reason.TOO_LARGE_FOR_JAVA, file, "tensor '" + name + "' has " + seen
-                + ", too large for " + what + " (at most " + limit + ")");
+    private UnsupportedOperationException tooLarge(String what, String seen, String limit) {
+        return new UnsupportedOperationException(where() + " has " + seen + ", too large for " + what + " (at most "
+                + limit + ")");
     }
 
-    private PtsafeException unsupported(String op, String allowed) {
-        return new PtsafeException(Reason.UNSUPPORTED_DTYPE_OPERATION, file, "tensor '" + name + "' is " + dtype
-                + "; " + op + " takes " + allowed);
+    private UnsupportedOperationException unsupported(String op, String allowed) {
+        return new UnsupportedOperationException(where() + " is " + dtype + "; " + op + " takes " + allowed);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.ptsafe;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 
 /**
@@ -13,6 +14,10 @@ import java.util.Optional;
  * file is open. {@link #close()} unmaps the file; reads that race with it, or come after it, throw
  * {@link TensorFileClosedException} (never a JVM crash). The file must not be changed on disk while
  * it is open: see {@link Reason#FILE_CHANGED}.
+ *
+ * <p>Opening throws the checked {@link PtsafeException} for a refused file; once open, nothing throws
+ * a checked exception: a missing tensor, a closed file, a conversion a dtype does not take are the
+ * caller's mistakes, unchecked (see {@link Tensor}).
  */
 public interface TensorFile extends AutoCloseable {
 
@@ -24,28 +29,48 @@ public interface TensorFile extends AutoCloseable {
 
     /**
      * Every tensor, in file order: header order for safetensors, the order of a depth-first walk of
-     * the pickled tree for torch checkpoints (see {@link #root()} for naming).
+     * the pickled tree for torch checkpoints (see {@link #root()} for naming). Reading them throws
+     * no checked exception, so streams need no try/catch:
+     * {@code file.tensors().stream().map(Tensor::toFloatArray)}.
      *
      * @return the tensors, in file order
      */
     List<Tensor> tensors();
 
     /**
+     * {@return the tensor names, in the order of {@link #tensors()}: as the file lists them (for
+     * safetensors, the header's order)} As safetensors' {@code keys()}.
+     */
+    default List<String> keys() {
+        return tensors().stream().map(Tensor::name).toList();
+    }
+
+    /**
      * {@return the tensor of that name, or empty}
      *
      * @param name a name as {@link Tensor#name()} gives it (see {@link #root()} for naming)
      */
-    Optional<Tensor> find(String name);
+    Optional<Tensor> findTensor(String name);
 
     /**
-     * {@return the tensor of that name}
+     * {@return whether the file has a tensor of that name}
+     *
+     * @param name a name as {@link Tensor#name()} gives it
+     */
+    default boolean contains(String name) {
+        return findTensor(name).isPresent();
+    }
+
+    /**
+     * {@return the tensor of that name} As safetensors' {@code get_tensor(name)}, without a copy.
      *
      * @param name a name as {@link Tensor#name()} gives it (see {@link #root()} for naming)
-     * @throws PtsafeException of {@link Reason#NO_SUCH_TENSOR} when the file has no tensor of that name
+     * @throws NoSuchElementException when the file has no tensor of that name (a caller's mistake:
+     *         use {@link #findTensor} or {@link #contains} when the name may be absent)
      */
-    default Tensor tensor(String name) throws PtsafeException {
-        return find(name).orElseThrow(() -> new PtsafeException(Reason.NO_SUCH_TENSOR, path(),
-                "no tensor named '" + name + "' (the file has " + tensors().size() + " tensors)"));
+    default Tensor tensor(String name) {
+        return findTensor(name).orElseThrow(() -> new NoSuchElementException((path() == null ? "" : path() + ": ")
+                + "no tensor named '" + name + "' (the file has " + tensors().size() + " tensors)"));
     }
 
     /**

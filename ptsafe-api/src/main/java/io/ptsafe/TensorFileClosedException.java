@@ -2,12 +2,18 @@ package io.ptsafe;
 
 import java.nio.file.Path;
 
-/** A tensor or file was used after its {@link TensorFile} was closed. */
-public final class TensorFileClosedException extends PtsafeException {
+/**
+ * A tensor or file was used after its {@link TensorFile} was closed, or while it was closing: a
+ * mistake of the caller, not of the file, so unchecked (as Lucene's {@code AlreadyClosedException}).
+ * The memory behind a closed file is never touched.
+ */
+public final class TensorFileClosedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    private final transient Path file;
+
     /**
-     * Creates the refusal "{@code what} used after the file was closed", of {@link Reason#CLOSED}.
+     * Creates "{@code file}: {@code what} used after the file was closed".
      *
      * @param file the closed file, or null where there is none
      * @param what what was used, such as "tensor 'fc.weight'"
@@ -21,9 +27,15 @@ public final class TensorFileClosedException extends PtsafeException {
      *
      * @param file  the closed file, or null where there is none
      * @param what  what was used, such as "tensor 'fc.weight'"
-     * @param cause the JDK's exception on touching the closed memory (an IllegalStateException)
+     * @param cause the JDK's exception on touching the closed memory (an IllegalStateException), or null
      */
     public TensorFileClosedException(Path file, String what, Throwable cause) {
-        super(Reason.CLOSED, file, what + " used after the file was closed", cause);
+        super((file == null ? "" : file + ": ") + what + " used after the file was closed", cause);
+        this.file = file;
+    }
+
+    /** {@return the closed file, or {@code null} where there is none (an in-memory tensor)} */
+    public Path file() {
+        return file;
     }
 }

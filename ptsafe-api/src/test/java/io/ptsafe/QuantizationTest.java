@@ -80,6 +80,21 @@ class QuantizationTest {
         Quantization packedChannels = new Quantization.PerChannelAffine(f64(1, 1, 1, 1), i64(0, 0, 0, 0), 0);
         Tensor packed = Tensor.builder("p", DType.QUINT4X2, new long[] {2}, MemorySegment.ofArray(new byte[2]))
                 .quantization(packedChannels).build();
-        assertEquals(Reason.BAD_ARGUMENT, assertThrows(PtsafeException.class, () -> packed.slice(0, 1)).reason());
+        assertThrows(IllegalArgumentException.class, () -> packed.slice(0, 1));
+    }
+
+    @Test
+    void slicingAlongThePerChannelAxisSlicesItsParameters() throws Exception {
+        var channels = new Quantization.PerChannelAffine(f64(0.1, 0.2, 0.3), i64(-1, 0, 1), 1);
+        Tensor q = qint8(2, 3).quantization(channels).build();
+        Tensor s = q.slice(Slice.all(), Slice.range(0, 3, 2)); // q[:, ::2]
+        assertArrayEquals(new long[] {2, 2}, s.shape());
+        assertArrayEquals(new byte[] {-10, 5, 22, -58}, s.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        var sliced = (Quantization.PerChannelAffine) s.quantization().orElseThrow();
+        assertEquals(1, sliced.axis());
+        assertArrayEquals(new double[] {0.1, 0.3}, sliced.scales().toDoubleArray());
+        assertArrayEquals(new long[] {-1, 1}, sliced.zeroPoints().toLongArray());
+        // rows leave the per-channel parameters of axis 1 whole
+        assertEquals(channels, q.slice(0, 1).quantization().orElseThrow());
     }
 }

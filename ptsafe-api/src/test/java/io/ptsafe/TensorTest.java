@@ -144,8 +144,8 @@ class TensorTest {
             assertEquals(storage.address() + 12, rows.data().address());
             assertArrayEquals(new float[] {3, 4, 5, 6, 7, 8}, rows.toFloatArray());
             assertEquals(0, t.slice(4, 4).numel());
-            assertEquals(Reason.BAD_ARGUMENT, assertThrows(PtsafeException.class, () -> t.slice(2, 5)).reason());
-            assertEquals(Reason.BAD_ARGUMENT, assertThrows(PtsafeException.class, () -> t.slice(-1, 1)).reason());
+            assertThrows(IndexOutOfBoundsException.class, () -> t.slice(2, 5));
+            assertThrows(IllegalArgumentException.class, () -> t.slice(-1, 1));
         }
     }
 
@@ -165,10 +165,10 @@ class TensorTest {
         assertEquals(4, f4.byteSize());
         assertEquals(0x54, f4.slice(2, 4).data().get(ValueLayout.JAVA_BYTE, 0));
         Tensor odd = Tensor.of("f4", DType.F4, new long[] {8, 1}, bytes);
-        assertEquals(Reason.MISALIGNED_SLICE, assertThrows(PtsafeException.class, () -> odd.slice(1, 2)).reason());
-        assertEquals(Reason.MISALIGNED_SLICE, assertThrows(PtsafeException.class,
-                () -> Tensor.of("f4", DType.F4, new long[] {3}, bytes)).reason());
-        assertEquals(Reason.UNSUPPORTED_DTYPE_OPERATION, assertThrows(PtsafeException.class, f4::toFloatArray).reason());
+        assertThrows(IllegalArgumentException.class, () -> odd.slice(1, 2));
+        assertEquals(Reason.MISALIGNED_SLICE, ((PtsafeException) assertThrows(IllegalArgumentException.class,
+                () -> Tensor.of("f4", DType.F4, new long[] {3}, bytes)).getCause()).reason());
+        assertThrows(UnsupportedOperationException.class, f4::toFloatArray);
     }
 
     @Test
@@ -216,10 +216,10 @@ class TensorTest {
     @Test
     void refusesWideningIntegersAndPointsF64ToDoubles() throws Exception {
         Tensor i = Tensor.of("i", DType.I32, new long[] {1}, MemorySegment.ofArray(new int[] {7}));
-        PtsafeException e = assertThrows(PtsafeException.class, i::toFloatArray);
-        assertEquals(Reason.UNSUPPORTED_DTYPE_OPERATION, e.reason());
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, i::toFloatArray);
+        assertTrue(e.getMessage().contains("tensor 'i' is I32"), e.getMessage());
         Tensor d = Tensor.of("d", DType.F64, new long[] {2}, MemorySegment.ofArray(new double[] {0.1, 2}));
-        assertTrue(assertThrows(PtsafeException.class, d::toFloatArray).getMessage().contains("toDoubleArray"));
+        assertTrue(assertThrows(UnsupportedOperationException.class, d::toFloatArray).getMessage().contains("toDoubleArray"));
         assertArrayEquals(new double[] {0.1, 2}, d.toDoubleArray());
     }
 
@@ -229,10 +229,9 @@ class TensorTest {
         int[] dst = new int[5];
         t.copyInto(dst, 2);
         assertArrayEquals(new int[] {0, 0, 1, 2, 3}, dst);
-        assertEquals(Reason.BAD_ARGUMENT, assertThrows(PtsafeException.class, () -> t.copyInto(dst, 3)).reason());
-        assertEquals(Reason.BAD_ARGUMENT, assertThrows(PtsafeException.class, () -> t.copyInto(dst, -1)).reason());
-        assertEquals(Reason.UNSUPPORTED_DTYPE_OPERATION,
-                assertThrows(PtsafeException.class, () -> t.copyInto(new long[3], 0)).reason());
+        assertThrows(IndexOutOfBoundsException.class, () -> t.copyInto(dst, 3));
+        assertThrows(IndexOutOfBoundsException.class, () -> t.copyInto(dst, -1));
+        assertThrows(UnsupportedOperationException.class, () -> t.copyInto(new long[3], 0));
         byte[] raw = new byte[12];
         t.copyInto(raw, 0);
         assertEquals(3, raw[8]);
@@ -245,7 +244,7 @@ class TensorTest {
         Tensor t = Tensor.of("w", DType.F32, new long[] {6}, storage);
         Tensor view = Tensor.builder("v", DType.F32, new long[] {3}, storage).strides(2).arena(arena).build();
         arena.close();
-        assertEquals(Reason.CLOSED, assertThrows(TensorFileClosedException.class, t::data).reason());
+        assertTrue(assertThrows(TensorFileClosedException.class, t::data).getMessage().contains("tensor 'w' used after"));
         assertThrows(TensorFileClosedException.class, t::toFloatArray);
         assertThrows(TensorFileClosedException.class, view::data);
         assertThrows(TensorFileClosedException.class, () -> t.slice(0, 1));

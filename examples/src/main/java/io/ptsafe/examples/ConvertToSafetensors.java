@@ -80,7 +80,7 @@ public final class ConvertToSafetensors {
                 }
                 String name = s.name().substring(prefix.length());
                 String kept = aliases.getOrDefault(name, name);
-                Optional<Tensor> d = dst.find(kept);
+                Optional<Tensor> d = dst.findTensor(kept);
                 if (d.isEmpty()) {
                     throw new VerificationException(target + " has no tensor '" + kept + "' for " + source + "'s '" + s.name() + "'");
                 }

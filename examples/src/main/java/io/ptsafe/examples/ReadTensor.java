@@ -2,7 +2,6 @@ package io.ptsafe.examples;
 
 import io.ptsafe.DType;
 import io.ptsafe.PtsafeException;
-import io.ptsafe.Reason;
 import io.ptsafe.SafeLoader;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
@@ -11,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 
 /**
  * Example 1: open a safetensors file, list its tensors, and read one into a {@code float[]}.
@@ -50,6 +50,9 @@ public final class ReadTensor {
         } catch (PtsafeException e) {
             err.println("refused (" + e.reason() + "): " + e.getMessage());
             return 1;
+        } catch (NoSuchElementException | UnsupportedOperationException e) {
+            err.println("cannot read: " + e.getMessage()); // no such tensor, or one that does not widen to float
+            return 1;
         } catch (IOException e) {
             err.println("cannot read " + args[0] + ": " + e);
             return 1;
@@ -75,13 +78,13 @@ public final class ReadTensor {
         }
     }
 
-    private static Tensor firstFloatingPoint(TensorFile f) throws PtsafeException {
+    private static Tensor firstFloatingPoint(TensorFile f) {
         for (Tensor t : f.tensors()) {
             if (t.dtype() == DType.F32 || t.dtype() == DType.F16 || t.dtype() == DType.BF16) {
                 return t;
             }
         }
-        throw new PtsafeException(Reason.NO_SUCH_TENSOR, f.path(), "no F32, F16 or BF16 tensor in the file");
+        throw new NoSuchElementException(f.path() + ": no F32, F16 or BF16 tensor in the file");
     }
 
     /** The first values, and min, max and mean over all. */

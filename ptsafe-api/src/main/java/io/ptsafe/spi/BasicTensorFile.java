@@ -71,7 +71,7 @@ public final class BasicTensorFile implements TensorFile {
     @Override public Path path() { return path; }
     @Override public FileFormat format() { return format; }
     @Override public List<Tensor> tensors() { return tensors; }
-    @Override public Optional<Tensor> find(String name) { return Optional.ofNullable(byName.get(name)); }
+    @Override public Optional<Tensor> findTensor(String name) { return Optional.ofNullable(byName.get(name)); }
     @Override public Map<String, String> metadata() { return metadata; }
     @Override public PyValue root() { return root; }
 

@@ -3,6 +3,8 @@ package io.ptsafe.cli;
 import io.ptsafe.LimitExceededException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.NoSuchElementException;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -53,8 +55,14 @@ final class Cli {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommands().stream().anyMatch(s -> s.hasMatchedOption("--debug"));
             int code;
-            if (ex instanceof IOException io) {
+            // Reads report a file changed on disk unchecked, wrapping the refusal.
+            Throwable failure = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+            if (failure instanceof IOException io) {
                 e.println("ptsafe: " + oneLine(io.getMessage() == null ? io.toString() : io.getMessage()) + limitHint(io));
+                code = ExitCodes.REFUSED;
+            } else if (failure instanceof NoSuchElementException || failure instanceof UnsupportedOperationException) {
+                // --select naming nothing, a tensor too large to hash or copy: what was asked cannot be done.
+                e.println("ptsafe: " + oneLine(String.valueOf(failure.getMessage())));
                 code = ExitCodes.REFUSED;
             } else {
                 e.println("ptsafe: internal error: " + oneLine(ex.toString()) + (debug ? "" : " (run with --debug for details)"));

@@ -1,7 +1,5 @@
 package io.ptsafe.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.ptsafe.safetensors.ConversionReport;
 import io.ptsafe.safetensors.SafetensorsConverter;
 import java.io.IOException;
@@ -88,11 +86,7 @@ final class ConvertCommand implements Callable<Integer> {
             }
         }
         if (json.<Boolean>getValue()) {
-            try (JsonGenerator g = new JsonFactory().createGenerator(stdout)) {
-                g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-                g.useDefaultPrettyPrinter();
-                report.writeJson(g);
-            }
+            report.writeJson(stdout);
             stdout.println();
         } else {
             stdout.print(report.toTable());

@@ -153,6 +153,17 @@ class EndToEndTest {
         assertEquals(0, v.code(), v::toString);
     }
 
+    /** A selection that names nothing is the caller's mistake in the API (unchecked), a refusal here: exit 3. */
+    @Test
+    void aSelectionOfNothingIsOneLineAndExitThree() throws IOException {
+        CliRun r = CliRun.of("convert", "--select", "nope", Fixtures.convert("nested.pt").toString(),
+                dir.resolve("n.safetensors").toString());
+        assertEquals(3, r.code(), r::toString);
+        assertTrue(r.err().startsWith("ptsafe: ") && r.err().contains("no tensor under 'nope'")
+                && !r.err().contains("internal error"), r::toString);
+        assertEquals(1, r.err().strip().lines().count(), r::toString);
+    }
+
     @Test
     void convertsALegacyCheckpoint() throws IOException {
         RealFixturesTest.assumeReadable(Fixtures.convert("legacy.pt"));

@@ -1,11 +1,10 @@
 package io.ptsafe.fuzz;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ptsafe.DType;
 import io.ptsafe.PtsafeException;
-import io.ptsafe.Reason;
 import io.ptsafe.Tensor;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
@@ -23,19 +22,20 @@ class CopyBoundsTest {
     void arraysOfDtypesThatCannotWidenAreRefusedBeforeAllocating() throws PtsafeException {
         Tensor t = Tensor.builder("expanded", DType.I64, HUGE, MemorySegment.ofArray(new byte[8]))
                 .strides(0).build();
-        assertEquals(Reason.UNSUPPORTED_DTYPE_OPERATION, assertThrows(PtsafeException.class, t::toFloatArray).reason());
-        assertEquals(Reason.UNSUPPORTED_DTYPE_OPERATION, assertThrows(PtsafeException.class, t::toDoubleArray).reason());
+        assertThrows(UnsupportedOperationException.class, t::toFloatArray);
+        assertThrows(UnsupportedOperationException.class, t::toDoubleArray);
+        assertThrows(UnsupportedOperationException.class, t::toIntArray);
         Tensor c = Tensor.builder("expanded", DType.C64, HUGE, MemorySegment.ofArray(new byte[8])).strides(0).build();
-        assertEquals(Reason.UNSUPPORTED_DTYPE_OPERATION, assertThrows(PtsafeException.class, c::toDoubleArray).reason());
+        assertThrows(UnsupportedOperationException.class, c::toDoubleArray);
     }
 
     @Test
     void arraysOverTheJavaLimitAreRefusedBeforeAllocating() throws PtsafeException {
         Tensor t = Tensor.builder("expanded", DType.F32, new long[] {1L << 40}, MemorySegment.ofArray(new byte[4]))
                 .strides(0).build();
-        assertEquals(Reason.TOO_LARGE_FOR_JAVA, assertThrows(PtsafeException.class, t::toFloatArray).reason());
-        assertEquals(Reason.TOO_LARGE_FOR_JAVA, assertThrows(PtsafeException.class, t::toDoubleArray).reason());
-        assertEquals(Reason.TOO_LARGE_FOR_JAVA, assertThrows(PtsafeException.class, t::asByteBuffer).reason());
+        assertTrue(assertThrows(UnsupportedOperationException.class, t::toFloatArray).getMessage().contains("too large"));
+        assertThrows(UnsupportedOperationException.class, t::toDoubleArray);
+        assertThrows(UnsupportedOperationException.class, t::asByteBuffer);
     }
 
     @Test
@@ -43,9 +43,8 @@ class CopyBoundsTest {
         // 2^42 floats over 4 bytes of storage: a 16 TiB copy, which no allocator gives
         Tensor t = Tensor.builder("expanded", DType.F32, new long[] {1L << 42}, MemorySegment.ofArray(new byte[4]))
                 .strides(0).build();
-        PtsafeException e = assertThrows(PtsafeException.class, t::data);
-        assertEquals(Reason.TOO_LARGE_FOR_JAVA, e.reason(), e.getMessage());
-        assertEquals(Reason.TOO_LARGE_FOR_JAVA, assertThrows(PtsafeException.class, () -> t.slice(0, 1L << 41).data())
-                .reason());
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, t::data);
+        assertTrue(e.getMessage().contains("cannot be allocated"), e.getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> t.slice(0, 1L << 41).data());
     }
 }

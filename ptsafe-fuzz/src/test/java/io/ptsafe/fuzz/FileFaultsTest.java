@@ -2,6 +2,7 @@ package io.ptsafe.fuzz;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import io.ptsafe.TensorFile;
 import io.ptsafe.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -33,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * short (Linux):
  * <ul>
  *   <li>truncated while open: pages past the new end fault (SIGBUS), which the JVM reports as an
- *       {@link InternalError}; every read through {@link Tensor}'s copies turns that into
- *       {@link Reason#FILE_CHANGED} and the JVM goes on. Reading a segment from {@link Tensor#data()}
+ *       {@link InternalError}; every read through {@link Tensor}'s copies turns that into an
+ *       {@link UncheckedIOException} around a {@link Reason#FILE_CHANGED} refusal and the JVM goes on. Reading a segment from {@link Tensor#data()}
  *       directly is the caller's own access and gets the JDK's InternalError;
  *   <li>rewritten in place while open: the mapping shows the new bytes (it is the page cache), no
  *       error: ptsafe validated the old bytes, so the file must not be changed while open
@@ -52,6 +54,14 @@ class FileFaultsTest {
     @TempDir
     Path dir;
 
+    /** Reads report a changed file unchecked: an UncheckedIOException around the FILE_CHANGED refusal. */
+    private static PtsafeException changed(UncheckedIOException u) {
+        PtsafeException e = assertInstanceOf(PtsafeException.class, u.getCause());
+        assertEquals(Reason.FILE_CHANGED, e.reason(), e.getMessage());
+        assertEquals(e.getMessage(), u.getMessage());
+        return e;
+    }
+
     @Test
     void truncatedWhileOpenGivesFileChangedAndTheJvmSurvives() throws IOException {
         Path p = bigFile("cut.safetensors");
@@ -60,13 +70,10 @@ class FileFaultsTest {
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
                 ch.truncate(Files.size(p) / 4);
             }
-            PtsafeException e = assertThrows(PtsafeException.class, last::toFloatArray);
-            assertEquals(Reason.FILE_CHANGED, e.reason(), e.getMessage());
+            PtsafeException e = changed(assertThrows(UncheckedIOException.class, last::toFloatArray));
             assertTrue(e.getMessage().contains(p.toString()) && e.getMessage().contains("'b'"), e.getMessage());
-            assertEquals(Reason.FILE_CHANGED, assertThrows(PtsafeException.class,
-                    () -> last.copyInto(new byte[(int) last.byteSize()], 0)).reason());
-            assertEquals(Reason.FILE_CHANGED, assertThrows(PtsafeException.class,
-                    () -> last.slice(ROWS / 2, ROWS).toFloatArray()).reason());
+            changed(assertThrows(UncheckedIOException.class, () -> last.copyInto(new byte[(int) last.byteSize()], 0)));
+            changed(assertThrows(UncheckedIOException.class, () -> last.slice(ROWS / 2, ROWS).toFloatArray()));
             // the caller's own read of the zero-copy segment: the JDK's error, not a crash
             MemorySegment d = last.data();
             assertThrows(InternalError.class, () -> d.get(ValueLayout.JAVA_BYTE, d.byteSize() - 1));
@@ -89,8 +96,7 @@ class FileFaultsTest {
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
                 ch.truncate(0);
             }
-            PtsafeException e = assertThrows(PtsafeException.class, view::data);
-            assertEquals(Reason.FILE_CHANGED, e.reason(), e.getMessage());
+            changed(assertThrows(UncheckedIOException.class, view::data));
         }
     }
 

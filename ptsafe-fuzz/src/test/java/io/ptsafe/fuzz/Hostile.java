@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -75,6 +76,13 @@ final class Hostile {
         }
     }
 
+    /** A read the caller asked wrongly (unchecked): its message must name the tensor. */
+    static void declined(RuntimeException e, Tensor t) {
+        if (e.getMessage() == null || !e.getMessage().contains("tensor '" + t.name() + "'")) {
+            throw new AssertionError("an unchecked refusal that does not name the tensor " + t.name(), e);
+        }
+    }
+
     /** Opens a file, for {@link #openReadClose}. */
     @FunctionalInterface
     interface Opener {
@@ -110,7 +118,7 @@ final class Hostile {
         walk(f.root());
         for (Tensor t : f.tensors()) {
             read(t, f.path());
-            if (f.find(t.name()).isEmpty()) {
+            if (f.findTensor(t.name()).isEmpty()) {
                 throw new AssertionError("listed tensor not found by name: " + t.name());
             }
         }
@@ -136,10 +144,11 @@ final class Hostile {
                     same(t, "copyInto(byte[])", bytes, copy);
                     t.asByteBuffer();
                     rawCopies(t);
+                    exactCopies(t);
                 }
             }
-        } catch (PtsafeException e) {
-            refused(e, file);
+        } catch (UnsupportedOperationException e) {
+            declined(e, t);
         }
         try {
             // Dtypes that cannot widen are refused before anything is allocated, whatever their size.
@@ -156,8 +165,8 @@ final class Hostile {
                     }
                 }
             }
-        } catch (PtsafeException e) {
-            refused(e, file);
+        } catch (UnsupportedOperationException e) {
+            declined(e, t);
         }
         if (shape.length > 0 && shape[0] > 0) {
             try {
@@ -173,8 +182,36 @@ final class Hostile {
                                 d.toArray(ValueLayout.JAVA_BYTE));
                     }
                 }
-            } catch (PtsafeException e) {
-                refused(e, file);
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                declined(e, t); // a copy too large to allocate; rows of a packed dtype that do not start on a byte
+            }
+        }
+    }
+
+    /** The exact conversions: each returns numel() values or refuses the dtype, and nothing else. */
+    private static void exactCopies(Tensor t) {
+        List<java.util.function.ToIntFunction<Tensor>> conversions = List.of(x -> x.toLongArray().length,
+                x -> x.toIntArray().length, x -> x.toShortArray().length, x -> x.toByteArray().length,
+                x -> x.toDoubleArray().length);
+        for (java.util.function.ToIntFunction<Tensor> c : conversions) {
+            try {
+                int n = c.applyAsInt(t);
+                if (n != t.numel()) {
+                    throw new AssertionError(t + ": a conversion gave " + n + " values");
+                }
+            } catch (UnsupportedOperationException e) {
+                declined(e, t);
+            }
+        }
+        if (t.rank() > 1 && t.shape()[t.rank() - 1] > 1 && !t.dtype().isSubByte()) {
+            long last = t.shape()[t.rank() - 1];
+            try {
+                Tensor s = t.slice(t.rank() - 1, last / 2, last);
+                if (s.numel() * t.dtype().byteSize() <= COPY_BUDGET) {
+                    touch(s.data());
+                }
+            } catch (IllegalArgumentException e) {
+                declined(e, t); // the packed last dimension of a tensor quantized per channel along it
             }
         }
     }
@@ -189,7 +226,7 @@ final class Hostile {
     }
 
     /** The raw copies whose element width matches the dtype (the others are refused, also tried). */
-    private static void rawCopies(Tensor t) throws PtsafeException {
+    private static void rawCopies(Tensor t) {
         int n = (int) t.numel();
         switch (t.dtype().byteSize()) {
             case 2 -> t.copyInto(new short[n], 0);
@@ -206,8 +243,8 @@ final class Hostile {
                 try {
                     t.copyInto(new int[0], 0);
                     throw new AssertionError(t + ": copied into an int[]");
-                } catch (PtsafeException e) {
-                    refused(e, t.file());
+                } catch (UnsupportedOperationException e) {
+                    declined(e, t);
                 }
             }
         }
@@ -221,7 +258,7 @@ final class Hostile {
                 throw new AssertionError(t + ": data() after close");
             } catch (TensorFileClosedException e) {
                 // the one answer
-            } catch (PtsafeException e) {
+            } catch (RuntimeException e) {
                 throw new AssertionError(t + ": after close, " + e.getMessage(), e);
             }
         }

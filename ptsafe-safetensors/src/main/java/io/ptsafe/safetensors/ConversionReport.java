@@ -7,6 +7,7 @@ import io.ptsafe.FileFormat;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -146,12 +147,11 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
         return sb.toString();
     }
 
-    /** {@return the report as one JSON object} */
+    /** {@return the report as one JSON object, pretty-printed: see {@link #writeJson(Writer)}} */
     public String toJson() {
         StringWriter w = new StringWriter();
-        try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
-            g.useDefaultPrettyPrinter();
-            writeJson(g);
+        try {
+            writeJson(w);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -159,15 +159,23 @@ public record ConversionReport(Path source, FileFormat format, List<Path> output
     }
 
     /**
-     * Writes the report as one JSON object: {@code source, format, outputs, index, tensors_written,
+     * Writes the report as one JSON object, pretty-printed: {@code source, format, outputs, index, tensors_written,
      * tensor_bytes, file_bytes, source_bytes, warnings [..], elapsed_ms, aliases_removed {removed: kept}, entries_skipped
      * [{name, what}], skipped_count, not_selected [..], not_selected_count, tensors [{name, dtype,
      * shape, bytes, file, copied}]}.
      *
-     * @param g where to write; left open and not flushed
-     * @throws IOException when {@code g} fails to write
+     * @param out where to write; flushed, left open
+     * @throws IOException when {@code out} fails to write
      */
-    public void writeJson(JsonGenerator g) throws IOException {
+    public void writeJson(Writer out) throws IOException {
+        try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.useDefaultPrettyPrinter();
+            writeJson(g);
+        }
+    }
+
+    private void writeJson(JsonGenerator g) throws IOException {
         g.writeStartObject();
         g.writeStringField("source", source.toString());
         g.writeStringField("format", format.name());

@@ -5,6 +5,7 @@ import io.ptsafe.Reason;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFileClosedException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
@@ -82,6 +83,12 @@ final class DataCopier {
             }
         } catch (IllegalStateException x) {
             throw closedOr(t, target, x);
+        } catch (UncheckedIOException x) {
+            // Tensor reads report a changed file unchecked; writing a file reports it as the refusal it wraps.
+            if (x.getCause() instanceof PtsafeException p && p.reason() == Reason.FILE_CHANGED) {
+                throw p;
+            }
+            throw x;
         } catch (InternalError x) {
             throw new PtsafeException(Reason.FILE_CHANGED, t.file(), "tensor '" + t.name()
                     + "': the mapped file changed or was truncated while being copied (" + x.getMessage() + ")", x);
@@ -96,10 +103,7 @@ final class DataCopier {
         try {
             t.storage(); // throws when the file is closed
         } catch (TensorFileClosedException closed) {
-            TensorFileClosedException c = new TensorFileClosedException(t.file(), "tensor '" + t.name()
-                    + "' (being written to " + target + ")");
-            c.initCause(x);
-            throw c;
+            throw new TensorFileClosedException(t.file(), "tensor '" + t.name() + "' (being written to " + target + ")", x);
         }
         return x;
     }

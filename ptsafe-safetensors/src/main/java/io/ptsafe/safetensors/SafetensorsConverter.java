@@ -137,8 +137,8 @@ public final class SafetensorsConverter {
      * @param source the file to convert; left open
      * @param target as for {@link #convert(Path, Path)}
      * @return what was written
-     * @throws PtsafeException {@link Reason#NO_SUCH_TENSOR} when nothing matches the selection,
-     *         {@link Reason#CANNOT_WRITE} when there are no tensors to convert or two would get the
+     * @throws java.util.NoSuchElementException when nothing matches the selection (see {@code select})
+     * @throws PtsafeException {@link Reason#CANNOT_WRITE} when there are no tensors to convert or two would get the
      *         same name, {@link Reason#VERIFY_MISMATCH} when an output reads back differently,
      *         {@link Reason#IO_ERROR} when a folder or the index cannot be written; otherwise as
      *         {@link SafetensorsWriter#write(Path)} does

@@ -145,9 +145,9 @@ public final class SafetensorsWriter {
      * @throws PtsafeException {@link io.ptsafe.Reason#CANNOT_WRITE} for input safetensors cannot
      *         hold or when {@code target} is a folder, {@link io.ptsafe.Reason#IO_ERROR} when the
      *         folder is missing or the disk refuses (full, read-only, interrupted),
-     *         {@link io.ptsafe.Reason#CLOSED} when a tensor's file was closed,
      *         {@link io.ptsafe.Reason#FILE_CHANGED} when a source file was truncated while mapped,
      *         {@link io.ptsafe.Reason#VALIDATION_OVERFLOW} when the sizes add up past 2^63
+     * @throws io.ptsafe.TensorFileClosedException when a tensor's file was closed (nothing is left behind)
      */
     public long write(Path target) throws PtsafeException {
         Layout layout = Layout.plan(tensors, metadata, target);

@@ -13,6 +13,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
@@ -53,8 +54,8 @@ final class Selection {
             s = select(file, "", select); // a key beside state_dict (e.g. ema)
         }
         if (select != null && s.tensors.isEmpty()) {
-            throw new PtsafeException(Reason.NO_SUCH_TENSOR, file.path(), "no tensor under '" + select + "'"
-                    + " (top-level entries: " + topLevel(file.root()) + ")");
+            throw new NoSuchElementException((file.path() == null ? "" : file.path() + ": ") + "no tensor under '"
+                    + select + "' (top-level entries: " + topLevel(file.root()) + ")");
         }
         s.walk(file.root());
         return s;

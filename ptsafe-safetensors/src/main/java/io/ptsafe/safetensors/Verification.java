@@ -44,7 +44,7 @@ final class Verification {
             }
             for (Map.Entry<String, Tensor> e : expected.entrySet()) {
                 Tensor src = e.getValue();
-                Tensor out = back.find(e.getKey()).orElseThrow(() -> mismatch(target, "tensor '" + e.getKey()
+                Tensor out = back.findTensor(e.getKey()).orElseThrow(() -> mismatch(target, "tensor '" + e.getKey()
                         + "' is missing"));
                 if (out.dtype() != src.dtype() || !Arrays.equals(out.shape(), src.shape())) {
                     throw mismatch(target, "tensor '" + e.getKey() + "' reads back as " + out.dtype()

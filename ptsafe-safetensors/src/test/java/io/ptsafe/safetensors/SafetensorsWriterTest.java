@@ -10,6 +10,7 @@ import io.ptsafe.DType;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import io.ptsafe.Tensor;
+import io.ptsafe.TensorFileClosedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -211,8 +212,7 @@ class SafetensorsWriterTest {
             MemorySegment s = arena.allocate(16);
             t = Tensor.builder("w", DType.F32, new long[] {4}, s).arena(arena).file(dir.resolve("src.pt")).build();
         }
-        PtsafeException e = assertThrows(PtsafeException.class, () -> SafetensorsWriter.create().add(t).write(target));
-        assertEquals(Reason.CLOSED, e.reason());
+        assertThrows(TensorFileClosedException.class, () -> SafetensorsWriter.create().add(t).write(target));
         assertNothingIn(dir);
     }
 

@@ -63,7 +63,7 @@ class TorchZipRealTest {
             PyValue.Dict config = (PyValue.Dict) root.get("config");
             assertEquals(new PyValue.Str("caf\u00e9 \u2713 \u6a21\u578b"), config.get("note"));
             Tensor t = f.tensor("optimizer.state.0.exp_avg");
-            assertEquals(t, f.find("optimizer.state.0.exp_avg").orElseThrow());
+            assertEquals(t, f.findTensor("optimizer.state.0.exp_avg").orElseThrow());
         }
     }
 

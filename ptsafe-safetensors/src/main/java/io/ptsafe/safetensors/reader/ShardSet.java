@@ -78,7 +78,7 @@ final class ShardSet {
         }
         List<Tensor> tensors = new ArrayList<>(index.weightMap().size());
         for (Map.Entry<String, String> w : index.weightMap().entrySet()) {
-            Optional<Tensor> t = shards.get(w.getValue()).find(w.getKey());
+            Optional<Tensor> t = shards.get(w.getValue()).findTensor(w.getKey());
             if (t.isEmpty()) {
                 String elsewhere = holder.get(w.getKey());
                 throw new PtsafeException(Reason.SHARD_TENSOR_MISSING, indexPath, "weight_map puts tensor '"

@@ -1,0 +1,115 @@
+package io.ptsafe.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ptsafe.SafeLoader;
+import io.ptsafe.pickle.BarePickleProvider;
+import io.ptsafe.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.lang.classfile.Attributes;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.MethodModel;
+import java.lang.reflect.AccessFlag;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The public API as the class files of the built modules declare it (read with the JDK's class-file
+ * API; nothing is loaded): no jackson type in any public signature, and no checked exception on any
+ * read of an open file.
+ */
+class PublicApiTest {
+
+    /** Class files of the exported packages of each ptsafe module, by internal name. */
+    private static Map<String, ClassModel> exportedClasses() throws IOException, URISyntaxException {
+        Map<String, ClassModel> out = new TreeMap<>();
+        for (Class<?> c : List.of(SafeLoader.class, SafetensorsWriter.class, BarePickleProvider.class)) {
+            Path location = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+            try (FileSystem jar = Files.isDirectory(location) ? null : FileSystems.newFileSystem(location)) {
+                Path root = jar == null ? location : jar.getPath("/");
+                ClassModel module = ClassFile.of().parse(Files.readAllBytes(root.resolve("module-info.class")));
+                Set<String> exported = module.findAttribute(Attributes.module()).orElseThrow().exports().stream()
+                        .map(e -> e.exportedPackage().name().stringValue()).collect(java.util.stream.Collectors.toSet());
+                for (String pkg : exported) {
+                    try (Stream<Path> files = Files.list(root.resolve(pkg))) {
+                        for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                            ClassModel m = ClassFile.of().parse(Files.readAllBytes(f));
+                            if (m.flags().has(AccessFlag.PUBLIC)) {
+                                out.put(m.thisClass().asInternalName(), m);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean visible(Set<AccessFlag> flags) {
+        return flags.contains(AccessFlag.PUBLIC) || flags.contains(AccessFlag.PROTECTED);
+    }
+
+    @Test
+    void noJacksonTypeInAnyPublicSignature() throws Exception {
+        Map<String, ClassModel> classes = exportedClasses();
+        assertTrue(classes.containsKey("io/ptsafe/Tensor") && classes.containsKey("io/ptsafe/safetensors/ConversionReport"),
+                classes.keySet().toString());
+        List<String> leaks = new ArrayList<>();
+        for (ClassModel c : classes.values()) {
+            String name = c.thisClass().asInternalName();
+            c.superclass().ifPresent(s -> check(leaks, name + " extends", s.asInternalName()));
+            c.interfaces().forEach(i -> check(leaks, name + " implements", i.asInternalName()));
+            c.findAttribute(Attributes.signature()).ifPresent(s -> check(leaks, name, s.signature().stringValue()));
+            for (MethodModel m : c.methods()) {
+                if (visible(m.flags().flags())) {
+                    String what = name + "." + m.methodName().stringValue();
+                    check(leaks, what, m.methodType().stringValue());
+                    m.findAttribute(Attributes.signature()).ifPresent(s -> check(leaks, what, s.signature().stringValue()));
+                    m.findAttribute(Attributes.exceptions()).ifPresent(e -> e.exceptions()
+                            .forEach(x -> check(leaks, what + " throws", x.asInternalName())));
+                }
+            }
+            c.fields().stream().filter(f -> visible(f.flags().flags()))
+                    .forEach(f -> check(leaks, name + "." + f.fieldName().stringValue(), f.fieldType().stringValue()));
+        }
+        assertEquals(List.of(), leaks);
+    }
+
+    private static void check(List<String> leaks, String where, String type) {
+        if (type.contains("com/fasterxml/")) {
+            leaks.add(where + ": " + type);
+        }
+    }
+
+    /** Opening throws the checked refusal; reading an open file never throws a checked exception. */
+    @Test
+    void readsDeclareNoCheckedException() throws Exception {
+        Map<String, ClassModel> classes = exportedClasses();
+        List<String> checked = new ArrayList<>();
+        for (String type : List.of("io/ptsafe/Tensor", "io/ptsafe/TensorFile", "io/ptsafe/Slice")) {
+            for (MethodModel m : classes.get(type).methods()) {
+                if (visible(m.flags().flags()) && m.findAttribute(Attributes.exceptions()).isPresent()) {
+                    checked.add(type + "." + m.methodName().stringValue());
+                }
+            }
+        }
+        assertEquals(List.of(), checked);
+        // the builder providers use to describe a file's tensors refuses bad ones with the checked refusal
+        assertFalse(classes.get("io/ptsafe/Tensor$Builder").methods().stream()
+                .filter(m -> m.methodName().equalsString("build"))
+                .allMatch(m -> m.findAttribute(Attributes.exceptions()).isEmpty()));
+    }
+}
