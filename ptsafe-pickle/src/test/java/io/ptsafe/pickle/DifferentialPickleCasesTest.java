@@ -74,14 +74,14 @@ class DifferentialPickleCasesTest {
     /** Every control holds torch.save of {'weight': arange(6).reshape(2, 3), 'bias': [0.5, -0.5]} (float32). */
     private static void loads(Path p) throws Exception {
         try (TensorFile f = SafeLoader.open(p)) {
-            Tensor w = f.find("weight").orElseThrow();
+            Tensor w = f.findTensor("weight").orElseThrow();
             assertArrayEquals(new long[] {2, 3}, w.shape());
             assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, w.toFloatArray());
-            assertArrayEquals(new float[] {0.5f, -0.5f}, f.find("bias").orElseThrow().toFloatArray());
+            assertArrayEquals(new float[] {0.5f, -0.5f}, f.findTensor("bias").orElseThrow().toFloatArray());
             if (p.getFileName().toString().equals("key-alias.pt")) {
                 // {1: weight-bytes, True: bias} is {1: bias} to Python: one key, the last value.
                 assertEquals(3, f.tensors().size(), f.tensors().toString());
-                assertArrayEquals(new float[] {0.5f, -0.5f}, f.find("1").orElseThrow().toFloatArray());
+                assertArrayEquals(new float[] {0.5f, -0.5f}, f.findTensor("1").orElseThrow().toFloatArray());
             }
         }
         assertEquals(ScanReport.Verdict.SAFE, SafeLoader.scan(p).verdict());
