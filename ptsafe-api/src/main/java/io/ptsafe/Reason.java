@@ -155,4 +155,10 @@ public enum Reason {
     CANNOT_WRITE,
     /** The written file read back differs from its source. */
     VERIFY_MISMATCH,
+
+    // --- archives a tree scan opens (SafeLoader.scanTree) ------------------------------------------
+    /** An archive is over a limit: nesting, members, extracted bytes or ratio (an archive bomb). */
+    ARCHIVE_LIMIT,
+    /** An archive (zip, tar, gzip, bzip2, xz) is malformed, or holds a member that cannot be extracted. */
+    INVALID_ARCHIVE,
 }
