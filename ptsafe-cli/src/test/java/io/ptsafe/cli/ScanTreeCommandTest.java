@@ -112,7 +112,7 @@ class ScanTreeCommandTest {
         assertEquals(ExitCodes.ERROR, r.code(), r::toString);
         assertTrue(r.out().contains("INVALID " + ARCHIVES.resolve("bomb.tar.gz") + " (COMPRESSED)"), r::toString);
         assertTrue(r.out().contains("PTS600") && r.out().contains("maxArchiveRatio"), r::toString);
-        CliRun small = CliRun.of("scan", "--limit", "maxArchiveBytes=100", ARCHIVES.resolve("bundle.tar.gz").toString());
+        CliRun small = CliRun.of("scan", "--limit", "maxArchiveBytes=10", ARCHIVES.resolve("bundle.tar.gz").toString());
         assertEquals(ExitCodes.ERROR, small.code(), small::toString);
         assertTrue(small.out().contains("maxArchiveBytes"), small::toString);
         CliRun members = CliRun.of("scan", "--limit", "maxArchiveMembers=1", ARCHIVES.resolve("bundle.zip").toString());
