@@ -55,8 +55,20 @@ final class ArchiveScan {
     /** Scans {@code f}'s members when it is an archive; false when it is not one (or a torch zip). */
     boolean scanIfArchive(Path f, String location) {
         Kind kind = kind(f);
-        if (kind == null || kind == Kind.ZIP && isTorchZip(f)) {
+        if (kind == null) {
             return false;
+        }
+        ZipCount.Directory dir = null;
+        if (kind == Kind.ZIP) {
+            try {
+                dir = ZipCount.read(f);
+            } catch (IOException | RuntimeException e) {
+                return false; // the strict reader reports it
+            }
+            // no end record: the strict torch-zip reader names what is wrong
+            if (dir.records() < 0 || dir.torch()) {
+                return false;
+            }
         }
         if (depth == 0) {
             members = 0;
@@ -67,6 +79,12 @@ final class ArchiveScan {
             if (depth > options.maxArchiveDepth()) {
                 throw new LimitExceededException(Reason.ARCHIVE_LIMIT, Path.of(location), "archive nesting depth",
                         "maxArchiveDepth", depth, options.maxArchiveDepth());
+            }
+            if (dir != null && members + dir.records() > options.maxArchiveMembers()) {
+                // before commons-compress builds an object per entry
+                throw new LimitExceededException(Reason.ARCHIVE_LIMIT, Path.of(location), "archive members (zip "
+                        + "central directory records)", "maxArchiveMembers", members + dir.records(),
+                        options.maxArchiveMembers());
             }
             switch (kind) {
                 case ZIP -> zip(f, location);
@@ -85,6 +103,11 @@ final class ArchiveScan {
             depth--;
         }
         return true;
+    }
+
+    /** Whether a zip entry name is torch.save's {@code <root>/data.pkl} (or TorchScript's, torch.package's). */
+    static boolean isTorchEntry(String name) {
+        return TORCH_ZIP.matcher(name).matches();
     }
 
     private static ContainerKind container(Kind kind) {
@@ -127,20 +150,6 @@ final class ArchiveScan {
             }
         }
         return true;
-    }
-
-    /** Whether the zip has torch.save's layout; one commons-compress cannot read is left to the strict reader. */
-    private static boolean isTorchZip(Path f) {
-        try (ZipFile z = ZipFile.builder().setPath(f).get()) {
-            for (ZipArchiveEntry e : Collections.list(z.getEntries())) {
-                if (TORCH_ZIP.matcher(e.getName()).matches()) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (IOException | RuntimeException e) {
-            return true;
-        }
     }
 
     private void zip(Path f, String location) throws IOException {

@@ -92,6 +92,18 @@ class TreeScanTest {
             assertEquals(ScanReport.Verdict.INVALID, t.verdict(), t::toString);
             assertTrue(t.reports().getFirst().findings().getFirst().message().contains(l[0]), t::toString);
         }
+        // a zip's records are counted before commons-compress reads its directory
+        Path many = tmp.resolve("many.zip");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(many))) {
+            for (int i = 0; i < 5; i++) {
+                z.putNextEntry(new ZipEntry("e" + i));
+                z.closeEntry();
+            }
+        }
+        TreeScan counted = SafeLoader.scanTree(many, LoadOptions.builder().maxArchiveMembers(4).build());
+        assertTrue(counted.reports().getFirst().findings().getFirst().message().contains("central directory records"),
+                counted::toString);
+        assertEquals(5, scan(many).skipped().size());
         // a zip inside a zip inside a zip, one level deeper than allowed
         Path zip = tmp.resolve("z.zip");
         Files.write(zip, zip("a.zip", zip("b.zip", zip("c.txt", new byte[] {'x'}))));
