@@ -68,6 +68,19 @@ public final class ScanReports {
         ScanSarif.write(reports, out);
     }
 
+    /**
+     * Writes a SARIF 2.1.0 log of a tree scan: as {@link #writeSarif(List, OutputStream)} for its
+     * reports, and each skipped file and outside link as a note of the run's invocation
+     * ({@code toolExecutionNotifications}), so that nothing the scan did not scan goes unmentioned.
+     *
+     * @param tree what {@link SafeLoader#scanTree} returned
+     * @param out  where the UTF-8 SARIF goes; flushed, not closed
+     * @throws IOException when writing to {@code out} fails
+     */
+    public static void writeSarif(TreeScan tree, OutputStream out) throws IOException {
+        ScanSarif.write(tree.reports(), tree, out);
+    }
+
     /** ptsafe's version, when the build recorded one. */
     static String version() {
         Module m = ScanReports.class.getModule();

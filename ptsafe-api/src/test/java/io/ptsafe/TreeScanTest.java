@@ -69,6 +69,12 @@ class TreeScanTest {
         JsonNode doc = SchemaCheck.assertValid(SchemaCheck.reportSchema(), json.toByteArray());
         assertEquals(4, doc.at("/summary/skipped").asInt());
         assertEquals(tree.resolve("out").toString(), doc.at("/outsideLinks/0/location").asText());
+
+        ByteArrayOutputStream sarif = new ByteArrayOutputStream();
+        ScanReports.writeSarif(t, sarif);
+        JsonNode log = SchemaCheck.MAPPER.readTree(sarif.toByteArray());
+        assertEquals(5, log.at("/runs/0/invocations/0/toolExecutionNotifications").size(), log::toString);
+        SchemaCheck.assertValid(SchemaCheck.sarifSchema(), sarif.toByteArray());
     }
 
     @Test

@@ -87,7 +87,7 @@ final class ScanCommand implements Callable<Integer> {
             if ((boolean) json.getValue()) {
                 ScanReports.writeJson(tree, bytes);
             } else {
-                ScanReports.writeSarif(tree.reports(), bytes);
+                ScanReports.writeSarif(tree, bytes);
             }
             out.println(bytes.toString(StandardCharsets.UTF_8));
         } else {
