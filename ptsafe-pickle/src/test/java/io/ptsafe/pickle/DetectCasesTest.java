@@ -50,11 +50,41 @@ class DetectCasesTest {
     @Test
     void aWalkListsOnlyTheFirstOpcodeFailures() {
         TreeScan t = SafeLoader.scanTree(DIR, LoadOptions.defaults());
-        assertEquals(Set.of("cases.json", "text-binstring-length.txt", "text-int-line.txt"), t.skipped().stream()
+        assertEquals(Set.of("cases.json", "first-opcode-failures.json", "text-binstring-length.txt", "text-int-line.txt"), t.skipped().stream()
                 .map(s -> Path.of(s.location()).getFileName().toString()).collect(java.util.stream.Collectors.toSet()),
                 t::toString);
         assertEquals(7, t.reports().size());
         assertEquals(Verdict.UNSAFE, t.verdict());
+    }
+
+    /** Every first-opcode failure the generator showed both CPython unpicklers to fail at. */
+    @Test
+    void theSnifferListsOnlyWhatCPythonFailsAt() throws IOException {
+        JsonNode proven = new ObjectMapper().readTree(Files.readAllBytes(DIR.resolve("first-opcode-failures.json")));
+        byte[] payload = java.util.HexFormat.of().parseHex("63706f7369780a73797374656d0a581b000000")  // GLOBAL, BINUNICODE
+                ;
+        byte[] call = concat(payload, "ptsafe-differential-payload".getBytes(StandardCharsets.US_ASCII),
+                new byte[] {(byte) 0x85, 'R', '.'});
+        int n = 0;
+        for (JsonNode h : proven.get("withPayload")) {
+            byte[] b = concat(java.util.HexFormat.of().parseHex(h.asText()), call);
+            assertTrue(PickleSniffer.whyNotAPickle(b, b.length) != null, h.asText());
+            n++;
+        }
+        for (JsonNode h : proven.get("wholeFile")) {
+            byte[] b = java.util.HexFormat.of().parseHex(h.asText());
+            assertTrue(PickleSniffer.whyNotAPickle(b, b.length) != null, h.asText());
+            n++;
+        }
+        assertEquals(54, n);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            b.writeBytes(p);
+        }
+        return b.toByteArray();
     }
 
     @Test
