@@ -5,6 +5,9 @@
  */
 module io.ptsafe.api {
     requires com.fasterxml.jackson.core;
+    requires org.apache.commons.compress;
+    // commons-compress reads .xz through it; its own requires is static
+    requires org.tukaani.xz;
 
     exports io.ptsafe;
     exports io.ptsafe.spi;

@@ -26,7 +26,9 @@ public enum ContainerKind {
     /** A zip archive that is none of the above. */
     ZIP,
     /** None of the above. */
-    UNKNOWN;
+    UNKNOWN,
+    /** A gzip, bzip2 or xz stream that is not a tar: a tree scan scans what it decompresses to. */
+    COMPRESSED;
 
     /** {@return whether the container holds code by design (TorchScript, torch.package)} */
     public boolean holdsCode() {

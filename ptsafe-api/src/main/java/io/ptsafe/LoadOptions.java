@@ -68,6 +68,27 @@ public final class LoadOptions {
     /** Ratio of inflated to compressed bytes of a DEFLATED record. */
     public static final int DEFAULT_MAX_COMPRESSION_RATIO = 200;
 
+    /**
+     * Archives opened inside one another by a tree scan ({@link SafeLoader#scanTree}): a file inside
+     * a .tar.gz is at depth 1, a zip inside that at depth 2.
+     */
+    public static final int DEFAULT_MAX_ARCHIVE_DEPTH = 4;
+    /** Members (files, links, folders) of one archive a tree scan opens, nested archives' included. */
+    public static final int DEFAULT_MAX_ARCHIVE_MEMBERS = 100_000;
+    /**
+     * Bytes a tree scan extracts from one archive, nested archives' included: 32 GiB. Members are
+     * extracted one at a time to temporary files and deleted once scanned; this bounds the work and
+     * the decompression, the per-member limit bounds the disk.
+     */
+    public static final long DEFAULT_MAX_ARCHIVE_BYTES = 32L << 30;
+    /** Bytes of one archive member a tree scan extracts to a temporary file: 16 GiB. */
+    public static final long DEFAULT_MAX_ARCHIVE_MEMBER_BYTES = 16L << 30;
+    /**
+     * Ratio of extracted to compressed bytes of an archive member or compressed stream, checked once
+     * it passes 1 MiB extracted (real weights compress less than 2 to 1).
+     */
+    public static final int DEFAULT_MAX_ARCHIVE_RATIO = 200;
+
     /** What to do with CRC-32 of STORED zip records (DEFLATED records are always checked). */
     public enum CrcPolicy {
         /** Never compute it: opening stays zero-copy and does not touch tensor pages (the default). */
@@ -98,6 +119,11 @@ public final class LoadOptions {
     private final int maxZipEntries;
     private final long maxInflatedBytes;
     private final int maxCompressionRatio;
+    private final int maxArchiveDepth;
+    private final int maxArchiveMembers;
+    private final long maxArchiveBytes;
+    private final long maxArchiveMemberBytes;
+    private final int maxArchiveRatio;
     private final CrcPolicy crcPolicy;
     private final Set<String> inertGlobals;
 
@@ -120,6 +146,11 @@ public final class LoadOptions {
         this.maxZipEntries = b.maxZipEntries;
         this.maxInflatedBytes = b.maxInflatedBytes;
         this.maxCompressionRatio = b.maxCompressionRatio;
+        this.maxArchiveDepth = b.maxArchiveDepth;
+        this.maxArchiveMembers = b.maxArchiveMembers;
+        this.maxArchiveBytes = b.maxArchiveBytes;
+        this.maxArchiveMemberBytes = b.maxArchiveMemberBytes;
+        this.maxArchiveRatio = b.maxArchiveRatio;
         this.crcPolicy = b.crcPolicy;
         this.inertGlobals = Set.copyOf(b.inertGlobals);
     }
@@ -195,6 +226,16 @@ public final class LoadOptions {
     public long maxInflatedBytes() { return maxInflatedBytes; }
     /** {@return the limit; see {@link #DEFAULT_MAX_COMPRESSION_RATIO}} */
     public int maxCompressionRatio() { return maxCompressionRatio; }
+    /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_DEPTH}} */
+    public int maxArchiveDepth() { return maxArchiveDepth; }
+    /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_MEMBERS}} */
+    public int maxArchiveMembers() { return maxArchiveMembers; }
+    /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_BYTES}} */
+    public long maxArchiveBytes() { return maxArchiveBytes; }
+    /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_MEMBER_BYTES}} */
+    public long maxArchiveMemberBytes() { return maxArchiveMemberBytes; }
+    /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_RATIO}} */
+    public int maxArchiveRatio() { return maxArchiveRatio; }
     /** {@return the CRC-32 policy for STORED zip records; {@link CrcPolicy#SKIP} by default} */
     public CrcPolicy crcPolicy() { return crcPolicy; }
 
@@ -238,7 +279,9 @@ public final class LoadOptions {
                 + ", maxIntBytes=" + maxIntBytes + ", maxDecodedBytes=" + maxDecodedBytes
                 + ", maxZipEntries=" + maxZipEntries
                 + ", maxInflatedBytes=" + maxInflatedBytes + ", maxCompressionRatio=" + maxCompressionRatio
-                + ", crcPolicy=" + crcPolicy + ", inertGlobals=" + new TreeSet<>(inertGlobals) + "}";
+                + ", maxArchiveDepth=" + maxArchiveDepth + ", maxArchiveMembers=" + maxArchiveMembers
+                + ", maxArchiveBytes=" + maxArchiveBytes + ", maxArchiveMemberBytes=" + maxArchiveMemberBytes
+                + ", maxArchiveRatio=" + maxArchiveRatio + ", crcPolicy=" + crcPolicy + ", inertGlobals=" + new TreeSet<>(inertGlobals) + "}";
     }
 
     /** Builds {@link LoadOptions}; every setter rejects values below 1 (or below 0 where 0 makes sense). */
@@ -261,6 +304,11 @@ public final class LoadOptions {
         private int maxZipEntries = DEFAULT_MAX_ZIP_ENTRIES;
         private long maxInflatedBytes = DEFAULT_MAX_INFLATED_BYTES;
         private int maxCompressionRatio = DEFAULT_MAX_COMPRESSION_RATIO;
+        private int maxArchiveDepth = DEFAULT_MAX_ARCHIVE_DEPTH;
+        private int maxArchiveMembers = DEFAULT_MAX_ARCHIVE_MEMBERS;
+        private long maxArchiveBytes = DEFAULT_MAX_ARCHIVE_BYTES;
+        private long maxArchiveMemberBytes = DEFAULT_MAX_ARCHIVE_MEMBER_BYTES;
+        private int maxArchiveRatio = DEFAULT_MAX_ARCHIVE_RATIO;
         private CrcPolicy crcPolicy = CrcPolicy.SKIP;
         private final Set<String> inertGlobals = new TreeSet<>();
 
@@ -286,6 +334,11 @@ public final class LoadOptions {
             maxZipEntries = o.maxZipEntries;
             maxInflatedBytes = o.maxInflatedBytes;
             maxCompressionRatio = o.maxCompressionRatio;
+            maxArchiveDepth = o.maxArchiveDepth;
+            maxArchiveMembers = o.maxArchiveMembers;
+            maxArchiveBytes = o.maxArchiveBytes;
+            maxArchiveMemberBytes = o.maxArchiveMemberBytes;
+            maxArchiveRatio = o.maxArchiveRatio;
             crcPolicy = o.crcPolicy;
             inertGlobals.addAll(o.inertGlobals);
         }
@@ -442,6 +495,46 @@ public final class LoadOptions {
          */
         public Builder maxCompressionRatio(int v) { maxCompressionRatio = (int) positive("maxCompressionRatio", v); return this; }
         /**
+         * Sets {@link LoadOptions#maxArchiveDepth()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_ARCHIVE_DEPTH})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
+        public Builder maxArchiveDepth(int v) { maxArchiveDepth = (int) positive("maxArchiveDepth", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxArchiveMembers()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_ARCHIVE_MEMBERS})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
+        public Builder maxArchiveMembers(int v) { maxArchiveMembers = (int) positive("maxArchiveMembers", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxArchiveBytes()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_ARCHIVE_BYTES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
+        public Builder maxArchiveBytes(long v) { maxArchiveBytes = positive("maxArchiveBytes", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxArchiveMemberBytes()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_ARCHIVE_MEMBER_BYTES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
+        public Builder maxArchiveMemberBytes(long v) { maxArchiveMemberBytes = positive("maxArchiveMemberBytes", v); return this; }
+        /**
+         * Sets {@link LoadOptions#maxArchiveRatio()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_ARCHIVE_RATIO})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
+        public Builder maxArchiveRatio(int v) { maxArchiveRatio = (int) positive("maxArchiveRatio", v); return this; }
+        /**
          * Sets {@link LoadOptions#crcPolicy()}.
          *
          * @param v the policy (default {@link CrcPolicy#SKIP})
@@ -530,7 +623,12 @@ public final class LoadOptions {
             Limit.ofInt("maxZipEntries", LoadOptions::maxZipEntries, Builder::maxZipEntries),
             Limit.ofLong("maxInflatedBytes", LoadOptions::maxInflatedBytes, Builder::maxInflatedBytes),
             Limit.ofInt("maxCompressionRatio", LoadOptions::maxCompressionRatio, Builder::maxCompressionRatio),
-            Limit.ofLong("maxDecodedBytes", LoadOptions::maxDecodedBytes, Builder::maxDecodedBytes));
+            Limit.ofLong("maxDecodedBytes", LoadOptions::maxDecodedBytes, Builder::maxDecodedBytes),
+            Limit.ofInt("maxArchiveDepth", LoadOptions::maxArchiveDepth, Builder::maxArchiveDepth),
+            Limit.ofInt("maxArchiveMembers", LoadOptions::maxArchiveMembers, Builder::maxArchiveMembers),
+            Limit.ofLong("maxArchiveBytes", LoadOptions::maxArchiveBytes, Builder::maxArchiveBytes),
+            Limit.ofLong("maxArchiveMemberBytes", LoadOptions::maxArchiveMemberBytes, Builder::maxArchiveMemberBytes),
+            Limit.ofInt("maxArchiveRatio", LoadOptions::maxArchiveRatio, Builder::maxArchiveRatio));
 
     /** One limit: how to read it, how to set it, and the largest value its type holds. */
     private record Limit(String name, long max, ToLongFunction<LoadOptions> get, ObjLongConsumer<Builder> set) {

@@ -188,4 +188,10 @@ public enum Reason {
      * {@code io.ptsafe:ptsafe-safetensors}).
      */
     MISSING_PROVIDER,
+
+    // --- archives a tree scan opens (SafeLoader.scanTree) ------------------------------------------
+    /** An archive is over a limit: nesting, members, extracted bytes or ratio (an archive bomb). */
+    ARCHIVE_LIMIT,
+    /** An archive (zip, tar, gzip, bzip2, xz) is malformed, or holds a member that cannot be extracted. */
+    INVALID_ARCHIVE,
 }

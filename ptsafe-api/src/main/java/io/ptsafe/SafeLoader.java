@@ -130,10 +130,10 @@ public final class SafeLoader {
             List<String> tried = new ArrayList<>();
             for (FormatProvider p : providers()) {
                 current = p.name();
-                tried.add(current);
                 if (p.recognizes(probe)) {
                     return Objects.requireNonNull(p.scan(probe, options), "scan report");
                 }
+                tried.add(current + p.declineReason(probe).map(r -> " (" + r + ")").orElse(""));
             }
             PtsafeException missing = MissingProviders.refusal(probe);
             if (missing != null) {
@@ -147,6 +147,60 @@ public final class SafeLoader {
             // A bug of a provider must not turn into a SAFE verdict, nor crash a service scanning uploads.
             return ScanReport.builder(path, ContainerKind.UNKNOWN).add(ScanRule.SCANNER_ERROR, Location.FILE,
                     "the " + current + " scanner failed: " + e).incomplete().build();
+        }
+    }
+
+    /**
+     * Scans everything under some paths, failing closed: see {@link #scanTree(List, LoadOptions)}.
+     *
+     * @param path    a file or folder
+     * @param options the limits and policies, the {@code maxArchive*} limits included
+     * @return the reports and the files not scanned, with reasons
+     * @throws NullPointerException when an argument is null
+     */
+    public static TreeScan scanTree(Path path, LoadOptions options) {
+        return scanTree(List.of(path), options);
+    }
+
+    /**
+     * Scans every file under the given paths, for tools and services that accept folders or
+     * archives: every file is either scanned ({@link TreeScan#reports()}) or listed with the reason it
+     * was not ({@link TreeScan#skipped()}). See docs/scanning.md.
+     * <ul>
+     * <li>Folders are walked in name order, hidden files and folders included (the Hugging Face
+     *     cache lives under {@code ~/.cache}).</li>
+     * <li>Symbolic links are followed, to folders too; a link back to a folder being walked (a cycle),
+     *     or to a folder or file already met, is listed as skipped; a broken link is listed; links
+     *     leading out of the folder given are followed, scanned, and listed in
+     *     {@link TreeScan#outsideLinks()}. Fifos, sockets and devices are listed, never opened.</li>
+     * <li>A file found by walking that no format recognises is listed as not a model file, with the
+     *     reason (a file that would start to run as a pickle is always scanned). A file named in
+     *     {@code paths} is always reported.</li>
+     * <li>Archives are opened and their members scanned, as {@code archive!member}: zip (unless it is
+     *     a torch checkpoint: {@code <root>/data.pkl}, which {@link #scan} judges), tar, and gzip,
+     *     bzip2 or xz streams (a tar inside, or one file), nested up to
+     *     {@link LoadOptions#maxArchiveDepth()}. Members are extracted one at a time to temporary files,
+     *     deleted once scanned, within {@link LoadOptions#maxArchiveMembers()},
+     *     {@link LoadOptions#maxArchiveBytes()}, {@link LoadOptions#maxArchiveMemberBytes()} and
+     *     {@link LoadOptions#maxArchiveRatio()}; over one, the archive is reported INVALID
+     *     ({@link ScanRule#ARCHIVE_LIMIT}).</li>
+     * </ul>
+     * Never throws for anything in the files; a folder that cannot be listed is an INVALID report.
+     *
+     * @param paths   files and folders
+     * @param options the limits and policies, the {@code maxArchive*} limits included
+     * @return the reports and the files not scanned, with reasons
+     * @throws NullPointerException when an argument is null
+     */
+    public static TreeScan scanTree(List<Path> paths, LoadOptions options) {
+        Objects.requireNonNull(options, "options");
+        List<Path> copy = List.copyOf(paths);
+        try (ArchiveScan.Temp temp = new ArchiveScan.Temp()) {
+            TreeWalker w = new TreeWalker(options, temp);
+            for (Path p : copy) {
+                w.root(p);
+            }
+            return w.result();
         }
     }
 

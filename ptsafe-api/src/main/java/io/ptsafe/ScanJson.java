@@ -25,6 +25,11 @@ final class ScanJson {
     }
 
     static void write(List<ScanReport> reports, OutputStream out) throws IOException {
+        write(reports, null, out);
+    }
+
+    /** With {@code tree}'s skipped files and outside links when it is not null. */
+    static void write(List<ScanReport> reports, TreeScan tree, OutputStream out) throws IOException {
         try (JsonGenerator g = generator(out)) {
             g.writeStartObject();
             g.writeStringField("format", FORMAT);
@@ -36,18 +41,36 @@ final class ScanJson {
                 g.writeStringField("version", version);
             }
             g.writeEndObject();
-            summary(g, reports);
+            summary(g, reports, tree);
             g.writeArrayFieldStart("reports");
             for (ScanReport r : reports) {
                 report(g, r);
             }
             g.writeEndArray();
+            if (tree != null) {
+                g.writeArrayFieldStart("skipped");
+                for (TreeScan.Skipped k : tree.skipped()) {
+                    g.writeStartObject();
+                    g.writeStringField("location", k.location());
+                    g.writeStringField("reason", k.reason());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("outsideLinks");
+                for (TreeScan.OutsideLink l : tree.outsideLinks()) {
+                    g.writeStartObject();
+                    g.writeStringField("location", l.location());
+                    g.writeStringField("target", l.target().toString());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
         }
         out.flush();
     }
 
-    private static void summary(JsonGenerator g, List<ScanReport> reports) throws IOException {
+    private static void summary(JsonGenerator g, List<ScanReport> reports, TreeScan tree) throws IOException {
         long[] counts = new long[ScanReport.Verdict.values().length];
         for (ScanReport r : reports) {
             counts[r.verdict().ordinal()]++;
@@ -58,6 +81,9 @@ final class ScanJson {
         g.writeNumberField("safe", counts[ScanReport.Verdict.SAFE.ordinal()]);
         g.writeNumberField("unsafe", counts[ScanReport.Verdict.UNSAFE.ordinal()]);
         g.writeNumberField("invalid", counts[ScanReport.Verdict.INVALID.ordinal()]);
+        if (tree != null) {
+            g.writeNumberField("skipped", tree.skipped().size());
+        }
         g.writeEndObject();
     }
 

@@ -181,6 +181,25 @@ public final class ScanReport {
         return findings.stream().filter(f -> f.rule() == rule).toList();
     }
 
+    /**
+     * This report under another name: a member of an archive scanned from a temporary file is
+     * reported as {@code archive!member}, and the temporary path in messages is replaced by it.
+     */
+    ScanReport relabeled(Path name, String temporary) {
+        Builder b = new Builder(name, container);
+        for (ScanFinding f : findings) {
+            b.add(new ScanFinding(f.rule(), f.severity(), f.location(),
+                    f.message().replace(temporary, name.toString())));
+        }
+        globals.forEach(b::global);
+        b.tensors = tensors;
+        b.complete = complete;
+        b.omittedFindings += omittedFindings;
+        b.omittedGlobals += omittedGlobals;
+        b.verdict = verdict;
+        return b.build();
+    }
+
     @Override
     public String toString() {
         return "ScanReport[" + path + ", " + container + ", " + verdict + ", " + findings.size() + " findings]";

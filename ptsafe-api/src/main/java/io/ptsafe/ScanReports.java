@@ -44,6 +44,18 @@ public final class ScanReports {
     }
 
     /**
+     * Writes ptsafe's JSON report of a tree scan: its reports, and its skipped files and outside
+     * links in the {@code skipped} and {@code outsideLinks} arrays (see {@code docs/scan-report.schema.json}).
+     *
+     * @param tree what {@link SafeLoader#scanTree} returned
+     * @param out  where the UTF-8 JSON goes; flushed, not closed
+     * @throws IOException when writing to {@code out} fails
+     */
+    public static void writeJson(TreeScan tree, OutputStream out) throws IOException {
+        ScanJson.write(tree.reports(), tree, out);
+    }
+
+    /**
      * Writes a SARIF 2.1.0 log: one run, the whole rule catalog as the driver's rules, one artifact
      * per file (with its container and verdict as properties), one result per finding located by
      * the file's URI and the finding's byte offset (the zip entry as a logical location).
@@ -54,6 +66,19 @@ public final class ScanReports {
      */
     public static void writeSarif(List<ScanReport> reports, OutputStream out) throws IOException {
         ScanSarif.write(reports, out);
+    }
+
+    /**
+     * Writes a SARIF 2.1.0 log of a tree scan: as {@link #writeSarif(List, OutputStream)} for its
+     * reports, and each skipped file and outside link as a note of the run's invocation
+     * ({@code toolExecutionNotifications}), so that nothing the scan did not scan goes unmentioned.
+     *
+     * @param tree what {@link SafeLoader#scanTree} returned
+     * @param out  where the UTF-8 SARIF goes; flushed, not closed
+     * @throws IOException when writing to {@code out} fails
+     */
+    public static void writeSarif(TreeScan tree, OutputStream out) throws IOException {
+        ScanSarif.write(tree.reports(), tree, out);
     }
 
     /** ptsafe's version, when the build recorded one. */

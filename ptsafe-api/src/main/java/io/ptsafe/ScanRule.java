@@ -283,6 +283,17 @@ public enum ScanRule {
     TOO_MANY_SHARDS("PTS554", Verdict.INVALID, "Too many shards",
             "More shards than LoadOptions.maxShards.", Reason.TOO_MANY_SHARDS),
 
+    // --- archives a tree scan opens ---------------------------------------------------------------
+    /** {@code PTS600}: Archive over a limit. */
+    ARCHIVE_LIMIT("PTS600", Verdict.INVALID, "Archive over a limit",
+            "An archive a tree scan opened is nested too deep, has too many members, or extracts to more bytes "
+            + "or at a higher ratio than the LoadOptions maxArchive* limits allow (an archive bomb); what lies "
+            + "beyond was not scanned.", Reason.ARCHIVE_LIMIT),
+    /** {@code PTS601}: Malformed archive. */
+    INVALID_ARCHIVE("PTS601", Verdict.INVALID, "Malformed archive",
+            "An archive a tree scan opened is malformed, or holds a member that cannot be extracted (encrypted, "
+            + "an unsupported compression method): what it holds could not be scanned.", Reason.INVALID_ARCHIVE),
+
     // --- anything else ---------------------------------------------------------------------------------
     /** {@code PTS900}: Other refusal. */
     OTHER_REFUSAL("PTS900", Verdict.INVALID, "Other refusal",

@@ -21,6 +21,11 @@ final class ScanSarif {
     }
 
     static void write(List<ScanReport> reports, OutputStream out) throws IOException {
+        write(reports, null, out);
+    }
+
+    /** With {@code tree}'s skipped files and outside links as notifications when it is not null. */
+    static void write(List<ScanReport> reports, TreeScan tree, OutputStream out) throws IOException {
         try (JsonGenerator g = ScanJson.generator(out)) {
             g.writeStartObject();
             g.writeStringField("$schema", SCHEMA);
@@ -30,6 +35,9 @@ final class ScanSarif {
             driver(g);
             artifacts(g, reports);
             results(g, reports);
+            if (tree != null) {
+                invocation(g, tree);
+            }
             g.writeEndObject();
             g.writeEndArray();
             g.writeEndObject();
@@ -138,6 +146,39 @@ final class ScanSarif {
             g.writeNumberField("entryOffset", l.entryOffset());
         }
         g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    /** Every file a tree scan did not scan, and every link it followed out of the tree, as a note. */
+    private static void invocation(JsonGenerator g, TreeScan tree) throws IOException {
+        g.writeArrayFieldStart("invocations");
+        g.writeStartObject();
+        g.writeBooleanField("executionSuccessful", true);
+        g.writeArrayFieldStart("toolExecutionNotifications");
+        for (TreeScan.Skipped k : tree.skipped()) {
+            notification(g, k.location(), "not scanned: " + k.reason());
+        }
+        for (TreeScan.OutsideLink l : tree.outsideLinks()) {
+            notification(g, l.location(), "a symbolic link out of the folder scanned, followed to " + l.target());
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+        g.writeEndArray();
+    }
+
+    private static void notification(JsonGenerator g, String location, String message) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("level", "note");
+        text(g, "message", message);
+        g.writeArrayFieldStart("locations");
+        g.writeStartObject();
+        g.writeObjectFieldStart("physicalLocation");
+        g.writeObjectFieldStart("artifactLocation");
+        g.writeStringField("uri", uri(Path.of(location)));
+        g.writeEndObject();
+        g.writeEndObject();
+        g.writeEndObject();
+        g.writeEndArray();
         g.writeEndObject();
     }
 

@@ -5,6 +5,7 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.ScanReport;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * A format a module teaches {@link io.ptsafe.SafeLoader}. Registered with {@code provides
@@ -32,6 +33,18 @@ public interface FormatProvider {
      * @param probe the file's path, kind, size and leading bytes
      */
     boolean recognizes(FileProbe probe);
+
+    /**
+     * Why this provider does not {@link #recognizes recognise} a file, for the "not a model file"
+     * listing of a scan (e.g. "first byte 0x23 is no pickle opcode"). Cheap; no parsing. Default:
+     * empty (no reason given).
+     *
+     * @param probe the file's path, kind, size and leading bytes
+     * @return the reason, when the provider has one to give
+     */
+    default Optional<String> declineReason(FileProbe probe) {
+        return Optional.empty();
+    }
 
     /**
      * Opens and fully validates the file; never returns a half-loaded result.

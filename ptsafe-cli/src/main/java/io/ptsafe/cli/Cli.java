@@ -15,8 +15,7 @@ import picocli.CommandLine.ScopeType;
  * one line on stderr: the file and the reason ({@link io.ptsafe.PtsafeException}'s message), and
  * for a file over a limit the {@code --limit} that raises it; the stack trace only under {@code --debug}.
  *
- * <p>Exit codes: 0 done, 1 {@code verify} found differences, 2 usage error, 3 a file was refused or
- * could not be read or written, 70 a bug.
+ * <p>Exit codes: one table for every command, {@link ExitCodes}.
  */
 final class Cli {
     static final String VERSION = "ptsafe 0.1.0";
@@ -36,8 +35,7 @@ final class Cli {
         top.usageMessage()
                 .description("Reads PyTorch and safetensors model weights without ever running code.")
                 .footerHeading("%nExit codes:%n")
-                .footer("  0  done", "  1  verify found differences", "  2  usage error",
-                        "  3  a file was refused or could not be read or written");
+                .footer(ExitCodes.FOOTER);
         helpOptions(top);
         top.addOption(OptionSpec.builder("--debug").type(boolean.class).initialValue(false).scopeType(ScopeType.INHERIT)
                 .description("Print the stack trace of a failure.").build());
@@ -48,6 +46,9 @@ final class Cli {
         cl.addSubcommand("verify", new CommandLine(new VerifyCommand().spec()));
         cl.addSubcommand("scan", new CommandLine(new ScanCommand().spec()));
         cl.addSubcommand("limits", new CommandLine(new LimitsCommand().spec()));
+        // picocli's own usage errors exit 2 by default: ptsafe's table gives 2 to INVALID files
+        cl.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.USAGE);
+        cl.getSubcommands().values().forEach(c -> c.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.USAGE));
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -59,11 +60,11 @@ final class Cli {
             Throwable failure = ex instanceof UncheckedIOException u ? u.getCause() : ex;
             if (failure instanceof IOException io) {
                 e.println("ptsafe: " + oneLine(io.getMessage() == null ? io.toString() : io.getMessage()) + limitHint(io));
-                code = ExitCodes.REFUSED;
+                code = ExitCodes.ERROR;
             } else if (failure instanceof NoSuchElementException || failure instanceof UnsupportedOperationException) {
                 // --select naming nothing, a tensor too large to hash or copy: what was asked cannot be done.
                 e.println("ptsafe: " + oneLine(String.valueOf(failure.getMessage())));
-                code = ExitCodes.REFUSED;
+                code = ExitCodes.ERROR;
             } else {
                 e.println("ptsafe: internal error: " + oneLine(ex.toString()) + (debug ? "" : " (run with --debug for details)"));
                 code = ExitCodes.INTERNAL;

@@ -50,7 +50,8 @@ final class ConvertCommand implements Callable<Integer> {
         spec.name("convert").version(Cli.VERSION);
         spec.usageMessage().description("Convert a checkpoint to safetensors: tied weights written once (recorded "
                 + "in __metadata__), non-tensor entries listed, the output read back and compared byte for byte "
-                + "before it replaces anything.");
+                + "before it replaces anything.")
+                .footerHeading("%nExit codes:%n").footer(ExitCodes.FOOTER);
         for (OptionSpec o : List.of(select, maxShard, prefer, discard, json, limit)) {
             spec.addOption(o);
         }

@@ -1,17 +1,41 @@
 package io.ptsafe.cli;
 
-/** What {@code ptsafe} exits with. */
+/**
+ * What {@code ptsafe} exits with: one table for every command (modelscan's convention), so that a
+ * usage error never shares a code with a verdict. Documented in docs/scanning.md and README.md.
+ *
+ * <pre>
+ * 0  done: every file scanned is SAFE; inspect, convert, verify, limits succeeded
+ * 1  issues found: a file is UNSAFE (scan); the files differ (verify)
+ * 2  error: a file is INVALID and none UNSAFE (scan); a file was refused, or could not be read or written
+ * 3  nothing scanned: the paths held no model file (scan)
+ * 4  usage error: the command line was wrong
+ * 70 a bug in ptsafe
+ * </pre>
+ */
 final class ExitCodes {
-    /** Done. */
+    /** Done: every file SAFE, or the command succeeded. */
     static final int OK = 0;
-    /** {@code verify} found differences. */
-    static final int DIFFERENT = 1;
-    /** The command line was wrong (picocli's convention). */
-    static final int USAGE = 2;
-    /** A file was refused, or could not be read or written. */
-    static final int REFUSED = 3;
+    /** Issues found: a file is UNSAFE, or {@code verify} found differences. */
+    static final int ISSUES = 1;
+    /** A file is INVALID, was refused, or could not be read or written. */
+    static final int ERROR = 2;
+    /** {@code scan} found no model file to scan. */
+    static final int NOTHING_SCANNED = 3;
+    /** The command line was wrong. */
+    static final int USAGE = 4;
     /** A bug in ptsafe. */
     static final int INTERNAL = 70;
+
+    /** The table, for help footers. */
+    static final String[] FOOTER = {
+        "  0  done (scan: every file scanned is SAFE)",
+        "  1  issues found (scan: a file is UNSAFE; verify: the files differ)",
+        "  2  error (scan: a file is INVALID and none is UNSAFE; otherwise a file was refused, or could not be "
+                + "read or written)",
+        "  3  nothing scanned (scan: the paths held no model file)",
+        "  4  usage error",
+        " 70  a bug in ptsafe"};
 
     private ExitCodes() {
     }

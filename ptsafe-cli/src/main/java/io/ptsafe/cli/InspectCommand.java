@@ -37,7 +37,8 @@ final class InspectCommand implements Callable<Integer> {
     CommandSpec spec() {
         spec = CommandSpec.wrapWithoutInspection(this);
         spec.name("inspect").version(Cli.VERSION);
-        spec.usageMessage().description("Print a file's format, metadata and tensors (name, dtype, shape, bytes).");
+        spec.usageMessage().description("Print a file's format, metadata and tensors (name, dtype, shape, bytes).")
+                .footerHeading("%nExit codes:%n").footer(ExitCodes.FOOTER);
         spec.addOption(json);
         spec.addOption(hash);
         spec.addOption(limit);

@@ -18,7 +18,8 @@ final class LimitsCommand implements Callable<Integer> {
         spec.name("limits").version(Cli.VERSION);
         spec.usageMessage().description("List the limits on what a file may hold: each setting, its default and "
                 + "the value in effect with the --limit options given (as inspect, convert, verify and scan take "
-                + "them). A file over a limit is refused with the setting's name.");
+                + "them). A file over a limit is refused with the setting's name.")
+                .footerHeading("%nExit codes:%n").footer(ExitCodes.FOOTER);
         spec.addOption(limit);
         Cli.helpOptions(spec);
         return spec;

@@ -1,21 +1,17 @@
 package io.ptsafe.cli;
 
-import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.SafeLoader;
 import io.ptsafe.ScanFinding;
 import io.ptsafe.ScanReport;
 import io.ptsafe.ScanReport.Verdict;
 import io.ptsafe.ScanReports;
+import io.ptsafe.TreeScan;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,18 +20,16 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * {@code ptsafe scan [--json|--sarif] PATH...}: a verdict for each file without loading it. Folders
- * are walked (hidden folders skipped); a file found by walking that is no format ptsafe knows
- * (config.json, README.md) is left out, while a file named on the command line always counts.
- * Exit codes: 0 all SAFE, 1 any UNSAFE, 2 any INVALID and none UNSAFE (2 is also a usage error).
+ * {@code ptsafe scan [--json|--sarif] PATH...}: a verdict for each file without loading it, through
+ * {@link SafeLoader#scanTree}: folders walked (hidden ones too), links followed, archives opened; a
+ * file found by walking that is no model file (config.json, README.md) is listed with the reason,
+ * while a file named on the command line always counts. Exit codes: {@link ExitCodes}.
  */
 final class ScanCommand implements Callable<Integer> {
-    static final int UNSAFE = 1;
-    static final int INVALID = 2;
-
     private final PositionalParamSpec paths = PositionalParamSpec.builder().index("0..*").paramLabel("PATH")
             .type(List.class).auxiliaryTypes(String.class).arity("1..*").required(true)
-            .description("Files or folders to scan (folders are walked).").build();
+            .description("Files, folders or archives to scan: folders are walked (hidden files too), links followed, "
+                    + "archives (zip, tar, .tar.gz, .tar.bz2, .tar.xz) opened; see docs/scanning.md.").build();
     private final OptionSpec json = OptionSpec.builder("--json").type(boolean.class).initialValue(false)
             .description("Write the reports as JSON (schema: docs/scan-report.schema.json).").build();
     private final OptionSpec sarif = OptionSpec.builder("--sarif").type(boolean.class).initialValue(false)
@@ -57,8 +51,7 @@ final class ScanCommand implements Callable<Integer> {
                 + "(malformed, truncated, over a limit, or a container ptsafe does not load), with every finding "
                 + "located by zip entry and byte offset.")
                 .footerHeading("%nExit codes:%n")
-                .footer("  0  every file is SAFE", "  1  a file is UNSAFE", "  2  a file is INVALID and none is UNSAFE "
-                        + "(or a usage error)", "  3  a file could not be written");
+                .footer(ExitCodes.FOOTER);
         spec.addOption(json);
         spec.addOption(sarif);
         spec.addOption(crc);
@@ -84,40 +77,33 @@ final class ScanCommand implements Callable<Integer> {
             err.println("ptsafe scan: " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        List<ScanReport> reports = new ArrayList<>();
-        int skipped = 0;
-        List<String> given = paths.getValue();
-        for (String arg : given) {
-            Path p = Path.of(arg);
-            if (Files.isDirectory(p)) {
-                for (Path f : walk(p)) {
-                    ScanReport r = SafeLoader.scan(f, options);
-                    if (r.container() == ContainerKind.UNKNOWN && r.complete()) {
-                        skipped++;
-                    } else {
-                        reports.add(r);
-                    }
-                }
-            } else {
-                reports.add(SafeLoader.scan(p, options));
-            }
+        List<Path> roots = new ArrayList<>();
+        for (String arg : (List<String>) paths.getValue()) {
+            roots.add(Path.of(arg));
         }
+        TreeScan tree = SafeLoader.scanTree(roots, options);
         if ((boolean) json.getValue() || (boolean) sarif.getValue()) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             if ((boolean) json.getValue()) {
-                ScanReports.writeJson(reports, bytes);
+                ScanReports.writeJson(tree, bytes);
             } else {
-                ScanReports.writeSarif(reports, bytes);
+                ScanReports.writeSarif(tree, bytes);
             }
             out.println(bytes.toString(StandardCharsets.UTF_8));
         } else {
-            text(out, reports, skipped);
+            text(out, tree);
         }
         out.flush();
-        return switch (ScanReports.worst(reports)) {
+        if (tree.scannedNothing()) {
+            err.println("ptsafe scan: no model file found under " + String.join(", ", (List<String>) paths.getValue())
+                    + (tree.skipped().isEmpty() ? "" : " (" + tree.skipped().size() + " other files, listed)"));
+            err.flush();
+            return ExitCodes.NOTHING_SCANNED;
+        }
+        return switch (tree.verdict()) {
             case SAFE -> ExitCodes.OK;
-            case UNSAFE -> UNSAFE;
-            case INVALID -> INVALID;
+            case UNSAFE -> ExitCodes.ISSUES;
+            case INVALID -> ExitCodes.ERROR;
         };
     }
 
@@ -133,35 +119,9 @@ final class ScanCommand implements Callable<Integer> {
         return b.build();
     }
 
-    /** Regular files under {@code dir}, sorted; hidden folders (.git, .cache) are not entered. */
-    private static List<Path> walk(Path dir) throws IOException {
-        List<Path> files = new ArrayList<>();
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-                boolean hidden = !d.equals(dir) && d.getFileName().toString().startsWith(".");
-                return hidden ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                if (Files.isRegularFile(f)) {
-                    files.add(f);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path f, IOException e) {
-                files.add(f); // scanned, it reports the I/O error
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        files.sort(null);
-        return files;
-    }
-
-    private static void text(PrintWriter out, List<ScanReport> reports, int skipped) {
+    private static void text(PrintWriter out, TreeScan tree) {
+        List<ScanReport> reports = tree.reports();
+        int skipped = tree.skipped().size();
         int[] counts = new int[Verdict.values().length];
         for (ScanReport r : reports) {
             counts[r.verdict().ordinal()]++;
@@ -178,9 +138,17 @@ final class ScanCommand implements Callable<Integer> {
                 out.println("  (the scan stopped early: what follows that point was not examined)");
             }
         }
+        for (TreeScan.Skipped k : tree.skipped()) {
+            out.printf("%-7s %s: %s%n", "-", k.location(), Cli.oneLine(k.reason()));
+        }
+        for (TreeScan.OutsideLink l : tree.outsideLinks()) {
+            out.printf("%-7s %s -> %s (a link out of the folder given: followed and scanned)%n", "link", l.location(),
+                    l.target());
+        }
         out.printf("%d file%s: %d safe, %d unsafe, %d invalid%s%n", reports.size(), reports.size() == 1 ? "" : "s",
                 counts[Verdict.SAFE.ordinal()], counts[Verdict.UNSAFE.ordinal()], counts[Verdict.INVALID.ordinal()],
-                skipped == 0 ? "" : " (" + skipped + " other file" + (skipped == 1 ? "" : "s") + " skipped)");
+                skipped == 0 ? "" : "; " + skipped + " other file" + (skipped == 1 ? "" : "s") + " not scanned, listed with "
+                + "the reason");
     }
 
     private static String where(ScanFinding.Location l) {

@@ -29,7 +29,8 @@ final class VerifyCommand implements Callable<Integer> {
         spec.name("verify").version(Cli.VERSION);
         spec.usageMessage().description("Check that two files hold the same tensors: names, dtypes, shapes and "
                 + "bytes. A top-level state_dict is unwrapped, and a name a conversion removed as an alias of a tied "
-                + "tensor (recorded in __metadata__) is compared with the tensor it names. Exits 1 on a difference.");
+                + "tensor (recorded in __metadata__) is compared with the tensor it names. Exits 1 on a difference.")
+                .footerHeading("%nExit codes:%n").footer(ExitCodes.FOOTER);
         spec.addOption(select);
         spec.addOption(limit);
         Cli.helpOptions(spec);
@@ -55,7 +56,7 @@ final class VerifyCommand implements Callable<Integer> {
             out.printf("%d difference%s between %s and %s:%n", diffs.size(), diffs.size() == 1 ? "" : "s", pa, pb);
             diffs.forEach(d -> out.println("  " + d));
             out.flush();
-            return ExitCodes.DIFFERENT;
+            return ExitCodes.ISSUES;
         }
     }
 }

@@ -27,15 +27,15 @@ class CliBasicsTest {
     }
 
     @Test
-    void usageErrorsExit2() {
-        assertEquals(2, CliRun.of().code());
-        assertEquals(2, CliRun.of("frobnicate").code());
-        assertEquals(2, CliRun.of("inspect").code());
-        assertEquals(2, CliRun.of("inspect", "--nope", "x").code());
+    void usageErrorsExit4() {
+        assertEquals(ExitCodes.USAGE, CliRun.of().code());
+        assertEquals(ExitCodes.USAGE, CliRun.of("frobnicate").code());
+        assertEquals(ExitCodes.USAGE, CliRun.of("inspect").code());
+        assertEquals(ExitCodes.USAGE, CliRun.of("inspect", "--nope", "x").code());
         CliRun bad = CliRun.of("convert", "--max-shard-size", "5XB", "a", "b");
-        assertEquals(2, bad.code());
+        assertEquals(ExitCodes.USAGE, bad.code());
         assertTrue(bad.err().contains("'5XB' is not a size"), bad::toString);
-        assertEquals(2, CliRun.of("convert", "--select", ".x", "a", "b").code());
+        assertEquals(ExitCodes.USAGE, CliRun.of("convert", "--select", ".x", "a", "b").code());
     }
 
     @Test
@@ -43,20 +43,20 @@ class CliBasicsTest {
         Path junk = dir.resolve("junk.bin");
         Files.write(junk, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
         CliRun r = CliRun.of("inspect", junk.toString());
-        assertEquals(3, r.code(), r::toString);
+        assertEquals(ExitCodes.ERROR, r.code(), r::toString);
         assertEquals("", r.out());
         assertEquals(1, r.err().lines().count(), r::toString);
         assertTrue(r.err().contains(junk.toString()) && r.err().contains("[UNKNOWN_FORMAT]"), r::toString);
 
         CliRun debug = CliRun.of("inspect", "--debug", junk.toString());
-        assertEquals(3, debug.code());
+        assertEquals(ExitCodes.ERROR, debug.code());
         assertTrue(debug.err().lines().count() > 1 && debug.err().contains("\tat "), debug::toString);
     }
 
     @Test
     void aMissingFileIsRefused() {
         CliRun r = CliRun.of("convert", dir.resolve("none.pt").toString(), dir.resolve("out.safetensors").toString());
-        assertEquals(3, r.code(), r::toString);
+        assertEquals(ExitCodes.ERROR, r.code(), r::toString);
         assertTrue(r.err().contains("no such file [IO_ERROR]"), r::toString);
         assertFalse(Files.exists(dir.resolve("out.safetensors")));
     }

@@ -26,7 +26,7 @@ class LimitOptionTest {
     @Test
     void aFileOverALimitIsRefusedNamingTheSettingAndAcceptedWithItRaised() throws IOException {
         CliRun refused = CliRun.of("inspect", RANK65.toString());
-        assertEquals(3, refused.code(), refused::toString);
+        assertEquals(ExitCodes.ERROR, refused.code(), refused::toString);
         assertEquals(1, refused.err().lines().count(), refused::toString);
         assertTrue(refused.err().contains(RANK65.toString()) && refused.err().contains("(LoadOptions.maxRank)")
                 && refused.err().contains("[TOO_MANY_DIMENSIONS]"), refused::toString);
@@ -38,7 +38,7 @@ class LimitOptionTest {
                 raised::toString);
 
         CliRun scanned = CliRun.of("scan", RANK65.toString());
-        assertEquals(ScanCommand.INVALID, scanned.code(), scanned::toString);
+        assertEquals(ExitCodes.ERROR, scanned.code(), scanned::toString);
         assertTrue(scanned.out().contains("LoadOptions.maxRank"), scanned::toString);
         CliRun scannedRaised = CliRun.of("scan", "--limit", "maxRank=65", RANK65.toString());
         assertEquals(0, scannedRaised.code(), scannedRaised::toString);
@@ -49,7 +49,7 @@ class LimitOptionTest {
     void convertAndVerifyTakeTheRaisedLimitForTheSourceAndTheOutput() throws IOException {
         Path out = dir.resolve("rank65.safetensors");
         CliRun refused = CliRun.of("convert", RANK65.toString(), out.toString());
-        assertEquals(3, refused.code(), refused::toString);
+        assertEquals(ExitCodes.ERROR, refused.code(), refused::toString);
         assertTrue(refused.err().contains("raise it with --limit maxRank=N"), refused::toString);
         assertEquals(List.of(), EndToEndTest.files(dir));
 
@@ -60,7 +60,7 @@ class LimitOptionTest {
             assertEquals(65, f.tensor("deep").shape().length);
         }
         CliRun verifyRefused = CliRun.of("verify", RANK65.toString(), out.toString());
-        assertEquals(3, verifyRefused.code(), verifyRefused::toString);
+        assertEquals(ExitCodes.ERROR, verifyRefused.code(), verifyRefused::toString);
         assertTrue(verifyRefused.err().contains("--limit maxRank=N"), verifyRefused::toString);
         CliRun verified = CliRun.of("verify", "--limit", "maxRank=65", RANK65.toString(), out.toString());
         assertEquals(0, verified.code(), verified::toString);
@@ -71,14 +71,14 @@ class LimitOptionTest {
     void aLoweredLimitRefusesARealCheckpoint() {
         Path tied = Fixtures.convert("tied.pt");
         CliRun r = CliRun.of("inspect", "--limit", "maxTensors=1", tied.toString());
-        assertEquals(3, r.code(), r::toString);
+        assertEquals(ExitCodes.ERROR, r.code(), r::toString);
         assertTrue(r.err().contains("(LoadOptions.maxTensors)") && r.err().contains("--limit maxTensors=N"),
                 r::toString);
         assertEquals(0, CliRun.of("inspect", "--limit", "maxTensors=100", tied.toString()).code());
         CliRun scan = CliRun.of("scan", "--limit", "maxTensors=1", tied.toString());
-        assertEquals(ScanCommand.INVALID, scan.code(), scan::toString);
+        assertEquals(ExitCodes.ERROR, scan.code(), scan::toString);
         // repeated: the last one wins for a name, each name independent
-        assertEquals(3, CliRun.of("inspect", "--limit", "maxTensors=100", "--limit", "maxTensors=1",
+        assertEquals(ExitCodes.ERROR, CliRun.of("inspect", "--limit", "maxTensors=100", "--limit", "maxTensors=1",
                 tied.toString()).code());
     }
 
@@ -123,7 +123,7 @@ class LimitOptionTest {
     void aBadLimitIsAUsageErrorNamingTheOptionAndTheLimits() {
         for (String command : READERS) {
             CliRun r = CliRun.of(command, "--limit", "maxFoo=3", "a", "b");
-            assertEquals(2, r.code(), r::toString);
+            assertEquals(ExitCodes.USAGE, r.code(), r::toString);
             assertTrue(r.err().contains("--limit") && r.err().contains("unknown limit 'maxFoo'")
                     && r.err().contains(String.join(", ", LoadOptions.limitNames())), r::toString);
         }
@@ -142,7 +142,7 @@ class LimitOptionTest {
         };
         for (String[] b : bad) {
             CliRun r = CliRun.of("limits", "--limit", b[0]);
-            assertEquals(2, r.code(), r::toString);
+            assertEquals(ExitCodes.USAGE, r.code(), r::toString);
             assertTrue(r.err().contains("--limit") && r.err().contains(b[1]), r::toString);
             assertFalse(r.out().contains("SETTING"), r::toString);
         }

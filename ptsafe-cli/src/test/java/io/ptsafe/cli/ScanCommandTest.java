@@ -37,7 +37,7 @@ class ScanCommandTest {
         assertEquals(2, CliRun.of("scan", SAFE.toString(), MALICIOUS.resolve("zip_truncated_pickle.pt").toString()).code());
     }
 
-    /** A folder is walked; config files are left out, hidden folders not entered, model files all count. */
+    /** A folder is walked, hidden folders too; config files are listed as not model files, with the reason. */
     @Test
     void foldersAreWalked() throws IOException {
         Files.copy(SAFE, tmp.resolve("model.pt"));
@@ -47,14 +47,17 @@ class ScanCommandTest {
         Files.createDirectories(tmp.resolve("sub"));
         Files.copy(MALICIOUS.resolve("proto0/pytorch_model.bin"), tmp.resolve("sub/pytorch_model.bin"));
         CliRun r = CliRun.of("scan", tmp.toString());
-        assertEquals(1, r.code(), r::toString);
+        assertEquals(ExitCodes.ISSUES, r.code(), r::toString);
         assertTrue(r.out().contains("UNSAFE  " + tmp.resolve("sub/pytorch_model.bin") + " (PICKLE"), r::toString);
-        assertFalse(r.out().contains("evil.pt"), r::toString);
-        assertTrue(r.out().endsWith("2 files: 1 safe, 1 unsafe, 0 invalid (1 other file skipped)\n"), r::toString);
+        assertTrue(r.out().contains("UNSAFE  " + tmp.resolve(".git/evil.pt")), r::toString);
+        assertTrue(r.out().contains("-       " + tmp.resolve("config.json") + ": not a model file: "), r::toString);
+        assertTrue(r.out().endsWith("3 files: 1 safe, 2 unsafe, 0 invalid; 1 other file not scanned, listed with the "
+                + "reason\n"), r::toString);
         Files.delete(tmp.resolve("sub/pytorch_model.bin"));
-        assertEquals(0, CliRun.of("scan", tmp.toString()).code());
+        Files.delete(tmp.resolve(".git/evil.pt"));
+        assertEquals(ExitCodes.OK, CliRun.of("scan", tmp.toString()).code());
         // Named on the command line, an unknown file counts.
-        assertEquals(2, CliRun.of("scan", tmp.resolve("config.json").toString()).code());
+        assertEquals(ExitCodes.ERROR, CliRun.of("scan", tmp.resolve("config.json").toString()).code());
     }
 
     @Test
@@ -73,10 +76,10 @@ class ScanCommandTest {
     @Test
     void options() {
         CliRun both = CliRun.of("scan", "--json", "--sarif", SAFE.toString());
-        assertEquals(2, both.code());
+        assertEquals(ExitCodes.USAGE, both.code());
         assertTrue(both.err().contains("cannot be combined"), both::toString);
         CliRun evil = CliRun.of("scan", "--inert", "os.system", SAFE.toString());
-        assertEquals(2, evil.code());
+        assertEquals(ExitCodes.USAGE, evil.code());
         assertTrue(evil.err().contains("known-dangerous family 'os'"), evil::toString);
         assertEquals(0, CliRun.of("scan", "--crc", MALICIOUS.resolve("zip_bad_crc_record.pt").toString().replace(
                 "zip_bad_crc_record.pt", "../real/linear.pt")).code());
@@ -86,6 +89,6 @@ class ScanCommandTest {
         assertEquals(1, CliRun.of("scan", inert.toString()).code());
         assertEquals(0, CliRun.of("scan", "--inert", "argparse.Namespace", "--inert", "numpy.core.multiarray.scalar",
                 "--inert", "numpy.dtype", inert.toString()).code());
-        assertEquals(2, CliRun.of("scan").code(), "a path is required");
+        assertEquals(ExitCodes.USAGE, CliRun.of("scan").code(), "a path is required");
     }
 }

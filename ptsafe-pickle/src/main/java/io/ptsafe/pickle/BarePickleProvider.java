@@ -16,6 +16,7 @@ import io.ptsafe.spi.FormatProvider;
 import io.ptsafe.spi.MappedFiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 
 /**
  * Format provider "bare-pickle": files that read as a pickle (of any protocol, 0 and 1 included,
@@ -41,10 +42,23 @@ public final class BarePickleProvider implements FormatProvider {
         return -10;
     }
 
+    /**
+     * Any file that is not a zip nor a legacy stream and whose first opcode torch's unpickler would
+     * start to run: {@link PickleSniffer#whyNotAPickle}. Whatever follows that opcode (control or
+     * non-ASCII bytes, a long string, no PROTO), torch unpickles this first pickle before it checks
+     * anything, so the restricted machine judges all of it.
+     */
     @Override
     public boolean recognizes(FileProbe probe) {
-        byte[] h = probe.head();
-        return !probe.isDirectory() && !isLegacyTorch(h) && PickleSniffer.looksLikePickle(h);
+        return declineReason(probe).isEmpty() && !isLegacyTorch(probe.head());
+    }
+
+    @Override
+    public Optional<String> declineReason(FileProbe probe) {
+        if (probe.isDirectory() || probe.startsWith((byte) 'P', (byte) 'K', (byte) 3, (byte) 4)) {
+            return Optional.of("a folder or a zip");
+        }
+        return Optional.ofNullable(PickleSniffer.whyNotAPickle(probe.head(), probe.size()));
     }
 
     /** PROTO n, an optional FRAME, then LONG1 holding torch's magic number. */

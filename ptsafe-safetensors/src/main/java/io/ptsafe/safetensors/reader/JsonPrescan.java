@@ -11,7 +11,11 @@ import java.lang.foreign.ValueLayout;
  * One pass over JSON bytes, before any parser sees them, enforcing what must hold before anything is
  * allocated from them: nesting depth and string lengths within {@link LoadOptions}, numbers of at most
  * {@link #MAX_NUMBER_CHARS} characters, no raw control bytes (JSON allows none outside whitespace), and
- * a document that is an object: its first byte after whitespace is '{' (so no byte order mark).
+ * a document that is an object: its first byte after whitespace is '{' (so no byte order mark), and
+ * no unpaired UTF-16 surrogate escape (<code>"&#92;ud800"</code>, a lone low surrogate, a high one not
+ * followed by a low one): serde_json, which the reference parses headers with, refuses them
+ * (serde_json read.rs {@code parse_escape}: LoneLeadingSurrogateInHexEscape,
+ * UnexpectedEndOfHexEscape), while Java would keep a broken string.
  *
  * <p>This is a lexer for strings, escapes and brackets only; jackson checks the grammar afterwards.
  * Limit errors carry the exact value and byte offset, which jackson's own constraint errors do not.
@@ -36,6 +40,11 @@ final class JsonPrescan {
     private long numberStart;
     private int numberChars;
     private int hexLeft;
+    private int hexValue;
+    /** A high surrogate escape was just read: the next bytes must be a low surrogate escape. */
+    private boolean highPending;
+    private long escapeStart;
+    private long highAt;
 
     private JsonPrescan(JsonSource source, LoadOptions options) {
         this.source = source;
@@ -51,7 +60,7 @@ final class JsonPrescan {
             MemorySegment.copy(json, ValueLayout.JAVA_BYTE, base, buf, 0, n);
             for (int i = 0; i < n; i++) {
                 int b = buf[i] & 0xFF;
-                if (scan.state == State.STRING && b >= 0x20 && b != '"' && b != '\\') {
+                if (scan.state == State.STRING && b >= 0x20 && b != '"' && b != '\\' && !scan.highPending) {
                     // the common case, kept in this loop: a plain byte of a string
                     if ((b & 0xC0) != 0x80) {
                         scan.stringChars += (b & 0xF8) == 0xF0 ? 2 : 1;
@@ -80,6 +89,9 @@ final class JsonPrescan {
                 }
             }
             case STRING -> {
+                if (highPending && b != '\\') {
+                    throw unpaired();
+                }
                 if (b == '"') {
                     if (stringChars > maxString) {
                         throw tooLong();
@@ -87,6 +99,7 @@ final class JsonPrescan {
                     state = State.OUT;
                 } else if (b == '\\') {
                     state = State.ESCAPE;
+                    escapeStart = at;
                 } else if (b < 0x20) {
                     throw source.malformedAtByte(at, String.format("raw control character 0x%02x inside a string", b));
                 } else if ((b & 0xC0) != 0x80) {
@@ -96,10 +109,14 @@ final class JsonPrescan {
             }
             case ESCAPE -> {
                 stringChars++;
+                if (highPending && b != 'u') {
+                    throw unpaired();
+                }
                 switch (b) {
                     case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> state = State.STRING;
                     case 'u' -> {
                         hexLeft = 4;
+                        hexValue = 0;
                         state = State.HEX;
                     }
                     default -> throw source.malformedAtByte(at, "invalid escape '\\" + printable(b) + "' in a string");
@@ -109,8 +126,10 @@ final class JsonPrescan {
                 if (Character.digit(b, 16) < 0) {
                     throw source.malformedAtByte(at, "invalid \\u escape: '" + printable(b) + "' is not a hex digit");
                 }
+                hexValue = hexValue << 4 | Character.digit(b, 16);
                 if (--hexLeft == 0) {
                     state = State.STRING;
+                    surrogate(at);
                 }
             }
         }
@@ -152,6 +171,29 @@ final class JsonPrescan {
                 // the rest of the grammar is jackson's to check
             }
         }
+    }
+
+    /** Pairs surrogate escapes as serde_json does; {@code at} is the escape's last hex digit. */
+    private void surrogate(long at) throws PtsafeException {
+        boolean high = hexValue >= 0xD800 && hexValue <= 0xDBFF;
+        boolean low = hexValue >= 0xDC00 && hexValue <= 0xDFFF;
+        if (highPending) {
+            if (!low) {
+                throw unpaired();
+            }
+            highPending = false;
+        } else if (high) {
+            highPending = true;
+            highAt = escapeStart;
+        } else if (low) {
+            throw source.malformedAtByte(escapeStart, String.format("lone low surrogate escape \\u%04x in a string "
+                    + "(not preceded by a high surrogate escape)", hexValue));
+        }
+    }
+
+    private PtsafeException unpaired() {
+        return source.malformedAtByte(highAt, "unpaired high surrogate escape in a string: it must be followed "
+                + "at once by a low surrogate escape (\\udc00 to \\udfff)");
     }
 
     private void end(long size) throws PtsafeException {
