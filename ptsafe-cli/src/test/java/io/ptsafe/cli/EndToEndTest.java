@@ -153,12 +153,12 @@ class EndToEndTest {
         assertEquals(0, v.code(), v::toString);
     }
 
-    /** A selection that names nothing is the caller's mistake in the API (unchecked), a refusal here: exit 3. */
+    /** A selection that names nothing is the caller's mistake in the API (unchecked), an error here: exit 2 (ExitCodes.ERROR). */
     @Test
-    void aSelectionOfNothingIsOneLineAndExitThree() throws IOException {
+    void aSelectionOfNothingIsOneLineAndAnError() throws IOException {
         CliRun r = CliRun.of("convert", "--select", "nope", Fixtures.convert("nested.pt").toString(),
                 dir.resolve("n.safetensors").toString());
-        assertEquals(3, r.code(), r::toString);
+        assertEquals(ExitCodes.ERROR, r.code(), r::toString);
         assertTrue(r.err().startsWith("ptsafe: ") && r.err().contains("no tensor under 'nope'")
                 && !r.err().contains("internal error"), r::toString);
         assertEquals(1, r.err().strip().lines().count(), r::toString);
