@@ -113,3 +113,12 @@ for n, b in safetensors:
     if 0 <= data < 65536:
         put("SafetensorsHeaderFuzzTestInputs/header", n.replace(".safetensors", ".json"),
             b[8:8 + hlen] + struct.pack("<H", data))
+
+# The frame oracle (FrameOracle, issue 14): benign protocol-4 pickles whose frames hold long
+# arguments, so that a mutated FRAME length mostly ends inside an argument (CPython's two
+# unpicklers then disagree, and the machine must refuse).
+import pickle
+put("PickleMachineFuzzTestInputs/pickle", "frames_long_args_p4.pkl",
+    pickle.dumps({"text": "a" * 200, "n": [1, 2, 3], "b": b"\x00" * 64, "f": 0.5}, protocol=4))
+put("PickleMachineFuzzTestInputs/pickle", "frames_long_args_p5.pkl",
+    pickle.dumps([("x" * 40, 10 ** 30, bytearray(b"y" * 30))], protocol=5))
