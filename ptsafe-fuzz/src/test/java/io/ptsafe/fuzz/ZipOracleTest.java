@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ptsafe.FileFormat;
 import io.ptsafe.pickle.zip.TorchZipReader;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
@@ -17,7 +18,10 @@ import java.util.Arrays;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 
-/** The zip oracle itself: a real torch.save file, and one whose comment holds a second archive. */
+/**
+ * The zip oracles themselves: {@link ZipOracle} on a real torch.save file and on one whose comment
+ * holds a second archive; the container rule of {@link SafeLoaderFuzzTest}.
+ */
 class ZipOracleTest {
     private static final Path CONTROL = DifferentialReplayTest.ROOT.resolve("harness/control-state-dict.pt");
 
@@ -28,6 +32,16 @@ class ZipOracleTest {
         assertDoesNotThrow(() -> ZipOracle.check(b, offset));
         AssertionError e = assertThrows(AssertionError.class, () -> ZipOracle.check(b, offset + 1));
         assertTrue(e.getMessage().contains("data.pkl at byte " + offset), e.getMessage());
+    }
+
+    @Test
+    void containerAsTorchLoadChoosesIt() throws Exception {
+        byte[] zip = Files.readAllBytes(CONTROL);
+        byte[] pickle = {(byte) 0x80, 2, 'N', '.'};
+        assertDoesNotThrow(() -> SafeLoaderFuzzTest.sameContainerAsTorch(zip, FileFormat.TORCH_ZIP));
+        assertDoesNotThrow(() -> SafeLoaderFuzzTest.sameContainerAsTorch(pickle, FileFormat.TORCH_LEGACY));
+        assertThrows(AssertionError.class, () -> SafeLoaderFuzzTest.sameContainerAsTorch(zip, FileFormat.TORCH_LEGACY));
+        assertThrows(AssertionError.class, () -> SafeLoaderFuzzTest.sameContainerAsTorch(pickle, FileFormat.TORCH_ZIP));
     }
 
     /**
