@@ -146,3 +146,5 @@ if os.path.isdir(DIFF):
                     put("PickleMachineFuzzTestInputs/pickle", name.rsplit(".", 1)[0] + ".pkl", p)
             elif ".legacy" in case["file"]:
                 put("LegacyFuzzTestInputs/legacy", name, b)
+            elif case["file"].endswith(".pkl"):
+                put("PickleMachineFuzzTestInputs/pickle", name, b)
