@@ -80,13 +80,15 @@ class DifferentialReplayTest {
             Map<String, Object> c = map(o);
             String file = (String) c.get("file");
             String expect = (String) c.get("ptsafe");
+            boolean safetensors = "safetensors".equals(c.get("format")) || file.endsWith(".safetensors");
             tests.add(DynamicTest.dynamicTest(file + " [" + expect + ", " + c.get("class") + "]",
-                    () -> replay(name, dir.resolve(file), expect, verdicts.get(file))));
+                    () -> replay(name, dir.resolve(file), expect, safetensors, verdicts.get(file))));
         }
         return tests.stream();
     }
 
-    private static void replay(String group, Path file, String expect, Object recorded) throws Exception {
+    private static void replay(String group, Path file, String expect, boolean safetensors, Object recorded)
+            throws Exception {
         String rerun = "run " + HARNESS + " " + group;
         assertTrue(Files.isRegularFile(file), file + " is listed in cases.json but missing");
         if (recorded == null) {
@@ -105,7 +107,7 @@ class DifferentialReplayTest {
                     refused(file, "payload reached by " + reached);
                     fail(file.getFileName() + " is marked \"load\" but " + reached + " reached its payload: fix cases.json");
                 }
-                loads(file, readers, v.get("tensors"));
+                loads(file, safetensors ? "safetensors.safe_open" : "torch.load", readers, v.get("tensors"));
             }
             default -> fail(file.getFileName() + ": \"ptsafe\" must be \"load\" or \"refuse\", not " + expect);
         }
@@ -124,8 +126,8 @@ class DifferentialReplayTest {
     }
 
     /** The reference loaded it; ptsafe scans SAFE, opens it, and finds as many tensors. */
-    private static void loads(Path file, Map<String, Object> readers, Object tensors) throws IOException {
-        String reference = file.getFileName().toString().endsWith(".safetensors") ? "safetensors.safe_open" : "torch.load";
+    private static void loads(Path file, String reference, Map<String, Object> readers, Object tensors)
+            throws IOException {
         assertEquals("ok", readers.get(reference), file.getFileName()
                 + " is marked \"load\" but " + reference + " did not load it: a control must be a real file");
         ScanReport r = SafeLoader.scan(file);
