@@ -113,3 +113,38 @@ for n, b in safetensors:
     if 0 <= data < 65536:
         put("SafetensorsHeaderFuzzTestInputs/header", n.replace(".safetensors", ".json"),
             b[8:8 + hlen] + struct.pack("<H", data))
+
+# The frame oracle (FrameOracle, issue 14): benign protocol-4 pickles whose frames hold long
+# arguments, so that a mutated FRAME length mostly ends inside an argument (CPython's two
+# unpicklers then disagree, and the machine must refuse).
+import pickle
+put("PickleMachineFuzzTestInputs/pickle", "frames_long_args_p4.pkl",
+    pickle.dumps({"text": "a" * 200, "n": [1, 2, 3], "b": b"\x00" * 64, "f": 0.5}, protocol=4))
+put("PickleMachineFuzzTestInputs/pickle", "frames_long_args_p5.pkl",
+    pickle.dumps([("x" * 40, 10 ** 30, bytearray(b"y" * 30))], protocol=5))
+
+# Differential cases (issue 14, docs/differentials/README.md): each sits on a decision where torch's
+# readers part ways, so they are good places to start mutating. Zips to the zip target and their
+# data.pkl to the pickle target, every case to the detection and scan targets. Run this after the
+# groups' fixes are in: the regression run replays every seed, and an oracle fails on a case the
+# library still gets wrong.
+DIFF = os.path.join(PICKLE, "differential")
+if os.path.isdir(DIFF):
+    for group in sorted(os.listdir(DIFF)):
+        cases_json = os.path.join(DIFF, group, "cases.json")
+        if not os.path.isfile(cases_json):
+            continue
+        for case in json.load(open(cases_json)):
+            b = open(os.path.join(DIFF, group, case["file"]), "rb").read()
+            name = "diff_%s_%s" % (group, case["file"])
+            put("SafeLoaderFuzzTestInputs/open", name, b)
+            put("ScanFuzzTestInputs/scan", name, b)
+            if b[:4] == b"PK\x03\x04":
+                put("TorchZipFuzzTestInputs/zip", name, b)
+                p = data_pkl(b)
+                if p is not None:
+                    put("PickleMachineFuzzTestInputs/pickle", name.rsplit(".", 1)[0] + ".pkl", p)
+            elif ".legacy" in case["file"]:
+                put("LegacyFuzzTestInputs/legacy", name, b)
+            elif case["file"].endswith(".pkl"):
+                put("PickleMachineFuzzTestInputs/pickle", name, b)

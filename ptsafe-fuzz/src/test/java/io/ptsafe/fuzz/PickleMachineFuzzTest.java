@@ -20,7 +20,8 @@ import java.nio.file.Path;
  * decoded with the zip format's persistent ids and with the legacy format's, then turned into the
  * value tree and tensors over made-up storages of exactly the declared size (as a container whose
  * records all match would give); and decoded once more in scan mode. No file is involved, so
- * refusals name the pretend file the input says it comes from.
+ * refusals name the pretend file the input says it comes from. A pickle the machine accepts must
+ * be one CPython's C and Python unpicklers read identically ({@link FrameOracle}: framing).
  */
 class PickleMachineFuzzTest {
     private static final Path FILE = Path.of("fuzz-input.pt");
@@ -36,8 +37,10 @@ class PickleMachineFuzzTest {
             ByteOrder order = bytes.length % 2 == 0 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
             for (boolean legacy : new boolean[] {false, true}) {
                 try {
+                    FrameOracle frames = new FrameOracle();
                     TorchPickle.Decoded d = TorchPickle.decode(in, Hostile.OPTIONS, legacy, false,
-                            TorchPickle.Mode.LOAD, PickleListener.NONE);
+                            TorchPickle.Mode.LOAD, frames);
+                    frames.check(bytes);
                     TensorTree.Tree tree = TensorTree.build(d, ref -> storage(ref, arena), order, arena, Hostile.OPTIONS);
                     Hostile.walk(tree.root());
                     for (Tensor t : tree.tensors()) {

@@ -2,8 +2,11 @@ package io.ptsafe.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
 import io.ptsafe.pickle.zip.TorchZipReader;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Any bytes as a {@code .pt} zip archive: the zip container (central directory, local headers,
  * extents, DEFLATE and its bomb limits, CRC policies), the torch layout, data.pkl through the
  * machine, the storages, then every read. The CRC policy varies with the input's length, so all
- * three are fuzzed.
+ * three are fuzzed. An archive ptsafe accepts must lead to the data.pkl torch's miniz finds
+ * ({@link ZipOracle}).
  */
 class TorchZipFuzzTest {
     @TempDir
@@ -21,6 +25,14 @@ class TorchZipFuzzTest {
     void zip(byte[] bytes) throws IOException {
         Path p = Hostile.file(dir, "input.pt", bytes);
         LoadOptions.CrcPolicy crc = LoadOptions.CrcPolicy.values()[bytes.length % 3];
-        Hostile.openReadClose(p, q -> TorchZipReader.open(q, Hostile.OPTIONS.toBuilder().crcPolicy(crc).build()));
+        LoadOptions options = Hostile.OPTIONS.toBuilder().crcPolicy(crc).build();
+        Hostile.openReadClose(p, q -> TorchZipReader.open(q, options));
+        // the differential oracle: a zip ptsafe accepts leads to the data.pkl miniz finds
+        try (Arena arena = Arena.ofConfined()) {
+            TorchZipReader.Archive a = TorchZipReader.archive(p, MemorySegment.ofArray(bytes).asReadOnly(), arena, options);
+            ZipOracle.check(bytes, a.pickle().fileOffset());
+        } catch (PtsafeException e) {
+            Hostile.refused(e, p);
+        }
     }
 }
