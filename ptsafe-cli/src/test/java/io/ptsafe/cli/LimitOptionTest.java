@@ -99,7 +99,8 @@ class LimitOptionTest {
         CliRun r = CliRun.of("limits", "--limit", "maxHeaderBytes=200MB", "--limit", "maxInflatedBytes=8GiB",
                 "--limit", "maxTensors=5000000");
         assertEquals(0, r.code(), r::toString);
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("maxHeaderBytes\\s+100000000\\s+200000000\\s+.+")), r::toString);
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("maxHeaderBytes\\s+100000000\\s+200000000\\s+.+")),
+                r::toString);
         assertTrue(r.out().lines().anyMatch(l -> l.matches("maxInflatedBytes\\s+4294967296\\s+8589934592\\s+.+")),
                 r::toString);
         assertTrue(r.out().lines().anyMatch(l -> l.matches("maxTensors\\s+1000000\\s+5000000\\s+.+")), r::toString);

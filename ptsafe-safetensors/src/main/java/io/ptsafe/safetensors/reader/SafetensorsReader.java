@@ -47,7 +47,8 @@ final class SafetensorsReader {
         if (n < 0) {
             // No setting can admit this: LoadOptions limits are signed longs.
             throw new PtsafeException(Reason.HEADER_TOO_LARGE, path, "header length (bytes 0-7) is "
-                    + Long.toUnsignedString(n) + ", over any limit (LoadOptions." + Limit.MAX_HEADER_BYTES.setting() + " is "
+                    + Long.toUnsignedString(n) + ", over any limit (LoadOptions." + Limit.MAX_HEADER_BYTES.setting()
+                    + " is "
                     + options.maxHeaderBytes() + ")");
         }
         Limit.MAX_HEADER_BYTES.check(options, n, path, "header length (bytes 0-7)");
