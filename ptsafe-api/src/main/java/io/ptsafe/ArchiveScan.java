@@ -77,13 +77,13 @@ final class ArchiveScan {
         depth++;
         try {
             if (depth > options.maxArchiveDepth()) {
-                throw new LimitExceededException(Reason.ARCHIVE_LIMIT, Path.of(location), "archive nesting depth",
-                        "maxArchiveDepth", depth, options.maxArchiveDepth());
+                throw Limit.MAX_ARCHIVE_DEPTH.exceeded(Path.of(location), "archive nesting depth", depth,
+                        options.maxArchiveDepth());
             }
             if (dir != null && members + dir.records() > options.maxArchiveMembers()) {
                 // before commons-compress builds an object per entry
-                throw new LimitExceededException(Reason.ARCHIVE_LIMIT, Path.of(location), "archive members (zip "
-                        + "central directory records)", "maxArchiveMembers", members + dir.records(),
+                throw Limit.MAX_ARCHIVE_MEMBERS.exceeded(Path.of(location), "archive members (zip "
+                        + "central directory records)", members + dir.records(),
                         options.maxArchiveMembers());
             }
             switch (kind) {
@@ -244,8 +244,8 @@ final class ArchiveScan {
 
     private void member(String loc) throws LimitExceededException {
         if (++members > options.maxArchiveMembers()) {
-            throw new LimitExceededException(Reason.ARCHIVE_LIMIT, Path.of(loc), "archive members",
-                    "maxArchiveMembers", members, options.maxArchiveMembers());
+            throw Limit.MAX_ARCHIVE_MEMBERS.exceeded(Path.of(loc), "archive members", members,
+                    options.maxArchiveMembers());
         }
     }
 
@@ -272,18 +272,12 @@ final class ArchiveScan {
 
     private void check(String loc, long member, Meter meter) throws LimitExceededException {
         Path p = Path.of(loc);
-        if (member > options.maxArchiveMemberBytes()) {
-            throw new LimitExceededException(Reason.ARCHIVE_LIMIT, p, "bytes extracted from one member",
-                    "maxArchiveMemberBytes", member, options.maxArchiveMemberBytes());
-        }
-        if (bytes > options.maxArchiveBytes()) {
-            throw new LimitExceededException(Reason.ARCHIVE_LIMIT, p, "bytes extracted from the archive",
-                    "maxArchiveBytes", bytes, options.maxArchiveBytes());
-        }
+        Limit.MAX_ARCHIVE_MEMBER_BYTES.check(options, member, p, "bytes extracted from one member");
+        Limit.MAX_ARCHIVE_BYTES.check(options, bytes, p, "bytes extracted from the archive");
         long compressed = Math.max(1, meter.compressed.getAsLong());
         if (meter.extracted > RATIO_FLOOR && meter.extracted / compressed > options.maxArchiveRatio()) {
-            throw new LimitExceededException(Reason.ARCHIVE_LIMIT, p, "ratio of extracted to compressed bytes ("
-                    + meter.extracted + " from " + compressed + ")", "maxArchiveRatio", meter.extracted / compressed,
+            throw Limit.MAX_ARCHIVE_RATIO.exceeded(p, "ratio of extracted to compressed bytes ("
+                    + meter.extracted + " from " + compressed + ")", meter.extracted / compressed,
                     options.maxArchiveRatio());
         }
     }

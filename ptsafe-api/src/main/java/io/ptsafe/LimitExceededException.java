@@ -4,13 +4,14 @@ import java.nio.file.Path;
 
 /**
  * A value read from a file is over one of the {@link LoadOptions} limits. Callers that accept large
- * files on purpose catch it to tell the user which setting to raise: {@link #setting()}.
+ * files on purpose catch it to tell the user which setting to raise: {@link #setting()}, or
+ * {@link #limitKind()} to raise it with {@link LoadOptions.Builder#limit(Limit, long)}.
  */
 public final class LimitExceededException extends PtsafeException {
     private static final long serialVersionUID = 1L;
 
-    /** The {@link LoadOptions} builder method that sets the limit. */
-    private final String setting;
+    /** The limit the value is over. */
+    private final Limit limitKind;
     /** The limit in force. */
     private final long limit;
     /** The value read from the file. */
@@ -23,14 +24,15 @@ public final class LimitExceededException extends PtsafeException {
      * @param reason  the rule that refuses the file, such as {@link Reason#TOO_MANY_TENSORS}
      * @param file    the file refused, or null where there is none
      * @param place   what was measured and where, such as "tensor count at tensor 'fc.weight'"
-     * @param setting the {@link LoadOptions} builder method that sets the limit, such as "maxTensors"
+     * @param kind    the limit, such as {@link Limit#MAX_TENSORS}
      * @param value   the value read from the file
      * @param limit   the limit in force
+     * @see Limit#exceeded(Path, String, long, long)
      */
-    public LimitExceededException(Reason reason, Path file, String place, String setting, long value, long limit) {
+    public LimitExceededException(Reason reason, Path file, String place, Limit kind, long value, long limit) {
         super(reason, file, place + ": " + value + " is over the limit of " + limit
-                + " (LoadOptions." + setting + ")");
-        this.setting = setting;
+                + " (LoadOptions." + kind.setting() + ")");
+        this.limitKind = kind;
         this.limit = limit;
         this.value = value;
     }
@@ -40,7 +42,12 @@ public final class LimitExceededException extends PtsafeException {
      * {@link LoadOptions.Builder#limit(String, long)} takes}
      */
     public String setting() {
-        return setting;
+        return limitKind.setting();
+    }
+
+    /** {@return the limit the value is over} */
+    public Limit limitKind() {
+        return limitKind;
     }
 
     /** {@return the limit in force when the file was read} */

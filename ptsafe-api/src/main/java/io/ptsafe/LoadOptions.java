@@ -1,14 +1,8 @@
 package io.ptsafe;
 
-import java.util.Collections;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.ObjIntConsumer;
-import java.util.function.ObjLongConsumer;
-import java.util.function.ToLongFunction;
 
 /**
  * Limits on everything a file controls, and the few choices a caller makes when opening one.
@@ -19,10 +13,12 @@ import java.util.function.ToLongFunction;
  * thousand tensors and data.pkl files of a few MB) while bounding what a hostile file can make
  * ptsafe allocate or do.
  *
- * <p>Each limit also has a name: its accessor's and builder method's, which is what
- * {@link LimitExceededException#setting()} reports. Configuration and command lines set limits by
- * name with {@link Builder#limit(String, long)}, read them with {@link #limit(String)}, and list them
- * with {@link #limitNames()}.
+ * <p>Each limit is a {@link Limit} constant, which holds its name (its accessor's and builder
+ * method's, which is what {@link LimitExceededException#setting()} reports), default, range, and the
+ * check the readers make. Code sets and reads limits with {@link Builder#limit(Limit, long)} and
+ * {@link #limit(Limit)}; configuration and command lines by name with
+ * {@link Builder#limit(String, long)} and {@link #limit(String)}, and list them with
+ * {@link #limitNames()}.
  */
 public final class LoadOptions {
     /** safetensors header bytes: 100,000,000, as the reference implementation. */
@@ -101,56 +97,12 @@ public final class LoadOptions {
 
     private static final LoadOptions DEFAULTS = builder().build();
 
-    private final long maxHeaderBytes;
-    private final int maxJsonDepth;
-    private final int maxTensors;
-    private final int maxRank;
-    private final int maxStringLength;
-    private final int maxShards;
-    private final long maxPickleBytes;
-    private final long maxPickleOpcodes;
-    private final int maxStackSize;
-    private final int maxNestingDepth;
-    private final int maxMemoEntries;
-    private final int maxPickleStringBytes;
-    private final int maxContainerItems;
-    private final int maxIntBytes;
-    private final long maxDecodedBytes;
-    private final int maxZipEntries;
-    private final long maxInflatedBytes;
-    private final int maxCompressionRatio;
-    private final int maxArchiveDepth;
-    private final int maxArchiveMembers;
-    private final long maxArchiveBytes;
-    private final long maxArchiveMemberBytes;
-    private final int maxArchiveRatio;
+    private final long[] limits;
     private final CrcPolicy crcPolicy;
     private final Set<String> inertGlobals;
 
     private LoadOptions(Builder b) {
-        this.maxHeaderBytes = b.maxHeaderBytes;
-        this.maxJsonDepth = b.maxJsonDepth;
-        this.maxTensors = b.maxTensors;
-        this.maxRank = b.maxRank;
-        this.maxStringLength = b.maxStringLength;
-        this.maxShards = b.maxShards;
-        this.maxPickleBytes = b.maxPickleBytes;
-        this.maxPickleOpcodes = b.maxPickleOpcodes;
-        this.maxStackSize = b.maxStackSize;
-        this.maxNestingDepth = b.maxNestingDepth;
-        this.maxMemoEntries = b.maxMemoEntries;
-        this.maxPickleStringBytes = b.maxPickleStringBytes;
-        this.maxContainerItems = b.maxContainerItems;
-        this.maxIntBytes = b.maxIntBytes;
-        this.maxDecodedBytes = b.maxDecodedBytes;
-        this.maxZipEntries = b.maxZipEntries;
-        this.maxInflatedBytes = b.maxInflatedBytes;
-        this.maxCompressionRatio = b.maxCompressionRatio;
-        this.maxArchiveDepth = b.maxArchiveDepth;
-        this.maxArchiveMembers = b.maxArchiveMembers;
-        this.maxArchiveBytes = b.maxArchiveBytes;
-        this.maxArchiveMemberBytes = b.maxArchiveMemberBytes;
-        this.maxArchiveRatio = b.maxArchiveRatio;
+        this.limits = b.limits.clone();
         this.crcPolicy = b.crcPolicy;
         this.inertGlobals = Set.copyOf(b.inertGlobals);
     }
@@ -171,33 +123,33 @@ public final class LoadOptions {
     }
 
     /** {@return the limit; see {@link #DEFAULT_MAX_HEADER_BYTES}} */
-    public long maxHeaderBytes() { return maxHeaderBytes; }
+    public long maxHeaderBytes() { return limits[Limit.MAX_HEADER_BYTES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_JSON_DEPTH}} */
-    public int maxJsonDepth() { return maxJsonDepth; }
+    public int maxJsonDepth() { return (int) limits[Limit.MAX_JSON_DEPTH.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_TENSORS}} */
-    public int maxTensors() { return maxTensors; }
+    public int maxTensors() { return (int) limits[Limit.MAX_TENSORS.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_RANK}} */
-    public int maxRank() { return maxRank; }
+    public int maxRank() { return (int) limits[Limit.MAX_RANK.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_STRING_LENGTH}} */
-    public int maxStringLength() { return maxStringLength; }
+    public int maxStringLength() { return (int) limits[Limit.MAX_STRING_LENGTH.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_SHARDS}} */
-    public int maxShards() { return maxShards; }
+    public int maxShards() { return (int) limits[Limit.MAX_SHARDS.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_PICKLE_BYTES}} */
-    public long maxPickleBytes() { return maxPickleBytes; }
+    public long maxPickleBytes() { return limits[Limit.MAX_PICKLE_BYTES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_PICKLE_OPCODES}} */
-    public long maxPickleOpcodes() { return maxPickleOpcodes; }
+    public long maxPickleOpcodes() { return limits[Limit.MAX_PICKLE_OPCODES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_STACK_SIZE}} */
-    public int maxStackSize() { return maxStackSize; }
+    public int maxStackSize() { return (int) limits[Limit.MAX_STACK_SIZE.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_NESTING_DEPTH}} */
-    public int maxNestingDepth() { return maxNestingDepth; }
+    public int maxNestingDepth() { return (int) limits[Limit.MAX_NESTING_DEPTH.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_MEMO_ENTRIES}} */
-    public int maxMemoEntries() { return maxMemoEntries; }
+    public int maxMemoEntries() { return (int) limits[Limit.MAX_MEMO_ENTRIES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_PICKLE_STRING_BYTES}} */
-    public int maxPickleStringBytes() { return maxPickleStringBytes; }
+    public int maxPickleStringBytes() { return (int) limits[Limit.MAX_PICKLE_STRING_BYTES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_CONTAINER_ITEMS}} */
-    public int maxContainerItems() { return maxContainerItems; }
+    public int maxContainerItems() { return (int) limits[Limit.MAX_CONTAINER_ITEMS.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_INT_BYTES}} */
-    public int maxIntBytes() { return maxIntBytes; }
+    public int maxIntBytes() { return (int) limits[Limit.MAX_INT_BYTES.ordinal()]; }
 
     /**
      * One budget for everything the restricted pickle machine decodes in a file, in estimated bytes
@@ -219,23 +171,23 @@ public final class LoadOptions {
      *
      * @return the limit; see {@link #DEFAULT_MAX_DECODED_BYTES}
      */
-    public long maxDecodedBytes() { return maxDecodedBytes; }
+    public long maxDecodedBytes() { return limits[Limit.MAX_DECODED_BYTES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_ZIP_ENTRIES}} */
-    public int maxZipEntries() { return maxZipEntries; }
+    public int maxZipEntries() { return (int) limits[Limit.MAX_ZIP_ENTRIES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_INFLATED_BYTES}} */
-    public long maxInflatedBytes() { return maxInflatedBytes; }
+    public long maxInflatedBytes() { return limits[Limit.MAX_INFLATED_BYTES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_COMPRESSION_RATIO}} */
-    public int maxCompressionRatio() { return maxCompressionRatio; }
+    public int maxCompressionRatio() { return (int) limits[Limit.MAX_COMPRESSION_RATIO.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_DEPTH}} */
-    public int maxArchiveDepth() { return maxArchiveDepth; }
+    public int maxArchiveDepth() { return (int) limits[Limit.MAX_ARCHIVE_DEPTH.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_MEMBERS}} */
-    public int maxArchiveMembers() { return maxArchiveMembers; }
+    public int maxArchiveMembers() { return (int) limits[Limit.MAX_ARCHIVE_MEMBERS.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_BYTES}} */
-    public long maxArchiveBytes() { return maxArchiveBytes; }
+    public long maxArchiveBytes() { return limits[Limit.MAX_ARCHIVE_BYTES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_MEMBER_BYTES}} */
-    public long maxArchiveMemberBytes() { return maxArchiveMemberBytes; }
+    public long maxArchiveMemberBytes() { return limits[Limit.MAX_ARCHIVE_MEMBER_BYTES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_RATIO}} */
-    public int maxArchiveRatio() { return maxArchiveRatio; }
+    public int maxArchiveRatio() { return (int) limits[Limit.MAX_ARCHIVE_RATIO.ordinal()]; }
     /** {@return the CRC-32 policy for STORED zip records; {@link CrcPolicy#SKIP} by default} */
     public CrcPolicy crcPolicy() { return crcPolicy; }
 
@@ -255,7 +207,17 @@ public final class LoadOptions {
      * @throws IllegalArgumentException if {@code setting} is no limit's name (the message lists them)
      */
     public long limit(String setting) {
-        return Limit.named(setting).get().applyAsLong(this);
+        return limit(Limit.named(setting));
+    }
+
+    /**
+     * Reads a limit.
+     *
+     * @param limit the limit
+     * @return the value its accessor returns
+     */
+    public long limit(Limit limit) {
+        return limits[limit.ordinal()];
     }
 
     /**
@@ -265,99 +227,44 @@ public final class LoadOptions {
      * @return the names, unmodifiable
      */
     public static Set<String> limitNames() {
-        return LIMITS.keySet();
+        return Limit.bySetting().keySet();
     }
 
     @Override
     public String toString() {
-        return "LoadOptions{maxHeaderBytes=" + maxHeaderBytes + ", maxJsonDepth=" + maxJsonDepth
-                + ", maxTensors=" + maxTensors + ", maxRank=" + maxRank + ", maxStringLength=" + maxStringLength
-                + ", maxShards=" + maxShards + ", maxPickleBytes=" + maxPickleBytes
-                + ", maxPickleOpcodes=" + maxPickleOpcodes + ", maxStackSize=" + maxStackSize
-                + ", maxNestingDepth=" + maxNestingDepth + ", maxMemoEntries=" + maxMemoEntries
-                + ", maxPickleStringBytes=" + maxPickleStringBytes + ", maxContainerItems=" + maxContainerItems
-                + ", maxIntBytes=" + maxIntBytes + ", maxDecodedBytes=" + maxDecodedBytes
-                + ", maxZipEntries=" + maxZipEntries
-                + ", maxInflatedBytes=" + maxInflatedBytes + ", maxCompressionRatio=" + maxCompressionRatio
-                + ", maxArchiveDepth=" + maxArchiveDepth + ", maxArchiveMembers=" + maxArchiveMembers
-                + ", maxArchiveBytes=" + maxArchiveBytes + ", maxArchiveMemberBytes=" + maxArchiveMemberBytes
-                + ", maxArchiveRatio=" + maxArchiveRatio + ", crcPolicy=" + crcPolicy + ", inertGlobals=" + new TreeSet<>(inertGlobals) + "}";
+        StringBuilder sb = new StringBuilder("LoadOptions{");
+        for (Limit l : Limit.values()) {
+            sb.append(l.setting()).append('=').append(limits[l.ordinal()]).append(", ");
+        }
+        return sb.append("crcPolicy=").append(crcPolicy).append(", inertGlobals=").append(new TreeSet<>(inertGlobals))
+                .append('}').toString();
     }
 
     /** Builds {@link LoadOptions}; every setter rejects values below 1 (or below 0 where 0 makes sense). */
     public static final class Builder {
-        private long maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
-        private int maxJsonDepth = DEFAULT_MAX_JSON_DEPTH;
-        private int maxTensors = DEFAULT_MAX_TENSORS;
-        private int maxRank = DEFAULT_MAX_RANK;
-        private int maxStringLength = DEFAULT_MAX_STRING_LENGTH;
-        private int maxShards = DEFAULT_MAX_SHARDS;
-        private long maxPickleBytes = DEFAULT_MAX_PICKLE_BYTES;
-        private long maxPickleOpcodes = DEFAULT_MAX_PICKLE_OPCODES;
-        private int maxStackSize = DEFAULT_MAX_STACK_SIZE;
-        private int maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH;
-        private int maxMemoEntries = DEFAULT_MAX_MEMO_ENTRIES;
-        private int maxPickleStringBytes = DEFAULT_MAX_PICKLE_STRING_BYTES;
-        private int maxContainerItems = DEFAULT_MAX_CONTAINER_ITEMS;
-        private int maxIntBytes = DEFAULT_MAX_INT_BYTES;
-        private long maxDecodedBytes = DEFAULT_MAX_DECODED_BYTES;
-        private int maxZipEntries = DEFAULT_MAX_ZIP_ENTRIES;
-        private long maxInflatedBytes = DEFAULT_MAX_INFLATED_BYTES;
-        private int maxCompressionRatio = DEFAULT_MAX_COMPRESSION_RATIO;
-        private int maxArchiveDepth = DEFAULT_MAX_ARCHIVE_DEPTH;
-        private int maxArchiveMembers = DEFAULT_MAX_ARCHIVE_MEMBERS;
-        private long maxArchiveBytes = DEFAULT_MAX_ARCHIVE_BYTES;
-        private long maxArchiveMemberBytes = DEFAULT_MAX_ARCHIVE_MEMBER_BYTES;
-        private int maxArchiveRatio = DEFAULT_MAX_ARCHIVE_RATIO;
+        private final long[] limits = new long[Limit.values().length];
         private CrcPolicy crcPolicy = CrcPolicy.SKIP;
         private final Set<String> inertGlobals = new TreeSet<>();
 
         private Builder() {
+            for (Limit l : Limit.values()) {
+                limits[l.ordinal()] = l.defaultValue();
+            }
         }
 
         private Builder(LoadOptions o) {
-            maxHeaderBytes = o.maxHeaderBytes;
-            maxJsonDepth = o.maxJsonDepth;
-            maxTensors = o.maxTensors;
-            maxRank = o.maxRank;
-            maxStringLength = o.maxStringLength;
-            maxShards = o.maxShards;
-            maxPickleBytes = o.maxPickleBytes;
-            maxPickleOpcodes = o.maxPickleOpcodes;
-            maxStackSize = o.maxStackSize;
-            maxNestingDepth = o.maxNestingDepth;
-            maxMemoEntries = o.maxMemoEntries;
-            maxPickleStringBytes = o.maxPickleStringBytes;
-            maxContainerItems = o.maxContainerItems;
-            maxIntBytes = o.maxIntBytes;
-            maxDecodedBytes = o.maxDecodedBytes;
-            maxZipEntries = o.maxZipEntries;
-            maxInflatedBytes = o.maxInflatedBytes;
-            maxCompressionRatio = o.maxCompressionRatio;
-            maxArchiveDepth = o.maxArchiveDepth;
-            maxArchiveMembers = o.maxArchiveMembers;
-            maxArchiveBytes = o.maxArchiveBytes;
-            maxArchiveMemberBytes = o.maxArchiveMemberBytes;
-            maxArchiveRatio = o.maxArchiveRatio;
+            System.arraycopy(o.limits, 0, limits, 0, limits.length);
             crcPolicy = o.crcPolicy;
             inertGlobals.addAll(o.inertGlobals);
         }
-
         /**
-
          * Sets {@link LoadOptions#maxHeaderBytes()}.
-
          *
-
          * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_HEADER_BYTES})
-
          * @return this builder
-
          * @throws IllegalArgumentException if {@code v} is below 1
-
          */
-
-        public Builder maxHeaderBytes(long v) { maxHeaderBytes = positive("maxHeaderBytes", v); return this; }
+        public Builder maxHeaderBytes(long v) { return positive(Limit.MAX_HEADER_BYTES, v); }
         /**
          * Sets {@link LoadOptions#maxJsonDepth()}.
          *
@@ -365,7 +272,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxJsonDepth(int v) { maxJsonDepth = (int) positive("maxJsonDepth", v); return this; }
+        public Builder maxJsonDepth(int v) { return positive(Limit.MAX_JSON_DEPTH, v); }
         /**
          * Sets {@link LoadOptions#maxTensors()}.
          *
@@ -373,7 +280,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxTensors(int v) { maxTensors = (int) positive("maxTensors", v); return this; }
+        public Builder maxTensors(int v) { return positive(Limit.MAX_TENSORS, v); }
         /**
          * Sets {@link LoadOptions#maxRank()}.
          *
@@ -381,7 +288,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxRank(int v) { maxRank = (int) positive("maxRank", v); return this; }
+        public Builder maxRank(int v) { return positive(Limit.MAX_RANK, v); }
         /**
          * Sets {@link LoadOptions#maxStringLength()}.
          *
@@ -389,7 +296,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxStringLength(int v) { maxStringLength = (int) positive("maxStringLength", v); return this; }
+        public Builder maxStringLength(int v) { return positive(Limit.MAX_STRING_LENGTH, v); }
         /**
          * Sets {@link LoadOptions#maxShards()}.
          *
@@ -397,7 +304,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxShards(int v) { maxShards = (int) positive("maxShards", v); return this; }
+        public Builder maxShards(int v) { return positive(Limit.MAX_SHARDS, v); }
         /**
          * Sets {@link LoadOptions#maxPickleBytes()}.
          *
@@ -405,7 +312,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxPickleBytes(long v) { maxPickleBytes = positive("maxPickleBytes", v); return this; }
+        public Builder maxPickleBytes(long v) { return positive(Limit.MAX_PICKLE_BYTES, v); }
         /**
          * Sets {@link LoadOptions#maxPickleOpcodes()}.
          *
@@ -413,7 +320,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxPickleOpcodes(long v) { maxPickleOpcodes = positive("maxPickleOpcodes", v); return this; }
+        public Builder maxPickleOpcodes(long v) { return positive(Limit.MAX_PICKLE_OPCODES, v); }
         /**
          * Sets {@link LoadOptions#maxStackSize()}.
          *
@@ -421,7 +328,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxStackSize(int v) { maxStackSize = (int) positive("maxStackSize", v); return this; }
+        public Builder maxStackSize(int v) { return positive(Limit.MAX_STACK_SIZE, v); }
         /**
          * Sets {@link LoadOptions#maxNestingDepth()}.
          *
@@ -429,7 +336,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxNestingDepth(int v) { maxNestingDepth = (int) positive("maxNestingDepth", v); return this; }
+        public Builder maxNestingDepth(int v) { return positive(Limit.MAX_NESTING_DEPTH, v); }
         /**
          * Sets {@link LoadOptions#maxMemoEntries()}.
          *
@@ -437,7 +344,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxMemoEntries(int v) { maxMemoEntries = (int) positive("maxMemoEntries", v); return this; }
+        public Builder maxMemoEntries(int v) { return positive(Limit.MAX_MEMO_ENTRIES, v); }
         /**
          * Sets {@link LoadOptions#maxPickleStringBytes()}.
          *
@@ -445,7 +352,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxPickleStringBytes(int v) { maxPickleStringBytes = (int) positive("maxPickleStringBytes", v); return this; }
+        public Builder maxPickleStringBytes(int v) { return positive(Limit.MAX_PICKLE_STRING_BYTES, v); }
         /**
          * Sets {@link LoadOptions#maxContainerItems()}.
          *
@@ -453,7 +360,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxContainerItems(int v) { maxContainerItems = (int) positive("maxContainerItems", v); return this; }
+        public Builder maxContainerItems(int v) { return positive(Limit.MAX_CONTAINER_ITEMS, v); }
         /**
          * Sets {@link LoadOptions#maxIntBytes()}.
          *
@@ -461,7 +368,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxIntBytes(int v) { maxIntBytes = (int) positive("maxIntBytes", v); return this; }
+        public Builder maxIntBytes(int v) { return positive(Limit.MAX_INT_BYTES, v); }
         /**
          * Sets {@link LoadOptions#maxDecodedBytes()}.
          *
@@ -469,7 +376,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxDecodedBytes(long v) { maxDecodedBytes = positive("maxDecodedBytes", v); return this; }
+        public Builder maxDecodedBytes(long v) { return positive(Limit.MAX_DECODED_BYTES, v); }
         /**
          * Sets {@link LoadOptions#maxZipEntries()}.
          *
@@ -477,7 +384,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxZipEntries(int v) { maxZipEntries = (int) positive("maxZipEntries", v); return this; }
+        public Builder maxZipEntries(int v) { return positive(Limit.MAX_ZIP_ENTRIES, v); }
         /**
          * Sets {@link LoadOptions#maxInflatedBytes()}.
          *
@@ -485,7 +392,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxInflatedBytes(long v) { maxInflatedBytes = positive("maxInflatedBytes", v); return this; }
+        public Builder maxInflatedBytes(long v) { return positive(Limit.MAX_INFLATED_BYTES, v); }
         /**
          * Sets {@link LoadOptions#maxCompressionRatio()}.
          *
@@ -493,7 +400,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxCompressionRatio(int v) { maxCompressionRatio = (int) positive("maxCompressionRatio", v); return this; }
+        public Builder maxCompressionRatio(int v) { return positive(Limit.MAX_COMPRESSION_RATIO, v); }
         /**
          * Sets {@link LoadOptions#maxArchiveDepth()}.
          *
@@ -501,7 +408,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxArchiveDepth(int v) { maxArchiveDepth = (int) positive("maxArchiveDepth", v); return this; }
+        public Builder maxArchiveDepth(int v) { return positive(Limit.MAX_ARCHIVE_DEPTH, v); }
         /**
          * Sets {@link LoadOptions#maxArchiveMembers()}.
          *
@@ -509,7 +416,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxArchiveMembers(int v) { maxArchiveMembers = (int) positive("maxArchiveMembers", v); return this; }
+        public Builder maxArchiveMembers(int v) { return positive(Limit.MAX_ARCHIVE_MEMBERS, v); }
         /**
          * Sets {@link LoadOptions#maxArchiveBytes()}.
          *
@@ -517,7 +424,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxArchiveBytes(long v) { maxArchiveBytes = positive("maxArchiveBytes", v); return this; }
+        public Builder maxArchiveBytes(long v) { return positive(Limit.MAX_ARCHIVE_BYTES, v); }
         /**
          * Sets {@link LoadOptions#maxArchiveMemberBytes()}.
          *
@@ -525,7 +432,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxArchiveMemberBytes(long v) { maxArchiveMemberBytes = positive("maxArchiveMemberBytes", v); return this; }
+        public Builder maxArchiveMemberBytes(long v) { return positive(Limit.MAX_ARCHIVE_MEMBER_BYTES, v); }
         /**
          * Sets {@link LoadOptions#maxArchiveRatio()}.
          *
@@ -533,7 +440,7 @@ public final class LoadOptions {
          * @return this builder
          * @throws IllegalArgumentException if {@code v} is below 1
          */
-        public Builder maxArchiveRatio(int v) { maxArchiveRatio = (int) positive("maxArchiveRatio", v); return this; }
+        public Builder maxArchiveRatio(int v) { return positive(Limit.MAX_ARCHIVE_RATIO, v); }
         /**
          * Sets {@link LoadOptions#crcPolicy()}.
          *
@@ -541,7 +448,6 @@ public final class LoadOptions {
          * @return this builder
          */
         public Builder crcPolicy(CrcPolicy v) { crcPolicy = Objects.requireNonNull(v, "crcPolicy"); return this; }
-
         /**
          * Sets a limit by name, as configuration files and command lines give it: the same as calling
          * the builder method of that name.
@@ -555,14 +461,21 @@ public final class LoadOptions {
          *                                  or {@code value} is out of range (never truncated)
          */
         public Builder limit(String setting, long value) {
-            Limit l = Limit.named(setting);
-            if (value < 1 || value > l.max()) {
-                throw new IllegalArgumentException(setting + " must be between 1 and " + l.max() + ", was " + value);
-            }
-            l.set().accept(this, value);
-            return this;
+            return limit(Limit.named(setting), value);
         }
 
+        /**
+         * Sets a limit: the same as calling the builder method named {@link Limit#setting()}.
+         *
+         * @param limit the limit
+         * @param value the limit's value, from {@link Limit#min()} to {@link Limit#max()}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code value} is out of range (never truncated)
+         */
+        public Builder limit(Limit limit, long value) {
+            limits[limit.ordinal()] = limit.checkedValue(value);
+            return this;
+        }
         /**
          * Adds globals ({@code module.qualname}) to decode as opaque inert values. Names from the
          * known-dangerous families ({@link io.ptsafe.spi.DangerousGlobals}) are refused here, at
@@ -587,78 +500,17 @@ public final class LoadOptions {
             }
             return this;
         }
-
         /** {@return the options set so far} */
         public LoadOptions build() {
             return new LoadOptions(this);
         }
 
-        private static long positive(String name, long v) {
-            if (v < 1) {
-                throw new IllegalArgumentException(name + " must be at least 1, was " + v);
+        private Builder positive(Limit limit, long v) {
+            if (v < limit.min()) {
+                throw new IllegalArgumentException(limit.setting() + " must be at least 1, was " + v);
             }
-            return v;
-        }
-    }
-
-    /**
-     * The limits by name, a plain table rather than reflection. A new limit is one line here; the
-     * tests check that every setting a refusal can name is in it.
-     */
-    private static final Map<String, Limit> LIMITS = Limit.table(
-            Limit.ofLong("maxHeaderBytes", LoadOptions::maxHeaderBytes, Builder::maxHeaderBytes),
-            Limit.ofInt("maxJsonDepth", LoadOptions::maxJsonDepth, Builder::maxJsonDepth),
-            Limit.ofInt("maxTensors", LoadOptions::maxTensors, Builder::maxTensors),
-            Limit.ofInt("maxRank", LoadOptions::maxRank, Builder::maxRank),
-            Limit.ofInt("maxStringLength", LoadOptions::maxStringLength, Builder::maxStringLength),
-            Limit.ofInt("maxShards", LoadOptions::maxShards, Builder::maxShards),
-            Limit.ofLong("maxPickleBytes", LoadOptions::maxPickleBytes, Builder::maxPickleBytes),
-            Limit.ofLong("maxPickleOpcodes", LoadOptions::maxPickleOpcodes, Builder::maxPickleOpcodes),
-            Limit.ofInt("maxStackSize", LoadOptions::maxStackSize, Builder::maxStackSize),
-            Limit.ofInt("maxNestingDepth", LoadOptions::maxNestingDepth, Builder::maxNestingDepth),
-            Limit.ofInt("maxMemoEntries", LoadOptions::maxMemoEntries, Builder::maxMemoEntries),
-            Limit.ofInt("maxPickleStringBytes", LoadOptions::maxPickleStringBytes, Builder::maxPickleStringBytes),
-            Limit.ofInt("maxContainerItems", LoadOptions::maxContainerItems, Builder::maxContainerItems),
-            Limit.ofInt("maxIntBytes", LoadOptions::maxIntBytes, Builder::maxIntBytes),
-            Limit.ofInt("maxZipEntries", LoadOptions::maxZipEntries, Builder::maxZipEntries),
-            Limit.ofLong("maxInflatedBytes", LoadOptions::maxInflatedBytes, Builder::maxInflatedBytes),
-            Limit.ofInt("maxCompressionRatio", LoadOptions::maxCompressionRatio, Builder::maxCompressionRatio),
-            Limit.ofLong("maxDecodedBytes", LoadOptions::maxDecodedBytes, Builder::maxDecodedBytes),
-            Limit.ofInt("maxArchiveDepth", LoadOptions::maxArchiveDepth, Builder::maxArchiveDepth),
-            Limit.ofInt("maxArchiveMembers", LoadOptions::maxArchiveMembers, Builder::maxArchiveMembers),
-            Limit.ofLong("maxArchiveBytes", LoadOptions::maxArchiveBytes, Builder::maxArchiveBytes),
-            Limit.ofLong("maxArchiveMemberBytes", LoadOptions::maxArchiveMemberBytes, Builder::maxArchiveMemberBytes),
-            Limit.ofInt("maxArchiveRatio", LoadOptions::maxArchiveRatio, Builder::maxArchiveRatio));
-
-    /** One limit: how to read it, how to set it, and the largest value its type holds. */
-    private record Limit(String name, long max, ToLongFunction<LoadOptions> get, ObjLongConsumer<Builder> set) {
-        static Limit ofInt(String name, ToLongFunction<LoadOptions> get, ObjIntConsumer<Builder> set) {
-            // Builder.limit checked the range, so the cast cannot truncate
-            return new Limit(name, Integer.MAX_VALUE, get, (b, v) -> set.accept(b, (int) v));
-        }
-
-        static Limit ofLong(String name, ToLongFunction<LoadOptions> get, ObjLongConsumer<Builder> set) {
-            return new Limit(name, Long.MAX_VALUE, get, set);
-        }
-
-        static Map<String, Limit> table(Limit... limits) {
-            Map<String, Limit> m = new TreeMap<>();
-            for (Limit l : limits) {
-                if (m.put(l.name(), l) != null) {
-                    throw new AssertionError("two limits named " + l.name());
-                }
-            }
-            return Collections.unmodifiableMap(m);
-        }
-
-        static Limit named(String setting) {
-            Objects.requireNonNull(setting, "setting");
-            Limit l = LIMITS.get(setting);
-            if (l == null) {
-                throw new IllegalArgumentException("unknown limit '" + setting + "'; the limits are: "
-                        + String.join(", ", LIMITS.keySet()));
-            }
-            return l;
+            limits[limit.ordinal()] = v;
+            return this;
         }
     }
 }

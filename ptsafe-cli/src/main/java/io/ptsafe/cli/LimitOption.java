@@ -1,5 +1,6 @@
 package io.ptsafe.cli;
 
+import io.ptsafe.Limit;
 import io.ptsafe.LoadOptions;
 import java.util.List;
 import picocli.CommandLine.Model.OptionSpec;
@@ -7,13 +8,16 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * The repeatable {@code --limit NAME=VALUE} option of the commands that read files: NAME is a
- * {@link LoadOptions} limit as a refusal names it ({@code maxTensors}), VALUE a whole number; the
+ * {@link Limit}'s setting, as a refusal names it ({@code maxTensors}), VALUE a whole number; the
  * settings whose name ends in {@code Bytes} also take sizes ({@code 200MB}, {@code 8GiB}; see
  * {@link Sizes}). A bad one is refused while parsing, so it is a usage error.
  */
 final class LimitOption {
     /** One {@code --limit}, already checked against {@link LoadOptions.Builder#limit}. */
-    record Setting(String name, long value) {
+    record Setting(Limit limit, long value) {
+        String name() {
+            return limit.setting();
+        }
     }
 
     private LimitOption() {
@@ -22,7 +26,8 @@ final class LimitOption {
     static OptionSpec create() {
         return OptionSpec.builder("--limit").paramLabel("NAME=VALUE").type(List.class).auxiliaryTypes(Setting.class)
                 .converters(LimitOption::parse)
-                .description("Set a limit on what a file may hold, e.g. maxTensors=5000000 or maxHeaderBytes=200MB "
+                .description("Set a limit on what a file may hold, e.g. " + Limit.MAX_TENSORS.setting() + "=5000000 or "
+                        + Limit.MAX_HEADER_BYTES.setting() + "=200MB "
                         + "(the *Bytes settings take sizes); repeatable. 'ptsafe limits' lists them.")
                 .build();
     }
@@ -32,7 +37,7 @@ final class LimitOption {
         List<Setting> given = option.getValue();
         if (given != null) {
             for (Setting s : given) {
-                b.limit(s.name(), s.value());
+                b.limit(s.limit(), s.value());
             }
         }
         return b;
@@ -53,8 +58,9 @@ final class LimitOption {
         if (!LoadOptions.limitNames().contains(name)) {
             throw new TypeConversionException("unknown limit '" + name + "'; the limits are: " + known());
         }
+        Limit limit = Limit.named(name);
         long v;
-        if (name.endsWith("Bytes")) {
+        if (limit.setting().endsWith("Bytes")) {
             try {
                 v = Sizes.parse(value);
             } catch (IllegalArgumentException e) {
@@ -70,11 +76,11 @@ final class LimitOption {
             throw new TypeConversionException(name + ": '" + value + "' is not a whole number");
         }
         try {
-            LoadOptions.builder().limit(name, v);
+            LoadOptions.builder().limit(limit, v);
         } catch (IllegalArgumentException e) {
             throw new TypeConversionException(e.getMessage());
         }
-        return new Setting(name, v);
+        return new Setting(limit, v);
     }
 
     private static String known() {

@@ -2,6 +2,7 @@ package io.ptsafe.safetensors;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.ptsafe.Limit;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
@@ -90,8 +91,8 @@ public final class SafetensorsConverter {
      */
     private static LoadOptions readBackOptions(LoadOptions given) {
         LoadOptions.Builder b = given.toBuilder();
-        for (String name : LoadOptions.limitNames()) {
-            b.limit(name, Math.max(given.limit(name), LoadOptions.defaults().limit(name)));
+        for (Limit l : Limit.values()) {
+            b.limit(l, Math.max(given.limit(l), l.defaultValue()));
         }
         return b.build();
     }

@@ -1,6 +1,6 @@
 package io.ptsafe.pickle.legacy;
 
-import io.ptsafe.LimitExceededException;
+import io.ptsafe.Limit;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
@@ -69,8 +69,8 @@ final class PickleCursor {
                     .listener(listener).budget(budget).heapCost(TorchHeapCost.of(true)).allowTrailingData().run();
         } catch (PtsafeException e) {
             if (e.reason() == Reason.TRUNCATED_PICKLE && window < left) {
-                throw new LimitExceededException(Reason.PICKLE_LIMIT, path, entry + ", file offset " + pos
-                        + ": no STOP within the limit, so the pickle's size is at least", "maxPickleBytes",
+                throw Limit.MAX_PICKLE_BYTES.exceeded(path, entry + ", file offset " + pos
+                        + ": no STOP within the limit, so the pickle's size is at least",
                         window + 1, options.maxPickleBytes());
             }
             throw e;

@@ -1,8 +1,8 @@
 package io.ptsafe.pickle.machine;
 
+import io.ptsafe.Limit;
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
-import io.ptsafe.Reason;
 import java.nio.file.Path;
 
 /**
@@ -57,8 +57,8 @@ public final class DecodeBudget {
     /** The refusal for a total over the limit (or for {@code extra} bytes that would put it over). */
     LimitExceededException exceeded(Path file, String place, long extra) {
         long value = extra > Long.MAX_VALUE - used ? Long.MAX_VALUE : used + extra;
-        return new LimitExceededException(Reason.PICKLE_LIMIT, file, place + ": decoded values, in estimated heap bytes",
-                "maxDecodedBytes", value, limit);
+        return Limit.MAX_DECODED_BYTES.exceeded(file, place + ": decoded values, in estimated heap bytes", value,
+                limit);
     }
 
     /**

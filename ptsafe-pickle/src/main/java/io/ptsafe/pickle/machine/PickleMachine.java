@@ -1,5 +1,6 @@
 package io.ptsafe.pickle.machine;
 
+import io.ptsafe.Limit;
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
@@ -234,8 +235,8 @@ public final class PickleMachine {
     private PickleResult execute() throws PtsafeException {
         listener.start(input);
         if (size > options.maxPickleBytes()) {
-            throw new LimitExceededException(Reason.PICKLE_LIMIT, input.file(), input.place(0) + ": pickle of "
-                    + size + " bytes", "maxPickleBytes", size, options.maxPickleBytes());
+            throw Limit.MAX_PICKLE_BYTES.exceeded(input.file(), input.place(0) + ": pickle of "
+                    + size + " bytes", size, options.maxPickleBytes());
         }
         try {
             while (true) {
@@ -254,7 +255,7 @@ public final class PickleMachine {
                     throw error(Reason.UNKNOWN_OPCODE, at, null, String.format("byte 0x%02x is no pickle opcode", b));
                 }
                 if (++opcodeCount > options.maxPickleOpcodes()) {
-                    throw limit(at, op, "opcodes run", "maxPickleOpcodes", opcodeCount, options.maxPickleOpcodes());
+                    throw limit(at, op, "opcodes run", Limit.MAX_PICKLE_OPCODES, opcodeCount, options.maxPickleOpcodes());
                 }
                 used[op.ordinal()] = true;
                 current = op;
@@ -332,7 +333,7 @@ public final class PickleMachine {
             case NEWTRUE -> push(PyValue.Bool.TRUE, at);
             case NEWFALSE -> push(PyValue.Bool.FALSE, at);
             case INT -> {
-                String s = asciiLine(op, at, options.maxIntBytes(), "maxIntBytes");
+                String s = asciiLine(op, at, options.maxIntBytes(), Limit.MAX_INT_BYTES);
                 if (s.equals("00")) {
                     push(PyValue.Bool.FALSE, at);
                 } else if (s.equals("01")) {
@@ -349,10 +350,10 @@ public final class PickleMachine {
             case BININT1 -> push(SMALL_INTS[u1(op, at)], at);
             case BININT2 -> push(smallOrNew(u2(op, at)), at);
             case LONG -> {
-                String s = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
+                String s = asciiLine(op, at, options.maxIntBytes() + 1, Limit.MAX_INT_BYTES);
                 String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
                 if (digits.length() > options.maxIntBytes()) {
-                    throw limit(at, op, "an integer of " + digits.length() + " digits", "maxIntBytes", digits.length(),
+                    throw limit(at, op, "an integer of " + digits.length() + " digits", Limit.MAX_INT_BYTES, digits.length(),
                             options.maxIntBytes());
                 }
                 push(new PyValue.Int(decimal(digits, op, at)), at);
@@ -383,7 +384,7 @@ public final class PickleMachine {
             }
             // --- strings and bytes
             case STRING -> push(new PyValue.Str(utf8(unescape(line(op, at, options.maxPickleStringBytes(),
-                    "maxPickleStringBytes"), op, at), op, at)), at);
+                    Limit.MAX_PICKLE_STRING_BYTES), op, at), op, at)), at);
             case BINSTRING -> {
                 int n = i4(op, at);
                 if (n < 0) {
@@ -393,7 +394,7 @@ public final class PickleMachine {
             }
             case SHORT_BINSTRING -> push(new PyValue.Str(utf8(bytes(u1(op, at), op, at), op, at)), at);
             case UNICODE -> {
-                byte[] line = line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
+                byte[] line = line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES);
                 try {
                     push(new PyValue.Str(Texts.rawUnicodeEscape(line)), at);
                 } catch (IllegalArgumentException e) {
@@ -487,7 +488,7 @@ public final class PickleMachine {
             case DUP -> pushShared(top(op, at), at);
             case MARK -> {
                 if (markCount + 1 > options.maxNestingDepth()) {
-                    throw limit(at, op, "MARKs open at once", "maxNestingDepth", markCount + 1L, options.maxNestingDepth());
+                    throw limit(at, op, "MARKs open at once", Limit.MAX_NESTING_DEPTH, markCount + 1L, options.maxNestingDepth());
                 }
                 checkStack(at, op);
                 if (markCount == marks.length) {
@@ -506,8 +507,8 @@ public final class PickleMachine {
             case MEMOIZE -> put(memoSize, op, at);
             // --- globals and calls
             case GLOBAL -> {
-                String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
+                String module = utf8(line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES), op, at);
+                String name = utf8(line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES), op, at);
                 push(resolve(module, name, op, at, true), at);
             }
             case STACK_GLOBAL -> {
@@ -562,8 +563,8 @@ public final class PickleMachine {
                 stack.set(stack.size() - 1, built);
             }
             case INST -> {
-                String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
+                String module = utf8(line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES), op, at);
+                String name = utf8(line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES), op, at);
                 // Reported to the listener, but the opcode is refused whatever the name.
                 resolve(module, name, op, at, false);
                 Object poison = goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "INST (" + module + "." + name
@@ -592,7 +593,7 @@ public final class PickleMachine {
             }
             // --- persistent ids
             case PERSID -> {
-                byte[] line = line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
+                byte[] line = line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES);
                 String id;
                 try {
                     id = Texts.ascii(line);
@@ -753,7 +754,7 @@ public final class PickleMachine {
         }
         height++;
         if (height > options.maxNestingDepth()) {
-            throw limit(at, null, "a tuple nested " + height + " deep", "maxNestingDepth", height, options.maxNestingDepth());
+            throw limit(at, null, "a tuple nested " + height + " deep", Limit.MAX_NESTING_DEPTH, height, options.maxNestingDepth());
         }
         return new TupleObj(owned ? Collections.unmodifiableList(items) : List.copyOf(items), hashable, height,
                 (int) nodes);
@@ -830,7 +831,7 @@ public final class PickleMachine {
         }
         int height = Values.heightOf(item);
         if (height > options.maxNestingDepth()) {
-            throw limit(at, op, "a key nested " + height + " deep", "maxNestingDepth", height, options.maxNestingDepth());
+            throw limit(at, op, "a key nested " + height + " deep", Limit.MAX_NESTING_DEPTH, height, options.maxNestingDepth());
         }
         // The Key, the identity map entry; a tuple's hashable form if it is made now (at most
         // MAX_KEY_NODES tuples, each a PyValue.Tuple and a list).
@@ -850,7 +851,7 @@ public final class PickleMachine {
 
     private void checkItems(long n, Opcode op, long at) throws PtsafeException {
         if (n > options.maxContainerItems()) {
-            throw limit(at, op, "a container of " + n + " items", "maxContainerItems", n, options.maxContainerItems());
+            throw limit(at, op, "a container of " + n + " items", Limit.MAX_CONTAINER_ITEMS, n, options.maxContainerItems());
         }
     }
 
@@ -863,7 +864,7 @@ public final class PickleMachine {
     private void checkStack(long at, Opcode op) throws LimitExceededException {
         long n = (long) stack.size() + markCount + 1;
         if (n > options.maxStackSize()) {
-            throw limit(at, op, "stack of " + n + " values and MARKs", "maxStackSize", n, options.maxStackSize());
+            throw limit(at, op, "stack of " + n + " values and MARKs", Limit.MAX_STACK_SIZE, n, options.maxStackSize());
         }
     }
 
@@ -950,7 +951,7 @@ public final class PickleMachine {
             throw error(Reason.MALFORMED_PICKLE, at, op, "negative memo index " + index);
         }
         if (index > options.maxMemoEntries()) {
-            throw limit(at, op, "memo index " + index, "maxMemoEntries", index, options.maxMemoEntries());
+            throw limit(at, op, "memo index " + index, Limit.MAX_MEMO_ENTRIES, index, options.maxMemoEntries());
         }
         Object v = top(op, at);
         if (index >= memo.length) {
@@ -958,7 +959,7 @@ public final class PickleMachine {
         }
         if (memo[(int) index] == null) {
             if (memoSize + 1L > options.maxMemoEntries()) {
-                throw limit(at, op, "memo of " + (memoSize + 1L) + " entries", "maxMemoEntries", memoSize + 1L,
+                throw limit(at, op, "memo of " + (memoSize + 1L) + " entries", Limit.MAX_MEMO_ENTRIES, memoSize + 1L,
                         options.maxMemoEntries());
             }
             memoSize++;
@@ -970,7 +971,7 @@ public final class PickleMachine {
     private void growMemo(long index, Opcode op, long at) throws PtsafeException {
         long cap = Math.min((long) options.maxMemoEntries() + 1, MAX_ARRAY);
         if (index >= cap) {
-            throw limit(at, op, "memo index " + index, "maxMemoEntries", index, cap - 1);
+            throw limit(at, op, "memo index " + index, Limit.MAX_MEMO_ENTRIES, index, cap - 1);
         }
         long length = Math.min(Math.max(Math.max(index + 1, 2L * memo.length), 16), cap);
         // 8 bytes a slot: the 4 of the reference, and the old array while it is copied.
@@ -1063,7 +1064,7 @@ public final class PickleMachine {
                     + " bytes runs past the end of the pickle (" + (size - pos) + " bytes left)");
         }
         if (n > options.maxPickleStringBytes()) {
-            throw limit(at, op, "a string of " + n + " bytes", "maxPickleStringBytes", n, options.maxPickleStringBytes());
+            throw limit(at, op, "a string of " + n + " bytes", Limit.MAX_PICKLE_STRING_BYTES, n, options.maxPickleStringBytes());
         }
         room(HeapCost.bytes(n), op, at);
         byte[] b = in.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
@@ -1074,7 +1075,7 @@ public final class PickleMachine {
     private BigInteger longBytes(int n, Opcode op, long at) throws PtsafeException {
         need(n, op, at);
         if (n > options.maxIntBytes()) {
-            throw limit(at, op, "an integer of " + n + " bytes", "maxIntBytes", n, options.maxIntBytes());
+            throw limit(at, op, "an integer of " + n + " bytes", Limit.MAX_INT_BYTES, n, options.maxIntBytes());
         }
         byte[] le = bytes(n, op, at);
         if (n == 0) {
@@ -1091,7 +1092,7 @@ public final class PickleMachine {
      * The bytes up to the next newline (which is consumed). At most {@code max} bytes: a longer line
      * is refused as over {@code setting}, or as malformed when the line has no setting of its own.
      */
-    private byte[] line(Opcode op, long at, int max, String setting) throws PtsafeException {
+    private byte[] line(Opcode op, long at, int max, Limit setting) throws PtsafeException {
         // Inside a frame the newline must be inside it too (see inFrame).
         long end = frameEnd >= 0 ? frameEnd : size;
         long limit = Math.min(end, pos + (long) max + 1);
@@ -1112,11 +1113,11 @@ public final class PickleMachine {
         if (setting == null) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "argument line longer than " + max + " bytes");
         }
-        long reported = setting.equals("maxIntBytes") ? options.maxIntBytes() : max;
+        long reported = setting == Limit.MAX_INT_BYTES ? options.maxIntBytes() : max;
         throw limit(at, op, "an argument line of more than " + max + " bytes", setting, reported + 1, reported);
     }
 
-    private String asciiLine(Opcode op, long at, int max, String setting) throws PtsafeException {
+    private String asciiLine(Opcode op, long at, int max, Limit setting) throws PtsafeException {
         byte[] b = line(op, at, max, setting);
         try {
             return Texts.ascii(b);
@@ -1161,9 +1162,9 @@ public final class PickleMachine {
         return new PtsafeException(reason, input.file(), input.place(at) + (op == null ? "" : ", " + op) + ": " + message);
     }
 
-    private LimitExceededException limit(long at, Opcode op, String what, String setting, long value, long limit) {
-        return new LimitExceededException(Reason.PICKLE_LIMIT, input.file(), input.place(at)
-                + (op == null ? "" : ", " + op) + ": " + what, setting, value, limit);
+    private LimitExceededException limit(long at, Opcode op, String what, Limit setting, long value, long limit) {
+        return setting.exceeded(Reason.PICKLE_LIMIT, input.file(), input.place(at)
+                + (op == null ? "" : ", " + op) + ": " + what, value, limit);
     }
 
     private ForbiddenGlobalsException forbiddenGlobals(PtsafeException after) {

@@ -1,5 +1,6 @@
 package io.ptsafe.pickle.machine;
 
+import io.ptsafe.Limit;
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
@@ -369,8 +370,8 @@ public final class TreeConverter {
     }
 
     private LimitExceededException depth(int h) {
-        return new LimitExceededException(Reason.PICKLE_LIMIT, input.file(), where() + ": values nested " + h
-                + " deep", "maxNestingDepth", h, options.maxNestingDepth());
+        return Limit.MAX_NESTING_DEPTH.exceeded(input.file(), where() + ": values nested " + h
+                + " deep", h, options.maxNestingDepth());
     }
 
     private String where() {

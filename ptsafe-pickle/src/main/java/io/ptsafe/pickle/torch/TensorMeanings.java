@@ -1,7 +1,7 @@
 package io.ptsafe.pickle.torch;
 
 import io.ptsafe.DType;
-import io.ptsafe.LimitExceededException;
+import io.ptsafe.Limit;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.PyValue;
@@ -274,7 +274,7 @@ final class TensorMeanings {
         }
         RebuildChecks.requiresGrad(c, dtype, requiresGrad);
         if (++tensors > options.maxTensors()) {
-            throw new LimitExceededException(Reason.TOO_MANY_TENSORS, c.file(), c.place() + ": tensors", "maxTensors",
+            throw Limit.MAX_TENSORS.exceeded(c.file(), c.place() + ": tensors",
                     tensors, options.maxTensors());
         }
         TensorNode t = dtype == DType.QUINT4X2 || dtype == DType.QUINT2X4
@@ -391,8 +391,8 @@ final class TensorMeanings {
             default -> throw invalid(c, what + " must be a tuple of ints, got " + Values.typeName(v));
         };
         if (items.size() > options.maxRank()) {
-            throw new LimitExceededException(Reason.TOO_MANY_DIMENSIONS, c.file(), c.place() + ": " + what
-                    + " of " + items.size() + " dimensions", "maxRank", items.size(), options.maxRank());
+            throw Limit.MAX_RANK.exceeded(c.file(), c.place() + ": " + what
+                    + " of " + items.size() + " dimensions", items.size(), options.maxRank());
         }
         long[] out = new long[items.size()];
         for (int k = 0; k < out.length; k++) {

@@ -1,5 +1,6 @@
 package io.ptsafe.pickle.torch;
 
+import io.ptsafe.Limit;
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
@@ -170,8 +171,8 @@ public final class TensorTree {
             switch (v.value()) {
                 case PyValue.TensorValue t -> {
                     if (out.size() + 1 > options.maxTensors()) {
-                        throw new LimitExceededException(Reason.TOO_MANY_TENSORS, file, where() + ": named tensors",
-                                "maxTensors", out.size() + 1L, options.maxTensors());
+                        throw Limit.MAX_TENSORS.exceeded(file, where() + ": named tensors", out.size() + 1L,
+                                options.maxTensors());
                     }
                     out.add(t.tensor().name().equals(v.path()) ? t.tensor() : tensor(specs.get(t), v.path()));
                 }
@@ -221,7 +222,7 @@ public final class TensorTree {
     }
 
     private LimitExceededException nameTooLong() {
-        return new LimitExceededException(Reason.PICKLE_LIMIT, file, where() + ": a tensor name", "maxStringLength",
+        return Limit.MAX_STRING_LENGTH.exceeded(Reason.PICKLE_LIMIT, file, where() + ": a tensor name",
                 options.maxStringLength() + 1L, options.maxStringLength());
     }
 

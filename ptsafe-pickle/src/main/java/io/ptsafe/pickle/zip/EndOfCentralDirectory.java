@@ -1,5 +1,6 @@
 package io.ptsafe.pickle.zip;
 
+import io.ptsafe.Limit;
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
@@ -222,8 +223,7 @@ record EndOfCentralDirectory(long offset, long end, long entries) {
     }
 
     private static LimitExceededException tooMany(Path path, long n, LoadOptions options) {
-        return new LimitExceededException(Reason.TOO_MANY_ENTRIES, path, "zip entries", "maxZipEntries", n,
-                options.maxZipEntries());
+        return Limit.MAX_ZIP_ENTRIES.exceeded(path, "zip entries", n, options.maxZipEntries());
     }
 
     private static PtsafeException invalid(Path path, String message) {

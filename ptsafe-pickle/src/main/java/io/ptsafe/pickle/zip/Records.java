@@ -1,6 +1,6 @@
 package io.ptsafe.pickle.zip;
 
-import io.ptsafe.LimitExceededException;
+import io.ptsafe.Limit;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
@@ -57,14 +57,14 @@ final class Records {
         long declared = e.size();
         long budget = options.maxInflatedBytes() - inflated;
         if (declared > budget) {
-            throw new LimitExceededException(Reason.ZIP_BOMB, path, where + ": inflated bytes (all records)",
-                    "maxInflatedBytes", inflated + declared, options.maxInflatedBytes());
+            throw Limit.MAX_INFLATED_BYTES.exceeded(path, where + ": inflated bytes (all records)",
+                    inflated + declared, options.maxInflatedBytes());
         }
         long cap = e.compressedSize() > Long.MAX_VALUE / options.maxCompressionRatio() ? Long.MAX_VALUE
                 : e.compressedSize() * options.maxCompressionRatio();
         if (declared > cap) {
-            throw new LimitExceededException(Reason.ZIP_BOMB, path, where + ": " + declared + " bytes from "
-                    + e.compressedSize() + " compressed, ratio", "maxCompressionRatio",
+            throw Limit.MAX_COMPRESSION_RATIO.exceeded(path, where + ": " + declared + " bytes from "
+                    + e.compressedSize() + " compressed, ratio",
                     e.compressedSize() == 0 ? Long.MAX_VALUE : ceilDiv(declared, e.compressedSize()),
                     options.maxCompressionRatio());
         }

@@ -1,5 +1,6 @@
 package io.ptsafe.pickle.zip;
 
+import io.ptsafe.Limit;
 import io.ptsafe.FileFormat;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
@@ -175,8 +176,7 @@ public final class TorchZipReader {
             };
         }
         if (pkl.size() > options.maxPickleBytes()) {
-            throw new io.ptsafe.LimitExceededException(Reason.PICKLE_LIMIT, path, root + "/data.pkl",
-                    "maxPickleBytes", pkl.size(), options.maxPickleBytes());
+            throw Limit.MAX_PICKLE_BYTES.exceeded(path, root + "/data.pkl", pkl.size(), options.maxPickleBytes());
         }
         PickleInput pickle = new PickleInput(reader.data(pkl), path, pkl.name(), pkl.dataOffset());
         StorageSource storages = ref -> storage(path, root, zip, reader, ref);

@@ -2,6 +2,7 @@ package io.ptsafe.safetensors.reader;
 
 import com.fasterxml.jackson.core.JsonToken;
 import io.ptsafe.DType;
+import io.ptsafe.Limit;
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
@@ -64,8 +65,8 @@ final class HeaderParser {
                 metadata = metadata(at);
             } else {
                 if (tensors.size() == options.maxTensors()) {
-                    throw new LimitExceededException(Reason.TOO_MANY_TENSORS, source.file(), "tensor count at tensor '"
-                            + JsonReader.abbreviate(name) + "' (" + source.at(at) + ")", "maxTensors",
+                    throw Limit.MAX_TENSORS.exceeded(source.file(), "tensor count at tensor '"
+                            + JsonReader.abbreviate(name) + "' (" + source.at(at) + ")",
                             tensors.size() + 1L, options.maxTensors());
                 }
                 tensors.add(entry(name, at));
@@ -137,8 +138,8 @@ final class HeaderParser {
         for (JsonToken t = json.next(); t != JsonToken.END_ARRAY; t = json.next()) {
             if (n == max) {
                 if (field.equals("shape")) {
-                    throw new LimitExceededException(Reason.TOO_MANY_DIMENSIONS, source.file(), source.tensor(name, at)
-                            + " shape at " + source.at(arrayAt) + ": dimension count", "maxRank", n + 1L, max);
+                    throw Limit.MAX_RANK.exceeded(source.file(), source.tensor(name, at)
+                            + " shape at " + source.at(arrayAt) + ": dimension count", n + 1L, max);
                 }
                 throw source.malformed(json.offset(), source.tensor(name, at) + " " + field + " has more than " + max
                         + " numbers");
@@ -166,9 +167,9 @@ final class HeaderParser {
                 throw duplicate(key, keyAt, "in " + METADATA_KEY);
             }
             if (metadata.size() == options.maxContainerItems()) {
-                throw new LimitExceededException(Reason.INVALID_METADATA, source.file(), METADATA_KEY
+                throw Limit.MAX_CONTAINER_ITEMS.exceeded(Reason.INVALID_METADATA, source.file(), METADATA_KEY
                         + " entry count at '" + JsonReader.abbreviate(key) + "' (" + source.at(keyAt) + ")",
-                        "maxContainerItems", metadata.size() + 1L, options.maxContainerItems());
+                        metadata.size() + 1L, options.maxContainerItems());
             }
             JsonToken v = json.next();
             if (v != JsonToken.VALUE_STRING) {

@@ -1,9 +1,9 @@
 package io.ptsafe.safetensors.reader;
 
+import io.ptsafe.Limit;
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
-import io.ptsafe.Reason;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -157,8 +157,8 @@ final class JsonPrescan {
             }
             case '{', '[' -> {
                 if (++depth > maxDepth) {
-                    throw new LimitExceededException(Reason.HEADER_TOO_DEEP, source.file(), source.what()
-                            + " nesting depth at " + source.atByte(at), "maxJsonDepth", depth, maxDepth);
+                    throw Limit.MAX_JSON_DEPTH.exceeded(source.file(), source.what()
+                            + " nesting depth at " + source.atByte(at), depth, maxDepth);
                 }
             }
             case '}', ']' -> depth = Math.max(0, depth - 1);
@@ -207,8 +207,8 @@ final class JsonPrescan {
     }
 
     private LimitExceededException tooLong() {
-        return new LimitExceededException(Reason.STRING_TOO_LONG, source.file(), "characters of the string at "
-                + source.atByte(stringStart), "maxStringLength", stringChars, maxString);
+        return Limit.MAX_STRING_LENGTH.exceeded(source.file(), "characters of the string at "
+                + source.atByte(stringStart), stringChars, maxString);
     }
 
     private static String printable(int b) {

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.DupDetector;
 import com.fasterxml.jackson.core.json.JsonReadContext;
-import io.ptsafe.LimitExceededException;
+import io.ptsafe.Limit;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
@@ -164,8 +164,8 @@ final class JsonReader implements AutoCloseable {
                 } else if (n.isStructEnd()) {
                     depth--;
                 } else if (n == JsonToken.FIELD_NAME && ++keys > maxKeys) {
-                    throw new LimitExceededException(source.malformed(), source.file(), "keys in the value at "
-                            + source.at(start), "maxContainerItems", keys, maxKeys);
+                    throw Limit.MAX_CONTAINER_ITEMS.exceeded(source.malformed(), source.file(), "keys in the value at "
+                            + source.at(start), keys, maxKeys);
                 }
             }
         }

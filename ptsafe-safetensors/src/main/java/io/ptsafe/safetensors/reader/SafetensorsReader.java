@@ -1,7 +1,7 @@
 package io.ptsafe.safetensors.reader;
 
 import io.ptsafe.FileFormat;
-import io.ptsafe.LimitExceededException;
+import io.ptsafe.Limit;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
@@ -47,13 +47,11 @@ final class SafetensorsReader {
         if (n < 0) {
             // No setting can admit this: LoadOptions limits are signed longs.
             throw new PtsafeException(Reason.HEADER_TOO_LARGE, path, "header length (bytes 0-7) is "
-                    + Long.toUnsignedString(n) + ", over any limit (LoadOptions.maxHeaderBytes is "
+                    + Long.toUnsignedString(n) + ", over any limit (LoadOptions." + Limit.MAX_HEADER_BYTES.setting()
+                    + " is "
                     + options.maxHeaderBytes() + ")");
         }
-        if (n > options.maxHeaderBytes()) {
-            throw new LimitExceededException(Reason.HEADER_TOO_LARGE, path, "header length (bytes 0-7)",
-                    "maxHeaderBytes", n, options.maxHeaderBytes());
-        }
+        Limit.MAX_HEADER_BYTES.check(options, n, path, "header length (bytes 0-7)");
         if (n > fileSize - LENGTH_BYTES) {
             throw new PtsafeException(Reason.INVALID_HEADER_LENGTH, path, "header length (bytes 0-7) is " + n
                     + " but only " + (fileSize - LENGTH_BYTES) + " bytes follow the length");

@@ -1,7 +1,7 @@
 package io.ptsafe.safetensors.reader;
 
 import com.fasterxml.jackson.core.JsonToken;
-import io.ptsafe.LimitExceededException;
+import io.ptsafe.Limit;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
@@ -45,7 +45,7 @@ record ShardIndex(Path file, Map<String, String> weightMap, List<String> shards)
             throw new PtsafeException(Reason.IO_ERROR, file, "cannot read the index: " + e, e);
         }
         if (size > options.maxHeaderBytes()) {
-            throw new LimitExceededException(Reason.HEADER_TOO_LARGE, file, "index size in bytes", "maxHeaderBytes",
+            throw Limit.MAX_HEADER_BYTES.exceeded(file, "index size in bytes",
                     size, options.maxHeaderBytes());
         }
         try (Arena arena = Arena.ofConfined()) {
@@ -105,8 +105,8 @@ record ShardIndex(Path file, Map<String, String> weightMap, List<String> shards)
                         + "' appears twice in weight_map (at " + source.at(at) + ")");
             }
             if (map.size() == options.maxTensors()) {
-                throw new LimitExceededException(Reason.TOO_MANY_TENSORS, source.file(), "weight_map entry count at '"
-                        + JsonReader.abbreviate(tensor) + "' (" + source.at(at) + ")", "maxTensors",
+                throw Limit.MAX_TENSORS.exceeded(source.file(), "weight_map entry count at '"
+                        + JsonReader.abbreviate(tensor) + "' (" + source.at(at) + ")",
                         map.size() + 1L, options.maxTensors());
             }
             expect(json, JsonToken.VALUE_STRING, "the shard of tensor '" + JsonReader.abbreviate(tensor) + "'");
@@ -114,8 +114,8 @@ record ShardIndex(Path file, Map<String, String> weightMap, List<String> shards)
             ShardPaths.checkName(shard, source.file(), "for tensor '" + JsonReader.abbreviate(tensor) + "' at "
                     + source.at(json.offset()));
             if (shards.add(shard) && shards.size() > options.maxShards()) {
-                throw new LimitExceededException(Reason.TOO_MANY_SHARDS, source.file(), "shard count at '"
-                        + JsonReader.abbreviate(shard) + "' (" + source.at(json.offset()) + ")", "maxShards",
+                throw Limit.MAX_SHARDS.exceeded(source.file(), "shard count at '"
+                        + JsonReader.abbreviate(shard) + "' (" + source.at(json.offset()) + ")",
                         shards.size(), options.maxShards());
             }
             map.put(tensor, shard);
