@@ -40,10 +40,17 @@ class ConsumerProjectTest {
     @TempDir
     Path tmp;
 
-    /** The ptsafe jars (api, safetensors, pickle) and jackson-core, where this test's class path has them. */
+    /**
+     * The ptsafe jars (api, safetensors, pickle) and what they require at run time, where this test's
+     * class path has them: jackson-core, and for the tree scan's archives commons-compress, xz and the
+     * commons libraries commons-compress's module requires.
+     */
     private static String libraries() throws URISyntaxException {
         List<String> paths = new ArrayList<>();
-        for (Class<?> c : List.of(SafeLoader.class, SafetensorsWriter.class, BarePickleProvider.class, JsonFactory.class)) {
+        for (Class<?> c : List.of(SafeLoader.class, SafetensorsWriter.class, BarePickleProvider.class, JsonFactory.class,
+                org.apache.commons.compress.archivers.ArchiveStreamFactory.class, org.tukaani.xz.XZInputStream.class,
+                org.apache.commons.io.IOUtils.class, org.apache.commons.lang3.StringUtils.class,
+                org.apache.commons.codec.binary.Hex.class)) {
             paths.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
         return String.join(File.pathSeparator, paths);
