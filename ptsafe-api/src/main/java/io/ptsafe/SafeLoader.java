@@ -62,13 +62,12 @@ public final class SafeLoader {
         if (unloadable != null) {
             throw Containers.refusal(probe, unloadable);
         }
-        List<String> tried = new ArrayList<>();
-        for (FormatProvider p : providers()) {
-            tried.add(p.name());
-            if (p.recognizes(probe)) {
-                return p.open(probe, options);
-            }
+        List<FormatProvider> declined = new ArrayList<>();
+        FormatProvider p = providerFor(probe, declined);
+        if (p != null) {
+            return p.open(probe, options);
         }
+        List<String> tried = declined.stream().map(FormatProvider::name).toList();
         PtsafeException missing = MissingProviders.refusal(probe);
         if (missing != null) {
             throw missing;
@@ -127,13 +126,16 @@ public final class SafeLoader {
         }
         String current = "provider lookup";
         try {
-            List<String> tried = new ArrayList<>();
-            for (FormatProvider p : providers()) {
+            List<FormatProvider> declined = new ArrayList<>();
+            FormatProvider p = providerFor(probe, declined);
+            if (p != null) {
                 current = p.name();
-                if (p.recognizes(probe)) {
-                    return Objects.requireNonNull(p.scan(probe, options), "scan report");
-                }
-                tried.add(current + p.declineReason(probe).map(r -> " (" + r + ")").orElse(""));
+                return Objects.requireNonNull(p.scan(probe, options), "scan report");
+            }
+            List<String> tried = new ArrayList<>();
+            for (FormatProvider d : declined) {
+                current = d.name();
+                tried.add(current + d.declineReason(probe).map(r -> " (" + r + ")").orElse(""));
             }
             PtsafeException missing = MissingProviders.refusal(probe);
             if (missing != null) {
@@ -202,6 +204,23 @@ public final class SafeLoader {
             }
             return w.result();
         }
+    }
+
+    /**
+     * The provider that takes a file, for {@link #open} and {@link #scan} alike: the first,
+     * highest priority first, that recognises it.
+     *
+     * @param declined receives the providers that did not recognise it, in order
+     * @return the provider, or null when none recognises the file
+     */
+    private static FormatProvider providerFor(FileProbe probe, List<FormatProvider> declined) {
+        for (FormatProvider p : providers()) {
+            if (p.recognizes(probe)) {
+                return p;
+            }
+            declined.add(p);
+        }
+        return null;
     }
 
     /**

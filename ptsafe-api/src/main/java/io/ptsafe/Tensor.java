@@ -1,5 +1,6 @@
 package io.ptsafe;
 
+import io.ptsafe.spi.MappedFiles;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -822,8 +823,8 @@ public final class Tensor {
     }
 
     private UncheckedIOException changed(InternalError e) {
-        PtsafeException refusal = new PtsafeException(Reason.FILE_CHANGED, file, "tensor '" + name
-                + "': the mapped file changed or was truncated while open (" + e.getMessage() + ")", e);
+        PtsafeException refusal = MappedFiles.changed(file, "tensor '" + name
+                + "': the mapped file changed or was truncated while open", e);
         return new UncheckedIOException(refusal.getMessage(), refusal);
     }
 

@@ -9,21 +9,96 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** Maps whole files read-only into an arena: one mapping per file, unmapped when the arena closes. */
+/**
+ * The one place files are mapped: one read-only mapping per file in an arena, a fault on the
+ * mapped memory (the file truncated or replaced after it was mapped: the JDK's {@link InternalError})
+ * turned into a {@link Reason#FILE_CHANGED} refusal, and the arena closed on every path where no
+ * result took it. Every provider's open and scan go through {@link #open} or {@link #read}.
+ */
 public final class MappedFiles {
     private MappedFiles() {
     }
 
     /**
+     * What is done with a mapped file.
+     *
+     * @param <T> the result
+     */
+    @FunctionalInterface
+    public interface Reading<T> {
+        /**
+         * Reads the mapping.
+         *
+         * @param file  a read-only segment of the whole file
+         * @param arena the mapping's arena, for further segments (inflated records, copies)
+         * @return the result
+         * @throws PtsafeException when the file is refused
+         */
+        T read(MemorySegment file, Arena arena) throws PtsafeException;
+    }
+
+    /**
+     * Maps {@code path} in a new shared arena that the result takes over (a {@link BasicTensorFile}
+     * closes it): on any refusal or error the arena is closed and nothing stays mapped.
+     *
+     * @param path    the file to map
+     * @param reading builds the result, which owns the arena from then on
+     * @param <T>     the result
+     * @return what {@code reading} returned
+     * @throws PtsafeException what {@code reading} threw, or {@link Reason#IO_ERROR} when the file
+     *         cannot be mapped, or {@link Reason#FILE_CHANGED} on a fault on the mapped memory
+     */
+    public static <T> T open(Path path, Reading<T> reading) throws PtsafeException {
+        Arena arena = Arena.ofShared();
+        try {
+            return run(path, arena, reading);
+        } catch (PtsafeException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Maps {@code path} in a confined arena closed when {@code reading} returns: for reads whose
+     * result keeps no segment of the file (scans, indexes, refusals).
+     *
+     * @param path    the file to map
+     * @param reading reads the mapping; it must not keep segments of it
+     * @param <T>     the result
+     * @return what {@code reading} returned
+     * @throws PtsafeException as {@link #open}
+     */
+    public static <T> T read(Path path, Reading<T> reading) throws PtsafeException {
+        try (Arena arena = Arena.ofConfined()) {
+            return run(path, arena, reading);
+        }
+    }
+
+    private static <T> T run(Path path, Arena arena, Reading<T> reading) throws PtsafeException {
+        MemorySegment file = map(path, arena);
+        try {
+            return reading.read(file, arena);
+        } catch (InternalError e) {
+            throw changed(path, "the file changed or was truncated while it was read", e);
+        }
+    }
+
+    /**
+     * {@return the {@link Reason#FILE_CHANGED} refusal of a fault on mapped memory}
+     *
+     * @param path  the mapped file
+     * @param what  what was being done, e.g. "tensor 'w': the mapped file changed while open"
+     * @param fault the JDK's error on touching a page the file no longer backs
+     */
+    public static PtsafeException changed(Path path, String what, InternalError fault) {
+        return new PtsafeException(Reason.FILE_CHANGED, path, what + " (" + fault.getMessage() + ")", fault);
+    }
+
+    /**
      * Maps {@code path} read-only into {@code arena}. The mapping outlives the channel, which is
      * closed before returning. An empty file gives an empty segment.
-     *
-     * @param path  the file to map
-     * @param arena owns the mapping: closing it unmaps the file
-     * @return a read-only segment of the whole file
-     * @throws PtsafeException of {@link Reason#IO_ERROR} when the file cannot be opened or mapped
      */
-    public static MemorySegment map(Path path, Arena arena) throws PtsafeException {
+    private static MemorySegment map(Path path, Arena arena) throws PtsafeException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) {

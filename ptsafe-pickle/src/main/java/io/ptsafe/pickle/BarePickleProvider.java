@@ -4,18 +4,21 @@ import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
+import io.ptsafe.ScanFinding.Location;
 import io.ptsafe.ScanReport;
+import io.ptsafe.ScanRule;
 import io.ptsafe.TensorFile;
 import io.ptsafe.pickle.machine.PickleInput;
-import io.ptsafe.pickle.machine.PickleListener;
 import io.ptsafe.pickle.machine.PickleSniffer;
 import io.ptsafe.pickle.machine.Values;
+import io.ptsafe.pickle.scan.PickleScan;
 import io.ptsafe.pickle.torch.TorchPickle;
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;
 import io.ptsafe.spi.MappedFiles;
-import java.lang.foreign.Arena;
+import io.ptsafe.spi.ScanSupport;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -81,18 +84,10 @@ public final class BarePickleProvider implements FormatProvider {
         return true;
     }
 
+    /** Decodes the pickle through the one path ({@link #read}) and refuses it: a bare pickle is never loaded. */
     @Override
     public TensorFile open(FileProbe probe, LoadOptions options) throws PtsafeException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment bytes = MappedFiles.map(probe.path(), arena);
-            PickleInput input = new PickleInput(bytes, probe.path(), "the file", 0);
-            TorchPickle.Decoded d = TorchPickle.decode(input, options, false, false, TorchPickle.Mode.LOAD,
-                    PickleListener.NONE);
-            throw new PtsafeException(Reason.NOT_A_CHECKPOINT, probe.path(), "a bare pickle (protocol "
-                    + d.result().protocol() + ", a " + Values.typeName(d.result().root()) + "), not a torch checkpoint: "
-                    + "torch.save writes a zip archive, or before torch 1.6 a stream starting with its magic number; "
-                    + "ptsafe does not load arbitrary pickled objects");
-        }
+        throw MappedFiles.read(probe.path(), (file, arena) -> read(probe.path(), file, options, null));
     }
 
     @Override
@@ -100,9 +95,40 @@ public final class BarePickleProvider implements FormatProvider {
         return ContainerKind.PICKLE;
     }
 
-    /** Decodes the pickle as {@link #open} does, reporting every global: {@link BarePickleScanner}. */
+    /** Decodes the pickle as {@link #open} does, reporting every global: {@link #read}. */
     @Override
     public ScanReport scan(FileProbe probe, LoadOptions options) {
-        return BarePickleScanner.scan(probe, options);
+        ScanReport.Builder report = ScanReport.builder(probe.path(), ContainerKind.PICKLE);
+        try {
+            MappedFiles.read(probe.path(), (file, arena) -> read(probe.path(), file, options, report));
+        } catch (PtsafeException e) {
+            ScanSupport.refused(report, e, Location.FILE);
+        }
+        return report.build();
+    }
+
+    /**
+     * The one path of both modes: the whole file through the restricted machine with torch's table.
+     * Opening ({@code report} null) throws the machine's refusal, or returns the refusal of an inert
+     * pickle, which is still no checkpoint. A scan reports every global: one that names anything
+     * forbidden is UNSAFE (what torch.load would run), an inert one INVALID; it returns null.
+     */
+    private static PtsafeException read(Path path, MemorySegment file, LoadOptions options, ScanReport.Builder report)
+            throws PtsafeException {
+        PickleInput input = new PickleInput(file, path, report == null ? "the file" : null, 0);
+        Optional<TorchPickle.Decoded> d = PickleScan.decode(input, options, false, false, report);
+        if (d.isEmpty()) {
+            return null;
+        }
+        String what = "a bare pickle (protocol " + d.get().result().protocol() + ", a "
+                + Values.typeName(d.get().result().root()) + "), not a torch checkpoint: ";
+        if (report == null) {
+            return new PtsafeException(Reason.NOT_A_CHECKPOINT, path, what + "torch.save writes a zip archive, or "
+                    + "before torch 1.6 a stream starting with its magic number; ptsafe does not load arbitrary "
+                    + "pickled objects");
+        }
+        report.add(ScanRule.NOT_A_CHECKPOINT, Location.FILE, what + "it holds nothing that would run, but ptsafe "
+                + "loads only torch.save archives and streams, not arbitrary pickled objects");
+        return null;
     }
 }

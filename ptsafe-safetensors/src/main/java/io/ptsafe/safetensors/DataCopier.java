@@ -4,6 +4,7 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFileClosedException;
+import io.ptsafe.spi.MappedFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -90,8 +91,8 @@ final class DataCopier {
             }
             throw x;
         } catch (InternalError x) {
-            throw new PtsafeException(Reason.FILE_CHANGED, t.file(), "tensor '" + t.name()
-                    + "': the mapped file changed or was truncated while being copied (" + x.getMessage() + ")", x);
+            throw MappedFiles.changed(t.file(), "tensor '" + t.name()
+                    + "': the mapped file changed or was truncated while being copied", x);
         }
     }
 

@@ -6,16 +6,18 @@ import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
+import io.ptsafe.ScanFinding.Location;
 import io.ptsafe.ScanReport;
 import io.ptsafe.TensorFile;
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;
+import io.ptsafe.spi.ScanSupport;
 import java.io.IOException;
 
 /**
  * Format provider "torch-legacy": legacy {@code torch.save} streams (torch before 1.6, or
  * {@code _use_new_zipfile_serialization=False}), recognised by the pickle of torch's magic number at
- * byte 0 ({@link LegacyMagic}) and opened by {@link LegacyReader}; and the 2017 tar format, which it
+ * byte 0 ({@link LegacyMagic}), opened and scanned by {@link LegacyReader}; and the 2017 tar format, which it
  * recognises only to refuse.
  *
  * <p>The tar format (members {@code sys_info}, {@code pickle}, {@code tensors}, {@code storages}) is
@@ -44,17 +46,25 @@ public final class TorchLegacyProvider implements FormatProvider {
 
     @Override
     public TensorFile open(FileProbe probe, LoadOptions options) throws IOException {
-        byte[] head = probe.head();
-        boolean tar = TarHeader.checksumValid(head);
-        if (tar || !LegacyMagic.startsWithMagic(head)) {
-            throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, probe.path(), "a tar archive (first member '"
-                    + TarHeader.firstName(head) + "'" + (tar ? "" : ", with a broken header checksum")
-                    + "): torch's 2017 checkpoint format, which ptsafe does not read: torch.load unpickles its "
-                    + "members with no restriction (CVE-2025-32434 went through it; torch refuses it under "
-                    + "weights_only since 2.6). Load it once in a trusted environment and save it again with "
-                    + "torch.save, or as safetensors");
+        PtsafeException tar = tarRefusal(probe);
+        if (tar != null) {
+            throw tar;
         }
         return LegacyReader.open(probe.path(), options);
+    }
+
+    /** The refusal of a tar, for open and scan alike, or null when the file is a legacy stream. */
+    private PtsafeException tarRefusal(FileProbe probe) {
+        if (container(probe) != ContainerKind.TAR) {
+            return null;
+        }
+        byte[] head = probe.head();
+        return new PtsafeException(Reason.UNSUPPORTED_FORMAT, probe.path(), "a tar archive (first member '"
+                + TarHeader.firstName(head) + "'" + (TarHeader.checksumValid(head) ? "" : ", with a broken header "
+                + "checksum") + "): torch's 2017 checkpoint format, which ptsafe does not read: torch.load unpickles "
+                + "its members with no restriction (CVE-2025-32434 went through it; torch refuses it under "
+                + "weights_only since 2.6). Load it once in a trusted environment and save it again with "
+                + "torch.save, or as safetensors");
     }
 
     @Override
@@ -64,9 +74,15 @@ public final class TorchLegacyProvider implements FormatProvider {
                 : ContainerKind.TORCH_LEGACY;
     }
 
-    /** Scans through the loading code, reporting every global of every pickle: {@link LegacyScanner}. */
+    /** Scans through the loading code, reporting every global of every pickle: {@link LegacyReader#scan}. */
     @Override
     public ScanReport scan(FileProbe probe, LoadOptions options) {
-        return LegacyScanner.scan(this, probe, options);
+        PtsafeException tar = tarRefusal(probe);
+        if (tar == null) {
+            return LegacyReader.scan(probe.path(), options);
+        }
+        ScanReport.Builder report = ScanReport.builder(probe.path(), ContainerKind.TAR);
+        ScanSupport.refused(report, tar, Location.FILE);
+        return report.build();
     }
 }

@@ -53,6 +53,22 @@ public final class PickleScan implements PickleListener {
         }
     }
 
+    /**
+     * Decodes one pickle for open ({@code report} null: as loading does, the first refusal thrown)
+     * or for a scan ({@link #scan}): the one call the readers make in both modes.
+     *
+     * @return the decoded pickle; empty only in a scan, when it must not be built into tensors
+     * @throws PtsafeException when opening and the pickle is refused
+     */
+    public static Optional<TorchPickle.Decoded> decode(PickleInput input, LoadOptions options, boolean legacy,
+            boolean allowTrailing, ScanReport.Builder report) throws PtsafeException {
+        if (report == null) {
+            return Optional.of(TorchPickle.decode(input, options, legacy, allowTrailing, TorchPickle.Mode.LOAD,
+                    PickleListener.NONE));
+        }
+        return scan(input, options, legacy, allowTrailing, report);
+    }
+
     /** Whether anything that would run code was met. */
     public boolean unsafe() {
         return unsafe;

@@ -10,7 +10,8 @@ import java.io.IOException;
 
 /**
  * Format provider "torch-zip": {@code torch.save} zip archives (torch 1.6 and later), recognised
- * by a zip local header at byte 0 ({@code PK\x03\x04}) and opened by {@link TorchZipReader}.
+ * by a zip local header at byte 0 ({@code PK\x03\x04}), opened and scanned by {@link TorchZipReader}
+ * (which also tells a numpy .npz, TorchScript and torch.package archive apart, for both).
  *
  * <p>Tensors are named by walking the unpickled tree depth-first in insertion order: dict keys (a
  * str as is, an int in decimal, any other hashable key in a Python-like repr) and list/tuple indices
@@ -39,9 +40,9 @@ public final class TorchZipProvider implements FormatProvider {
         return ContainerKind.ZIP;
     }
 
-    /** Scans through the loading code, reporting past the first problem where it can: {@link ZipScanner}. */
+    /** Scans through the loading code, reporting past the first problem where it can: {@link TorchZipReader#scan}. */
     @Override
     public ScanReport scan(FileProbe probe, LoadOptions options) {
-        return ZipScanner.scan(probe, options);
+        return TorchZipReader.scan(probe.path(), options);
     }
 }

@@ -1,38 +1,53 @@
 package io.ptsafe.pickle.zip;
 
 import io.ptsafe.Limit;
+import io.ptsafe.ContainerKind;
 import io.ptsafe.FileFormat;
 import io.ptsafe.LoadOptions;
+import io.ptsafe.LoadOptions.CrcPolicy;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
+import io.ptsafe.ScanFinding;
+import io.ptsafe.ScanFinding.Location;
+import io.ptsafe.ScanReport;
 import io.ptsafe.TensorFile;
 import io.ptsafe.pickle.machine.PickleInput;
-import io.ptsafe.pickle.machine.PickleListener;
+import io.ptsafe.pickle.scan.PickleScan;
 import io.ptsafe.pickle.torch.StorageRef;
 import io.ptsafe.pickle.torch.StorageSource;
 import io.ptsafe.pickle.torch.TensorTree;
 import io.ptsafe.pickle.torch.TorchPickle;
 import io.ptsafe.spi.BasicTensorFile;
 import io.ptsafe.spi.MappedFiles;
+import io.ptsafe.spi.ScanSupport;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * Opens a {@code torch.save} zip archive (torch 1.6 and later): one root folder (the file's stem
+ * Reads a {@code torch.save} zip archive (torch 1.6 and later): one root folder (the file's stem
  * for older torch, {@code archive/} for newer) holding {@code data.pkl}, {@code data/<key>} records,
  * and optionally {@code byteorder} ("little" or "big"), {@code .format_version}, {@code version},
- * {@code .data/version}, {@code .data/serialization_id}.
+ * {@code .data/version}, {@code .data/serialization_id}. {@link #open} and {@link #scan} run the one
+ * path, {@link #read}: opening stops at the first refusal, a scan records it and goes on where it can.
  *
- * <p>Refused with {@link Reason#UNSUPPORTED_FORMAT}: TorchScript archives ({@code constants.pkl} or a
- * {@code code/} folder) and torch.package archives ({@code .data/extern_modules}, or a {@code .data/}
- * layout without {@code data.pkl}). A zip with neither is {@link Reason#NOT_A_CHECKPOINT}. A missing
+ * <p>Refused with {@link Reason#UNSUPPORTED_FORMAT}: numpy {@code .npz}, TorchScript and torch.package
+ * archives ({@link ZipKinds}). A zip with neither is {@link Reason#NOT_A_CHECKPOINT}. A missing
  * or malformed {@code version} record is {@link Reason#INVALID_VERSION_RECORD}, as torch refuses it.
+ *
+ * <p>A scan reports, through the same code: {@link ZipArchive} for the container, the torch layout,
+ * data.pkl through {@link PickleScan} (every global reported, decoding going on past forbidden ones)
+ * and {@link TensorTree} for storages and views; and, as warnings, what loading ignores
+ * ({@link ZipWarnings}).
  */
 public final class TorchZipReader {
     private TorchZipReader() {
@@ -40,41 +55,121 @@ public final class TorchZipReader {
 
     /** Opens, fully validates and returns the checkpoint; on any refusal nothing stays mapped. */
     public static TensorFile open(Path path, LoadOptions options) throws PtsafeException {
-        Arena arena = Arena.ofShared();
+        return MappedFiles.open(path, (file, arena) -> {
+            TensorTree.Tree tree = read(path, file, arena, options, null);
+            return new BasicTensorFile(path, FileFormat.TORCH_ZIP, tree.tensors(), Map.of(), tree.root(), arena,
+                    List.of());
+        });
+    }
+
+    /** Scans a file whose first bytes are a zip local header, as {@link #open} reads it. */
+    public static ScanReport scan(Path path, LoadOptions options) {
+        ScanReport.Builder report = ScanReport.builder(path, ContainerKind.ZIP);
         try {
-            MemorySegment file = MappedFiles.map(path, arena);
-            Archive a = archive(path, file, arena, options);
-            TorchPickle.Decoded d = TorchPickle.decode(a.pickle(), options, false, false, TorchPickle.Mode.LOAD,
-                    PickleListener.NONE);
-            TensorTree.Tree tree = TensorTree.build(d, a.storages(), a.order(), arena, options);
-            return new BasicTensorFile(path, FileFormat.TORCH_ZIP, tree.tensors(), Map.of(), tree.root(), arena, List.of());
-        } catch (InternalError e) {
-            arena.close();
-            throw new PtsafeException(Reason.FILE_CHANGED, path, "the file changed or was truncated while it was read ("
-                    + e.getMessage() + ")", e);
-        } catch (PtsafeException | RuntimeException | Error e) {
-            arena.close();
-            throw e;
+            MappedFiles.read(path, (file, arena) -> read(path, file, arena, options, report));
+        } catch (PtsafeException e) {
+            ScanSupport.refused(report, e, Location.FILE);
         }
+        return report.build();
     }
 
     /**
-     * A validated archive, its pickle not yet decoded: for the scanner, which decodes with its own
-     * listener and never resolves storages.
+     * The one path of both modes. Opening ({@code report} null) throws the first refusal and returns
+     * the tensors; a scan reports every finding into {@code report}, throws only what stops it before
+     * the layout is known, and returns the tensors it could build, or null.
+     */
+    private static TensorTree.Tree read(Path path, MemorySegment file, Arena arena, LoadOptions options,
+            ScanReport.Builder report) throws PtsafeException {
+        boolean scan = report != null;
+        ZipKinds npz = ZipKinds.npz(file);
+        if (npz != null) {
+            return notACheckpoint(npz, path, report);
+        }
+        ZipArchive zip = ZipArchive.read(path, file, options);
+        ZipKinds code = ZipKinds.code(zip);
+        if (code != null) {
+            return notACheckpoint(code, path, report);
+        }
+        // A scan leaves CRCs to ZipWarnings.checkCrcs, so that a bad CRC does not hide the payload.
+        LoadOptions reading = scan ? options.toBuilder().crcPolicy(CrcPolicy.SKIP).build() : options;
+        ZipWarnings warnings = scan ? new ZipWarnings(path, options, report, zip) : null;
+        Archive archive;
+        try {
+            archive = archive(zip, path, file, arena, reading);
+        } catch (PtsafeException e) {
+            if (!scan) {
+                throw e;
+            }
+            ScanSupport.refused(report, e, Location.FILE);
+            warnings.checkCrcs(file, arena, Collections.emptySet());
+            return null;
+        }
+        if (scan) {
+            report.container(ContainerKind.TORCH_ZIP);
+        }
+        try {
+            checkVersion(zip, path, file, arena, reading);
+        } catch (PtsafeException e) {
+            if (!scan) {
+                throw e;
+            }
+            // torch refuses the file before reading data.pkl; the scan still reports what data.pkl holds.
+            ZipEntryInfo v = zip.record("version");
+            report.add(ScanFinding.of(e, v == null ? Location.FILE : Location.entry(v.name(), v.dataOffset())));
+        }
+        ZipEntryInfo pkl = zip.record("data.pkl");
+        long start = pkl.method() == ZipEntryInfo.STORED ? pkl.dataOffset() : -1;
+        // A scan locates findings in the file, and offsets in an inflated data.pkl are not the file's.
+        PickleInput pickle = scan ? new PickleInput(archive.pickle().bytes(), path, pkl.name(), start) : archive.pickle();
+        Optional<TorchPickle.Decoded> decoded = PickleScan.decode(pickle, options, false, false, report);
+        if (decoded.isEmpty()) {
+            warnings.checkCrcs(file, arena, Collections.emptySet());
+            return null;
+        }
+        TensorTree.Tree tree = null;
+        try {
+            tree = TensorTree.build(decoded.get(), archive.storages(), archive.order(), arena, reading);
+        } catch (PtsafeException e) {
+            if (!scan) {
+                throw e;
+            }
+            ScanSupport.refused(report, e, Location.entry(pkl.name(), start));
+        }
+        if (scan) {
+            if (tree != null) {
+                report.tensors(ScanReport.TensorInventory.of(tree.tensors()));
+            }
+            Set<ZipEntryInfo> referenced = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (StorageRef ref : decoded.get().storages().values()) {
+                ZipEntryInfo e = zip.record("data/" + ref.key());
+                if (e != null) {
+                    referenced.add(e);
+                }
+            }
+            warnings.unreadEntries(referenced);
+            warnings.checkCrcs(file, arena, referenced);
+        }
+        return tree;
+    }
+
+    /** An npz, TorchScript or torch.package archive: refused when opening, reported by a scan. */
+    private static TensorTree.Tree notACheckpoint(ZipKinds kind, Path path, ScanReport.Builder report)
+            throws PtsafeException {
+        if (report == null) {
+            throw kind.refusal(path);
+        }
+        kind.report(report);
+        return null;
+    }
+
+    /**
+     * A validated archive, its pickle not yet decoded.
      *
      * @param pickle   the {@code data.pkl} record
      * @param storages resolves {@code data/<key>} records, checking their size
      * @param order    from the {@code byteorder} record (little-endian without one)
      */
-    public record Archive(PickleInput pickle, StorageSource storages, ByteOrder order) {
-    }
-
-    /** Validates the zip and its torch layout; {@code arena} receives inflated records. */
-    public static Archive archive(Path path, MemorySegment file, Arena arena, LoadOptions options) throws PtsafeException {
-        ZipArchive zip = ZipArchive.read(path, file, options);
-        Archive a = archive(zip, path, file, arena, options);
-        checkVersion(zip, path, file, arena, options);
-        return a;
+    private record Archive(PickleInput pickle, StorageSource storages, ByteOrder order) {
     }
 
     /** Oldest file format version torch 1.13 reads (caffe2/serialize/versions.h kMinSupportedFileFormatVersion). */
@@ -141,21 +236,10 @@ public final class TorchZipReader {
                 + " (torch.save writes \"3\\n\")");
     }
 
-    /** {@link #archive(Path, MemorySegment, Arena, LoadOptions)} of a zip already read (the scanner reads it first). */
-    static Archive archive(ZipArchive zip, Path path, MemorySegment file, Arena arena, LoadOptions options)
+    /** The torch layout of a zip that is no {@link ZipKinds} archive; {@code arena} receives inflated records. */
+    private static Archive archive(ZipArchive zip, Path path, MemorySegment file, Arena arena, LoadOptions options)
             throws PtsafeException {
-        Map<String, ZipEntryInfo> records = zip.records();
         String root = zip.root();
-        if (records.containsKey("constants.pkl") || records.keySet().stream().anyMatch(n -> n.startsWith("code/"))) {
-            throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, path, "a TorchScript archive (" + root
-                    + "/constants.pkl or " + root + "/code/): it holds code, and ptsafe loads only data "
-                    + "(save the state_dict with torch.save instead)");
-        }
-        boolean dotData = records.keySet().stream().anyMatch(n -> n.startsWith(".data/"));
-        if (records.containsKey(".data/extern_modules") || dotData && zip.record("data.pkl") == null) {
-            throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, path, "a torch.package archive (" + root
-                    + "/.data/): it packages code, and ptsafe loads only data");
-        }
         ZipEntryInfo pkl = zip.record("data.pkl");
         if (pkl == null) {
             throw new PtsafeException(Reason.NOT_A_CHECKPOINT, path, "a zip archive without " + root

@@ -2,10 +2,13 @@ package io.ptsafe.pickle.scan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
 import io.ptsafe.SafeLoader;
 import io.ptsafe.ScanFinding;
 import io.ptsafe.ScanFinding.Severity;
@@ -196,6 +199,17 @@ class ScanDetailsTest {
         assertEquals(ContainerKind.TORCH_PACKAGE, pkg.container());
         assertEquals(ScanRule.HOLDS_CODE, pkg.findings().getFirst().rule());
         assertEquals(Verdict.INVALID, pkg.verdict());
+    }
+
+    /** Open recognises the same containers as scan (one recognition per format), with the same reason. */
+    @Test
+    void openRefusesWhatScanRecognises() {
+        for (String name : List.of("scan/arrays.npz", "scan/package.pt")) {
+            Path p = Fixtures.TORCH.resolve(name);
+            PtsafeException x = assertThrows(PtsafeException.class, () -> SafeLoader.open(p).close(), name);
+            assertEquals(Reason.UNSUPPORTED_FORMAT, x.reason(), x.getMessage());
+            assertEquals(Verdict.INVALID, SafeLoader.scan(p).verdict(), name);
+        }
     }
 
     /** What torch.load ignores loads, scans SAFE, and is shown as warnings. */

@@ -2,14 +2,11 @@ package io.ptsafe.safetensors.reader;
 
 import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
-import io.ptsafe.PtsafeException;
-import io.ptsafe.Reason;
 import io.ptsafe.TensorFile;
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;
 import io.ptsafe.spi.MappedFiles;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 
 /**
  * Reads safetensors files: mapped once (one shared arena per file, closed with it), validated
@@ -75,20 +72,10 @@ public final class SafetensorsProvider implements FormatProvider {
         return i < head.length && head[i] == '{';
     }
 
+    /** Maps the file ({@link MappedFiles#open}) and reads it; a scan is this open ({@link FormatProvider#scan}). */
     @Override
     public TensorFile open(FileProbe probe, LoadOptions options) throws IOException {
-        Arena arena = Arena.ofShared();
-        try {
-            return SafetensorsReader.read(probe.path(), MappedFiles.map(probe.path(), arena), arena, options);
-        } catch (InternalError e) {
-            // a fault on mapped memory: the file shrank after it was mapped
-            arena.close();
-            throw new PtsafeException(Reason.FILE_CHANGED, probe.path(), "the file changed while being read ("
-                    + e.getMessage() + ")", e);
-        } catch (IOException | RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFiles.open(probe.path(), (file, arena) -> SafetensorsReader.read(probe.path(), file, arena, options));
     }
 
     static boolean isJsonWhitespace(byte b) {

@@ -7,8 +7,6 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import io.ptsafe.spi.MappedFiles;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,18 +46,14 @@ record ShardIndex(Path file, Map<String, String> weightMap, List<String> shards)
             throw Limit.MAX_HEADER_BYTES.exceeded(file, "index size in bytes",
                     size, options.maxHeaderBytes());
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment bytes = MappedFiles.map(file, arena);
+        return MappedFiles.read(file, (bytes, arena) -> {
             JsonSource source = JsonSource.index(file, bytes);
             Utf8Validation.check(bytes, file, "index", Reason.INVALID_INDEX);
             JsonPrescan.check(bytes, source, options);
             try (JsonReader json = JsonReader.open(bytes, source, options)) {
                 return parse(json, source, options);
             }
-        } catch (InternalError e) {
-            throw new PtsafeException(Reason.FILE_CHANGED, file, "the index changed while being read ("
-                    + e.getMessage() + ")", e);
-        }
+        });
     }
 
     private static ShardIndex parse(JsonReader json, JsonSource source, LoadOptions options) throws PtsafeException {
