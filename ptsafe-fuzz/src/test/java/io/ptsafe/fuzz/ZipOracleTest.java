@@ -87,8 +87,7 @@ class ZipOracleTest {
 
     private static long dataPkl(byte[] b) throws Exception {
         try (Arena arena = Arena.ofConfined()) {
-            return TorchZipReader.archive(CONTROL, MemorySegment.ofArray(b).asReadOnly(), arena, Hostile.OPTIONS)
-                    .pickle().fileOffset();
+            return TorchZipReader.dataPickleOffset(CONTROL, MemorySegment.ofArray(b).asReadOnly(), arena, Hostile.OPTIONS);
         }
     }
 

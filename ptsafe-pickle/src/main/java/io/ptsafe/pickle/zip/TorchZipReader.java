@@ -236,6 +236,25 @@ public final class TorchZipReader {
                 + " (torch.save writes \"3\\n\")");
     }
 
+    /**
+     * Where the {@code data.pkl} that {@link #open} decodes starts in {@code file}: for the zip fuzz
+     * target's oracle, which checks it is the record miniz finds. Refuses what {@link #open} refuses
+     * before it decodes the pickle.
+     */
+    public static long dataPickleOffset(Path path, MemorySegment file, Arena arena, LoadOptions options)
+            throws PtsafeException {
+        ZipKinds npz = ZipKinds.npz(file);
+        ZipArchive zip = ZipArchive.read(path, file, options);
+        ZipKinds code = ZipKinds.code(zip);
+        if (npz != null || code != null) {
+            throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, path, "not a torch checkpoint: "
+                    + (npz != null ? npz : code));
+        }
+        Archive archive = archive(zip, path, file, arena, options);
+        checkVersion(zip, path, file, arena, options);
+        return archive.pickle().fileOffset();
+    }
+
     /** The torch layout of a zip that is no {@link ZipKinds} archive; {@code arena} receives inflated records. */
     private static Archive archive(ZipArchive zip, Path path, MemorySegment file, Arena arena, LoadOptions options)
             throws PtsafeException {
