@@ -10,6 +10,7 @@ module io.ptsafe.api {
     requires org.tukaani.xz;
 
     exports io.ptsafe;
+    exports io.ptsafe.scan;
     exports io.ptsafe.spi;
 
     uses io.ptsafe.spi.FormatProvider;

@@ -2,7 +2,7 @@ package io.ptsafe.spi;
 
 import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
-import io.ptsafe.ScanReport;
+import io.ptsafe.scan.ScanReport;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
 import java.util.Optional;

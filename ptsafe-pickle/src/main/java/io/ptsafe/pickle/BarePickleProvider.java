@@ -4,7 +4,7 @@ import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
-import io.ptsafe.ScanReport;
+import io.ptsafe.scan.ScanReport;
 import io.ptsafe.TensorFile;
 import io.ptsafe.pickle.machine.PickleInput;
 import io.ptsafe.pickle.machine.PickleListener;

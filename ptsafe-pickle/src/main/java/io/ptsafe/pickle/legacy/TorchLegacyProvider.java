@@ -6,7 +6,7 @@ import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
-import io.ptsafe.ScanReport;
+import io.ptsafe.scan.ScanReport;
 import io.ptsafe.TensorFile;
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;

@@ -1,4 +1,4 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import io.ptsafe.Reason;
 
 class ScanRuleTest {
 

@@ -1,10 +1,13 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
-import io.ptsafe.ScanFinding.Severity;
-import io.ptsafe.ScanReport.Verdict;
+import io.ptsafe.scan.ScanFinding.Severity;
+import io.ptsafe.scan.ScanReport.Verdict;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.Reason;
+import io.ptsafe.Tensor;
 
 /**
  * The catalog of scan rules: every kind of {@link ScanFinding}, with a stable id (never reused,
