@@ -2,6 +2,8 @@ package io.ptsafe.scan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumSet;
@@ -33,6 +35,17 @@ class ScanRuleTest {
         for (Reason reason : Reason.values()) {
             assertEquals(other.contains(reason), ScanRule.of(reason) == ScanRule.OTHER_REFUSAL, reason.toString());
         }
+    }
+
+    /** Reason names its rule in its constructor; ScanRule.of is that link, never a default. */
+    @Test
+    void everyReasonNamesItsRule() {
+        for (Reason reason : Reason.values()) {
+            assertNotNull(reason.rule(), reason.toString());
+            assertSame(reason.rule(), ScanRule.of(reason), reason.toString());
+        }
+        assertSame(ScanRule.UNKNOWN_FORMAT, Reason.MISSING_PROVIDER.rule());
+        assertTrue(ScanRule.UNKNOWN_FORMAT.help().contains("provider module"));
     }
 
     @Test
