@@ -11,7 +11,8 @@ module io.ptsafe.api {
 
     exports io.ptsafe;
     exports io.ptsafe.scan;
-    exports io.ptsafe.spi;
+    // The provider SPI is for ptsafe's own format modules: third-party formats are not a goal of 1.0.
+    exports io.ptsafe.spi to io.ptsafe.safetensors, io.ptsafe.pickle;
 
     uses io.ptsafe.spi.FormatProvider;
 }
