@@ -28,7 +28,7 @@ class ScanRuleTest {
         }
     }
 
-    /** A new Reason must be given a rule: only reasons no file can cause fall to OTHER_REFUSAL. */
+    /** Every Reason names a rule; only reasons no file can cause (writing, verifying) name OTHER_REFUSAL. */
     @Test
     void everyReasonAFileCanCauseHasItsOwnRule() {
         Set<Reason> other = EnumSet.of(Reason.CANNOT_WRITE, Reason.VERIFY_MISMATCH);
