@@ -40,10 +40,17 @@ class ConsumerProjectTest {
     @TempDir
     Path tmp;
 
-    /** The ptsafe jars (api, safetensors, pickle) and jackson-core, where this test's class path has them. */
+    /**
+     * The ptsafe jars (api, safetensors, pickle) and what they require (jackson-core; commons-compress,
+     * its requirements, and xz for tree scans), where this test's class path has them.
+     */
     private static String libraries() throws URISyntaxException {
         List<String> paths = new ArrayList<>();
-        for (Class<?> c : List.of(SafeLoader.class, SafetensorsWriter.class, BarePickleProvider.class, JsonFactory.class)) {
+        for (Class<?> c : List.of(SafeLoader.class, SafetensorsWriter.class, BarePickleProvider.class, JsonFactory.class,
+                org.apache.commons.compress.archivers.ArchiveEntry.class, org.tukaani.xz.XZ.class,
+                // what commons-compress's module requires
+                org.apache.commons.codec.Charsets.class, org.apache.commons.io.IOUtils.class,
+                org.apache.commons.lang3.StringUtils.class)) {
             paths.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
         return String.join(File.pathSeparator, paths);
