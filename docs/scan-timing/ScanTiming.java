@@ -1,6 +1,6 @@
 import io.ptsafe.LoadOptions;
 import io.ptsafe.SafeLoader;
-import io.ptsafe.ScanReport;
+import io.ptsafe.scan.ScanReport;
 import io.ptsafe.TensorFile;
 import java.nio.file.Path;
 

@@ -1,8 +1,9 @@
 /**
  * The ptsafe API: {@link io.ptsafe.SafeLoader} opens model weight files through the format providers
  * found on the module path (or class path), and nothing in a file can make it execute code;
- * {@link io.ptsafe.SafeLoader#scan} reports on a file without loading it.
+ * {@link io.ptsafe.SafeLoader#scan} reports on a file without loading it ({@link io.ptsafe.scan}).
  */
+@SuppressWarnings("module") // "module not found": the modules the SPI is exported to are built after this one
 module io.ptsafe.api {
     requires com.fasterxml.jackson.core;
     requires org.apache.commons.compress;
@@ -10,7 +11,9 @@ module io.ptsafe.api {
     requires org.tukaani.xz;
 
     exports io.ptsafe;
-    exports io.ptsafe.spi;
+    exports io.ptsafe.scan;
+    // The provider SPI is for ptsafe's own format modules: third-party formats are not a goal of 1.0.
+    exports io.ptsafe.spi to io.ptsafe.safetensors, io.ptsafe.pickle;
 
     uses io.ptsafe.spi.FormatProvider;
 }

@@ -1,6 +1,6 @@
 package io.ptsafe;
 
-import io.ptsafe.ScanFinding.Location;
+import io.ptsafe.scan.ScanFinding.Location;
 import io.ptsafe.spi.TarHeader;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
@@ -20,6 +20,9 @@ import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import io.ptsafe.scan.ScanFinding;
+import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanRule;
 
 /**
  * Opens the archives a tree scan meets (zip, tar, and gzip, bzip2 or xz streams, a tar inside or a

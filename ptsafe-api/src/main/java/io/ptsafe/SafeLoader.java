@@ -2,7 +2,7 @@ package io.ptsafe;
 
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;
-import io.ptsafe.ScanFinding.Location;
+import io.ptsafe.scan.ScanFinding.Location;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +10,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.ServiceLoader;
+import io.ptsafe.scan.ScanFinding;
+import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanRule;
+import io.ptsafe.scan.TreeScan;
 
 /**
  * Opens model weight files without executing anything in them.

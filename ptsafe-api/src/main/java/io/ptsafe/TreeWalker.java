@@ -1,6 +1,6 @@
 package io.ptsafe;
 
-import io.ptsafe.ScanFinding.Location;
+import io.ptsafe.scan.ScanFinding.Location;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -13,6 +13,9 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanRule;
+import io.ptsafe.scan.TreeScan;
 
 /**
  * The walk behind {@link SafeLoader#scanTree}: every entry of every folder, hidden ones included,

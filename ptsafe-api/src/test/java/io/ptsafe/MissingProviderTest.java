@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanRule;
 
 /**
  * This module's tests have no provider on their class path: a file of a format ptsafe reads is

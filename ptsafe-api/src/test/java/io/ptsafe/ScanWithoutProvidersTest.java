@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ptsafe.ScanReport.Verdict;
+import io.ptsafe.scan.ScanReport.Verdict;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanRule;
 
 /**
  * What SafeLoader.scan and open decide before any provider is asked (ptsafe-api's tests run with

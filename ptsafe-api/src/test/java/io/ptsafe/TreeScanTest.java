@@ -18,6 +18,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanReports;
+import io.ptsafe.scan.ScanRule;
+import io.ptsafe.scan.TreeScan;
 
 /**
  * {@link SafeLoader#scanTree} without format providers (this module has none): every file is "not a

@@ -23,7 +23,7 @@ import java.util.concurrent.Executors;
  * </pre>
  *
  * {@code POST /scan} with the file as the request body (any name, any Content-Type: the format is
- * read from the bytes). The answer is the scan's JSON report ({@link io.ptsafe.ScanReports#writeJson},
+ * read from the bytes). The answer is the scan's JSON report ({@link io.ptsafe.scan.ScanReports#writeJson},
  * schema {@code docs/scan-report.schema.json}) with the verdict also in the {@code X-Ptsafe-Verdict}
  * header:
  * <ul>

@@ -2,7 +2,7 @@ package io.ptsafe.spi;
 
 import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
-import io.ptsafe.ScanReport;
+import io.ptsafe.scan.ScanReport;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
 import java.util.Optional;
@@ -11,7 +11,9 @@ import java.util.Optional;
  * A format a module teaches {@link io.ptsafe.SafeLoader}. Registered with {@code provides
  * io.ptsafe.spi.FormatProvider with ...} in module-info (and META-INF/services for the class path).
  * Implementations hold no state: {@link io.ptsafe.SafeLoader} keeps one instance of each and calls it
- * from any thread.
+ * from any thread. Implemented by ptsafe's own format modules only ({@code io.ptsafe.safetensors},
+ * {@code io.ptsafe.pickle}, the modules this package is exported to): third-party formats are not a
+ * goal of 1.0.
  */
 public interface FormatProvider {
 

@@ -3,10 +3,10 @@ package io.ptsafe.spi;
 import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
-import io.ptsafe.ScanFinding;
-import io.ptsafe.ScanFinding.Location;
-import io.ptsafe.ScanReport;
-import io.ptsafe.ScanRule;
+import io.ptsafe.scan.ScanFinding;
+import io.ptsafe.scan.ScanFinding.Location;
+import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanRule;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
 

@@ -2,11 +2,11 @@ package io.ptsafe.cli;
 
 import io.ptsafe.LoadOptions;
 import io.ptsafe.SafeLoader;
-import io.ptsafe.ScanFinding;
-import io.ptsafe.ScanReport;
-import io.ptsafe.ScanReport.Verdict;
-import io.ptsafe.ScanReports;
-import io.ptsafe.TreeScan;
+import io.ptsafe.scan.ScanFinding;
+import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanReport.Verdict;
+import io.ptsafe.scan.ScanReports;
+import io.ptsafe.scan.TreeScan;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;

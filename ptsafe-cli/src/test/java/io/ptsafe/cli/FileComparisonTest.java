@@ -7,7 +7,6 @@ import io.ptsafe.FileFormat;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
-import io.ptsafe.spi.BasicTensorFile;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,7 +19,7 @@ class FileComparisonTest {
     }
 
     static TensorFile file(String path, Map<String, String> meta, Tensor... tensors) throws PtsafeException {
-        return new BasicTensorFile(Path.of(path), FileFormat.SAFETENSORS, List.of(tensors), meta, null, null, List.of());
+        return new InMemoryFile(Path.of(path), FileFormat.SAFETENSORS, List.of(tensors), meta);
     }
 
     @Test

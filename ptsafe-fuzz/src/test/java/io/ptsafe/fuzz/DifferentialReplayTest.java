@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.ptsafe.PtsafeException;
 import io.ptsafe.SafeLoader;
-import io.ptsafe.ScanReport;
+import io.ptsafe.scan.ScanReport;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import io.ptsafe.SafeLoader;
-import io.ptsafe.ScanFinding;
-import io.ptsafe.ScanReport;
+import io.ptsafe.scan.ScanFinding;
+import io.ptsafe.scan.ScanReport;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
 import java.nio.file.Files;
@@ -67,7 +67,7 @@ class DifferentialPickleCasesTest {
         assertTrue(x.getMessage().startsWith(p.toString()), x.getMessage());
         ScanReport r = SafeLoader.scan(p);
         assertNotEquals(ScanReport.Verdict.SAFE, r.verdict(), r.findings().toString());
-        assertTrue(r.findings().stream().map(ScanFinding::rule).anyMatch(rule -> rule == io.ptsafe.ScanRule.of(reason)),
+        assertTrue(r.findings().stream().map(ScanFinding::rule).anyMatch(rule -> rule == io.ptsafe.scan.ScanRule.of(reason)),
                 r.findings().toString());
     }
 

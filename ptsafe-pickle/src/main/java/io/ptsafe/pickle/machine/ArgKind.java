@@ -4,7 +4,7 @@ package io.ptsafe.pickle.machine;
  * How an opcode's inline argument is encoded, as CPython's pickletools names the argument
  * descriptors. Fixed-size kinds give their width; the others are length-prefixed or end at a newline.
  */
-public enum ArgKind {
+enum ArgKind {
     /** No inline argument. */
     NONE(0),
     /** One unsigned byte. */

@@ -3,7 +3,7 @@ package io.ptsafe.pickle.machine;
 import io.ptsafe.PtsafeException;
 
 /** A machine value that BUILD may set state on; BUILD on anything else is refused. */
-public interface Buildable {
+interface Buildable {
 
     /**
      * Applies BUILD's state and returns what replaces the instance on the stack (usually itself).

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The table of meanings: every global ({@code module.qualname}) a pickle may name, with the Java
@@ -25,11 +24,6 @@ public final class GlobalTable {
     /** The meaning of a name, or empty when the name is forbidden. */
     public Optional<Meaning> lookup(String global) {
         return Optional.ofNullable(meanings.get(global));
-    }
-
-    /** The names the table knows, in the order they were added. */
-    public Set<String> names() {
-        return meanings.keySet();
     }
 
     /** A builder holding this table's entries, to extend it. */

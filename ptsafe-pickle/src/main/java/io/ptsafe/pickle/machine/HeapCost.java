@@ -42,7 +42,7 @@ public final class HeapCost {
     }
 
     /** {@code n} bytes rounded up to the 8-byte object alignment. */
-    public static long align(long n) {
+    static long align(long n) {
         return (n + 7) & ~7L;
     }
 

@@ -23,7 +23,7 @@ public final class Names {
     }
 
     /** A Python-like repr of a hashable value (bounded: keys have at most {@link PickleMachine#MAX_KEY_NODES} nodes). */
-    public static String repr(PyValue v) {
+    static String repr(PyValue v) {
         StringBuilder sb = new StringBuilder();
         repr(v, sb);
         return sb.toString();

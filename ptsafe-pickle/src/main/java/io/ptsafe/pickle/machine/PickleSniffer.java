@@ -38,7 +38,7 @@ public final class PickleSniffer {
      *
      * @param head the first bytes of a file, taken as the whole file
      */
-    public static boolean looksLikePickle(byte[] head) {
+    static boolean looksLikePickle(byte[] head) {
         return whyNotAPickle(head, head.length) == null;
     }
 

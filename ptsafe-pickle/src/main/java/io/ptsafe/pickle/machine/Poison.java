@@ -5,7 +5,7 @@ package io.ptsafe.pickle.machine;
  * goes on decoding so that its final refusal can list every forbidden name, and nothing made from a
  * poison value ever leaves the machine.
  */
-public final class Poison {
+final class Poison {
     private final String origin;
 
     Poison(String origin) {

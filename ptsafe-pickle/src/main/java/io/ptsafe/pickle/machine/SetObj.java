@@ -6,7 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 /** A Python set (filled by ADDITEMS) or frozenset. Elements are hashable values in frozen form. */
-public final class SetObj {
+final class SetObj {
     private final boolean frozen;
     final LinkedHashSet<Key> items = new LinkedHashSet<>();
     private PyValue frozenValue;

@@ -2,11 +2,11 @@ package io.ptsafe.pickle.scan;
 
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
-import io.ptsafe.ScanFinding;
-import io.ptsafe.ScanFinding.Location;
-import io.ptsafe.ScanReport;
-import io.ptsafe.ScanReport.Global;
-import io.ptsafe.ScanRule;
+import io.ptsafe.scan.ScanFinding;
+import io.ptsafe.scan.ScanFinding.Location;
+import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanReport.Global;
+import io.ptsafe.scan.ScanRule;
 import io.ptsafe.pickle.machine.ForbiddenGlobalsException;
 import io.ptsafe.pickle.machine.GlobalUse;
 import io.ptsafe.pickle.machine.Opcode;

@@ -9,5 +9,5 @@ import io.ptsafe.pickle.machine.Meaning;
  * {@code _rebuild_tensor_v3}) and for {@code torch.storage.TypedStorage} (which names no dtype and so
  * cannot appear in a persistent id).
  */
-public record StorageType(String global, DType dtype, boolean untyped) implements Meaning {
+record StorageType(String global, DType dtype, boolean untyped) implements Meaning {
 }

@@ -16,7 +16,7 @@ import io.ptsafe.DType;
  * @param parameter     whether it was an {@code nn.Parameter}
  * @param quantization  the quantizer's parameters, or null
  */
-public record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] shape, long[] strides,
+record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] shape, long[] strides,
         boolean requiresGrad, boolean parameter, Quantization quantization) {
 
     /** A quantizer's parameters as the pickle gives them; {@link io.ptsafe.Quantization} says what they mean. */

@@ -2,7 +2,7 @@ package io.ptsafe.pickle.zip;
 
 import io.ptsafe.ContainerKind;
 import io.ptsafe.LoadOptions;
-import io.ptsafe.ScanReport;
+import io.ptsafe.scan.ScanReport;
 import io.ptsafe.TensorFile;
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ptsafe.PtsafeException;
 import io.ptsafe.SafeLoader;
-import io.ptsafe.ScanReport;
-import io.ptsafe.ScanReport.Verdict;
+import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanReport.Verdict;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ptsafe.testsupport.SchemaCheck;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ptsafe.ScanFinding.Location;
-import io.ptsafe.ScanFinding.Severity;
+import io.ptsafe.scan.ScanFinding.Location;
+import io.ptsafe.scan.ScanFinding.Severity;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +20,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import io.ptsafe.ContainerKind;
+import io.ptsafe.DType;
 
 /** JSON and SARIF output validated against docs/scan-report.schema.json and the official SARIF schema. */
 class ScanOutputTest {

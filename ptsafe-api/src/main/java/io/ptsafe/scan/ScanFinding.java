@@ -1,6 +1,7 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
 import java.util.Objects;
+import io.ptsafe.PtsafeException;
 
 /**
  * One thing a scan found in a file: which rule, how serious, where, and a message naming the

@@ -1,14 +1,17 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.ptsafe.ScanFinding.Location;
-import io.ptsafe.ScanFinding.Severity;
-import io.ptsafe.ScanReport.Verdict;
+import io.ptsafe.scan.ScanFinding.Location;
+import io.ptsafe.scan.ScanFinding.Severity;
+import io.ptsafe.scan.ScanReport.Verdict;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import io.ptsafe.ContainerKind;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
 
 class ScanReportTest {
     private static final Path P = Path.of("model.pt");

@@ -1,7 +1,7 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
-import io.ptsafe.ScanFinding.Location;
-import io.ptsafe.ScanFinding.Severity;
+import io.ptsafe.scan.ScanFinding.Location;
+import io.ptsafe.scan.ScanFinding.Severity;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,6 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import io.ptsafe.ContainerKind;
+import io.ptsafe.DType;
+import io.ptsafe.SafeLoader;
+import io.ptsafe.Tensor;
+import io.ptsafe.TensorFile;
 
 /**
  * What {@link SafeLoader#scan} found in one file, without loading it: a {@link Verdict}, the
@@ -184,8 +189,12 @@ public final class ScanReport {
     /**
      * This report under another name: a member of an archive scanned from a temporary file is
      * reported as {@code archive!member}, and the temporary path in messages is replaced by it.
+     *
+     * @param name      the name to report the file under
+     * @param temporary the path the file was scanned at, as it appears in messages
+     * @return a copy of this report, named {@code name}, with {@code temporary} replaced in messages
      */
-    ScanReport relabeled(Path name, String temporary) {
+    public ScanReport relabeled(Path name, String temporary) {
         Builder b = new Builder(name, container);
         for (ScanFinding f : findings) {
             b.add(new ScanFinding(f.rule(), f.severity(), f.location(),

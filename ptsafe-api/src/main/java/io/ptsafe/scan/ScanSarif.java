@@ -1,7 +1,7 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.ptsafe.ScanFinding.Location;
+import io.ptsafe.scan.ScanFinding.Location;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;

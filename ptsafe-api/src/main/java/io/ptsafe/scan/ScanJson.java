@@ -1,13 +1,14 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.ptsafe.ScanFinding.Location;
+import io.ptsafe.scan.ScanFinding.Location;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
+import io.ptsafe.DType;
 
 /** ptsafe's JSON scan report; every field is described in {@code docs/scan-report.schema.json}. */
 final class ScanJson {

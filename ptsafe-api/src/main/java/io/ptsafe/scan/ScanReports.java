@@ -1,9 +1,10 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
-import io.ptsafe.ScanReport.Verdict;
+import io.ptsafe.scan.ScanReport.Verdict;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import io.ptsafe.SafeLoader;
 
 /**
  * Writes scan reports for machines: ptsafe's JSON (schema {@code docs/scan-report.schema.json}) and

@@ -1,9 +1,11 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
-import io.ptsafe.ScanReport.Verdict;
+import io.ptsafe.scan.ScanReport.Verdict;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.SafeLoader;
 
 /**
  * What {@link SafeLoader#scanTree} found under some paths: a report for every file scanned, and

@@ -1,13 +1,16 @@
-package io.ptsafe;
+package io.ptsafe.scan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import io.ptsafe.Reason;
 
 class ScanRuleTest {
 
@@ -25,13 +28,24 @@ class ScanRuleTest {
         }
     }
 
-    /** A new Reason must be given a rule: only reasons no file can cause fall to OTHER_REFUSAL. */
+    /** Every Reason names a rule; only reasons no file can cause (writing, verifying) name OTHER_REFUSAL. */
     @Test
     void everyReasonAFileCanCauseHasItsOwnRule() {
         Set<Reason> other = EnumSet.of(Reason.CANNOT_WRITE, Reason.VERIFY_MISMATCH);
         for (Reason reason : Reason.values()) {
             assertEquals(other.contains(reason), ScanRule.of(reason) == ScanRule.OTHER_REFUSAL, reason.toString());
         }
+    }
+
+    /** Reason names its rule in its constructor; ScanRule.of is that link, never a default. */
+    @Test
+    void everyReasonNamesItsRule() {
+        for (Reason reason : Reason.values()) {
+            assertNotNull(reason.rule(), reason.toString());
+            assertSame(reason.rule(), ScanRule.of(reason), reason.toString());
+        }
+        assertSame(ScanRule.UNKNOWN_FORMAT, Reason.MISSING_PROVIDER.rule());
+        assertTrue(ScanRule.UNKNOWN_FORMAT.help().contains("provider module"));
     }
 
     @Test
