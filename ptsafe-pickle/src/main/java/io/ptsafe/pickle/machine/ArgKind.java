@@ -60,4 +60,19 @@ public enum ArgKind {
     public int fixedSize() {
         return fixedSize;
     }
+
+    /** Bytes of the length that prefixes a length-prefixed argument (1, 4 or 8), else 0. */
+    public int lengthSize() {
+        return switch (this) {
+            case LONG1, BYTES1, UNICODE1 -> 1;
+            case LONG4, BYTES4, UNICODE4 -> 4;
+            case BYTES8, UNICODE8 -> 8;
+            default -> 0;
+        };
+    }
+
+    /** Whether the argument is text ending at a newline (one line, or two for the pair). */
+    public boolean isLine() {
+        return fixedSize < 0 && lengthSize() == 0;
+    }
 }
