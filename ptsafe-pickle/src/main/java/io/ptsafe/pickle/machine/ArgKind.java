@@ -25,7 +25,9 @@ public enum ArgKind {
     LONG4(-1),
     /** One-byte length, then bytes (SHORT_BINSTRING, SHORT_BINBYTES). */
     BYTES1(-1),
-    /** Four-byte length, then bytes (BINSTRING is signed, BINBYTES unsigned). */
+    /** Four-byte signed length, then bytes (BINSTRING; a negative length is refused). */
+    STRING4(-1),
+    /** Four-byte unsigned length, then bytes (BINBYTES). */
     BYTES4(-1),
     /** Eight-byte length, then bytes (BINBYTES8, BYTEARRAY8). */
     BYTES8(-1),
@@ -65,10 +67,15 @@ public enum ArgKind {
     public int lengthSize() {
         return switch (this) {
             case LONG1, BYTES1, UNICODE1 -> 1;
-            case LONG4, BYTES4, UNICODE4 -> 4;
+            case LONG4, STRING4, BYTES4, UNICODE4 -> 4;
             case BYTES8, UNICODE8 -> 8;
             default -> 0;
         };
+    }
+
+    /** Whether the length prefix is signed (a negative one is refused, as CPython does). */
+    public boolean signedLength() {
+        return this == LONG4 || this == STRING4;
     }
 
     /** Whether the argument is text ending at a newline (one line, or two for the pair). */

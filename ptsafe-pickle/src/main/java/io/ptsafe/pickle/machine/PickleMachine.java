@@ -10,7 +10,6 @@ import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -91,15 +90,10 @@ public final class PickleMachine {
     private final DecodeBudget budget;
     private final ToLongFunction<Object> otherCost;
 
-    private final ArrayList<Object> stack = new ArrayList<>();
-    private int stackPeak;
+    private final Stack stack = new Stack();
+    private final Memo memo = new Memo();
     /** Charged for the stack, the memo and the key cache: given back at STOP, when they go. */
     private long working;
-    private int[] marks = new int[16];
-    private int markCount;
-    /** Memo values by index (null where unset): indices are small and dense in real pickles. */
-    private Object[] memo = new Object[0];
-    private int memoSize;
     private final Map<String, GlobalRef> refs = new HashMap<>();
     private final IdentityHashMap<Object, Key> keys = new IdentityHashMap<>();
     private static final Opcode[] OPCODES = Opcode.values();
@@ -118,6 +112,17 @@ public final class PickleMachine {
     private long opcodeCount;
     /** The opcode running, for the messages of refusals made below {@link #step}. */
     private Opcode current;
+    /**
+     * The argument {@link #readArg} read, by kind: a fixed-size number; a length-prefixed value's
+     * bytes or a line; the integer of LONG1/LONG4; a line as ASCII text (and the second of a pair);
+     * BINFLOAT's double. Fields, not a record, so that no opcode allocates for its argument.
+     */
+    private long num;
+    private byte[] raw;
+    private BigInteger big;
+    private String text;
+    private String text2;
+    private double dbl;
 
     private PickleMachine(Builder b, boolean scanning) {
         this.scanning = scanning;
@@ -273,7 +278,7 @@ public final class PickleMachine {
     }
 
     private PickleResult stop(long at) throws PtsafeException {
-        if (markCount > 0) {
+        if (stack.markCount() > 0) {
             throw error(Reason.MALFORMED_PICKLE, at, Opcode.STOP, "STOP with a MARK still open");
         }
         if (stack.size() != 1) {
@@ -298,22 +303,23 @@ public final class PickleMachine {
                 seen.add(o);
             }
         }
-        return new PickleResult(stack.getFirst(), pos, proto, Collections.unmodifiableSet(seen),
+        return new PickleResult(stack.first(), pos, proto, Collections.unmodifiableSet(seen),
                 List.copyOf(globals), List.copyOf(forbidden), opcodeCount, budget);
     }
 
     private void step(Opcode op, long at) throws PtsafeException {
+        readArg(op, at);
         switch (op) {
             // --- framing
             case PROTO -> {
-                int v = u1(op, at);
+                int v = (int) num;
                 if (v > 5) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "unsupported pickle protocol " + v);
                 }
                 proto = v;
             }
             case FRAME -> {
-                long n = u8(op, at);
+                long n = num;
                 if (frameEnd >= 0 && pos < frameEnd) {
                     // pickle.py _Unframer.load_frame: "beginning of a new frame before end of current
                     // frame"; C _pickle load_frame reads the new frame from its buffer (or, with io.BytesIO,
@@ -332,7 +338,7 @@ public final class PickleMachine {
             case NEWTRUE -> push(PyValue.Bool.TRUE, at);
             case NEWFALSE -> push(PyValue.Bool.FALSE, at);
             case INT -> {
-                String s = asciiLine(op, at, options.maxIntBytes(), "maxIntBytes");
+                String s = text;
                 if (s.equals("00")) {
                     push(PyValue.Bool.FALSE, at);
                 } else if (s.equals("01")) {
@@ -345,11 +351,10 @@ public final class PickleMachine {
                     }
                 }
             }
-            case BININT -> push(smallOrNew(i4(op, at)), at);
-            case BININT1 -> push(SMALL_INTS[u1(op, at)], at);
-            case BININT2 -> push(smallOrNew(u2(op, at)), at);
+            case BININT, BININT2 -> push(smallOrNew((int) num), at);
+            case BININT1 -> push(SMALL_INTS[(int) num], at);
             case LONG -> {
-                String s = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
+                String s = text;
                 String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
                 if (digits.length() > options.maxIntBytes()) {
                     throw limit(at, op, "an integer of " + digits.length() + " digits", "maxIntBytes", digits.length(),
@@ -357,16 +362,9 @@ public final class PickleMachine {
                 }
                 push(new PyValue.Int(decimal(digits, op, at)), at);
             }
-            case LONG1 -> push(new PyValue.Int(longBytes(u1(op, at), op, at)), at);
-            case LONG4 -> {
-                int n = i4(op, at);
-                if (n < 0) {
-                    throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + n);
-                }
-                push(new PyValue.Int(longBytes(n, op, at)), at);
-            }
+            case LONG1, LONG4 -> push(new PyValue.Int(big), at);
             case FLOAT -> {
-                String s = asciiLine(op, at, 1024, null);
+                String s = text;
                 double d;
                 try {
                     d = Texts.pyFloat(s);
@@ -375,38 +373,20 @@ public final class PickleMachine {
                 }
                 push(new PyValue.Float(d), at);
             }
-            case BINFLOAT -> {
-                need(8, op, at);
-                double d = in.get(F64_BE, pos);
-                pos += 8;
-                push(new PyValue.Float(d), at);
-            }
+            case BINFLOAT -> push(new PyValue.Float(dbl), at);
             // --- strings and bytes
-            case STRING -> push(new PyValue.Str(utf8(unescape(line(op, at, options.maxPickleStringBytes(),
-                    "maxPickleStringBytes"), op, at), op, at)), at);
-            case BINSTRING -> {
-                int n = i4(op, at);
-                if (n < 0) {
-                    throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + n);
-                }
-                push(new PyValue.Str(utf8(bytes(n, op, at), op, at)), at);
-            }
-            case SHORT_BINSTRING -> push(new PyValue.Str(utf8(bytes(u1(op, at), op, at), op, at)), at);
+            case STRING -> push(new PyValue.Str(utf8(unescape(raw, op, at), op, at)), at);
+            case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 ->
+                    push(new PyValue.Str(utf8(raw, op, at)), at);
             case UNICODE -> {
-                byte[] line = line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
                 try {
-                    push(new PyValue.Str(Texts.rawUnicodeEscape(line)), at);
+                    push(new PyValue.Str(Texts.rawUnicodeEscape(raw)), at);
                 } catch (IllegalArgumentException e) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
                 }
             }
-            case SHORT_BINUNICODE -> push(new PyValue.Str(utf8(bytes(u1(op, at), op, at), op, at)), at);
-            case BINUNICODE -> push(new PyValue.Str(utf8(bytes(u4(op, at), op, at), op, at)), at);
-            case BINUNICODE8 -> push(new PyValue.Str(utf8(bytes(u8(op, at), op, at), op, at)), at);
-            case SHORT_BINBYTES -> push(new PyValue.Bytes(bytes(u1(op, at), op, at), false), at);
-            case BINBYTES -> push(new PyValue.Bytes(bytes(u4(op, at), op, at), false), at);
-            case BINBYTES8 -> push(new PyValue.Bytes(bytes(u8(op, at), op, at), false), at);
-            case BYTEARRAY8 -> push(new PyValue.Bytes(bytes(u8(op, at), op, at), true), at);
+            case SHORT_BINBYTES, BINBYTES, BINBYTES8 -> push(new PyValue.Bytes(raw, false), at);
+            case BYTEARRAY8 -> push(new PyValue.Bytes(raw, true), at);
             // --- containers
             case EMPTY_LIST -> push(new ListObj(), at);
             case LIST -> {
@@ -476,40 +456,38 @@ public final class PickleMachine {
             }
             // --- stack
             case POP -> {
-                if (stack.size() > markBase()) {
+                if (!stack.emptySinceMark()) {
                     stack.removeLast();
-                } else if (markCount > 0) {
-                    markCount--;
+                } else if (stack.markCount() > 0) {
+                    stack.dropMark();
                 } else {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "stack underflow");
                 }
             }
             case DUP -> pushShared(top(op, at), at);
             case MARK -> {
-                if (markCount + 1 > options.maxNestingDepth()) {
-                    throw limit(at, op, "MARKs open at once", "maxNestingDepth", markCount + 1L, options.maxNestingDepth());
+                if (stack.markCount() + 1 > options.maxNestingDepth()) {
+                    throw limit(at, op, "MARKs open at once", "maxNestingDepth", stack.markCount() + 1L,
+                            options.maxNestingDepth());
                 }
                 checkStack(at, op);
-                if (markCount == marks.length) {
-                    marks = Arrays.copyOf(marks, marks.length * 2);
-                }
-                marks[markCount++] = stack.size();
+                stack.pushMark();
             }
             case POP_MARK -> popMark(op, at);
             // --- memo
-            case GET -> get(decimalIndex(op, at), op, at);
-            case BINGET -> get(u1(op, at), op, at);
-            case LONG_BINGET -> get(u4(op, at), op, at);
-            case PUT -> put(decimalIndex(op, at), op, at);
-            case BINPUT -> put(u1(op, at), op, at);
-            case LONG_BINPUT -> put(u4(op, at), op, at);
-            case MEMOIZE -> put(memoSize, op, at);
-            // --- globals and calls
-            case GLOBAL -> {
-                String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                push(resolve(module, name, op, at, true), at);
+            case GET, PUT -> {
+                long index = decimalIndex(op, at);
+                if (op == Opcode.GET) {
+                    get(index, op, at);
+                } else {
+                    put(index, op, at);
+                }
             }
+            case BINGET, LONG_BINGET -> get(num, op, at);
+            case BINPUT, LONG_BINPUT -> put(num, op, at);
+            case MEMOIZE -> put(memo.size(), op, at);
+            // --- globals and calls
+            case GLOBAL -> push(resolve(text, text2, op, at, true), at);
             case STACK_GLOBAL -> {
                 Object name = pop(op, at);
                 Object module = pop(op, at);
@@ -559,11 +537,11 @@ public final class PickleMachine {
                 if (built != inst) {
                     charge(HeapCost.of(built, otherCost), op, at);
                 }
-                stack.set(stack.size() - 1, built);
+                stack.setLast(built);
             }
             case INST -> {
-                String module = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
-                String name = utf8(line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes"), op, at);
+                String module = text;
+                String name = text2;
                 // Reported to the listener, but the opcode is refused whatever the name.
                 resolve(module, name, op, at, false);
                 Object poison = goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "INST (" + module + "." + name
@@ -578,7 +556,7 @@ public final class PickleMachine {
                 push(poison, at);
             }
             case EXT1, EXT2, EXT4 -> {
-                long code = op == Opcode.EXT1 ? u1(op, at) : op == Opcode.EXT2 ? u2(op, at) : i4(op, at);
+                long code = num;
                 push(goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "extension code " + code
                         + " refers to the copyreg extension registry, which ptsafe does not have"), op, at,
                         "extension " + code), at);
@@ -592,10 +570,9 @@ public final class PickleMachine {
             }
             // --- persistent ids
             case PERSID -> {
-                byte[] line = line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
                 String id;
                 try {
-                    id = Texts.ascii(line);
+                    id = Texts.ascii(raw);
                 } catch (IllegalArgumentException e) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "persistent id is not ASCII");
                 }
@@ -856,12 +833,8 @@ public final class PickleMachine {
 
     // --- stack ---------------------------------------------------------------------------------------
 
-    private int markBase() {
-        return markCount == 0 ? 0 : marks[markCount - 1];
-    }
-
     private void checkStack(long at, Opcode op) throws LimitExceededException {
-        long n = (long) stack.size() + markCount + 1;
+        long n = (long) stack.size() + stack.markCount() + 1;
         if (n > options.maxStackSize()) {
             throw limit(at, op, "stack of " + n + " values and MARKs", "maxStackSize", n, options.maxStackSize());
         }
@@ -881,11 +854,10 @@ public final class PickleMachine {
     }
 
     private void add(Object v, long at) throws PtsafeException {
-        if (stack.size() == stackPeak) {
+        if (stack.atPeak()) {
             // The stack's array keeps its largest size: charge each slot the first time it is used.
             charge(HeapCost.SLOT, current, at);
             working += HeapCost.SLOT;
-            stackPeak++;
         }
         stack.add(v);
     }
@@ -905,40 +877,35 @@ public final class PickleMachine {
     }
 
     private Object pop(Opcode op, long at) throws PtsafeException {
-        if (stack.size() <= markBase()) {
+        if (stack.emptySinceMark()) {
             throw underflow(op, at);
         }
         return stack.removeLast();
     }
 
     private Object top(Opcode op, long at) throws PtsafeException {
-        if (stack.size() <= markBase()) {
+        if (stack.emptySinceMark()) {
             throw underflow(op, at);
         }
-        return stack.getLast();
+        return stack.last();
     }
 
     private PtsafeException underflow(Opcode op, long at) {
-        return error(Reason.MALFORMED_PICKLE, at, op, markCount > 0 ? "stack underflow (nothing since the last MARK)"
-                : "stack underflow");
+        return error(Reason.MALFORMED_PICKLE, at, op, stack.markCount() > 0
+                ? "stack underflow (nothing since the last MARK)" : "stack underflow");
     }
 
     private List<Object> popMark(Opcode op, long at) throws PtsafeException {
-        if (markCount == 0) {
+        if (stack.markCount() == 0) {
             throw error(Reason.MALFORMED_PICKLE, at, op, op + " without a MARK");
         }
-        int base = marks[--markCount];
-        List<Object> tail = stack.subList(base, stack.size());
-        // One copy, fixed size; callers only read it (TUPLE keeps it as the tuple's items).
-        List<Object> items = Arrays.asList(tail.toArray());
-        tail.clear();
-        return items;
+        return stack.popMark();
     }
 
     // --- memo ----------------------------------------------------------------------------------------
 
     private void get(long index, Opcode op, long at) throws PtsafeException {
-        Object v = index >= 0 && index < memo.length ? memo[(int) index] : null;
+        Object v = memo.get(index);
         if (v == null) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "memo index " + index + " was never set");
         }
@@ -953,17 +920,14 @@ public final class PickleMachine {
             throw limit(at, op, "memo index " + index, "maxMemoEntries", index, options.maxMemoEntries());
         }
         Object v = top(op, at);
-        if (index >= memo.length) {
+        if (index >= memo.capacity()) {
             growMemo(index, op, at);
         }
-        if (memo[(int) index] == null) {
-            if (memoSize + 1L > options.maxMemoEntries()) {
-                throw limit(at, op, "memo of " + (memoSize + 1L) + " entries", "maxMemoEntries", memoSize + 1L,
-                        options.maxMemoEntries());
-            }
-            memoSize++;
+        if (memo.isFree(index) && memo.size() + 1L > options.maxMemoEntries()) {
+            throw limit(at, op, "memo of " + (memo.size() + 1L) + " entries", "maxMemoEntries", memo.size() + 1L,
+                    options.maxMemoEntries());
         }
-        memo[(int) index] = v;
+        memo.set(index, v);
     }
 
     /** Grows the memo to hold {@code index} (at most maxMemoEntries + 1 slots), charged before it is allocated. */
@@ -972,15 +936,15 @@ public final class PickleMachine {
         if (index >= cap) {
             throw limit(at, op, "memo index " + index, "maxMemoEntries", index, cap - 1);
         }
-        long length = Math.min(Math.max(Math.max(index + 1, 2L * memo.length), 16), cap);
+        long length = Math.min(Math.max(Math.max(index + 1, 2L * memo.capacity()), 16), cap);
         // 8 bytes a slot: the 4 of the reference, and the old array while it is copied.
-        charge(HeapCost.SLOT * (length - memo.length), op, at);
-        working += HeapCost.SLOT * (length - memo.length);
-        memo = Arrays.copyOf(memo, (int) length);
+        charge(HeapCost.SLOT * (length - memo.capacity()), op, at);
+        working += HeapCost.SLOT * (length - memo.capacity());
+        memo.grow((int) length);
     }
 
     private long decimalIndex(Opcode op, long at) throws PtsafeException {
-        BigInteger v = decimal(asciiLine(op, at, 24, null), op, at);
+        BigInteger v = decimal(text, op, at);
         if (v.bitLength() > 62) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "memo index " + v + " out of range");
         }
@@ -988,6 +952,55 @@ public final class PickleMachine {
     }
 
     // --- reading -------------------------------------------------------------------------------------
+
+    /**
+     * Reads {@code op}'s argument as the opcode table describes it ({@link Opcode#arg()}, pickletools'
+     * argument descriptors) into {@link #num}, {@link #raw}, {@link #big}, {@link #text} (and
+     * {@link #text2}) or {@link #dbl}. Only how long a line may be depends on the opcode.
+     */
+    private void readArg(Opcode op, long at) throws PtsafeException {
+        switch (op.arg()) {
+            case NONE -> {
+            }
+            case UINT1 -> num = u1(op, at);
+            case UINT2 -> num = u2(op, at);
+            case INT4 -> num = i4(op, at);
+            case UINT4 -> num = u4(op, at);
+            case UINT8 -> num = u8(op, at);
+            case FLOAT8 -> {
+                need(8, op, at);
+                dbl = in.get(F64_BE, pos);
+                pos += 8;
+            }
+            case LONG1 -> big = longBytes(u1(op, at), op, at);
+            case LONG4 -> big = longBytes(nonNegative(i4(op, at), op, at), op, at);
+            case STRING4 -> raw = bytes(nonNegative(i4(op, at), op, at), op, at);
+            case BYTES1, UNICODE1 -> raw = bytes(u1(op, at), op, at);
+            case BYTES4, UNICODE4 -> raw = bytes(u4(op, at), op, at);
+            case BYTES8, UNICODE8 -> raw = bytes(u8(op, at), op, at);
+            case DECIMAL_NL -> text = op == Opcode.INT ? asciiLine(op, at, options.maxIntBytes(), "maxIntBytes")
+                    : asciiLine(op, at, 24, null);
+            case DECIMAL_NL_LONG -> text = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
+            case FLOAT_NL -> text = asciiLine(op, at, 1024, null);
+            case STRING_NL, STRING_NL_NOESCAPE, UNICODE_NL -> raw = stringLine(op, at);
+            case STRING_NL_NOESCAPE_PAIR -> {
+                text = utf8(stringLine(op, at), op, at);
+                text2 = utf8(stringLine(op, at), op, at);
+            }
+        }
+    }
+
+    private byte[] stringLine(Opcode op, long at) throws PtsafeException {
+        return line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
+    }
+
+    /** A signed four-byte length (BINSTRING, LONG4): negative is refused, as CPython does. */
+    private int nonNegative(int n, Opcode op, long at) throws PtsafeException {
+        if (n < 0) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + n);
+        }
+        return n;
+    }
 
     private void need(long n, Opcode op, long at) throws PtsafeException {
         inFrame(n, op, at);

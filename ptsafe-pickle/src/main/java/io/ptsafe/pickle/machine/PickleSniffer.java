@@ -327,7 +327,7 @@ public final class PickleSniffer {
             for (int i = width - 1; i >= 0; i--) {
                 n = n << 8 | (h[pos + i] & 0xff);
             }
-            if (width == 4 && (op == Opcode.BINSTRING || op == Opcode.LONG4)) {
+            if (op.arg().signedLength()) {
                 n = (int) n;
                 if (n < 0) {
                     throw fail("negative length " + n);
