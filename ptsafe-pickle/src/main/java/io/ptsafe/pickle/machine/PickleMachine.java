@@ -47,6 +47,10 @@ import java.util.function.ToLongFunction;
  * fix_imports); {@code torch.tensor} reads as {@code torch._tensor} (torch's own rename).
  * </ul>
  *
+ * <p>One loop, one {@code switch} over {@link Opcode}: each opcode's argument is read before its case
+ * runs, by one reader driven by the opcode table ({@link Opcode#arg()}), as CPython's pickletools
+ * describes opcodes as data; the stack (with its MARKs) and the memo are classes of their own.
+ *
  * <p>Everything the machine creates is charged to a {@link DecodeBudget} of
  * {@link LoadOptions#maxDecodedBytes()} as it is created ({@link HeapCost}): the limits on each
  * container, string and the memo do not bound their sum. Large arrays (strings, bytes, the memo) are
@@ -475,14 +479,8 @@ public final class PickleMachine {
             }
             case POP_MARK -> popMark(op, at);
             // --- memo
-            case GET, PUT -> {
-                long index = decimalIndex(op, at);
-                if (op == Opcode.GET) {
-                    get(index, op, at);
-                } else {
-                    put(index, op, at);
-                }
-            }
+            case GET -> get(decimalIndex(op, at), op, at);
+            case PUT -> put(decimalIndex(op, at), op, at);
             case BINGET, LONG_BINGET -> get(num, op, at);
             case BINPUT, LONG_BINPUT -> put(num, op, at);
             case MEMOIZE -> put(memo.size(), op, at);
@@ -959,25 +957,18 @@ public final class PickleMachine {
      * {@link #text2}) or {@link #dbl}. Only how long a line may be depends on the opcode.
      */
     private void readArg(Opcode op, long at) throws PtsafeException {
-        switch (op.arg()) {
+        ArgKind kind = op.arg();
+        switch (kind) {
             case NONE -> {
             }
-            case UINT1 -> num = u1(op, at);
-            case UINT2 -> num = u2(op, at);
-            case INT4 -> num = i4(op, at);
-            case UINT4 -> num = u4(op, at);
-            case UINT8 -> num = u8(op, at);
+            case UINT1, UINT2, INT4, UINT4, UINT8 -> num = number(kind, op, at);
             case FLOAT8 -> {
                 need(8, op, at);
                 dbl = in.get(F64_BE, pos);
                 pos += 8;
             }
-            case LONG1 -> big = longBytes(u1(op, at), op, at);
-            case LONG4 -> big = longBytes(nonNegative(i4(op, at), op, at), op, at);
-            case STRING4 -> raw = bytes(nonNegative(i4(op, at), op, at), op, at);
-            case BYTES1, UNICODE1 -> raw = bytes(u1(op, at), op, at);
-            case BYTES4, UNICODE4 -> raw = bytes(u4(op, at), op, at);
-            case BYTES8, UNICODE8 -> raw = bytes(u8(op, at), op, at);
+            case LONG1, LONG4 -> big = longBytes((int) number(kind, op, at), op, at);
+            case STRING4, BYTES1, UNICODE1, BYTES4, UNICODE4, BYTES8, UNICODE8 -> raw = bytes(number(kind, op, at), op, at);
             case DECIMAL_NL -> text = op == Opcode.INT ? asciiLine(op, at, options.maxIntBytes(), "maxIntBytes")
                     : asciiLine(op, at, 24, null);
             case DECIMAL_NL_LONG -> text = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
@@ -990,16 +981,29 @@ public final class PickleMachine {
         }
     }
 
-    private byte[] stringLine(Opcode op, long at) throws PtsafeException {
-        return line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
+    /**
+     * A fixed-size number, or the length before a length-prefixed argument: little-endian, INT4 and
+     * the signed lengths sign-extended (a negative length is refused, as CPython does), an 8-byte
+     * value over Long.MAX_VALUE negative (it then fails every check).
+     */
+    private long number(ArgKind kind, Opcode op, long at) throws PtsafeException {
+        int width = kind.fixedSize() > 0 ? kind.fixedSize() : kind.lengthSize();
+        need(width, op, at);
+        long v = switch (width) {
+            case 1 -> in.get(ValueLayout.JAVA_BYTE, pos) & 0xff;
+            case 2 -> in.get(I16_LE, pos) & 0xffff;
+            case 4 -> kind == ArgKind.INT4 || kind.signedLength() ? in.get(I32_LE, pos) : in.get(I32_LE, pos) & 0xffffffffL;
+            default -> in.get(I64_LE, pos);
+        };
+        pos += width;
+        if (v < 0 && kind.signedLength()) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + v);
+        }
+        return v;
     }
 
-    /** A signed four-byte length (BINSTRING, LONG4): negative is refused, as CPython does. */
-    private int nonNegative(int n, Opcode op, long at) throws PtsafeException {
-        if (n < 0) {
-            throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + n);
-        }
-        return n;
+    private byte[] stringLine(Opcode op, long at) throws PtsafeException {
+        return line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
     }
 
     private void need(long n, Opcode op, long at) throws PtsafeException {
@@ -1008,37 +1012,6 @@ public final class PickleMachine {
             throw error(Reason.TRUNCATED_PICKLE, at, op, "argument of " + n + " bytes runs past the end of the pickle ("
                     + (size - pos) + " bytes left)");
         }
-    }
-
-    private int u1(Opcode op, long at) throws PtsafeException {
-        need(1, op, at);
-        return in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff;
-    }
-
-    private int u2(Opcode op, long at) throws PtsafeException {
-        need(2, op, at);
-        int v = in.get(I16_LE, pos) & 0xffff;
-        pos += 2;
-        return v;
-    }
-
-    private int i4(Opcode op, long at) throws PtsafeException {
-        need(4, op, at);
-        int v = in.get(I32_LE, pos);
-        pos += 4;
-        return v;
-    }
-
-    private long u4(Opcode op, long at) throws PtsafeException {
-        return i4(op, at) & 0xffffffffL;
-    }
-
-    /** An unsigned 64-bit length; values over Long.MAX_VALUE come back negative and fail every check. */
-    private long u8(Opcode op, long at) throws PtsafeException {
-        need(8, op, at);
-        long v = in.get(I64_LE, pos);
-        pos += 8;
-        return v;
     }
 
     /**
