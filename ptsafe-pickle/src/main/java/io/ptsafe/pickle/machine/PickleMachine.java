@@ -77,9 +77,6 @@ public final class PickleMachine {
             SMALL_INTS[i] = PyValue.Int.of(i);
         }
     }
-    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble F64_BE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final PickleInput input;
@@ -987,14 +984,9 @@ public final class PickleMachine {
      * value over Long.MAX_VALUE negative (it then fails every check).
      */
     private long number(ArgKind kind, Opcode op, long at) throws PtsafeException {
-        int width = kind.fixedSize() > 0 ? kind.fixedSize() : kind.lengthSize();
+        int width = kind.numberSize();
         need(width, op, at);
-        long v = switch (width) {
-            case 1 -> in.get(ValueLayout.JAVA_BYTE, pos) & 0xff;
-            case 2 -> in.get(I16_LE, pos) & 0xffff;
-            case 4 -> kind == ArgKind.INT4 || kind.signedLength() ? in.get(I32_LE, pos) : in.get(I32_LE, pos) & 0xffffffffL;
-            default -> in.get(I64_LE, pos);
-        };
+        long v = kind.readNumber(in, pos);
         pos += width;
         if (v < 0 && kind.signedLength()) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + v);

@@ -101,6 +101,7 @@ public final class PickleSniffer {
     /** One pass over the head, modelling what CPython's unpicklers hold. */
     private static final class Walk {
         private final byte[] h;
+        private final java.lang.foreign.MemorySegment seg;
         private final long size;
         private int pos;
         private int at;
@@ -113,6 +114,7 @@ public final class PickleSniffer {
 
         Walk(byte[] h, long size) {
             this.h = h;
+            this.seg = java.lang.foreign.MemorySegment.ofArray(h);
             this.size = size;
         }
 
@@ -306,10 +308,7 @@ public final class PickleSniffer {
             if (n > h.length - pos) {
                 throw PICKLE;
             }
-            long v = 0;
-            for (int i = n - 1; i >= 0; i--) {
-                v = v << 8 | (h[pos + i] & 0xff);
-            }
+            long v = op.arg().numberSize() == 0 ? 0 : op.arg().readNumber(seg, pos);
             pos += n;
             return v;
         }
@@ -323,15 +322,9 @@ public final class PickleSniffer {
             if (width > h.length - pos) {
                 throw PICKLE;
             }
-            long n = 0;
-            for (int i = width - 1; i >= 0; i--) {
-                n = n << 8 | (h[pos + i] & 0xff);
-            }
-            if (op.arg().signedLength()) {
-                n = (int) n;
-                if (n < 0) {
-                    throw fail("negative length " + n);
-                }
+            long n = op.arg().readNumber(seg, pos);
+            if (n < 0 && op.arg().signedLength()) {
+                throw fail("negative length " + n);
             }
             pos += width;
             // an 8-byte length above Long.MAX_VALUE reads as negative here: it runs past any file too
