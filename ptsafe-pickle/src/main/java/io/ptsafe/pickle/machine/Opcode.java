@@ -5,7 +5,7 @@ import java.util.Optional;
 /**
  * Every opcode of pickle protocols 0 to 5, as data: the byte, how its argument is encoded and the
  * protocol that introduced it. This is the table CPython's pickletools keeps ({@code opcodes}); the
- * machine reads every argument from it ({@code PickleMachine.readArg}), and so does
+ * machine reads every argument from it ({@code ArgReader}), and so does
  * {@link PickleSniffer}.
  */
 public enum Opcode {

@@ -8,7 +8,6 @@ import io.ptsafe.Reason;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -77,7 +76,6 @@ public final class PickleMachine {
             SMALL_INTS[i] = PyValue.Int.of(i);
         }
     }
-    private static final ValueLayout.OfDouble F64_BE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final PickleInput input;
     private final MemorySegment in;
@@ -103,27 +101,12 @@ public final class PickleMachine {
     private final boolean[] used = new boolean[OPCODES.length];
     private final List<GlobalUse> globals = new ArrayList<>();
     private final List<GlobalUse> forbidden = new ArrayList<>();
-    private long pos;
-    /**
-     * End (exclusive) of the FRAME being read, or -1 outside any frame. While a frame is open every
-     * argument must end inside it ({@link #inFrame}); see {@link Reason#PICKLE_FRAME_OVERRUN}.
-     */
-    private long frameEnd = -1;
+    /** Reads the opcodes' arguments, and holds the position and the open frame. */
+    private final ArgReader args;
     private int proto;
     private long opcodeCount;
     /** The opcode running, for the messages of refusals made below {@link #step}. */
     private Opcode current;
-    /**
-     * The argument {@link #readArg} read, by kind: a fixed-size number; a length-prefixed value's
-     * bytes or a line; the integer of LONG1/LONG4; a line as ASCII text (and the second of a pair);
-     * BINFLOAT's double. Fields, not a record, so that no opcode allocates for its argument.
-     */
-    private long num;
-    private byte[] raw;
-    private BigInteger big;
-    private String text;
-    private String text2;
-    private double dbl;
 
     private PickleMachine(Builder b, boolean scanning) {
         this.scanning = scanning;
@@ -137,6 +120,7 @@ public final class PickleMachine {
         this.allowTrailing = b.allowTrailing;
         this.budget = b.budget != null ? b.budget : new DecodeBudget(b.options);
         this.otherCost = b.otherCost;
+        this.args = new ArgReader(this, in, options);
     }
 
     /** Starts configuring a run over {@code input}. */
@@ -245,16 +229,16 @@ public final class PickleMachine {
         }
         try {
             while (true) {
-                long at = pos;
-                if (frameEnd >= 0 && pos >= frameEnd) {
+                long at = args.pos;
+                if (args.frameEnd >= 0 && args.pos >= args.frameEnd) {
                     // The frame is used up: what follows is outside any frame until the next FRAME
                     // (pickle.py _Unframer.read drops a used-up frame and reads on from the file).
-                    frameEnd = -1;
+                    args.frameEnd = -1;
                 }
-                if (pos >= size) {
+                if (args.pos >= size) {
                     throw error(Reason.TRUNCATED_PICKLE, at, null, "the pickle ends before STOP");
                 }
-                int b = in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff;
+                int b = in.get(ValueLayout.JAVA_BYTE, args.pos++) & 0xff;
                 Opcode op = Opcode.byCode(b);
                 if (op == null) {
                     throw error(Reason.UNKNOWN_OPCODE, at, null, String.format("byte 0x%02x is no pickle opcode", b));
@@ -286,16 +270,16 @@ public final class PickleMachine {
             throw error(Reason.MALFORMED_PICKLE, at, Opcode.STOP, "STOP needs exactly one value on the stack, found "
                     + stack.size());
         }
-        if (frameEnd >= 0 && pos < frameEnd) {
+        if (args.frameEnd >= 0 && args.pos < args.frameEnd) {
             // C _pickle with a peekable file stops right after STOP (load -> _Unpickler_SkipConsumed),
             // pickle.py and C with io.BytesIO have read the whole frame: the next pickle of a legacy
             // stream, or the bytes torch.load ignores after data.pkl's STOP, would start at two places.
-            throw error(Reason.PICKLE_FRAME_OVERRUN, at, Opcode.STOP, "STOP leaves " + (frameEnd - pos)
-                    + " unread bytes of the frame that ends at byte " + frameEnd + " (torch's readers would go on "
+            throw error(Reason.PICKLE_FRAME_OVERRUN, at, Opcode.STOP, "STOP leaves " + (args.frameEnd - args.pos)
+                    + " unread bytes of the frame that ends at byte " + args.frameEnd + " (torch's readers would go on "
                     + "from different places)");
         }
-        if (!allowTrailing && pos != size) {
-            throw error(Reason.TRAILING_DATA, pos, null, (size - pos) + " bytes after STOP");
+        if (!allowTrailing && args.pos != size) {
+            throw error(Reason.TRAILING_DATA, args.pos, null, (size - args.pos) + " bytes after STOP");
         }
         budget.release(working);
         EnumSet<Opcode> seen = EnumSet.noneOf(Opcode.class);
@@ -304,42 +288,42 @@ public final class PickleMachine {
                 seen.add(o);
             }
         }
-        return new PickleResult(stack.first(), pos, proto, Collections.unmodifiableSet(seen),
+        return new PickleResult(stack.first(), args.pos, proto, Collections.unmodifiableSet(seen),
                 List.copyOf(globals), List.copyOf(forbidden), opcodeCount, budget);
     }
 
     private void step(Opcode op, long at) throws PtsafeException {
-        readArg(op, at);
+        args.read(op, at);
         switch (op) {
             // --- framing
             case PROTO -> {
-                int v = (int) num;
+                int v = (int) args.num;
                 if (v > 5) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "unsupported pickle protocol " + v);
                 }
                 proto = v;
             }
             case FRAME -> {
-                long n = num;
-                if (frameEnd >= 0 && pos < frameEnd) {
+                long n = args.num;
+                if (args.frameEnd >= 0 && args.pos < args.frameEnd) {
                     // pickle.py _Unframer.load_frame: "beginning of a new frame before end of current
                     // frame"; C _pickle load_frame reads the new frame from its buffer (or, with io.BytesIO,
                     // from after the old one).
-                    throw error(Reason.PICKLE_FRAME_OVERRUN, at, op, "a new frame starts " + (frameEnd - pos)
-                            + " bytes before the current frame ends (byte " + frameEnd + ")");
+                    throw error(Reason.PICKLE_FRAME_OVERRUN, at, op, "a new frame starts " + (args.frameEnd - args.pos)
+                            + " bytes before the current frame ends (byte " + args.frameEnd + ")");
                 }
-                if (n < 0 || n > size - pos) {
+                if (n < 0 || n > size - args.pos) {
                     throw error(Reason.TRUNCATED_PICKLE, at, op, "frame of " + Long.toUnsignedString(n)
-                            + " bytes, only " + (size - pos) + " left");
+                            + " bytes, only " + (size - args.pos) + " left");
                 }
-                frameEnd = pos + n;
+                args.frameEnd = args.pos + n;
             }
             // --- constants
             case NONE -> push(PyValue.None.NONE, at);
             case NEWTRUE -> push(PyValue.Bool.TRUE, at);
             case NEWFALSE -> push(PyValue.Bool.FALSE, at);
             case INT -> {
-                String s = text;
+                String s = args.text;
                 if (s.equals("00")) {
                     push(PyValue.Bool.FALSE, at);
                 } else if (s.equals("01")) {
@@ -352,10 +336,10 @@ public final class PickleMachine {
                     }
                 }
             }
-            case BININT, BININT2 -> push(smallOrNew((int) num), at);
-            case BININT1 -> push(SMALL_INTS[(int) num], at);
+            case BININT, BININT2 -> push(smallOrNew((int) args.num), at);
+            case BININT1 -> push(SMALL_INTS[(int) args.num], at);
             case LONG -> {
-                String s = text;
+                String s = args.text;
                 String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
                 if (digits.length() > options.maxIntBytes()) {
                     throw limit(at, op, "an integer of " + digits.length() + " digits", "maxIntBytes", digits.length(),
@@ -363,9 +347,9 @@ public final class PickleMachine {
                 }
                 push(new PyValue.Int(decimal(digits, op, at)), at);
             }
-            case LONG1, LONG4 -> push(new PyValue.Int(big), at);
+            case LONG1, LONG4 -> push(new PyValue.Int(args.big), at);
             case FLOAT -> {
-                String s = text;
+                String s = args.text;
                 double d;
                 try {
                     d = Texts.pyFloat(s);
@@ -374,20 +358,20 @@ public final class PickleMachine {
                 }
                 push(new PyValue.Float(d), at);
             }
-            case BINFLOAT -> push(new PyValue.Float(dbl), at);
+            case BINFLOAT -> push(new PyValue.Float(args.dbl), at);
             // --- strings and bytes
-            case STRING -> push(new PyValue.Str(utf8(unescape(raw, op, at), op, at)), at);
+            case STRING -> push(new PyValue.Str(args.utf8(unescape(args.raw, op, at), op, at)), at);
             case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 ->
-                    push(new PyValue.Str(utf8(raw, op, at)), at);
+                    push(new PyValue.Str(args.utf8(args.raw, op, at)), at);
             case UNICODE -> {
                 try {
-                    push(new PyValue.Str(Texts.rawUnicodeEscape(raw)), at);
+                    push(new PyValue.Str(Texts.rawUnicodeEscape(args.raw)), at);
                 } catch (IllegalArgumentException e) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
                 }
             }
-            case SHORT_BINBYTES, BINBYTES, BINBYTES8 -> push(new PyValue.Bytes(raw, false), at);
-            case BYTEARRAY8 -> push(new PyValue.Bytes(raw, true), at);
+            case SHORT_BINBYTES, BINBYTES, BINBYTES8 -> push(new PyValue.Bytes(args.raw, false), at);
+            case BYTEARRAY8 -> push(new PyValue.Bytes(args.raw, true), at);
             // --- containers
             case EMPTY_LIST -> push(new ListObj(), at);
             case LIST -> {
@@ -478,11 +462,11 @@ public final class PickleMachine {
             // --- memo
             case GET -> get(decimalIndex(op, at), op, at);
             case PUT -> put(decimalIndex(op, at), op, at);
-            case BINGET, LONG_BINGET -> get(num, op, at);
-            case BINPUT, LONG_BINPUT -> put(num, op, at);
+            case BINGET, LONG_BINGET -> get(args.num, op, at);
+            case BINPUT, LONG_BINPUT -> put(args.num, op, at);
             case MEMOIZE -> put(memo.size(), op, at);
             // --- globals and calls
-            case GLOBAL -> push(resolve(text, text2, op, at, true), at);
+            case GLOBAL -> push(resolve(args.text, args.text2, op, at, true), at);
             case STACK_GLOBAL -> {
                 Object name = pop(op, at);
                 Object module = pop(op, at);
@@ -535,8 +519,8 @@ public final class PickleMachine {
                 stack.setLast(built);
             }
             case INST -> {
-                String module = text;
-                String name = text2;
+                String module = args.text;
+                String name = args.text2;
                 // Reported to the listener, but the opcode is refused whatever the name.
                 resolve(module, name, op, at, false);
                 Object poison = goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "INST (" + module + "." + name
@@ -551,7 +535,7 @@ public final class PickleMachine {
                 push(poison, at);
             }
             case EXT1, EXT2, EXT4 -> {
-                long code = num;
+                long code = args.num;
                 push(goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "extension code " + code
                         + " refers to the copyreg extension registry, which ptsafe does not have"), op, at,
                         "extension " + code), at);
@@ -567,7 +551,7 @@ public final class PickleMachine {
             case PERSID -> {
                 String id;
                 try {
-                    id = Texts.ascii(raw);
+                    id = Texts.ascii(args.raw);
                 } catch (IllegalArgumentException e) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "persistent id is not ASCII");
                 }
@@ -865,7 +849,7 @@ public final class PickleMachine {
     }
 
     /** Refuses before allocating {@code bytes} that would not fit (they are charged once allocated). */
-    private void room(long bytes, Opcode op, long at) throws LimitExceededException {
+    void room(long bytes, Opcode op, long at) throws LimitExceededException {
         if (!budget.fits(bytes)) {
             throw budget.exceeded(input.file(), input.place(at) + (op == null ? "" : ", " + op), bytes);
         }
@@ -939,169 +923,14 @@ public final class PickleMachine {
     }
 
     private long decimalIndex(Opcode op, long at) throws PtsafeException {
-        BigInteger v = decimal(text, op, at);
+        BigInteger v = decimal(args.text, op, at);
         if (v.bitLength() > 62) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "memo index " + v + " out of range");
         }
         return v.longValue();
     }
 
-    // --- reading -------------------------------------------------------------------------------------
-
-    /**
-     * Reads {@code op}'s argument as the opcode table describes it ({@link Opcode#arg()}, pickletools'
-     * argument descriptors) into {@link #num}, {@link #raw}, {@link #big}, {@link #text} (and
-     * {@link #text2}) or {@link #dbl}. Only how long a line may be depends on the opcode.
-     */
-    private void readArg(Opcode op, long at) throws PtsafeException {
-        ArgKind kind = op.arg();
-        switch (kind) {
-            case NONE -> {
-            }
-            case UINT1, UINT2, INT4, UINT4, UINT8 -> num = number(kind, op, at);
-            case FLOAT8 -> {
-                need(8, op, at);
-                dbl = in.get(F64_BE, pos);
-                pos += 8;
-            }
-            case LONG1, LONG4 -> big = longBytes((int) number(kind, op, at), op, at);
-            case STRING4, BYTES1, UNICODE1, BYTES4, UNICODE4, BYTES8, UNICODE8 -> raw = bytes(number(kind, op, at), op, at);
-            case DECIMAL_NL -> text = op == Opcode.INT ? asciiLine(op, at, options.maxIntBytes(), "maxIntBytes")
-                    : asciiLine(op, at, 24, null);
-            case DECIMAL_NL_LONG -> text = asciiLine(op, at, options.maxIntBytes() + 1, "maxIntBytes");
-            case FLOAT_NL -> text = asciiLine(op, at, 1024, null);
-            case STRING_NL, STRING_NL_NOESCAPE, UNICODE_NL -> raw = stringLine(op, at);
-            case STRING_NL_NOESCAPE_PAIR -> {
-                text = utf8(stringLine(op, at), op, at);
-                text2 = utf8(stringLine(op, at), op, at);
-            }
-        }
-    }
-
-    /**
-     * A fixed-size number, or the length before a length-prefixed argument: little-endian, INT4 and
-     * the signed lengths sign-extended (a negative length is refused, as CPython does), an 8-byte
-     * value over Long.MAX_VALUE negative (it then fails every check).
-     */
-    private long number(ArgKind kind, Opcode op, long at) throws PtsafeException {
-        int width = kind.numberSize();
-        need(width, op, at);
-        long v = kind.readNumber(in, pos);
-        pos += width;
-        if (v < 0 && kind.signedLength()) {
-            throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + v);
-        }
-        return v;
-    }
-
-    private byte[] stringLine(Opcode op, long at) throws PtsafeException {
-        return line(op, at, options.maxPickleStringBytes(), "maxPickleStringBytes");
-    }
-
-    private void need(long n, Opcode op, long at) throws PtsafeException {
-        inFrame(n, op, at);
-        if (n > size - pos) {
-            throw error(Reason.TRUNCATED_PICKLE, at, op, "argument of " + n + " bytes runs past the end of the pickle ("
-                    + (size - pos) + " bytes left)");
-        }
-    }
-
-    /**
-     * Refuses an argument of {@code n} bytes at {@link #pos} that would end after the open frame.
-     * torch reads data.pkl through io.BytesIO (serialization.py _load, torch 1.13 line 1127), which has
-     * no peek(): C _pickle's _Unpickler_ReadImpl then calls _Unpickler_ReadFromFile, which replaces the
-     * buffer holding the frame by the next n bytes of the file, dropping the rest of the frame, and
-     * _Unpickler_Readline likewise reads a whole new line from the file. Reading from bytes, or from a
-     * file with peek() and a frame under 128 KiB, it reads across the frame end instead; pickle.py
-     * (_Unframer.read/readline, lines 287-311) raises "pickle exhausted before end of frame". Three
-     * readings of one file: refused.
-     */
-    private void inFrame(long n, Opcode op, long at) throws PtsafeException {
-        if (frameEnd >= 0 && n > frameEnd - pos) {
-            throw frameOverrun(op, at, "an argument of " + n + " bytes runs " + (n - (frameEnd - pos))
-                    + " bytes past the end of its frame");
-        }
-    }
-
-    private PtsafeException frameOverrun(Opcode op, long at, String what) {
-        return error(Reason.PICKLE_FRAME_OVERRUN, at, op, what + " (the frame ends at byte " + frameEnd
-                + "): torch's C unpickler would read the argument from after the frame, pickle.py refuses it");
-    }
-
-    /**
-     * {@code n} bytes of a str or bytes value, checked against the bytes present (a length no limit
-     * could make valid is TRUNCATED_PICKLE) and then the limit, before anything is allocated.
-     */
-    private byte[] bytes(long n, Opcode op, long at) throws PtsafeException {
-        if (n >= 0) {
-            inFrame(n, op, at);
-        }
-        if (n < 0 || n > size - pos) {
-            throw error(Reason.TRUNCATED_PICKLE, at, op, "a string of " + Long.toUnsignedString(n)
-                    + " bytes runs past the end of the pickle (" + (size - pos) + " bytes left)");
-        }
-        if (n > options.maxPickleStringBytes()) {
-            throw limit(at, op, "a string of " + n + " bytes", "maxPickleStringBytes", n, options.maxPickleStringBytes());
-        }
-        room(HeapCost.bytes(n), op, at);
-        byte[] b = in.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
-        pos += n;
-        return b;
-    }
-
-    private BigInteger longBytes(int n, Opcode op, long at) throws PtsafeException {
-        need(n, op, at);
-        if (n > options.maxIntBytes()) {
-            throw limit(at, op, "an integer of " + n + " bytes", "maxIntBytes", n, options.maxIntBytes());
-        }
-        byte[] le = bytes(n, op, at);
-        if (n == 0) {
-            return BigInteger.ZERO;
-        }
-        byte[] be = new byte[n];
-        for (int i = 0; i < n; i++) {
-            be[i] = le[n - 1 - i];
-        }
-        return new BigInteger(be);
-    }
-
-    /**
-     * The bytes up to the next newline (which is consumed). At most {@code max} bytes: a longer line
-     * is refused as over {@code setting}, or as malformed when the line has no setting of its own.
-     */
-    private byte[] line(Opcode op, long at, int max, String setting) throws PtsafeException {
-        // Inside a frame the newline must be inside it too (see inFrame).
-        long end = frameEnd >= 0 ? frameEnd : size;
-        long limit = Math.min(end, pos + (long) max + 1);
-        for (long i = pos; i < limit; i++) {
-            if (in.get(ValueLayout.JAVA_BYTE, i) == '\n') {
-                room(HeapCost.bytes(i - pos), op, at);
-                byte[] b = in.asSlice(pos, i - pos).toArray(ValueLayout.JAVA_BYTE);
-                pos = i + 1;
-                return b;
-            }
-        }
-        if (limit == end && end - pos <= max) {
-            if (end != size) {
-                throw frameOverrun(op, at, "its line has no newline before the frame ends");
-            }
-            throw error(Reason.TRUNCATED_PICKLE, at, op, "the pickle ends inside the argument (no newline)");
-        }
-        if (setting == null) {
-            throw error(Reason.MALFORMED_PICKLE, at, op, "argument line longer than " + max + " bytes");
-        }
-        long reported = setting.equals("maxIntBytes") ? options.maxIntBytes() : max;
-        throw limit(at, op, "an argument line of more than " + max + " bytes", setting, reported + 1, reported);
-    }
-
-    private String asciiLine(Opcode op, long at, int max, String setting) throws PtsafeException {
-        byte[] b = line(op, at, max, setting);
-        try {
-            return Texts.ascii(b);
-        } catch (IllegalArgumentException e) {
-            throw error(Reason.MALFORMED_PICKLE, at, op, "argument is not ASCII");
-        }
-    }
+    // --- text arguments ----------------------------------------------------------------------------
 
     private BigInteger decimal(String s, Opcode op, long at) throws PtsafeException {
         try {
@@ -1111,10 +940,12 @@ public final class PickleMachine {
         }
     }
 
+
     private PtsafeException textError(IllegalArgumentException e, Opcode op, long at) {
         return error(e instanceof Texts.AmbiguousText ? Reason.AMBIGUOUS_PICKLE_TEXT : Reason.MALFORMED_PICKLE, at, op,
                 e.getMessage());
     }
+
 
     private byte[] unescape(byte[] line, Opcode op, long at) throws PtsafeException {
         try {
@@ -1124,14 +955,6 @@ public final class PickleMachine {
         }
     }
 
-    private String utf8(byte[] b, Opcode op, long at) throws PtsafeException {
-        room(HeapCost.string(b.length), op, at);
-        try {
-            return Texts.utf8(b);
-        } catch (IllegalArgumentException e) {
-            throw error(Reason.MALFORMED_PICKLE, at, op, "text is not valid UTF-8");
-        }
-    }
 
     // --- errors --------------------------------------------------------------------------------------
 
@@ -1139,7 +962,7 @@ public final class PickleMachine {
         return new PtsafeException(reason, input.file(), input.place(at) + (op == null ? "" : ", " + op) + ": " + message);
     }
 
-    private LimitExceededException limit(long at, Opcode op, String what, String setting, long value, long limit) {
+    LimitExceededException limit(long at, Opcode op, String what, String setting, long value, long limit) {
         return new LimitExceededException(Reason.PICKLE_LIMIT, input.file(), input.place(at)
                 + (op == null ? "" : ", " + op) + ": " + what, setting, value, limit);
     }
