@@ -940,12 +940,10 @@ public final class PickleMachine {
         }
     }
 
-
     private PtsafeException textError(IllegalArgumentException e, Opcode op, long at) {
         return error(e instanceof Texts.AmbiguousText ? Reason.AMBIGUOUS_PICKLE_TEXT : Reason.MALFORMED_PICKLE, at, op,
                 e.getMessage());
     }
-
 
     private byte[] unescape(byte[] line, Opcode op, long at) throws PtsafeException {
         try {
@@ -954,7 +952,6 @@ public final class PickleMachine {
             throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
         }
     }
-
 
     // --- errors --------------------------------------------------------------------------------------
 
