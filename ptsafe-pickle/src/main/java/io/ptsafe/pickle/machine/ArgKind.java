@@ -1,5 +1,9 @@
 package io.ptsafe.pickle.machine;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
 /**
  * How an opcode's inline argument is encoded, as CPython's pickletools names the argument
  * descriptors. Fixed-size kinds give their width; the others are length-prefixed or end at a newline.
@@ -25,7 +29,9 @@ enum ArgKind {
     LONG4(-1),
     /** One-byte length, then bytes (SHORT_BINSTRING, SHORT_BINBYTES). */
     BYTES1(-1),
-    /** Four-byte length, then bytes (BINSTRING is signed, BINBYTES unsigned). */
+    /** Four-byte signed length, then bytes (BINSTRING; a negative length is refused). */
+    STRING4(-1),
+    /** Four-byte unsigned length, then bytes (BINBYTES). */
     BYTES4(-1),
     /** Eight-byte length, then bytes (BINBYTES8, BYTEARRAY8). */
     BYTES8(-1),
@@ -50,6 +56,10 @@ enum ArgKind {
     /** raw-unicode-escape text ending at a newline (UNICODE). */
     UNICODE_NL(-1);
 
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private final int fixedSize;
 
     ArgKind(int fixedSize) {
@@ -59,5 +69,45 @@ enum ArgKind {
     /** Bytes of the argument when its size is fixed, else -1. */
     public int fixedSize() {
         return fixedSize;
+    }
+
+    /** Bytes of the length that prefixes a length-prefixed argument (1, 4 or 8), else 0. */
+    public int lengthSize() {
+        return switch (this) {
+            case LONG1, BYTES1, UNICODE1 -> 1;
+            case LONG4, STRING4, BYTES4, UNICODE4 -> 4;
+            case BYTES8, UNICODE8 -> 8;
+            default -> 0;
+        };
+    }
+
+    /** Whether the length prefix is signed (a negative one is refused, as CPython does). */
+    public boolean signedLength() {
+        return this == LONG4 || this == STRING4;
+    }
+
+    /** Whether the argument is text ending at a newline (one line, or two for the pair). */
+    public boolean isLine() {
+        return fixedSize < 0 && lengthSize() == 0;
+    }
+
+    /** Bytes of the number {@link #readNumber} reads: a fixed-size integer, or a length prefix; else 0. */
+    int numberSize() {
+        return this == FLOAT8 ? 0 : fixedSize > 0 ? fixedSize : lengthSize();
+    }
+
+    /**
+     * The one decoder of pickle's binary numbers, for the machine and {@link PickleSniffer}: the
+     * {@link #numberSize()} bytes at {@code pos}, little-endian; INT4 and the signed lengths
+     * sign-extended, an 8-byte value over Long.MAX_VALUE negative. The caller checks the bytes are there.
+     */
+    long readNumber(MemorySegment in, long pos) {
+        return switch (numberSize()) {
+            case 1 -> in.get(ValueLayout.JAVA_BYTE, pos) & 0xff;
+            case 2 -> in.get(I16_LE, pos) & 0xffff;
+            case 4 -> this == INT4 || signedLength() ? in.get(I32_LE, pos) : in.get(I32_LE, pos) & 0xffffffffL;
+            case 8 -> in.get(I64_LE, pos);
+            default -> throw new IllegalStateException(this + " has no binary number");
+        };
     }
 }

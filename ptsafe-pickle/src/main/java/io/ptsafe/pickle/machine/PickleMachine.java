@@ -9,9 +9,7 @@ import io.ptsafe.Reason;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -49,6 +47,10 @@ import java.util.function.ToLongFunction;
  * fix_imports); {@code torch.tensor} reads as {@code torch._tensor} (torch's own rename).
  * </ul>
  *
+ * <p>One loop, one {@code switch} over {@link Opcode}: each opcode's argument is read before its case
+ * runs, by one reader driven by the opcode table ({@link Opcode#arg()}), as CPython's pickletools
+ * describes opcodes as data; the stack (with its MARKs) and the memo are classes of their own.
+ *
  * <p>Everything the machine creates is charged to a {@link DecodeBudget} of
  * {@link LoadOptions#maxDecodedBytes()} as it is created ({@link HeapCost}): the limits on each
  * container, string and the memo do not bound their sum. Large arrays (strings, bytes, the memo) are
@@ -75,10 +77,6 @@ public final class PickleMachine {
             SMALL_INTS[i] = PyValue.Int.of(i);
         }
     }
-    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64_BE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final PickleInput input;
     private final MemorySegment in;
@@ -92,15 +90,10 @@ public final class PickleMachine {
     private final DecodeBudget budget;
     private final ToLongFunction<Object> otherCost;
 
-    private final ArrayList<Object> stack = new ArrayList<>();
-    private int stackPeak;
+    private final Stack stack = new Stack();
+    private final Memo memo = new Memo();
     /** Charged for the stack, the memo and the key cache: given back at STOP, when they go. */
     private long working;
-    private int[] marks = new int[16];
-    private int markCount;
-    /** Memo values by index (null where unset): indices are small and dense in real pickles. */
-    private Object[] memo = new Object[0];
-    private int memoSize;
     private final Map<String, GlobalRef> refs = new HashMap<>();
     private final IdentityHashMap<Object, Key> keys = new IdentityHashMap<>();
     private static final Opcode[] OPCODES = Opcode.values();
@@ -109,12 +102,8 @@ public final class PickleMachine {
     private final boolean[] used = new boolean[OPCODES.length];
     private final List<GlobalUse> globals = new ArrayList<>();
     private final List<GlobalUse> forbidden = new ArrayList<>();
-    private long pos;
-    /**
-     * End (exclusive) of the FRAME being read, or -1 outside any frame. While a frame is open every
-     * argument must end inside it ({@link #inFrame}); see {@link Reason#PICKLE_FRAME_OVERRUN}.
-     */
-    private long frameEnd = -1;
+    /** Reads the opcodes' arguments, and holds the position and the open frame. */
+    private final ArgReader args;
     private int proto;
     private long opcodeCount;
     /** The opcode running, for the messages of refusals made below {@link #step}. */
@@ -132,6 +121,7 @@ public final class PickleMachine {
         this.allowTrailing = b.allowTrailing;
         this.budget = b.budget != null ? b.budget : new DecodeBudget(b.options);
         this.otherCost = b.otherCost;
+        this.args = new ArgReader(this, in, options);
     }
 
     /** Starts configuring a run over {@code input}. */
@@ -240,16 +230,16 @@ public final class PickleMachine {
         }
         try {
             while (true) {
-                long at = pos;
-                if (frameEnd >= 0 && pos >= frameEnd) {
+                long at = args.pos;
+                if (args.frameEnd >= 0 && args.pos >= args.frameEnd) {
                     // The frame is used up: what follows is outside any frame until the next FRAME
                     // (pickle.py _Unframer.read drops a used-up frame and reads on from the file).
-                    frameEnd = -1;
+                    args.frameEnd = -1;
                 }
-                if (pos >= size) {
+                if (args.pos >= size) {
                     throw error(Reason.TRUNCATED_PICKLE, at, null, "the pickle ends before STOP");
                 }
-                int b = in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff;
+                int b = in.get(ValueLayout.JAVA_BYTE, args.pos++) & 0xff;
                 Opcode op = Opcode.byCode(b);
                 if (op == null) {
                     throw error(Reason.UNKNOWN_OPCODE, at, null, String.format("byte 0x%02x is no pickle opcode", b));
@@ -274,23 +264,23 @@ public final class PickleMachine {
     }
 
     private PickleResult stop(long at) throws PtsafeException {
-        if (markCount > 0) {
+        if (stack.markCount() > 0) {
             throw error(Reason.MALFORMED_PICKLE, at, Opcode.STOP, "STOP with a MARK still open");
         }
         if (stack.size() != 1) {
             throw error(Reason.MALFORMED_PICKLE, at, Opcode.STOP, "STOP needs exactly one value on the stack, found "
                     + stack.size());
         }
-        if (frameEnd >= 0 && pos < frameEnd) {
+        if (args.frameEnd >= 0 && args.pos < args.frameEnd) {
             // C _pickle with a peekable file stops right after STOP (load -> _Unpickler_SkipConsumed),
             // pickle.py and C with io.BytesIO have read the whole frame: the next pickle of a legacy
             // stream, or the bytes torch.load ignores after data.pkl's STOP, would start at two places.
-            throw error(Reason.PICKLE_FRAME_OVERRUN, at, Opcode.STOP, "STOP leaves " + (frameEnd - pos)
-                    + " unread bytes of the frame that ends at byte " + frameEnd + " (torch's readers would go on "
+            throw error(Reason.PICKLE_FRAME_OVERRUN, at, Opcode.STOP, "STOP leaves " + (args.frameEnd - args.pos)
+                    + " unread bytes of the frame that ends at byte " + args.frameEnd + " (torch's readers would go on "
                     + "from different places)");
         }
-        if (!allowTrailing && pos != size) {
-            throw error(Reason.TRAILING_DATA, pos, null, (size - pos) + " bytes after STOP");
+        if (!allowTrailing && args.pos != size) {
+            throw error(Reason.TRAILING_DATA, args.pos, null, (size - args.pos) + " bytes after STOP");
         }
         budget.release(working);
         EnumSet<Opcode> seen = EnumSet.noneOf(Opcode.class);
@@ -299,41 +289,42 @@ public final class PickleMachine {
                 seen.add(o);
             }
         }
-        return new PickleResult(stack.getFirst(), pos, proto, Collections.unmodifiableSet(seen),
+        return new PickleResult(stack.first(), args.pos, proto, Collections.unmodifiableSet(seen),
                 List.copyOf(globals), List.copyOf(forbidden), opcodeCount, budget);
     }
 
     private void step(Opcode op, long at) throws PtsafeException {
+        args.read(op, at);
         switch (op) {
             // --- framing
             case PROTO -> {
-                int v = u1(op, at);
+                int v = (int) args.num;
                 if (v > 5) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "unsupported pickle protocol " + v);
                 }
                 proto = v;
             }
             case FRAME -> {
-                long n = u8(op, at);
-                if (frameEnd >= 0 && pos < frameEnd) {
+                long n = args.num;
+                if (args.frameEnd >= 0 && args.pos < args.frameEnd) {
                     // pickle.py _Unframer.load_frame: "beginning of a new frame before end of current
                     // frame"; C _pickle load_frame reads the new frame from its buffer (or, with io.BytesIO,
                     // from after the old one).
-                    throw error(Reason.PICKLE_FRAME_OVERRUN, at, op, "a new frame starts " + (frameEnd - pos)
-                            + " bytes before the current frame ends (byte " + frameEnd + ")");
+                    throw error(Reason.PICKLE_FRAME_OVERRUN, at, op, "a new frame starts " + (args.frameEnd - args.pos)
+                            + " bytes before the current frame ends (byte " + args.frameEnd + ")");
                 }
-                if (n < 0 || n > size - pos) {
+                if (n < 0 || n > size - args.pos) {
                     throw error(Reason.TRUNCATED_PICKLE, at, op, "frame of " + Long.toUnsignedString(n)
-                            + " bytes, only " + (size - pos) + " left");
+                            + " bytes, only " + (size - args.pos) + " left");
                 }
-                frameEnd = pos + n;
+                args.frameEnd = args.pos + n;
             }
             // --- constants
             case NONE -> push(PyValue.None.NONE, at);
             case NEWTRUE -> push(PyValue.Bool.TRUE, at);
             case NEWFALSE -> push(PyValue.Bool.FALSE, at);
             case INT -> {
-                String s = asciiLine(op, at, options.maxIntBytes(), Limit.MAX_INT_BYTES);
+                String s = args.text;
                 if (s.equals("00")) {
                     push(PyValue.Bool.FALSE, at);
                 } else if (s.equals("01")) {
@@ -346,11 +337,10 @@ public final class PickleMachine {
                     }
                 }
             }
-            case BININT -> push(smallOrNew(i4(op, at)), at);
-            case BININT1 -> push(SMALL_INTS[u1(op, at)], at);
-            case BININT2 -> push(smallOrNew(u2(op, at)), at);
+            case BININT, BININT2 -> push(smallOrNew((int) args.num), at);
+            case BININT1 -> push(SMALL_INTS[(int) args.num], at);
             case LONG -> {
-                String s = asciiLine(op, at, options.maxIntBytes() + 1, Limit.MAX_INT_BYTES);
+                String s = args.text;
                 String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
                 if (digits.length() > options.maxIntBytes()) {
                     throw limit(at, op, "an integer of " + digits.length() + " digits", Limit.MAX_INT_BYTES, digits.length(),
@@ -358,16 +348,9 @@ public final class PickleMachine {
                 }
                 push(new PyValue.Int(decimal(digits, op, at)), at);
             }
-            case LONG1 -> push(new PyValue.Int(longBytes(u1(op, at), op, at)), at);
-            case LONG4 -> {
-                int n = i4(op, at);
-                if (n < 0) {
-                    throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + n);
-                }
-                push(new PyValue.Int(longBytes(n, op, at)), at);
-            }
+            case LONG1, LONG4 -> push(new PyValue.Int(args.big), at);
             case FLOAT -> {
-                String s = asciiLine(op, at, 1024, null);
+                String s = args.text;
                 double d;
                 try {
                     d = Texts.pyFloat(s);
@@ -376,38 +359,20 @@ public final class PickleMachine {
                 }
                 push(new PyValue.Float(d), at);
             }
-            case BINFLOAT -> {
-                need(8, op, at);
-                double d = in.get(F64_BE, pos);
-                pos += 8;
-                push(new PyValue.Float(d), at);
-            }
+            case BINFLOAT -> push(new PyValue.Float(args.dbl), at);
             // --- strings and bytes
-            case STRING -> push(new PyValue.Str(utf8(unescape(line(op, at, options.maxPickleStringBytes(),
-                    Limit.MAX_PICKLE_STRING_BYTES), op, at), op, at)), at);
-            case BINSTRING -> {
-                int n = i4(op, at);
-                if (n < 0) {
-                    throw error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + n);
-                }
-                push(new PyValue.Str(utf8(bytes(n, op, at), op, at)), at);
-            }
-            case SHORT_BINSTRING -> push(new PyValue.Str(utf8(bytes(u1(op, at), op, at), op, at)), at);
+            case STRING -> push(new PyValue.Str(args.utf8(unescape(args.raw, op, at), op, at)), at);
+            case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 ->
+                    push(new PyValue.Str(args.utf8(args.raw, op, at)), at);
             case UNICODE -> {
-                byte[] line = line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES);
                 try {
-                    push(new PyValue.Str(Texts.rawUnicodeEscape(line)), at);
+                    push(new PyValue.Str(Texts.rawUnicodeEscape(args.raw)), at);
                 } catch (IllegalArgumentException e) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, e.getMessage());
                 }
             }
-            case SHORT_BINUNICODE -> push(new PyValue.Str(utf8(bytes(u1(op, at), op, at), op, at)), at);
-            case BINUNICODE -> push(new PyValue.Str(utf8(bytes(u4(op, at), op, at), op, at)), at);
-            case BINUNICODE8 -> push(new PyValue.Str(utf8(bytes(u8(op, at), op, at), op, at)), at);
-            case SHORT_BINBYTES -> push(new PyValue.Bytes(bytes(u1(op, at), op, at), false), at);
-            case BINBYTES -> push(new PyValue.Bytes(bytes(u4(op, at), op, at), false), at);
-            case BINBYTES8 -> push(new PyValue.Bytes(bytes(u8(op, at), op, at), false), at);
-            case BYTEARRAY8 -> push(new PyValue.Bytes(bytes(u8(op, at), op, at), true), at);
+            case SHORT_BINBYTES, BINBYTES, BINBYTES8 -> push(new PyValue.Bytes(args.raw, false), at);
+            case BYTEARRAY8 -> push(new PyValue.Bytes(args.raw, true), at);
             // --- containers
             case EMPTY_LIST -> push(new ListObj(), at);
             case LIST -> {
@@ -477,40 +442,32 @@ public final class PickleMachine {
             }
             // --- stack
             case POP -> {
-                if (stack.size() > markBase()) {
+                if (!stack.emptySinceMark()) {
                     stack.removeLast();
-                } else if (markCount > 0) {
-                    markCount--;
+                } else if (stack.markCount() > 0) {
+                    stack.dropMark();
                 } else {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "stack underflow");
                 }
             }
             case DUP -> pushShared(top(op, at), at);
             case MARK -> {
-                if (markCount + 1 > options.maxNestingDepth()) {
-                    throw limit(at, op, "MARKs open at once", Limit.MAX_NESTING_DEPTH, markCount + 1L, options.maxNestingDepth());
+                if (stack.markCount() + 1 > options.maxNestingDepth()) {
+                    throw limit(at, op, "MARKs open at once", Limit.MAX_NESTING_DEPTH, stack.markCount() + 1L,
+                            options.maxNestingDepth());
                 }
                 checkStack(at, op);
-                if (markCount == marks.length) {
-                    marks = Arrays.copyOf(marks, marks.length * 2);
-                }
-                marks[markCount++] = stack.size();
+                stack.pushMark();
             }
             case POP_MARK -> popMark(op, at);
             // --- memo
             case GET -> get(decimalIndex(op, at), op, at);
-            case BINGET -> get(u1(op, at), op, at);
-            case LONG_BINGET -> get(u4(op, at), op, at);
             case PUT -> put(decimalIndex(op, at), op, at);
-            case BINPUT -> put(u1(op, at), op, at);
-            case LONG_BINPUT -> put(u4(op, at), op, at);
-            case MEMOIZE -> put(memoSize, op, at);
+            case BINGET, LONG_BINGET -> get(args.num, op, at);
+            case BINPUT, LONG_BINPUT -> put(args.num, op, at);
+            case MEMOIZE -> put(memo.size(), op, at);
             // --- globals and calls
-            case GLOBAL -> {
-                String module = utf8(line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES), op, at);
-                String name = utf8(line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES), op, at);
-                push(resolve(module, name, op, at, true), at);
-            }
+            case GLOBAL -> push(resolve(args.text, args.text2, op, at, true), at);
             case STACK_GLOBAL -> {
                 Object name = pop(op, at);
                 Object module = pop(op, at);
@@ -560,11 +517,11 @@ public final class PickleMachine {
                 if (built != inst) {
                     charge(HeapCost.of(built, otherCost), op, at);
                 }
-                stack.set(stack.size() - 1, built);
+                stack.setLast(built);
             }
             case INST -> {
-                String module = utf8(line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES), op, at);
-                String name = utf8(line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES), op, at);
+                String module = args.text;
+                String name = args.text2;
                 // Reported to the listener, but the opcode is refused whatever the name.
                 resolve(module, name, op, at, false);
                 Object poison = goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "INST (" + module + "." + name
@@ -579,7 +536,7 @@ public final class PickleMachine {
                 push(poison, at);
             }
             case EXT1, EXT2, EXT4 -> {
-                long code = op == Opcode.EXT1 ? u1(op, at) : op == Opcode.EXT2 ? u2(op, at) : i4(op, at);
+                long code = args.num;
                 push(goOn(error(Reason.FORBIDDEN_OPCODE, at, op, "extension code " + code
                         + " refers to the copyreg extension registry, which ptsafe does not have"), op, at,
                         "extension " + code), at);
@@ -593,10 +550,9 @@ public final class PickleMachine {
             }
             // --- persistent ids
             case PERSID -> {
-                byte[] line = line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES);
                 String id;
                 try {
-                    id = Texts.ascii(line);
+                    id = Texts.ascii(args.raw);
                 } catch (IllegalArgumentException e) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "persistent id is not ASCII");
                 }
@@ -857,12 +813,8 @@ public final class PickleMachine {
 
     // --- stack ---------------------------------------------------------------------------------------
 
-    private int markBase() {
-        return markCount == 0 ? 0 : marks[markCount - 1];
-    }
-
     private void checkStack(long at, Opcode op) throws LimitExceededException {
-        long n = (long) stack.size() + markCount + 1;
+        long n = (long) stack.size() + stack.markCount() + 1;
         if (n > options.maxStackSize()) {
             throw limit(at, op, "stack of " + n + " values and MARKs", Limit.MAX_STACK_SIZE, n, options.maxStackSize());
         }
@@ -882,11 +834,10 @@ public final class PickleMachine {
     }
 
     private void add(Object v, long at) throws PtsafeException {
-        if (stack.size() == stackPeak) {
+        if (stack.atPeak()) {
             // The stack's array keeps its largest size: charge each slot the first time it is used.
             charge(HeapCost.SLOT, current, at);
             working += HeapCost.SLOT;
-            stackPeak++;
         }
         stack.add(v);
     }
@@ -899,47 +850,42 @@ public final class PickleMachine {
     }
 
     /** Refuses before allocating {@code bytes} that would not fit (they are charged once allocated). */
-    private void room(long bytes, Opcode op, long at) throws LimitExceededException {
+    void room(long bytes, Opcode op, long at) throws LimitExceededException {
         if (!budget.fits(bytes)) {
             throw budget.exceeded(input.file(), input.place(at) + (op == null ? "" : ", " + op), bytes);
         }
     }
 
     private Object pop(Opcode op, long at) throws PtsafeException {
-        if (stack.size() <= markBase()) {
+        if (stack.emptySinceMark()) {
             throw underflow(op, at);
         }
         return stack.removeLast();
     }
 
     private Object top(Opcode op, long at) throws PtsafeException {
-        if (stack.size() <= markBase()) {
+        if (stack.emptySinceMark()) {
             throw underflow(op, at);
         }
-        return stack.getLast();
+        return stack.last();
     }
 
     private PtsafeException underflow(Opcode op, long at) {
-        return error(Reason.MALFORMED_PICKLE, at, op, markCount > 0 ? "stack underflow (nothing since the last MARK)"
-                : "stack underflow");
+        return error(Reason.MALFORMED_PICKLE, at, op, stack.markCount() > 0
+                ? "stack underflow (nothing since the last MARK)" : "stack underflow");
     }
 
     private List<Object> popMark(Opcode op, long at) throws PtsafeException {
-        if (markCount == 0) {
+        if (stack.markCount() == 0) {
             throw error(Reason.MALFORMED_PICKLE, at, op, op + " without a MARK");
         }
-        int base = marks[--markCount];
-        List<Object> tail = stack.subList(base, stack.size());
-        // One copy, fixed size; callers only read it (TUPLE keeps it as the tuple's items).
-        List<Object> items = Arrays.asList(tail.toArray());
-        tail.clear();
-        return items;
+        return stack.popMark();
     }
 
     // --- memo ----------------------------------------------------------------------------------------
 
     private void get(long index, Opcode op, long at) throws PtsafeException {
-        Object v = index >= 0 && index < memo.length ? memo[(int) index] : null;
+        Object v = memo.get(index);
         if (v == null) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "memo index " + index + " was never set");
         }
@@ -954,17 +900,14 @@ public final class PickleMachine {
             throw limit(at, op, "memo index " + index, Limit.MAX_MEMO_ENTRIES, index, options.maxMemoEntries());
         }
         Object v = top(op, at);
-        if (index >= memo.length) {
+        if (index >= memo.capacity()) {
             growMemo(index, op, at);
         }
-        if (memo[(int) index] == null) {
-            if (memoSize + 1L > options.maxMemoEntries()) {
-                throw limit(at, op, "memo of " + (memoSize + 1L) + " entries", Limit.MAX_MEMO_ENTRIES, memoSize + 1L,
-                        options.maxMemoEntries());
-            }
-            memoSize++;
+        if (memo.isFree(index) && memo.size() + 1L > options.maxMemoEntries()) {
+            throw limit(at, op, "memo of " + (memo.size() + 1L) + " entries", Limit.MAX_MEMO_ENTRIES, memo.size() + 1L,
+                    options.maxMemoEntries());
         }
-        memo[(int) index] = v;
+        memo.set(index, v);
     }
 
     /** Grows the memo to hold {@code index} (at most maxMemoEntries + 1 slots), charged before it is allocated. */
@@ -973,158 +916,22 @@ public final class PickleMachine {
         if (index >= cap) {
             throw limit(at, op, "memo index " + index, Limit.MAX_MEMO_ENTRIES, index, cap - 1);
         }
-        long length = Math.min(Math.max(Math.max(index + 1, 2L * memo.length), 16), cap);
+        long length = Math.min(Math.max(Math.max(index + 1, 2L * memo.capacity()), 16), cap);
         // 8 bytes a slot: the 4 of the reference, and the old array while it is copied.
-        charge(HeapCost.SLOT * (length - memo.length), op, at);
-        working += HeapCost.SLOT * (length - memo.length);
-        memo = Arrays.copyOf(memo, (int) length);
+        charge(HeapCost.SLOT * (length - memo.capacity()), op, at);
+        working += HeapCost.SLOT * (length - memo.capacity());
+        memo.grow((int) length);
     }
 
     private long decimalIndex(Opcode op, long at) throws PtsafeException {
-        BigInteger v = decimal(asciiLine(op, at, 24, null), op, at);
+        BigInteger v = decimal(args.text, op, at);
         if (v.bitLength() > 62) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "memo index " + v + " out of range");
         }
         return v.longValue();
     }
 
-    // --- reading -------------------------------------------------------------------------------------
-
-    private void need(long n, Opcode op, long at) throws PtsafeException {
-        inFrame(n, op, at);
-        if (n > size - pos) {
-            throw error(Reason.TRUNCATED_PICKLE, at, op, "argument of " + n + " bytes runs past the end of the pickle ("
-                    + (size - pos) + " bytes left)");
-        }
-    }
-
-    private int u1(Opcode op, long at) throws PtsafeException {
-        need(1, op, at);
-        return in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff;
-    }
-
-    private int u2(Opcode op, long at) throws PtsafeException {
-        need(2, op, at);
-        int v = in.get(I16_LE, pos) & 0xffff;
-        pos += 2;
-        return v;
-    }
-
-    private int i4(Opcode op, long at) throws PtsafeException {
-        need(4, op, at);
-        int v = in.get(I32_LE, pos);
-        pos += 4;
-        return v;
-    }
-
-    private long u4(Opcode op, long at) throws PtsafeException {
-        return i4(op, at) & 0xffffffffL;
-    }
-
-    /** An unsigned 64-bit length; values over Long.MAX_VALUE come back negative and fail every check. */
-    private long u8(Opcode op, long at) throws PtsafeException {
-        need(8, op, at);
-        long v = in.get(I64_LE, pos);
-        pos += 8;
-        return v;
-    }
-
-    /**
-     * Refuses an argument of {@code n} bytes at {@link #pos} that would end after the open frame.
-     * torch reads data.pkl through io.BytesIO (serialization.py _load, torch 1.13 line 1127), which has
-     * no peek(): C _pickle's _Unpickler_ReadImpl then calls _Unpickler_ReadFromFile, which replaces the
-     * buffer holding the frame by the next n bytes of the file, dropping the rest of the frame, and
-     * _Unpickler_Readline likewise reads a whole new line from the file. Reading from bytes, or from a
-     * file with peek() and a frame under 128 KiB, it reads across the frame end instead; pickle.py
-     * (_Unframer.read/readline, lines 287-311) raises "pickle exhausted before end of frame". Three
-     * readings of one file: refused.
-     */
-    private void inFrame(long n, Opcode op, long at) throws PtsafeException {
-        if (frameEnd >= 0 && n > frameEnd - pos) {
-            throw frameOverrun(op, at, "an argument of " + n + " bytes runs " + (n - (frameEnd - pos))
-                    + " bytes past the end of its frame");
-        }
-    }
-
-    private PtsafeException frameOverrun(Opcode op, long at, String what) {
-        return error(Reason.PICKLE_FRAME_OVERRUN, at, op, what + " (the frame ends at byte " + frameEnd
-                + "): torch's C unpickler would read the argument from after the frame, pickle.py refuses it");
-    }
-
-    /**
-     * {@code n} bytes of a str or bytes value, checked against the bytes present (a length no limit
-     * could make valid is TRUNCATED_PICKLE) and then the limit, before anything is allocated.
-     */
-    private byte[] bytes(long n, Opcode op, long at) throws PtsafeException {
-        if (n >= 0) {
-            inFrame(n, op, at);
-        }
-        if (n < 0 || n > size - pos) {
-            throw error(Reason.TRUNCATED_PICKLE, at, op, "a string of " + Long.toUnsignedString(n)
-                    + " bytes runs past the end of the pickle (" + (size - pos) + " bytes left)");
-        }
-        if (n > options.maxPickleStringBytes()) {
-            throw limit(at, op, "a string of " + n + " bytes", Limit.MAX_PICKLE_STRING_BYTES, n, options.maxPickleStringBytes());
-        }
-        room(HeapCost.bytes(n), op, at);
-        byte[] b = in.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
-        pos += n;
-        return b;
-    }
-
-    private BigInteger longBytes(int n, Opcode op, long at) throws PtsafeException {
-        need(n, op, at);
-        if (n > options.maxIntBytes()) {
-            throw limit(at, op, "an integer of " + n + " bytes", Limit.MAX_INT_BYTES, n, options.maxIntBytes());
-        }
-        byte[] le = bytes(n, op, at);
-        if (n == 0) {
-            return BigInteger.ZERO;
-        }
-        byte[] be = new byte[n];
-        for (int i = 0; i < n; i++) {
-            be[i] = le[n - 1 - i];
-        }
-        return new BigInteger(be);
-    }
-
-    /**
-     * The bytes up to the next newline (which is consumed). At most {@code max} bytes: a longer line
-     * is refused as over {@code setting}, or as malformed when the line has no setting of its own.
-     */
-    private byte[] line(Opcode op, long at, int max, Limit setting) throws PtsafeException {
-        // Inside a frame the newline must be inside it too (see inFrame).
-        long end = frameEnd >= 0 ? frameEnd : size;
-        long limit = Math.min(end, pos + (long) max + 1);
-        for (long i = pos; i < limit; i++) {
-            if (in.get(ValueLayout.JAVA_BYTE, i) == '\n') {
-                room(HeapCost.bytes(i - pos), op, at);
-                byte[] b = in.asSlice(pos, i - pos).toArray(ValueLayout.JAVA_BYTE);
-                pos = i + 1;
-                return b;
-            }
-        }
-        if (limit == end && end - pos <= max) {
-            if (end != size) {
-                throw frameOverrun(op, at, "its line has no newline before the frame ends");
-            }
-            throw error(Reason.TRUNCATED_PICKLE, at, op, "the pickle ends inside the argument (no newline)");
-        }
-        if (setting == null) {
-            throw error(Reason.MALFORMED_PICKLE, at, op, "argument line longer than " + max + " bytes");
-        }
-        long reported = setting == Limit.MAX_INT_BYTES ? options.maxIntBytes() : max;
-        throw limit(at, op, "an argument line of more than " + max + " bytes", setting, reported + 1, reported);
-    }
-
-    private String asciiLine(Opcode op, long at, int max, Limit setting) throws PtsafeException {
-        byte[] b = line(op, at, max, setting);
-        try {
-            return Texts.ascii(b);
-        } catch (IllegalArgumentException e) {
-            throw error(Reason.MALFORMED_PICKLE, at, op, "argument is not ASCII");
-        }
-    }
+    // --- text arguments ----------------------------------------------------------------------------
 
     private BigInteger decimal(String s, Opcode op, long at) throws PtsafeException {
         try {
@@ -1147,22 +954,13 @@ public final class PickleMachine {
         }
     }
 
-    private String utf8(byte[] b, Opcode op, long at) throws PtsafeException {
-        room(HeapCost.string(b.length), op, at);
-        try {
-            return Texts.utf8(b);
-        } catch (IllegalArgumentException e) {
-            throw error(Reason.MALFORMED_PICKLE, at, op, "text is not valid UTF-8");
-        }
-    }
-
     // --- errors --------------------------------------------------------------------------------------
 
     PtsafeException error(Reason reason, long at, Opcode op, String message) {
         return new PtsafeException(reason, input.file(), input.place(at) + (op == null ? "" : ", " + op) + ": " + message);
     }
 
-    private LimitExceededException limit(long at, Opcode op, String what, Limit setting, long value, long limit) {
+    LimitExceededException limit(long at, Opcode op, String what, Limit setting, long value, long limit) {
         return setting.exceeded(Reason.PICKLE_LIMIT, input.file(), input.place(at)
                 + (op == null ? "" : ", " + op) + ": " + what, value, limit);
     }

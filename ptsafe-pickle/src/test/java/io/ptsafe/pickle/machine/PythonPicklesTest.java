@@ -101,7 +101,7 @@ class PythonPicklesTest {
                 Map.entry("uint1", ArgKind.UINT1), Map.entry("uint2", ArgKind.UINT2), Map.entry("uint4", ArgKind.UINT4),
                 Map.entry("uint8", ArgKind.UINT8), Map.entry("long1", ArgKind.LONG1), Map.entry("long4", ArgKind.LONG4),
                 Map.entry("stringnl", ArgKind.STRING_NL), Map.entry("string1", ArgKind.BYTES1),
-                Map.entry("string4", ArgKind.BYTES4), Map.entry("bytes1", ArgKind.BYTES1),
+                Map.entry("string4", ArgKind.STRING4), Map.entry("bytes1", ArgKind.BYTES1),
                 Map.entry("bytes4", ArgKind.BYTES4), Map.entry("bytes8", ArgKind.BYTES8),
                 Map.entry("bytearray8", ArgKind.BYTES8), Map.entry("unicodestringnl", ArgKind.UNICODE_NL),
                 Map.entry("unicodestring1", ArgKind.UNICODE1), Map.entry("unicodestring4", ArgKind.UNICODE4),

@@ -1,0 +1,213 @@
+package io.ptsafe.pickle.machine;
+
+import io.ptsafe.Limit;
+import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.math.BigInteger;
+import java.nio.ByteOrder;
+
+/**
+ * Reads the machine's opcode arguments, one way for each {@link ArgKind} of the opcode table, with
+ * the frame rules ({@link Reason#PICKLE_FRAME_OVERRUN}), the truncation checks and the size limits
+ * applied before anything is allocated. Holds the read position and the open frame.
+ */
+final class ArgReader {
+    private static final ValueLayout.OfDouble F64_BE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private final PickleMachine m;
+    private final MemorySegment in;
+    private final long size;
+    private final LoadOptions options;
+    /** The next byte to read. */
+    long pos;
+    /**
+     * End (exclusive) of the FRAME being read, or -1 outside any frame. While a frame is open every
+     * argument must end inside it ({@link #inFrame}); see {@link Reason#PICKLE_FRAME_OVERRUN}.
+     */
+    long frameEnd = -1;
+    /**
+     * The argument {@link #read} read, by kind: a fixed-size number; a length-prefixed value's
+     * bytes or a line; the integer of LONG1/LONG4; a line as ASCII text (and the second of a pair);
+     * BINFLOAT's double. Fields, not a record, so that no opcode allocates for its argument.
+     */
+    long num;
+    byte[] raw;
+    BigInteger big;
+    String text;
+    String text2;
+    double dbl;
+
+    ArgReader(PickleMachine m, MemorySegment in, LoadOptions options) {
+        this.m = m;
+        this.in = in;
+        this.size = in.byteSize();
+        this.options = options;
+    }
+
+    /**
+     * Reads {@code op}'s argument as the opcode table describes it ({@link Opcode#arg()}, pickletools'
+     * argument descriptors) into {@link #num}, {@link #raw}, {@link #big}, {@link #text} (and
+     * {@link #text2}) or {@link #dbl}. Only how long a line may be depends on the opcode.
+     */
+    void read(Opcode op, long at) throws PtsafeException {
+        ArgKind kind = op.arg();
+        switch (kind) {
+            case NONE -> {
+            }
+            case UINT1, UINT2, INT4, UINT4, UINT8 -> num = number(kind, op, at);
+            case FLOAT8 -> {
+                need(8, op, at);
+                dbl = in.get(F64_BE, pos);
+                pos += 8;
+            }
+            case LONG1, LONG4 -> big = longBytes((int) number(kind, op, at), op, at);
+            case STRING4, BYTES1, UNICODE1, BYTES4, UNICODE4, BYTES8, UNICODE8 -> raw = bytes(number(kind, op, at), op, at);
+            case DECIMAL_NL -> text = op == Opcode.INT ? asciiLine(op, at, options.maxIntBytes(), Limit.MAX_INT_BYTES)
+                    : asciiLine(op, at, 24, null);
+            case DECIMAL_NL_LONG -> text = asciiLine(op, at, options.maxIntBytes() + 1, Limit.MAX_INT_BYTES);
+            case FLOAT_NL -> text = asciiLine(op, at, 1024, null);
+            case STRING_NL, STRING_NL_NOESCAPE, UNICODE_NL -> raw = stringLine(op, at);
+            case STRING_NL_NOESCAPE_PAIR -> {
+                text = utf8(stringLine(op, at), op, at);
+                text2 = utf8(stringLine(op, at), op, at);
+            }
+        }
+    }
+
+    /**
+     * A fixed-size number, or the length before a length-prefixed argument: little-endian, INT4 and
+     * the signed lengths sign-extended (a negative length is refused, as CPython does), an 8-byte
+     * value over Long.MAX_VALUE negative (it then fails every check).
+     */
+    private long number(ArgKind kind, Opcode op, long at) throws PtsafeException {
+        int width = kind.numberSize();
+        need(width, op, at);
+        long v = kind.readNumber(in, pos);
+        pos += width;
+        if (v < 0 && kind.signedLength()) {
+            throw m.error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + v);
+        }
+        return v;
+    }
+
+    private byte[] stringLine(Opcode op, long at) throws PtsafeException {
+        return line(op, at, options.maxPickleStringBytes(), Limit.MAX_PICKLE_STRING_BYTES);
+    }
+
+    private void need(long n, Opcode op, long at) throws PtsafeException {
+        inFrame(n, op, at);
+        if (n > size - pos) {
+            throw m.error(Reason.TRUNCATED_PICKLE, at, op, "argument of " + n + " bytes runs past the end of the pickle ("
+                    + (size - pos) + " bytes left)");
+        }
+    }
+
+    /**
+     * Refuses an argument of {@code n} bytes at {@link #pos} that would end after the open frame.
+     * torch reads data.pkl through io.BytesIO (serialization.py _load, torch 1.13 line 1127), which has
+     * no peek(): C _pickle's _Unpickler_ReadImpl then calls _Unpickler_ReadFromFile, which replaces the
+     * buffer holding the frame by the next n bytes of the file, dropping the rest of the frame, and
+     * _Unpickler_Readline likewise reads a whole new line from the file. Reading from bytes, or from a
+     * file with peek() and a frame under 128 KiB, it reads across the frame end instead; pickle.py
+     * (_Unframer.read/readline, lines 287-311) raises "pickle exhausted before end of frame". Three
+     * readings of one file: refused.
+     */
+    private void inFrame(long n, Opcode op, long at) throws PtsafeException {
+        if (frameEnd >= 0 && n > frameEnd - pos) {
+            throw frameOverrun(op, at, "an argument of " + n + " bytes runs " + (n - (frameEnd - pos))
+                    + " bytes past the end of its frame");
+        }
+    }
+
+    private PtsafeException frameOverrun(Opcode op, long at, String what) {
+        return m.error(Reason.PICKLE_FRAME_OVERRUN, at, op, what + " (the frame ends at byte " + frameEnd
+                + "): torch's C unpickler would read the argument from after the frame, pickle.py refuses it");
+    }
+
+    /**
+     * {@code n} bytes of a str or bytes value, checked against the bytes present (a length no limit
+     * could make valid is TRUNCATED_PICKLE) and then the limit, before anything is allocated.
+     */
+    private byte[] bytes(long n, Opcode op, long at) throws PtsafeException {
+        if (n >= 0) {
+            inFrame(n, op, at);
+        }
+        if (n < 0 || n > size - pos) {
+            throw m.error(Reason.TRUNCATED_PICKLE, at, op, "a string of " + Long.toUnsignedString(n)
+                    + " bytes runs past the end of the pickle (" + (size - pos) + " bytes left)");
+        }
+        if (n > options.maxPickleStringBytes()) {
+            throw m.limit(at, op, "a string of " + n + " bytes", Limit.MAX_PICKLE_STRING_BYTES, n, options.maxPickleStringBytes());
+        }
+        m.room(HeapCost.bytes(n), op, at);
+        byte[] b = in.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
+        pos += n;
+        return b;
+    }
+
+    private BigInteger longBytes(int n, Opcode op, long at) throws PtsafeException {
+        need(n, op, at);
+        if (n > options.maxIntBytes()) {
+            throw m.limit(at, op, "an integer of " + n + " bytes", Limit.MAX_INT_BYTES, n, options.maxIntBytes());
+        }
+        byte[] le = bytes(n, op, at);
+        if (n == 0) {
+            return BigInteger.ZERO;
+        }
+        byte[] be = new byte[n];
+        for (int i = 0; i < n; i++) {
+            be[i] = le[n - 1 - i];
+        }
+        return new BigInteger(be);
+    }
+
+    /**
+     * The bytes up to the next newline (which is consumed). At most {@code max} bytes: a longer line
+     * is refused as over {@code setting}, or as malformed when the line has no setting of its own.
+     */
+    private byte[] line(Opcode op, long at, int max, Limit setting) throws PtsafeException {
+        // Inside a frame the newline must be inside it too (see inFrame).
+        long end = frameEnd >= 0 ? frameEnd : size;
+        long limit = Math.min(end, pos + (long) max + 1);
+        for (long i = pos; i < limit; i++) {
+            if (in.get(ValueLayout.JAVA_BYTE, i) == '\n') {
+                m.room(HeapCost.bytes(i - pos), op, at);
+                byte[] b = in.asSlice(pos, i - pos).toArray(ValueLayout.JAVA_BYTE);
+                pos = i + 1;
+                return b;
+            }
+        }
+        if (limit == end && end - pos <= max) {
+            if (end != size) {
+                throw frameOverrun(op, at, "its line has no newline before the frame ends");
+            }
+            throw m.error(Reason.TRUNCATED_PICKLE, at, op, "the pickle ends inside the argument (no newline)");
+        }
+        if (setting == null) {
+            throw m.error(Reason.MALFORMED_PICKLE, at, op, "argument line longer than " + max + " bytes");
+        }
+        long reported = setting == Limit.MAX_INT_BYTES ? options.maxIntBytes() : max;
+        throw m.limit(at, op, "an argument line of more than " + max + " bytes", setting, reported + 1, reported);
+    }
+
+    private String asciiLine(Opcode op, long at, int max, Limit setting) throws PtsafeException {
+        byte[] b = line(op, at, max, setting);
+        try {
+            return Texts.ascii(b);
+        } catch (IllegalArgumentException e) {
+            throw m.error(Reason.MALFORMED_PICKLE, at, op, "argument is not ASCII");
+        }
+    }
+
+    String utf8(byte[] b, Opcode op, long at) throws PtsafeException {
+        m.room(HeapCost.string(b.length), op, at);
+        try {
+            return Texts.utf8(b);
+        } catch (IllegalArgumentException e) {
+            throw m.error(Reason.MALFORMED_PICKLE, at, op, "text is not valid UTF-8");
+        }
+    }
+}
