@@ -62,19 +62,22 @@ final class ZipWarnings {
     /**
      * CRC-32 of STORED records (DEFLATED ones are checked whenever they are inflated). Under SKIP only
      * the records read anyway, as warnings; otherwise all of them, as errors for those loading reads
-     * (data.pkl, byteorder, referenced storages) and warnings for the rest.
+     * (data.pkl, byteorder, the version records, referenced storages) and warnings for the rest.
      */
     void checkCrcs(MemorySegment file, Arena arena, Set<ZipEntryInfo> referenced) {
         CrcPolicy policy = options.crcPolicy();
         ZipEntryInfo pkl = zip.record("data.pkl");
         ZipEntryInfo order = zip.record("byteorder");
+        // Loading reads the version records too (TorchZipReader.checkVersion), so their CRCs count as it does.
+        ZipEntryInfo version = zip.record("version");
+        ZipEntryInfo dataVersion = zip.record(".data/version");
         Records always = new Records(path, file, arena, options.toBuilder().crcPolicy(CrcPolicy.CHECK_IF_PRESENT).build());
         Records enforced = new Records(path, file, arena, options);
         for (ZipEntryInfo e : zip.records().values()) {
             if (e.method() != ZipEntryInfo.STORED) {
                 continue;
             }
-            boolean readAnyway = e == pkl || e == order;
+            boolean readAnyway = e == pkl || e == order || e == version || e == dataVersion;
             if (policy == CrcPolicy.SKIP && !readAnyway) {
                 continue;
             }
