@@ -2,8 +2,11 @@ package io.ptsafe.pickle.machine;
 
 import io.ptsafe.PtsafeException;
 
-/** A machine value that BUILD may set state on; BUILD on anything else is refused. */
-interface Buildable {
+/**
+ * A machine value that BUILD may set state on; BUILD on anything else is refused. Public for the
+ * meanings of other packages whose values take BUILD (numpy's arrays and dtypes).
+ */
+public interface Buildable {
 
     /**
      * Applies BUILD's state and returns what replaces the instance on the stack (usually itself).

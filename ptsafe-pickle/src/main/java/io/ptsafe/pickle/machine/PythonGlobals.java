@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * Meanings for the plain-data Python globals pickles use to rebuild values that have no opcode of
  * their own at protocol 2: OrderedDict, Counter, set, frozenset, bytearray, complex and
- * {@code _codecs.encode} (how bytes are pickled at protocol 2). Each takes exactly the arguments
- * the pickler writes.
+ * {@code _codecs.encode} (how bytes are pickled at protocol 2), and {@code bytes()} (how empty
+ * bytes are, e.g. an empty numpy array's data). Each takes exactly the arguments the pickler writes.
  */
 public final class PythonGlobals {
     private PythonGlobals() {
@@ -25,6 +25,7 @@ public final class PythonGlobals {
                 .put("builtins.set", new SetMeaning(false))
                 .put("builtins.frozenset", new SetMeaning(true))
                 .put("builtins.bytearray", new BytearrayMeaning())
+                .put("builtins.bytes", new EmptyBytesMeaning())
                 .put("builtins.complex", new ComplexMeaning())
                 .put("_codecs.encode", new EncodeMeaning())
                 .build();
@@ -72,6 +73,23 @@ public final class PythonGlobals {
                 }
                 d.entries.put(m.key(pair.get(0), call.opcode(), call.offset()), pair.get(1));
             }
+        }
+    }
+
+    /**
+     * {@code bytes()}: pickle.py's {@code save_bytes} writes empty bytes at protocol 2 as
+     * {@code save_reduce(bytes, ())} (CPython 3.11 Lib/pickle.py, {@code _Pickler.save_bytes} line 792; C
+     * {@code _pickle.c} {@code save_bytes} alike). Any argument is refused: {@code bytes(n)} would
+     * allocate n bytes the file never held.
+     */
+    private static final class EmptyBytesMeaning implements Meaning {
+        @Override
+        public Object call(Call call) throws PtsafeException {
+            if (!call.args().isEmpty()) {
+                throw call.malformed("only bytes() with no arguments (empty bytes, as pickle writes them) is decoded, got "
+                        + call.args().size() + " arguments");
+            }
+            return new PyValue.Bytes(new byte[0], false);
         }
     }
 

@@ -62,7 +62,7 @@ final class TensorMeanings {
                 }),
                 Map.entry("torch._utils._rebuild_device_tensor_from_cpu_tensor", (Rebuild) this::fromCpuTensor),
                 Map.entry("torch._utils._rebuild_device_tensor_from_numpy", (Rebuild) c -> {
-                    throw invalid(c, "needs a numpy array, and ptsafe's table has no numpy globals");
+                    throw invalid(c, "device tensors rebuilt from a numpy array (XLA and the like) are not supported");
                 }),
                 Map.entry("torch._tensor._rebuild_from_type_v2", (Rebuild) this::rebuildFromType),
                 Map.entry("torch.nn.parameter.Parameter", new ParameterClass()));
@@ -273,16 +273,21 @@ final class TensorMeanings {
             throw invalid(c, shape.length + " sizes but " + strides.length + " strides");
         }
         RebuildChecks.requiresGrad(c, dtype, requiresGrad);
-        if (++tensors > options.maxTensors()) {
-            throw Limit.MAX_TENSORS.exceeded(c.file(), c.place() + ": tensors",
-                    tensors, options.maxTensors());
-        }
+        count(c);
         TensorNode t = dtype == DType.QUINT4X2 || dtype == DType.QUINT2X4
                 ? packed(c, s, dtype, offset, shape, strides, requiresGrad, q)
                 : new TensorNode(s, dtype, offset, shape, strides, requiresGrad, false, q);
         // Packed dtypes are checked in bytes, as packed() presents them.
         RebuildChecks.view(c, s, t.dtype(), t.storageOffset(), t.shape(), t.strides());
         return t;
+    }
+
+    /** Counts one more tensor (a rebuilt tensor or a numpy array) against {@link LoadOptions#maxTensors()}. */
+    void count(Call c) throws PtsafeException {
+        if (++tensors > options.maxTensors()) {
+            throw Limit.MAX_TENSORS.exceeded(c.file(), c.place() + ": tensors",
+                    tensors, options.maxTensors());
+        }
     }
 
     /**

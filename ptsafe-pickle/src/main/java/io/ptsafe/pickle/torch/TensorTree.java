@@ -109,6 +109,9 @@ public final class TensorTree {
     }
 
     private PyValue leaf(Object leaf, TreeConverter.Path path) throws PtsafeException {
+        if (leaf instanceof NumpyDType d) {
+            return d.asValue();
+        }
         String name = path.build(options.maxStringLength());
         if (name == null) {
             throw nameTooLong();
@@ -124,6 +127,10 @@ public final class TensorTree {
             case TensorNode n -> Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage())).strides(n.strides())
                     .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
                     .quantization(quantization(n.quantization(), name)).build();
+            case NumpyArray a when a.built() -> Tensor.builder(name, a.dtype(), a.shape(), a.segment(arena))
+                    .strides(a.strides()).byteOrder(a.order()).arena(arena).file(file).build();
+            case NumpyArray a -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()
+                    + ": a numpy array whose state was never set (no BUILD after _reconstruct)");
             case StorageRef r -> Tensor.builder(name, r.elementType(), new long[] {r.numel()}, segment(r))
                     .byteOrder(order).arena(arena).file(file).build();
             default -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()

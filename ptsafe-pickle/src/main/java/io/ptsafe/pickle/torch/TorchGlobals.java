@@ -34,6 +34,9 @@ import java.util.TreeMap;
  * tensors. {@code _rebuild_meta_tensor_no_storage}: an opaque value (a tensor without data).
  * {@code _rebuild_sparse_tensor}, {@code _rebuild_wrapper_subclass},
  * {@code _rebuild_device_tensor_from_numpy}: refused with a reason.
+ * <li>numpy arrays and scalars ({@code numpy.core.multiarray._reconstruct} and {@code scalar}, their
+ * numpy 2 spellings under {@code numpy._core}, {@code numpy.ndarray}, {@code numpy.dtype}): arrays of
+ * numeric and bool dtypes as tensors, scalars as numbers ({@link NumpyMeanings}); other dtypes refused.
  * </ul>
  */
 public final class TorchGlobals {
@@ -67,7 +70,9 @@ public final class TorchGlobals {
         for (String name : TorchTypes.QSCHEMES) {
             b.put("torch." + name, Meaning.dataOnly());
         }
-        new TreeMap<>(new TensorMeanings(options).all()).forEach(b::put);
+        TensorMeanings tensors = new TensorMeanings(options);
+        new TreeMap<>(tensors.all()).forEach(b::put);
+        NumpyMeanings.all(tensors).forEach(b::put);
         return b.build();
     }
 
