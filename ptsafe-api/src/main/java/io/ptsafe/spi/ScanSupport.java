@@ -9,6 +9,9 @@ import io.ptsafe.scan.ScanReport;
 import io.ptsafe.scan.ScanRule;
 import io.ptsafe.TensorFile;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 
 /** Helpers for {@link FormatProvider#scan}. */
 public final class ScanSupport {
@@ -37,6 +40,44 @@ public final class ScanSupport {
             refused(b, e, Location.FILE);
         }
         return b.build();
+    }
+
+    /**
+     * A format's one reader run in scan mode: it reports what it finds into the report it is given.
+     */
+    @FunctionalInterface
+    public interface ReportReading {
+        /**
+         * Reads the mapping, reporting into {@code report}.
+         *
+         * @param file   a read-only segment of the whole file
+         * @param arena  the mapping's arena, closed when the scan ends
+         * @param report the report being built
+         * @throws PtsafeException what stops the scan
+         */
+        void read(MemorySegment file, Arena arena, ScanReport.Builder report) throws PtsafeException;
+    }
+
+    /**
+     * Scans by mapping the file ({@link MappedFiles#read}) and running the format's reader in scan
+     * mode; a refusal that stops it (or the mapping) becomes a finding at the file.
+     *
+     * @param path    the file to scan
+     * @param kind    the container the report starts as
+     * @param reading the format's reader in scan mode
+     * @return the report
+     */
+    public static ScanReport byReading(Path path, ContainerKind kind, ReportReading reading) {
+        ScanReport.Builder report = ScanReport.builder(path, kind);
+        try {
+            MappedFiles.read(path, (file, arena) -> {
+                reading.read(file, arena, report);
+                return null;
+            });
+        } catch (PtsafeException e) {
+            refused(report, e, Location.FILE);
+        }
+        return report.build();
     }
 
     /**

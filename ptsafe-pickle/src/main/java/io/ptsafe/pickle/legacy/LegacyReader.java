@@ -44,13 +44,7 @@ public final class LegacyReader {
 
     /** Scans a legacy stream as {@link #open} reads it. */
     static ScanReport scan(Path path, LoadOptions options) {
-        ScanReport.Builder report = ScanReport.builder(path, ContainerKind.TORCH_LEGACY);
-        try {
-            MappedFiles.read(path, (file, arena) -> read(path, file, arena, options, report));
-        } catch (PtsafeException e) {
-            ScanSupport.refused(report, e, Location.FILE);
-        }
-        return report.build();
+        return ScanSupport.byReading(path, ContainerKind.TORCH_LEGACY, (file, arena, report) -> read(path, file, arena, options, report));
     }
 
     /**

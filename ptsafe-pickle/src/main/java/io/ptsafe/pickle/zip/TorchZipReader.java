@@ -64,13 +64,7 @@ public final class TorchZipReader {
 
     /** Scans a file whose first bytes are a zip local header, as {@link #open} reads it. */
     public static ScanReport scan(Path path, LoadOptions options) {
-        ScanReport.Builder report = ScanReport.builder(path, ContainerKind.ZIP);
-        try {
-            MappedFiles.read(path, (file, arena) -> read(path, file, arena, options, report));
-        } catch (PtsafeException e) {
-            ScanSupport.refused(report, e, Location.FILE);
-        }
-        return report.build();
+        return ScanSupport.byReading(path, ContainerKind.ZIP, (file, arena, report) -> read(path, file, arena, options, report));
     }
 
     /**
