@@ -89,7 +89,10 @@ public enum Limit {
             Reason.ARCHIVE_LIMIT, "bytes of one archive member (one temporary file, deleted once scanned)"),
     /** See {@link LoadOptions#DEFAULT_MAX_ARCHIVE_RATIO}. */
     MAX_ARCHIVE_RATIO("maxArchiveRatio", LoadOptions.DEFAULT_MAX_ARCHIVE_RATIO, Integer.MAX_VALUE,
-            Reason.ARCHIVE_LIMIT, "extracted to compressed bytes of an archive member or stream, past 1 MiB");
+            Reason.ARCHIVE_LIMIT, "extracted to compressed bytes of an archive member or stream, past 1 MiB"),
+    /** See {@link LoadOptions#DEFAULT_MAX_STREAM_BYTES}. */
+    MAX_STREAM_BYTES("maxStreamBytes", LoadOptions.DEFAULT_MAX_STREAM_BYTES, Long.MAX_VALUE, Reason.TOO_LARGE,
+            "bytes read from a stream or upload to scan (SafeLoader.scan(InputStream), UploadScanner)");
 
     private static final Map<String, Limit> BY_NAME = byName();
 

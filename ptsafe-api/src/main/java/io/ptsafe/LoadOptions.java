@@ -84,6 +84,13 @@ public final class LoadOptions {
      * it passes 1 MiB extracted (real weights compress less than 2 to 1).
      */
     public static final int DEFAULT_MAX_ARCHIVE_RATIO = 200;
+    /**
+     * Bytes read from a stream to scan ({@link SafeLoader#scan(java.io.InputStream, String, LoadOptions)},
+     * {@link io.ptsafe.scan.UploadScanner}): 16 GiB. The stream is written to a temporary file as it is
+     * read, so this bounds the disk one scan takes; a stream longer than this is refused with a
+     * {@link LimitExceededException} as soon as the limit is passed, before it is scanned.
+     */
+    public static final long DEFAULT_MAX_STREAM_BYTES = 16L << 30;
 
     /** What to do with CRC-32 of STORED zip records (DEFLATED records are always checked). */
     public enum CrcPolicy {
@@ -188,6 +195,8 @@ public final class LoadOptions {
     public long maxArchiveMemberBytes() { return limits[Limit.MAX_ARCHIVE_MEMBER_BYTES.ordinal()]; }
     /** {@return the limit; see {@link #DEFAULT_MAX_ARCHIVE_RATIO}} */
     public int maxArchiveRatio() { return (int) limits[Limit.MAX_ARCHIVE_RATIO.ordinal()]; }
+    /** {@return the limit; see {@link #DEFAULT_MAX_STREAM_BYTES}} */
+    public long maxStreamBytes() { return limits[Limit.MAX_STREAM_BYTES.ordinal()]; }
     /** {@return the CRC-32 policy for STORED zip records; {@link CrcPolicy#SKIP} by default} */
     public CrcPolicy crcPolicy() { return crcPolicy; }
 
@@ -441,6 +450,14 @@ public final class LoadOptions {
          * @throws IllegalArgumentException if {@code v} is below 1
          */
         public Builder maxArchiveRatio(int v) { return positive(Limit.MAX_ARCHIVE_RATIO, v); }
+        /**
+         * Sets {@link LoadOptions#maxStreamBytes()}.
+         *
+         * @param v the limit, at least 1 (default {@link LoadOptions#DEFAULT_MAX_STREAM_BYTES})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code v} is below 1
+         */
+        public Builder maxStreamBytes(long v) { return positive(Limit.MAX_STREAM_BYTES, v); }
         /**
          * Sets {@link LoadOptions#crcPolicy()}.
          *

@@ -196,7 +196,14 @@ public enum Reason {
     /** An archive is over a limit: nesting, members, extracted bytes or ratio (an archive bomb). */
     ARCHIVE_LIMIT(ScanRule.ARCHIVE_LIMIT),
     /** An archive (zip, tar, gzip, bzip2, xz) is malformed, or holds a member that cannot be extracted. */
-    INVALID_ARCHIVE(ScanRule.INVALID_ARCHIVE);
+    INVALID_ARCHIVE(ScanRule.INVALID_ARCHIVE),
+
+    // --- streams and uploads (SafeLoader.scan(InputStream), UploadScanner) -------------------------
+    /**
+     * A stream or upload is longer than {@link LoadOptions#maxStreamBytes()}: it was not read whole,
+     * so nothing about it is known (reported, where a report is made, as a file that could not be read).
+     */
+    TOO_LARGE(ScanRule.IO_ERROR);
 
     private final ScanRule rule;
 

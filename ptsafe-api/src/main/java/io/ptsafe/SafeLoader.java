@@ -3,7 +3,12 @@ package io.ptsafe;
 import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.FormatProvider;
 import io.ptsafe.scan.ScanFinding.Location;
+import io.ptsafe.internal.Spool;
+import io.ptsafe.spi.MappedFiles;
 import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,6 +34,14 @@ import io.ptsafe.scan.TreeScan;
  *
  * <p>The format is decided from the file's bytes, never its name, among the formats whose provider
  * module is present ({@code ptsafe-safetensors}, {@code ptsafe-pickle}).
+ *
+ * <p>Content that is not a file has its own entry points, which decide with the same code and give
+ * the same verdicts, tensors and refusals as the file of the same bytes: {@link #open(byte[], String,
+ * LoadOptions)} and {@link #open(MemorySegment, String, LoadOptions)} for bytes in memory,
+ * {@link #scan(MemorySegment, String, LoadOptions)} and {@link #scan(InputStream, String, LoadOptions)}
+ * for scans (an upload: see {@link io.ptsafe.scan.UploadScanner}). The name given with the content
+ * is what reports and refusals call it; it is never opened. A sharded checkpoint index names files
+ * beside it, which content in memory does not have: it is refused ({@link Reason#UNSUPPORTED_FORMAT}).
  */
 public final class SafeLoader {
     private SafeLoader() {
@@ -61,7 +74,68 @@ public final class SafeLoader {
      * @throws IOException when a provider fails to read the file without naming a refusal
      */
     public static TensorFile open(Path path, LoadOptions options) throws IOException {
-        FileProbe probe = FileProbe.of(path);
+        return open(FileProbe.of(path), options);
+    }
+
+    /**
+     * Opens bytes in memory with the default {@link LoadOptions}: see {@link #open(byte[], String, LoadOptions)}.
+     *
+     * @param content the bytes of a safetensors file or a torch checkpoint
+     * @param name    what refusals and {@link TensorFile#path()} call the content, such as the name of
+     *                the upload it came from; never opened
+     * @return the open file; close it to free the copy of the bytes
+     * @throws PtsafeException when the content is refused, as the file of the same bytes would be
+     * @throws IllegalArgumentException when {@code name} is empty or holds a NUL character
+     */
+    public static TensorFile open(byte[] content, String name) throws IOException {
+        return open(content, name, LoadOptions.defaults());
+    }
+
+    /**
+     * Opens bytes in memory: the same verdict, tensors (names, dtypes, shapes, bytes) and refusals as
+     * {@link #open(Path, LoadOptions)} of a file holding these bytes. The array is copied once, off
+     * the heap, before it is read, so later writes to it change nothing; tensors are views of that
+     * copy, freed when the file is closed.
+     *
+     * @param content the bytes of a safetensors file or a torch checkpoint
+     * @param name    what refusals and {@link TensorFile#path()} call the content; never opened
+     * @param options the limits and policies to enforce
+     * @return the open file; close it to free the copy of the bytes
+     * @throws PtsafeException when the content is refused; a sharded checkpoint index is
+     *         {@link Reason#UNSUPPORTED_FORMAT} (its shards are files beside it)
+     * @throws IllegalArgumentException when {@code name} is empty or holds a NUL character
+     * @throws NullPointerException     when an argument is null
+     */
+    public static TensorFile open(byte[] content, String name, LoadOptions options) throws IOException {
+        Objects.requireNonNull(content, "content");
+        return open(MemorySegment.ofArray(content), name, options);
+    }
+
+    /**
+     * Opens the content of a memory segment: the same verdict, tensors and refusals as
+     * {@link #open(Path, LoadOptions)} of a file holding its bytes. A native segment (off-heap memory,
+     * a mapping made elsewhere) is read in place, as a mapped file is, and tensors are views of it:
+     * it must stay alive, unchanged, and accessible from the threads that read the tensors for as long
+     * as the file is open. A heap segment is copied off-heap first, as {@link #open(byte[], String,
+     * LoadOptions)} does.
+     *
+     * @param content the bytes of a safetensors file or a torch checkpoint
+     * @param name    what refusals and {@link TensorFile#path()} call the content; never opened
+     * @param options the limits and policies to enforce
+     * @return the open file
+     * @throws PtsafeException when the content is refused; a sharded checkpoint index is
+     *         {@link Reason#UNSUPPORTED_FORMAT} (its shards are files beside it)
+     * @throws IllegalArgumentException when {@code name} is empty or holds a NUL character
+     * @throws NullPointerException     when an argument is null
+     * @throws IllegalStateException    when the segment's arena is already closed
+     */
+    public static TensorFile open(MemorySegment content, String name, LoadOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        return open(probeOf(content, name), options);
+    }
+
+    private static TensorFile open(FileProbe probe, LoadOptions options) throws IOException {
+        Path path = probe.path();
         ContainerKind unloadable = Containers.unloadable(probe);
         if (unloadable != null) {
             throw Containers.refusal(probe, unloadable);
@@ -69,6 +143,9 @@ public final class SafeLoader {
         List<FormatProvider> declined = new ArrayList<>();
         FormatProvider p = providerFor(probe, declined);
         if (p != null) {
+            if (shardedInMemory(probe, p)) {
+                throw inMemoryIndex(probe);
+            }
             return p.open(probe, options);
         }
         List<String> tried = declined.stream().map(FormatProvider::name).toList();
@@ -123,6 +200,75 @@ public final class SafeLoader {
             return ScanReport.builder(path, ContainerKind.UNKNOWN).add(ScanFinding.of(e, Location.FILE)).incomplete()
                     .build();
         }
+        return scan(probe, options);
+    }
+
+    /**
+     * Scans the content of a memory segment: the same report as {@link #scan(Path, LoadOptions)} of a
+     * file holding its bytes, named {@code name} (a sharded checkpoint index, whose shards are files
+     * beside it, is INVALID here, {@link Reason#UNSUPPORTED_FORMAT}). A native segment is read in
+     * place; a heap one ({@link MemorySegment#ofArray(byte[])}) is copied off-heap first.
+     *
+     * @param content the bytes to scan
+     * @param name    what the report calls the content; never opened
+     * @param options the limits and policies {@link #open} would enforce
+     * @return the report; problems with the content are findings, never exceptions
+     * @throws IllegalArgumentException when {@code name} is empty or holds a NUL character
+     * @throws NullPointerException     when an argument is null
+     * @throws IllegalStateException    when the segment's arena is already closed
+     */
+    public static ScanReport scan(MemorySegment content, String name, LoadOptions options) {
+        Objects.requireNonNull(options, "options");
+        return scan(probeOf(content, name), options);
+    }
+
+    /**
+     * Scans a stream with the default {@link LoadOptions}: see {@link #scan(InputStream, String, LoadOptions)}.
+     *
+     * @param in   the content, read to its end (not closed)
+     * @param name what the report calls the content; never opened
+     * @return the report
+     * @throws LimitExceededException when the stream is longer than {@link LoadOptions#DEFAULT_MAX_STREAM_BYTES}
+     * @throws IOException            what reading the stream or writing the temporary file threw
+     */
+    public static ScanReport scan(InputStream in, String name) throws IOException {
+        return scan(in, name, LoadOptions.defaults());
+    }
+
+    /**
+     * Scans a stream: the same report as {@link #scan(Path, LoadOptions)} of a file holding its bytes,
+     * named {@code name}. The stream is written, as it is read, to an owner-only temporary file in
+     * {@code java.io.tmpdir}, which is mapped, scanned, and deleted before this returns or throws,
+     * whatever happens (the limit passed, the stream failing, a full disk). At most
+     * {@link LoadOptions#maxStreamBytes()} bytes are read: a longer stream is refused with a
+     * {@link LimitExceededException} of {@link Limit#MAX_STREAM_BYTES} as soon as that is known, and
+     * the rest of it is left unread. Problems with the content are findings of the report; only the
+     * stream and the temporary file throw.
+     *
+     * @param in      the content, read to its end (not closed)
+     * @param name    what the report calls the content; never opened
+     * @param options the limits and policies {@link #open} would enforce, and {@code maxStreamBytes}
+     * @return the report
+     * @throws LimitExceededException   when the stream is longer than {@link LoadOptions#maxStreamBytes()}
+     * @throws IOException              what reading the stream or writing the temporary file threw
+     * @throws IllegalArgumentException when {@code name} is empty or holds a NUL character
+     * @throws NullPointerException     when an argument is null
+     */
+    public static ScanReport scan(InputStream in, String name, LoadOptions options) throws IOException {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(options, "options");
+        Path display = nameOf(name);
+        Spool.Spooled s = Spool.write(in, Path.of(System.getProperty("java.io.tmpdir")), "ptsafe-stream-",
+                options.maxStreamBytes(), display, Spool.FILES, false);
+        try {
+            return MappedFiles.read(s.file(), (file, arena) -> scan(FileProbe.of(display, file), options));
+        } finally {
+            Files.deleteIfExists(s.file());
+        }
+    }
+
+    private static ScanReport scan(FileProbe probe, LoadOptions options) {
+        Path path = probe.path();
         ContainerKind unloadable = Containers.unloadable(probe);
         if (unloadable != null) {
             return ScanReport.builder(path, unloadable).add(ScanFinding.of(Containers.refusal(probe, unloadable),
@@ -134,6 +280,10 @@ public final class SafeLoader {
             FormatProvider p = providerFor(probe, declined);
             if (p != null) {
                 current = p.name();
+                if (shardedInMemory(probe, p)) {
+                    return ScanReport.builder(path, ContainerKind.SHARDED).add(ScanFinding.of(inMemoryIndex(probe),
+                            Location.FILE)).build();
+                }
                 return Objects.requireNonNull(p.scan(probe, options), "scan report");
             }
             List<String> tried = new ArrayList<>();
@@ -208,6 +358,31 @@ public final class SafeLoader {
             }
             return w.result();
         }
+    }
+
+    /** The probe of content in memory, named {@code name}. */
+    private static FileProbe probeOf(MemorySegment content, String name) {
+        Objects.requireNonNull(content, "content");
+        return FileProbe.of(nameOf(name), content);
+    }
+
+    /** The name of content that is not a file, as a path for reports and refusals. */
+    private static Path nameOf(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("the name of the content is empty");
+        }
+        return Path.of(name); // InvalidPathException, an IllegalArgumentException, for a NUL
+    }
+
+    private static boolean shardedInMemory(FileProbe probe, FormatProvider p) {
+        return probe.inMemory() && p.container(probe) == ContainerKind.SHARDED;
+    }
+
+    private static PtsafeException inMemoryIndex(FileProbe probe) {
+        return new PtsafeException(Reason.UNSUPPORTED_FORMAT, probe.path(), "a sharded checkpoint index: its shards "
+                + "are files beside it, and content in memory or from a stream has none; open or scan the index by "
+                + "its path in the folder that holds the shards");
     }
 
     /**

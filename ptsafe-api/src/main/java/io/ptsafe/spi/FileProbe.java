@@ -4,13 +4,20 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HexFormat;
 
-/** What a provider may look at to recognise a file: its path, kind, size and first bytes. */
+/**
+ * What a provider may look at to recognise a file: its path, kind, size and first bytes. A probe of
+ * content already in memory ({@link #of(Path, MemorySegment)}) carries that content, and its path is
+ * only a name for messages: providers read the bytes through {@link MappedFiles#open(FileProbe, MappedFiles.Reading)}
+ * or {@link MappedFiles#read(FileProbe, MappedFiles.Reading)}, never from {@link #path()} on disk.
+ */
 public final class FileProbe {
     /** How many leading bytes a probe holds. */
     public static final int HEAD_BYTES = 4096;
@@ -19,12 +26,29 @@ public final class FileProbe {
     private final boolean directory;
     private final long size;
     private final byte[] head;
+    /** The bytes, for content in memory; null for a file or folder on disk. */
+    private final MemorySegment content;
 
-    private FileProbe(Path path, boolean directory, long size, byte[] head) {
+    private FileProbe(Path path, boolean directory, long size, byte[] head, MemorySegment content) {
         this.path = path;
         this.directory = directory;
         this.size = size;
         this.head = head;
+        this.content = content;
+    }
+
+    /**
+     * A probe of content in memory, named for messages.
+     *
+     * @param name    the name reports and refusals give the content; never opened
+     * @param content the whole content, read in place (a heap segment is copied off-heap by
+     *                {@link MappedFiles} before a provider sees it)
+     * @return the probe
+     */
+    public static FileProbe of(Path name, MemorySegment content) {
+        long size = content.byteSize();
+        byte[] head = content.asSlice(0, Math.min(size, HEAD_BYTES)).toArray(ValueLayout.JAVA_BYTE);
+        return new FileProbe(name, false, size, head, content);
     }
 
     /**
@@ -38,7 +62,7 @@ public final class FileProbe {
     public static FileProbe of(Path path) throws PtsafeException {
         try {
             if (Files.isDirectory(path)) {
-                return new FileProbe(path, true, 0, new byte[0]);
+                return new FileProbe(path, true, 0, new byte[0], null);
             }
             if (!Files.isRegularFile(path)) {
                 throw new PtsafeException(Reason.IO_ERROR, path, Files.exists(path, LinkOption.NOFOLLOW_LINKS)
@@ -46,7 +70,7 @@ public final class FileProbe {
             }
             long size = Files.size(path);
             try (InputStream in = Files.newInputStream(path)) {
-                return new FileProbe(path, false, size, in.readNBytes((int) Math.min(size, HEAD_BYTES)));
+                return new FileProbe(path, false, size, in.readNBytes((int) Math.min(size, HEAD_BYTES)), null);
             }
         } catch (NoSuchFileException e) {
             throw new PtsafeException(Reason.IO_ERROR, path, "no such file", e);
@@ -58,8 +82,12 @@ public final class FileProbe {
         }
     }
 
-    /** {@return the path probed, as given to {@link #of}} */
+    /** {@return the path probed, as given to {@link #of}: for content in memory, its name only} */
     public Path path() { return path; }
+    /** {@return whether the probe is of content in memory, which has no folder and no file on disk} */
+    public boolean inMemory() { return content != null; }
+    /** {@return the content in memory, or null for a file or folder on disk} */
+    MemorySegment content() { return content; }
     /** {@return whether the path is a folder (its size is then 0 and its head empty)} */
     public boolean isDirectory() { return directory; }
     /** {@return the size in bytes when probed} */

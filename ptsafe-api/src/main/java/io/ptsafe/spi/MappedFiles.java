@@ -14,6 +14,11 @@ import java.nio.file.StandardOpenOption;
  * mapped memory (the file truncated or replaced after it was mapped: the JDK's {@link InternalError})
  * turned into a {@link Reason#FILE_CHANGED} refusal, and the arena closed on every path where no
  * result took it. Every provider's open and scan go through {@link #open} or {@link #read}.
+ *
+ * <p>Content already in memory ({@link FileProbe#of(Path, MemorySegment)}) goes through the same two
+ * methods, given the probe: a native segment is read in place, a heap segment (a {@code byte[]}) is
+ * first copied into the arena, so that every reader sees what it sees of a mapped file (off-heap,
+ * page-aligned, and not changed by the caller's later writes to its array).
  */
 public final class MappedFiles {
     private MappedFiles() {
@@ -59,6 +64,59 @@ public final class MappedFiles {
     }
 
     /**
+     * {@link #open(Path, Reading)} of what a probe holds: the file it names, or its content in memory.
+     *
+     * @param probe   the probe a provider recognised
+     * @param reading builds the result, which owns the arena from then on
+     * @param <T>     the result
+     * @return what {@code reading} returned
+     * @throws PtsafeException as {@link #open(Path, Reading)}
+     */
+    public static <T> T open(FileProbe probe, Reading<T> reading) throws PtsafeException {
+        if (!probe.inMemory()) {
+            return open(probe.path(), reading);
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            return run(probe.path(), inArena(probe.content(), arena), arena, reading);
+        } catch (PtsafeException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #read(Path, Reading)} of what a probe holds: the file it names, or its content in memory.
+     *
+     * @param probe   the probe a provider recognised
+     * @param reading reads the content; it must not keep segments of it
+     * @param <T>     the result
+     * @return what {@code reading} returned
+     * @throws PtsafeException as {@link #open(Path, Reading)}
+     */
+    public static <T> T read(FileProbe probe, Reading<T> reading) throws PtsafeException {
+        if (!probe.inMemory()) {
+            return read(probe.path(), reading);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            return run(probe.path(), inArena(probe.content(), arena), arena, reading);
+        }
+    }
+
+    /** A native segment read-only as it is; a heap one copied into {@code arena}, page-aligned as a mapping. */
+    private static MemorySegment inArena(MemorySegment content, Arena arena) {
+        if (content.isNative()) {
+            return content.asReadOnly();
+        }
+        MemorySegment copy = arena.allocate(content.byteSize(), PAGE);
+        copy.copyFrom(content);
+        return copy.asReadOnly();
+    }
+
+    /** The alignment of a copy: a mapping starts on a page. */
+    private static final long PAGE = 4096;
+
+    /**
      * Maps {@code path} in a confined arena closed when {@code reading} returns: for reads whose
      * result keeps no segment of the file (scans, indexes, refusals).
      *
@@ -75,7 +133,10 @@ public final class MappedFiles {
     }
 
     private static <T> T run(Path path, Arena arena, Reading<T> reading) throws PtsafeException {
-        MemorySegment file = map(path, arena);
+        return run(path, map(path, arena), arena, reading);
+    }
+
+    private static <T> T run(Path path, MemorySegment file, Arena arena, Reading<T> reading) throws PtsafeException {
         try {
             return reading.read(file, arena);
         } catch (InternalError e) {

@@ -11,7 +11,6 @@ import io.ptsafe.TensorFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
 
 /** Helpers for {@link FormatProvider#scan}. */
 public final class ScanSupport {
@@ -59,18 +58,19 @@ public final class ScanSupport {
     }
 
     /**
-     * Scans by mapping the file ({@link MappedFiles#read}) and running the format's reader in scan
-     * mode; a refusal that stops it (or the mapping) becomes a finding at the file.
+     * Scans by mapping the file ({@link MappedFiles#read(FileProbe, MappedFiles.Reading)}), or taking
+     * the content in memory, and running the format's reader in scan mode; a refusal that stops it
+     * (or the mapping) becomes a finding at the file.
      *
-     * @param path    the file to scan
+     * @param probe   the file or content to scan
      * @param kind    the container the report starts as
      * @param reading the format's reader in scan mode
      * @return the report
      */
-    public static ScanReport byReading(Path path, ContainerKind kind, ReportReading reading) {
-        ScanReport.Builder report = ScanReport.builder(path, kind);
+    public static ScanReport byReading(FileProbe probe, ContainerKind kind, ReportReading reading) {
+        ScanReport.Builder report = ScanReport.builder(probe.path(), kind);
         try {
-            MappedFiles.read(path, (file, arena) -> {
+            MappedFiles.read(probe, (file, arena) -> {
                 reading.read(file, arena, report);
                 return null;
             });

@@ -87,7 +87,7 @@ public final class BarePickleProvider implements FormatProvider {
     /** Decodes the pickle through the one path ({@link #read}) and refuses it: a bare pickle is never loaded. */
     @Override
     public TensorFile open(FileProbe probe, LoadOptions options) throws PtsafeException {
-        throw MappedFiles.read(probe.path(), (file, arena) -> read(probe.path(), file, options, null));
+        throw MappedFiles.read(probe, (file, arena) -> read(probe.path(), file, options, null));
     }
 
     @Override
@@ -100,7 +100,7 @@ public final class BarePickleProvider implements FormatProvider {
     public ScanReport scan(FileProbe probe, LoadOptions options) {
         ScanReport.Builder report = ScanReport.builder(probe.path(), ContainerKind.PICKLE);
         try {
-            MappedFiles.read(probe.path(), (file, arena) -> read(probe.path(), file, options, report));
+            MappedFiles.read(probe, (file, arena) -> read(probe.path(), file, options, report));
         } catch (PtsafeException e) {
             ScanSupport.refused(report, e, Location.FILE);
         }

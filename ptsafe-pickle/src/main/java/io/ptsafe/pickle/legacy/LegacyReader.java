@@ -11,6 +11,7 @@ import io.ptsafe.pickle.machine.PickleListener;
 import io.ptsafe.pickle.scan.PickleScan;
 import io.ptsafe.pickle.torch.TensorTree;
 import io.ptsafe.spi.BasicTensorFile;
+import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.MappedFiles;
 import io.ptsafe.spi.ScanSupport;
 import java.lang.foreign.Arena;
@@ -35,16 +36,25 @@ public final class LegacyReader {
 
     /** Opens, fully validates and returns the checkpoint; on any refusal nothing stays mapped. */
     public static TensorFile open(Path path, LoadOptions options) throws PtsafeException {
-        return MappedFiles.open(path, (file, arena) -> {
-            TensorTree.Tree tree = read(path, file, arena, options, null);
-            return new BasicTensorFile(path, FileFormat.TORCH_LEGACY, tree.tensors(), Map.of(), tree.root(), arena,
-                    List.of());
-        });
+        return MappedFiles.open(path, (file, arena) -> opened(path, file, arena, options));
     }
 
-    /** Scans a legacy stream as {@link #open} reads it. */
-    static ScanReport scan(Path path, LoadOptions options) {
-        return ScanSupport.byReading(path, ContainerKind.TORCH_LEGACY, (file, arena, report) -> read(path, file, arena, options, report));
+    /** {@link #open(Path, LoadOptions)} of what a probe holds: a file, or content in memory. */
+    static TensorFile open(FileProbe probe, LoadOptions options) throws PtsafeException {
+        return MappedFiles.open(probe, (file, arena) -> opened(probe.path(), file, arena, options));
+    }
+
+    private static TensorFile opened(Path path, MemorySegment file, Arena arena, LoadOptions options)
+            throws PtsafeException {
+        TensorTree.Tree tree = read(path, file, arena, options, null);
+        return new BasicTensorFile(path, FileFormat.TORCH_LEGACY, tree.tensors(), Map.of(), tree.root(), arena,
+                List.of());
+    }
+
+    /** Scans a legacy stream (a file, or content in memory) as {@link #open} reads it. */
+    static ScanReport scan(FileProbe probe, LoadOptions options) {
+        return ScanSupport.byReading(probe, ContainerKind.TORCH_LEGACY,
+                (file, arena, report) -> read(probe.path(), file, arena, options, report));
     }
 
     /**

@@ -50,7 +50,7 @@ public final class TorchLegacyProvider implements FormatProvider {
         if (tar != null) {
             throw tar;
         }
-        return LegacyReader.open(probe.path(), options);
+        return LegacyReader.open(probe, options);
     }
 
     /** The refusal of a tar, for open and scan alike, or null when the file is a legacy stream. */
@@ -79,7 +79,7 @@ public final class TorchLegacyProvider implements FormatProvider {
     public ScanReport scan(FileProbe probe, LoadOptions options) {
         PtsafeException tar = tarRefusal(probe);
         if (tar == null) {
-            return LegacyReader.scan(probe.path(), options);
+            return LegacyReader.scan(probe, options);
         }
         ScanReport.Builder report = ScanReport.builder(probe.path(), ContainerKind.TAR);
         ScanSupport.refused(report, tar, Location.FILE);

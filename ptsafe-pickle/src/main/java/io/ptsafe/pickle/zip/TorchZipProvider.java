@@ -32,7 +32,7 @@ public final class TorchZipProvider implements FormatProvider {
 
     @Override
     public TensorFile open(FileProbe probe, LoadOptions options) throws IOException {
-        return TorchZipReader.open(probe.path(), options);
+        return TorchZipReader.open(probe, options);
     }
 
     @Override
@@ -43,6 +43,6 @@ public final class TorchZipProvider implements FormatProvider {
     /** Scans through the loading code, reporting past the first problem where it can: {@link TorchZipReader#scan}. */
     @Override
     public ScanReport scan(FileProbe probe, LoadOptions options) {
-        return TorchZipReader.scan(probe.path(), options);
+        return TorchZipReader.scan(probe, options);
     }
 }

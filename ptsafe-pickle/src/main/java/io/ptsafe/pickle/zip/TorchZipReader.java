@@ -18,6 +18,7 @@ import io.ptsafe.pickle.torch.StorageSource;
 import io.ptsafe.pickle.torch.TensorTree;
 import io.ptsafe.pickle.torch.TorchPickle;
 import io.ptsafe.spi.BasicTensorFile;
+import io.ptsafe.spi.FileProbe;
 import io.ptsafe.spi.MappedFiles;
 import io.ptsafe.spi.ScanSupport;
 import java.lang.foreign.Arena;
@@ -55,16 +56,24 @@ public final class TorchZipReader {
 
     /** Opens, fully validates and returns the checkpoint; on any refusal nothing stays mapped. */
     public static TensorFile open(Path path, LoadOptions options) throws PtsafeException {
-        return MappedFiles.open(path, (file, arena) -> {
-            TensorTree.Tree tree = read(path, file, arena, options, null);
-            return new BasicTensorFile(path, FileFormat.TORCH_ZIP, tree.tensors(), Map.of(), tree.root(), arena,
-                    List.of());
-        });
+        return MappedFiles.open(path, (file, arena) -> opened(path, file, arena, options));
     }
 
-    /** Scans a file whose first bytes are a zip local header, as {@link #open} reads it. */
-    public static ScanReport scan(Path path, LoadOptions options) {
-        return ScanSupport.byReading(path, ContainerKind.ZIP, (file, arena, report) -> read(path, file, arena, options, report));
+    /** {@link #open(Path, LoadOptions)} of what a probe holds: a file, or content in memory. */
+    public static TensorFile open(FileProbe probe, LoadOptions options) throws PtsafeException {
+        return MappedFiles.open(probe, (file, arena) -> opened(probe.path(), file, arena, options));
+    }
+
+    private static TensorFile opened(Path path, MemorySegment file, Arena arena, LoadOptions options)
+            throws PtsafeException {
+        TensorTree.Tree tree = read(path, file, arena, options, null);
+        return new BasicTensorFile(path, FileFormat.TORCH_ZIP, tree.tensors(), Map.of(), tree.root(), arena, List.of());
+    }
+
+    /** Scans a file (or content in memory) whose first bytes are a zip local header, as {@link #open} reads it. */
+    public static ScanReport scan(FileProbe probe, LoadOptions options) {
+        return ScanSupport.byReading(probe, ContainerKind.ZIP,
+                (file, arena, report) -> read(probe.path(), file, arena, options, report));
     }
 
     /**

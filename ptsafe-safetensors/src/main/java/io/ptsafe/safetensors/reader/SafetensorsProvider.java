@@ -75,7 +75,7 @@ public final class SafetensorsProvider implements FormatProvider {
     /** Maps the file ({@link MappedFiles#open}) and reads it; a scan is this open ({@link FormatProvider#scan}). */
     @Override
     public TensorFile open(FileProbe probe, LoadOptions options) throws IOException {
-        return MappedFiles.open(probe.path(), (file, arena) -> SafetensorsReader.read(probe.path(), file, arena, options));
+        return MappedFiles.open(probe, (file, arena) -> SafetensorsReader.read(probe.path(), file, arena, options));
     }
 
     static boolean isJsonWhitespace(byte b) {
