@@ -79,10 +79,11 @@ public final class Spool {
             long total = 0;
             try (FileChannel out = opener.open(file)) {
                 byte[] buffer = new byte[CHUNK];
-                for (int n; (n = in.read(buffer)) != -1; ) {
+                // Never asks for more than one byte past the limit: a stream over it is not read further.
+                for (int n; (n = in.read(buffer, 0, (int) Math.min(CHUNK, limit - total + 1))) != -1; ) {
                     total += n;
                     if (total > limit) {
-                        throw Limit.MAX_STREAM_BYTES.exceeded(name, "bytes read from the stream (no more were read)",
+                        throw Limit.MAX_STREAM_BYTES.exceeded(name, "bytes read from the stream (not read further)",
                                 total, limit);
                     }
                     sha256.update(buffer, 0, n);
