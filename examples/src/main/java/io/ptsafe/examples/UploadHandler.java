@@ -3,45 +3,31 @@ package io.ptsafe.examples;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import io.ptsafe.LoadOptions;
-import io.ptsafe.SafeLoader;
-import io.ptsafe.scan.ScanReport;
+import io.ptsafe.LimitExceededException;
 import io.ptsafe.scan.ScanReports;
+import io.ptsafe.scan.UploadScanner;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
-/** {@code POST /scan}: receives one upload into quarantine, scans it, keeps it only if SAFE. See {@link ValidationService}. */
+/** {@code POST /scan}: one upload through {@link UploadScanner}: kept only if SAFE. See {@link ValidationService}. */
 final class UploadHandler implements HttpHandler {
     static final String PATH = "/scan";
-    /** Prefix of each upload's own folder in quarantine; also how leftovers are recognised at start. */
-    static final String UPLOAD_DIR_PREFIX = "upload-";
-    private static final String UPLOAD_FILE = "upload";
+    /** What reports call an upload: nothing the client sends reaches the disk or the report. */
+    static final String UPLOAD_NAME = "upload";
     private static final int CHUNK = 64 * 1024;
     /** The most of a refused body read (and discarded) so the client can read its 413; see {@link #linger}. */
     static final long LINGER_BYTES = 4L << 20;
 
-    private final Path quarantine;
-    private final Path accepted;
+    private final UploadScanner uploads;
     private final long maxUpload;
-    private final LoadOptions options;
 
-    UploadHandler(Path quarantine, Path accepted, long maxUpload, LoadOptions options) {
-        this.quarantine = quarantine;
-        this.accepted = accepted;
+    UploadHandler(UploadScanner uploads, long maxUpload) {
+        this.uploads = uploads;
         this.maxUpload = maxUpload;
-        this.options = options;
     }
 
     /** An answer decided before it is sent, so the quarantine is clean by the time the client reads it. */
@@ -102,28 +88,22 @@ final class UploadHandler implements HttpHandler {
         if (declared != null && declaredLength(declared) > maxUpload) {
             return tooLarge();
         }
-        Path dir = Files.createTempDirectory(quarantine, UPLOAD_DIR_PREFIX);
-        Path file = dir.resolve(UPLOAD_FILE);
+        UploadScanner.Upload upload;
         try {
-            String sha256 = receive(exchange.getRequestBody(), file);
-            if (sha256 == null) {
-                return tooLarge();
-            }
-            ScanReport report = SafeLoader.scan(file, options);
-            exchange.getResponseHeaders().set("X-Ptsafe-Verdict", report.verdict().name());
-            ByteArrayOutputStream json = new ByteArrayOutputStream();
-            ScanReports.writeJson(List.of(report), json);
-            if (report.verdict() != ScanReport.Verdict.SAFE) {
-                return new Answer(422, "application/json", json.toByteArray());
-            }
-            // Named by content: the same file uploaded twice is kept once, and no client-chosen name reaches the disk.
-            Files.move(file, accepted.resolve(sha256), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            exchange.getResponseHeaders().set("X-Ptsafe-Stored", sha256);
-            return new Answer(200, "application/json", json.toByteArray());
-        } finally {
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(dir);
+            // Streamed to quarantine, scanned, kept only if SAFE; nothing is left behind on any path,
+            // a client that goes away midway included (the IOException then ends the exchange).
+            upload = uploads.scan(exchange.getRequestBody(), UPLOAD_NAME);
+        } catch (LimitExceededException e) {
+            return tooLarge();
         }
+        exchange.getResponseHeaders().set("X-Ptsafe-Verdict", upload.verdict().name());
+        ByteArrayOutputStream json = new ByteArrayOutputStream();
+        ScanReports.writeJson(List.of(upload.report()), json);
+        if (upload.stored().isEmpty()) {
+            return new Answer(422, "application/json", json.toByteArray());
+        }
+        exchange.getResponseHeaders().set("X-Ptsafe-Stored", upload.sha256());
+        return new Answer(200, "application/json", json.toByteArray());
     }
 
     private long declaredLength(String header) {
@@ -137,41 +117,5 @@ final class UploadHandler implements HttpHandler {
 
     private Answer tooLarge() {
         return Answer.error(413, "upload larger than " + maxUpload + " bytes");
-    }
-
-    /** Streams the body into {@code file}; its SHA-256, or null as soon as it passes {@code maxUpload}. */
-    private String receive(InputStream body, Path file) throws IOException {
-        MessageDigest sha256 = sha256();
-        byte[] buffer = new byte[CHUNK];
-        long total = 0;
-        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            for (int n; (n = body.read(buffer)) != -1; ) {
-                total += n;
-                if (total > maxUpload) {
-                    return null;
-                }
-                sha256.update(buffer, 0, n);
-                out.write(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(sha256.digest());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-    }
-
-    /** Deletes the upload folders a previous run left behind (a crash between receiving and deciding). */
-    static void deleteLeftovers(Path quarantine) throws IOException {
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(quarantine, UPLOAD_DIR_PREFIX + "*")) {
-            for (Path dir : dirs) {
-                Files.deleteIfExists(dir.resolve(UPLOAD_FILE));
-                Files.deleteIfExists(dir);
-            }
-        }
     }
 }

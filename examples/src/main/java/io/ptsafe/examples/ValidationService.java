@@ -2,20 +2,22 @@ package io.ptsafe.examples;
 
 import com.sun.net.httpserver.HttpServer;
 import io.ptsafe.LoadOptions;
+import io.ptsafe.scan.UploadScanner;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Example 3: an HTTP service that validates uploaded model files with {@link io.ptsafe.SafeLoader#scan}
- * and keeps only the safe ones.
+ * Example 3: an HTTP service that validates uploaded model files with {@link UploadScanner} and keeps
+ * only the safe ones.
  *
  * <pre>
  *   ValidationService [PORT [FOLDER [MAX_UPLOAD_BYTES]]]      (defaults: 8080, ./ptsafe-uploads, 512 MiB)
@@ -37,11 +39,13 @@ import java.util.concurrent.Executors;
  *   <li>{@code 404} other paths, {@code 405} other methods.</li>
  * </ul>
  *
- * <p>Each upload is streamed (never held in memory) into a fresh folder of its own under
- * {@code FOLDER/quarantine}, so a sharded index uploaded alone can name no other file, and is scanned
- * there. A file leaves quarantine only by an atomic move into {@code accepted} after a SAFE verdict;
- * everything else is deleted in a {@code finally}, and leftovers of a crash are deleted at start. The
- * report's {@code path} is the quarantine path.
+ * <p>Each upload goes through {@link UploadScanner}: streamed (never held in memory) into an owner-only
+ * file under {@code FOLDER/quarantine} and scanned as content, so a sharded index uploaded alone
+ * names no other file (it is INVALID). A file leaves quarantine only by an atomic move into
+ * {@code accepted} after a SAFE verdict; everything else (UNSAFE, INVALID, over the limit, a client
+ * that went away midway, a full disk) is deleted before the answer is sent, and leftovers of a crash
+ * are deleted at start. The report's {@code path} is {@code "upload"}: nothing the client sends is
+ * used as a name.
  *
  * <p>The server listens on the loopback address only, and handles at most {@value #WORKERS}
  * uploads at a time (so at most that many times MAX_UPLOAD_BYTES of disk); more wait for a worker.
@@ -52,7 +56,7 @@ import java.util.concurrent.Executors;
  */
 public final class ValidationService implements AutoCloseable {
     /** Uploads handled at once. */
-    static final int WORKERS = 2;
+    static final int WORKERS = 4;
     /** Default largest upload: 512 MiB. */
     static final long DEFAULT_MAX_UPLOAD = 512L << 20;
 
@@ -60,6 +64,7 @@ public final class ValidationService implements AutoCloseable {
     private final ExecutorService workers;
     private final Path quarantine;
     private final Path accepted;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private ValidationService(HttpServer server, ExecutorService workers, Path quarantine, Path accepted) {
         this.server = server;
@@ -80,15 +85,15 @@ public final class ValidationService implements AutoCloseable {
         if (maxUpload <= 0) {
             throw new IllegalArgumentException("maxUpload must be positive: " + maxUpload);
         }
-        Path quarantine = Files.createDirectories(folder.resolve("quarantine"));
-        Path accepted = Files.createDirectories(folder.resolve("accepted"));
-        UploadHandler.deleteLeftovers(quarantine);
+        UploadScanner uploads = UploadScanner.create(folder.resolve("quarantine"), folder.resolve("accepted"),
+                options.toBuilder().maxStreamBytes(maxUpload).build());
+        uploads.deleteLeftovers();
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
         server.setExecutor(workers);
-        server.createContext(UploadHandler.PATH, new UploadHandler(quarantine, accepted, maxUpload, options));
+        server.createContext(UploadHandler.PATH, new UploadHandler(uploads, maxUpload));
         server.start();
-        return new ValidationService(server, workers, quarantine, accepted);
+        return new ValidationService(server, workers, uploads.quarantine(), uploads.store());
     }
 
     /** The URL to POST files to. */
@@ -107,11 +112,25 @@ public final class ValidationService implements AutoCloseable {
         return accepted;
     }
 
-    /** Stops listening, lets running uploads finish for up to a second, and stops the workers. */
+    /**
+     * Stops listening, lets running uploads finish (up to a second for the server, ten more for the
+     * workers, which then are interrupted), and stops the workers.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         server.stop(1);
-        workers.shutdownNow();
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     public static void main(String[] args) throws Exception {

@@ -142,6 +142,66 @@ class ValidationServiceTest {
         assertEquals("INVALID", r.headers().firstValue("X-Ptsafe-Verdict").orElseThrow());
     }
 
+    /**
+     * Issue 16: 32 uploads at once over loopback, eight of each kind: good (a torch checkpoint and a
+     * safetensors file, alternately), malicious, oversize (chunked, so found while streaming), and
+     * truncated (a raw client that declares the length, sends half, and closes the connection).
+     * Exactly the good ones are kept, each once, under its SHA-256; no file is left in quarantine.
+     */
+    @Test
+    void concurrentUploadsKeepExactlyTheSafeOnes() throws Exception {
+        byte[] torch = Files.readAllBytes(Repo.file("samples/mlp.pt"));
+        byte[] safetensors = Files.readAllBytes(Repo.file("ptsafe-safetensors/src/test/resources/safetensors/djl.safetensors"));
+        byte[] malicious = Files.readAllBytes(Repo.file(MALICIOUS));
+        List<java.util.concurrent.Callable<String>> uploads = new java.util.ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            int n = i;
+            uploads.add(() -> switch (n % 4) {
+                case 0 -> status(post(HttpRequest.BodyPublishers.ofByteArray(n % 8 == 0 ? torch : safetensors)));
+                case 1 -> status(post(HttpRequest.BodyPublishers.ofByteArray(malicious)));
+                case 2 -> status(post(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(new byte[(int) MAX_UPLOAD * 2]))));
+                default -> truncated(torch);
+            });
+        }
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(32);
+        List<String> results = new java.util.ArrayList<>();
+        try {
+            for (var f : clients.invokeAll(uploads)) {
+                results.add(f.get());
+            }
+        } finally {
+            clients.shutdown();
+        }
+        // Waits for the handlers still running (a truncated upload's has no client to answer).
+        service.close();
+        for (int i = 0; i < 32; i++) {
+            assertEquals(List.of("200 SAFE", "422 UNSAFE", "413", "closed").get(i % 4), results.get(i), "upload " + i);
+        }
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(torch));
+        String sha2 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(safetensors));
+        assertEquals(new java.util.TreeSet<>(List.of(service.accepted().resolve(sha), service.accepted().resolve(sha2))),
+                new java.util.TreeSet<>(list(service.accepted())));
+        assertArrayEquals(torch, Files.readAllBytes(service.accepted().resolve(sha)));
+        assertEquals(List.of(), list(service.quarantine()));
+    }
+
+    private static String status(HttpResponse<String> r) {
+        return (r.statusCode() + " " + r.headers().firstValue("X-Ptsafe-Verdict").orElse("")).strip();
+    }
+
+    /** Declares the whole file, sends half of it, and closes the connection. */
+    private String truncated(byte[] file) throws IOException {
+        try (Socket s = new Socket(service.uri().getHost(), service.uri().getPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /scan HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + file.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(file, 0, file.length / 2);
+            out.flush();
+        }
+        return "closed";
+    }
+
     @Test
     void otherMethodsAndPathsAreRefused() throws Exception {
         HttpResponse<String> get = client.send(HttpRequest.newBuilder(service.uri()).GET().build(),
@@ -164,8 +224,7 @@ class ValidationServiceTest {
     @Test
     void leftoversOfACrashAreDeletedAtStart() throws IOException {
         service.close();
-        Path leftover = Files.createDirectory(service.quarantine().resolve(UploadHandler.UPLOAD_DIR_PREFIX + "crashed"));
-        Files.writeString(leftover.resolve("upload"), "half an upload");
+        Files.writeString(service.quarantine().resolve("upload-crashed.part"), "half an upload");
         service = ValidationService.start(0, folder, MAX_UPLOAD, LoadOptions.defaults());
         assertEquals(List.of(), list(service.quarantine()));
     }
