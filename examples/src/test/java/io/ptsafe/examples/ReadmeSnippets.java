@@ -1,5 +1,6 @@
 package io.ptsafe.examples;
 
+import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.SafeLoader;
@@ -7,7 +8,9 @@ import io.ptsafe.Slice;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
 import io.ptsafe.safetensors.SafetensorsWriter;
+import io.ptsafe.scan.UploadScanner;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -77,5 +80,23 @@ final class ReadmeSnippets {
                 .limit("maxTensors", Long.parseLong(config.getProperty("ptsafe.maxTensors"))).build();
         // end::limits[]
         return Math.toIntExact(configured.limit("maxTensors"));
+    }
+
+    static void uploads(Path dir, InputStream body) throws IOException {
+        // tag::uploads[]
+        UploadScanner uploads = UploadScanner.create(dir.resolve("quarantine"), dir.resolve("store"),
+                LoadOptions.builder().maxStreamBytes(2L << 30).build());      // uploads up to 2 GiB
+        uploads.deleteLeftovers();                                         // at start: what a crash left
+        try {
+            UploadScanner.Upload u = uploads.scan(body, "model.pt");       // the name is for the report only
+            if (u.stored().isPresent()) {
+                System.out.println("kept " + u.stored().get());             // store/<sha256>, moved atomically
+            } else {
+                System.out.println(u.verdict() + " " + u.report().findings()); // already deleted
+            }
+        } catch (LimitExceededException e) {
+            System.out.println("too large: " + e.getMessage());             // deleted, the rest left unread
+        } // any other IOException (the client went away, a full disk): deleted too
+        // end::uploads[]
     }
 }

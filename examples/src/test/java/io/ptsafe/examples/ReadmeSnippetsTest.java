@@ -137,4 +137,33 @@ class ReadmeSnippetsTest {
         assertEquals("[fc.bias, fc.weight]\n", out.replace("\r", ""));
         assertEquals("77", kept[0]);
     }
+
+    @Test
+    void theUploadsRun() throws IOException {
+        Path model = tmp.resolve("model.safetensors");
+        ReadmeSnippets.write(model);
+        byte[] bytes = Files.readAllBytes(model);
+        Path dir = tmp.resolve("uploads");
+        String kept = stdout(() -> run(() -> ReadmeSnippets.uploads(dir, new java.io.ByteArrayInputStream(bytes))));
+        assertTrue(kept.startsWith("kept " + dir.resolve("store")), kept);
+        String refused = stdout(() -> run(() -> ReadmeSnippets.uploads(dir,
+                new java.io.ByteArrayInputStream("not a model".getBytes(StandardCharsets.UTF_8)))));
+        assertTrue(refused.startsWith("INVALID [ScanFinding[rule=UNKNOWN_FORMAT"), refused);
+        try (Stream<Path> q = Files.list(dir.resolve("quarantine")); Stream<Path> s = Files.list(dir.resolve("store"))) {
+            assertEquals(0, q.count());
+            assertEquals(1, s.count());
+        }
+    }
+
+    private interface Io {
+        void run() throws IOException;
+    }
+
+    private static void run(Io io) {
+        try {
+            io.run();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }
