@@ -7,10 +7,12 @@ import io.ptsafe.internal.Spool;
 import io.ptsafe.spi.MappedFiles;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -29,7 +31,7 @@ import java.util.Optional;
  * <ul>
  * <li>The upload is written to a new file {@code quarantine/upload-<random>.part}, readable and
  *     writable by its owner only (where the file system has POSIX permissions), hashed (SHA-256) as
- *     it is written, and forced to the device.</li>
+ *     it is written, and forced to the device (and, once moved, the store's folder too).</li>
  * <li>At most {@link LoadOptions#maxStreamBytes()} bytes are read: past that, the file is deleted and
  *     {@link #scan} throws a {@link LimitExceededException} (setting {@code maxStreamBytes}) without
  *     reading the rest. An upload that fails while it is read (the client went away: the stream
@@ -148,6 +150,7 @@ public final class UploadScanner {
                 // rename(2): replaces a file of the same bytes moved there meanwhile, atomically.
                 Files.move(s.file(), target, StandardCopyOption.ATOMIC_MOVE);
                 moved = true;
+                forceFolder(store);
             }
             return new Upload(report, s.size(), s.sha256(), Optional.of(target));
         } finally {
@@ -172,6 +175,18 @@ public final class UploadScanner {
             }
         }
         return n;
+    }
+
+    /**
+     * Forces the store's folder to the device, so that the rename survives a crash, where folders can
+     * be opened (Linux, macOS); where they cannot (Windows), the file system orders it on its own.
+     */
+    private static void forceFolder(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // best effort: the file is in place and whole either way
+        }
     }
 
     /** {@return the quarantine folder} */
