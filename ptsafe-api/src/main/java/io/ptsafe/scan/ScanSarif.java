@@ -84,6 +84,12 @@ final class ScanSarif {
             g.writeObjectFieldStart("location");
             g.writeStringField("uri", uri(r.path()));
             g.writeEndObject();
+            if (r.digest().isPresent()) {
+                g.writeNumberField("length", r.digest().get().size());
+                g.writeObjectFieldStart("hashes");
+                g.writeStringField("sha-256", r.digest().get().sha256());
+                g.writeEndObject();
+            }
             g.writeObjectFieldStart("properties");
             g.writeStringField("container", r.container().name());
             g.writeStringField("verdict", r.verdict().name());
@@ -102,14 +108,16 @@ final class ScanSarif {
         g.writeArrayFieldStart("results");
         for (int i = 0; i < reports.size(); i++) {
             ScanReport r = reports.get(i);
-            for (ScanFinding f : r.findings()) {
-                result(g, r, i, f);
+            List<String> fingerprints = SarifFingerprints.of(r);
+            for (int k = 0; k < r.findings().size(); k++) {
+                result(g, r, i, r.findings().get(k), fingerprints.get(k));
             }
         }
         g.writeEndArray();
     }
 
-    private static void result(JsonGenerator g, ScanReport r, int artifact, ScanFinding f) throws IOException {
+    private static void result(JsonGenerator g, ScanReport r, int artifact, ScanFinding f, String fingerprint)
+            throws IOException {
         g.writeStartObject();
         g.writeStringField("ruleId", f.rule().id());
         g.writeNumberField("ruleIndex", f.rule().ordinal());
@@ -139,6 +147,9 @@ final class ScanSarif {
         }
         g.writeEndObject();
         g.writeEndArray();
+        g.writeObjectFieldStart("partialFingerprints");
+        g.writeStringField(SarifFingerprints.KEY, fingerprint);
+        g.writeEndObject();
         g.writeObjectFieldStart("properties");
         g.writeStringField("verdict", f.effect().name());
         g.writeStringField("container", r.container().name());
