@@ -25,6 +25,9 @@ final class AtomicOutput {
         if (Files.isDirectory(target)) {
             throw new IOException(file + ": is a folder; --output names the report file to write");
         }
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(file + ": the folder " + dir + " does not exist");
+        }
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         boolean moved = false;
         try {

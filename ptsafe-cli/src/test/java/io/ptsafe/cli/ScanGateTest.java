@@ -112,6 +112,10 @@ class ScanGateTest {
         CliRun folder = CliRun.of("scan", "-o", tmp.resolve("out").toString(), SAFE.toString());
         assertEquals(ExitCodes.ERROR, folder.code(), folder::toString);
         assertTrue(folder.err().contains("is a folder"), folder::toString);
+        CliRun missing = CliRun.of("scan", "-o", tmp.resolve("nowhere/r.txt").toString(), SAFE.toString());
+        assertEquals(ExitCodes.ERROR, missing.code(), missing::toString);
+        assertTrue(missing.err().contains("r.txt: the folder " + tmp.resolve("nowhere").toAbsolutePath() + " does not exist"),
+                missing::toString);
     }
 
     @Test
