@@ -209,13 +209,17 @@ final class ScanSarif {
 
     /**
      * A relative path stays a relative URI reference (code-scanning tools resolve it against the
-     * checkout); an absolute one becomes a {@code file:} URI.
+     * checkout), without {@code .} segments; an absolute one becomes a {@code file:} URI.
      */
     static String uri(Path p) {
         if (p.isAbsolute()) {
             return p.toUri().toASCIIString();
         }
-        String s = p.toString().replace(File.separatorChar, '/');
+        // ./models/x.pt and models/x.pt are one file: one URI, so one fingerprint whichever folder was given
+        String s = p.normalize().toString().replace(File.separatorChar, '/');
+        if (s.isEmpty()) {
+            s = ".";
+        }
         int colon = s.indexOf(':');
         int slash = s.indexOf('/');
         if (colon >= 0 && (slash < 0 || colon < slash)) {
