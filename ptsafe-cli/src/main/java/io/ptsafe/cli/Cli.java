@@ -36,7 +36,7 @@ final class Cli {
      */
     static CommandLine create(PrintWriter out, PrintWriter err, boolean progress, java.io.InputStream stdin) {
         CommandSpec top = CommandSpec.wrapWithoutInspection((java.util.concurrent.Callable<Integer>) () -> {
-            err.println("ptsafe: missing command (inspect, convert, verify, scan, limits); see ptsafe --help");
+            err.println("ptsafe: missing command (inspect, convert, verify, scan, limits, completion); see ptsafe --help");
             return ExitCodes.USAGE;
         });
         top.name("ptsafe").version(VERSION);
@@ -54,6 +54,7 @@ final class Cli {
         cl.addSubcommand("verify", new CommandLine(new VerifyCommand().spec()));
         cl.addSubcommand("scan", new CommandLine(new ScanCommand(stdin).spec()));
         cl.addSubcommand("limits", new CommandLine(new LimitsCommand().spec()));
+        cl.addSubcommand("completion", new CommandLine(new CompletionCommand().spec()));
         // picocli's own usage errors exit 2 by default: ptsafe's table gives 2 to INVALID files
         cl.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.USAGE);
         cl.getSubcommands().values().forEach(c -> c.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.USAGE));
