@@ -54,12 +54,15 @@ final class PolicyFile {
      * @throws IOException              when the file cannot be read
      */
     static Policy read(Path file) throws IOException {
-        long size = Files.size(file);
-        if (size > MAX_BYTES) {
-            throw new IllegalArgumentException(file + ": " + size + " bytes is over the " + MAX_BYTES
-                    + " bytes a policy file may have");
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            // read within the bound whatever the file is (a fifo or /dev/stdin has no size)
+            bytes = in.readNBytes((int) MAX_BYTES + 1);
         }
-        try (InputStream in = Files.newInputStream(file); JsonParser p = FACTORY.createParser(in)) {
+        if (bytes.length > MAX_BYTES) {
+            throw new IllegalArgumentException(file + ": over the " + MAX_BYTES + " bytes a policy file may have");
+        }
+        try (JsonParser p = FACTORY.createParser(bytes)) {
             return new Reader(file, p).policy();
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage() + at(e.getLocation()));

@@ -158,9 +158,15 @@ final class ScanCommand implements Callable<Integer> {
         List<TreeScan.Skipped> skipped = new ArrayList<>(scanned.skipped());
         Set<FailOn> found = EnumSet.noneOf(FailOn.class);
         int ignored = 0;
+        if (spool != null) {
+            // standard input's temporary file, and archive members in it, are named <stdin> in every report
+            skipped.replaceAll(k -> new TreeScan.Skipped(spool.label(k.location()), spool.label(k.reason())));
+        }
         for (ScanReport r : scanned.reports()) {
             if (spool != null && r.path().equals(spool.file())) {
                 r = r.relabeled(Path.of(StdinSpool.NAME), spool.file().toString()).withDigest(spool.digest());
+            } else if (spool != null && r.path().toString().startsWith(spool.file() + "!")) {
+                r = r.relabeled(Path.of(spool.label(r.path().toString())), spool.file().toString());
             } else if (machine) {
                 r = withDigest(r, err);
             }

@@ -84,6 +84,11 @@ final class StdinSpool implements AutoCloseable {
         return file;
     }
 
+    /** {@return {@code text} with the temporary file's name replaced by {@link #NAME}} */
+    String label(String text) {
+        return text.replace(file.toString(), NAME);
+    }
+
     /** {@return the size and SHA-256 of what was read} */
     FileDigest digest() {
         return digest;

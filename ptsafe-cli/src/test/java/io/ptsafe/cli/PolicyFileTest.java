@@ -64,6 +64,7 @@ class PolicyFileTest {
         refused("[]", "the policy: expected {, found [");
         refused("{\"failOn\": [", "not valid JSON");
         refused("", "the policy: expected {, found the end of the file");
+        refused(" ".repeat((int) PolicyFile.MAX_BYTES) + "{}", "over the 1048576 bytes a policy file may have");
     }
 
     private void refused(String json, String message) throws IOException {
