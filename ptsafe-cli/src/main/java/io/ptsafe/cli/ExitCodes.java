@@ -31,10 +31,11 @@ final class ExitCodes {
 
     /** The table, for help footers. */
     static final String[] FOOTER = {
-        "  0  done (scan: every file scanned is SAFE, or nothing --fail-on selects was found)",
-        "  1  issues found (scan: a file is UNSAFE, as --fail-on selects; verify: the files differ)",
-        "  2  error (scan: a file is INVALID and none is UNSAFE, as --fail-on selects; otherwise a file was refused, "
-                + "or could not be read or written)",
+        "  0  done (scan: every file SAFE, or nothing that --fail-on selects)",
+        "  1  issues found (scan: an UNSAFE file, as --fail-on selects; verify: the files",
+        "     differ)",
+        "  2  error (scan: an INVALID file and none UNSAFE, as --fail-on selects; any",
+        "     command: a file refused, or that could not be read or written)",
         "  3  nothing scanned (scan: the paths held no model file)",
         "  4  usage error (the command line, or the --config policy file)",
         " 70  a bug in ptsafe"};

@@ -45,6 +45,24 @@ class PolicyFileTest {
         assertEquals(new Policy(EXAMPLE, again.failOn(), again.inertGlobals(), again.limits(), again.ignore()), example);
     }
 
+    /** docs/ptsafe-policy.schema.json (for editors) accepts what ptsafe writes and the example, refuses unknown keys. */
+    @Test
+    void schemaForEditors() throws IOException {
+        Path schema = Path.of("..", "docs", "ptsafe-policy.schema.json");
+        SarifSchemaTest.assertValid(schema, ScanGateTest.MAPPER.readTree(EXAMPLE.toFile()));
+        Policy p = new Policy(tmp.resolve("p.json"), EnumSet.of(FailOn.INVALID), List.of("argparse.Namespace"),
+                List.of(new LimitOption.Setting(Limit.MAX_RANK, 12)), List.of(new Policy.Ignore("a/**", "why")));
+        SarifSchemaTest.assertValid(schema, ScanGateTest.MAPPER.readTree(PolicyFile.write(p)));
+        SarifSchemaTest.assertValid(schema, ScanGateTest.MAPPER.readTree("{\"limits\": {\"maxHeaderBytes\": \"1.5GiB\"}}"));
+        for (String bad : List.of("{\"fail_on\": []}", "{\"ignore\": [{\"path\": \"a\"}]}", "{\"failOn\": [\"x\"]}",
+                "{\"ignore\": [{\"path\": \"a\", \"reason\": \" \"}]}")) {
+            Path f = Files.writeString(tmp.resolve("bad.json"), bad);
+            assertThrows(IllegalArgumentException.class, () -> PolicyFile.read(f), bad);
+            assertThrows(org.opentest4j.AssertionFailedError.class,
+                    () -> SarifSchemaTest.assertValid(schema, ScanGateTest.MAPPER.readTree(bad)), bad);
+        }
+    }
+
     @Test
     void strict() throws IOException {
         refused("{\"failOn\": [\"unsafe\"], \"fail_on\": []}", "unknown key 'fail_on'; the keys are: failOn, "
