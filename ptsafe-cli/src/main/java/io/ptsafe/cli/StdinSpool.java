@@ -54,6 +54,7 @@ final class StdinSpool implements AutoCloseable {
                 ? Files.createTempFile("ptsafe-stdin-", ".tmp", PosixFilePermissions.asFileAttribute(
                         PosixFilePermissions.fromString("rw-------")))
                 : Files.createTempFile("ptsafe-stdin-", ".tmp");
+        tmp.toFile().deleteOnExit(); // also when the JVM is stopped by SIGINT or SIGTERM mid-copy or mid-scan
         boolean kept = false;
         try {
             MessageDigest md = sha256();
