@@ -94,6 +94,10 @@ final class ScanJson {
         g.writeStringField("container", r.container().name());
         g.writeStringField("verdict", r.verdict().name());
         g.writeBooleanField("complete", r.complete());
+        if (r.digest().isPresent()) {
+            g.writeNumberField("size", r.digest().get().size());
+            g.writeStringField("sha256", r.digest().get().sha256());
+        }
         g.writeArrayFieldStart("findings");
         for (ScanFinding f : r.findings()) {
             g.writeStartObject();

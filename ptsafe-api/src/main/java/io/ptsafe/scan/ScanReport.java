@@ -125,6 +125,7 @@ public final class ScanReport {
     private final boolean complete;
     private final long omittedFindings;
     private final long omittedGlobals;
+    private final FileDigest digest;
 
     private ScanReport(Builder b) {
         this.path = b.path;
@@ -136,6 +137,7 @@ public final class ScanReport {
         this.complete = b.complete;
         this.omittedFindings = b.omittedFindings;
         this.omittedGlobals = b.omittedGlobals;
+        this.digest = b.digest;
     }
 
     /**
@@ -176,6 +178,20 @@ public final class ScanReport {
     public long omittedFindings() { return omittedFindings; }
     /** {@return how many globals were named but not listed (over {@link #MAX_GLOBALS})} */
     public long omittedGlobals() { return omittedGlobals; }
+    /** {@return the size and SHA-256 of the bytes scanned, when the caller attached them ({@link #withDigest})} */
+    public Optional<FileDigest> digest() { return Optional.ofNullable(digest); }
+
+    /**
+     * This report with the size and SHA-256 of the bytes it is about: scans do not hash, the
+     * caller that has the bytes does (see {@link FileDigest}).
+     *
+     * @param digest the file's size and SHA-256; not null
+     * @return a copy of this report carrying {@code digest}
+     */
+    public ScanReport withDigest(FileDigest digest) {
+        Objects.requireNonNull(digest, "digest");
+        return copy(path, "", "", digest);
+    }
 
     /**
      * {@return the listed findings of one rule, in order}
@@ -195,10 +211,14 @@ public final class ScanReport {
      * @return a copy of this report, named {@code name}, with {@code temporary} replaced in messages
      */
     public ScanReport relabeled(Path name, String temporary) {
+        return copy(name, temporary, name.toString(), digest);
+    }
+
+    private ScanReport copy(Path name, String temporary, String replacement, FileDigest newDigest) {
         Builder b = new Builder(name, container);
         for (ScanFinding f : findings) {
-            b.add(new ScanFinding(f.rule(), f.severity(), f.location(),
-                    f.message().replace(temporary, name.toString())));
+            b.add(temporary.isEmpty() ? f : new ScanFinding(f.rule(), f.severity(), f.location(),
+                    f.message().replace(temporary, replacement)));
         }
         globals.forEach(b::global);
         b.tensors = tensors;
@@ -206,6 +226,7 @@ public final class ScanReport {
         b.omittedFindings += omittedFindings;
         b.omittedGlobals += omittedGlobals;
         b.verdict = verdict;
+        b.digest = newDigest;
         return b.build();
     }
 
@@ -225,6 +246,7 @@ public final class ScanReport {
         private boolean complete = true;
         private long omittedFindings;
         private long omittedGlobals;
+        private FileDigest digest;
 
         private Builder(Path path, ContainerKind container) {
             this.path = Objects.requireNonNull(path, "path");

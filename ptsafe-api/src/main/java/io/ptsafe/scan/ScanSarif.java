@@ -84,6 +84,12 @@ final class ScanSarif {
             g.writeObjectFieldStart("location");
             g.writeStringField("uri", uri(r.path()));
             g.writeEndObject();
+            if (r.digest().isPresent()) {
+                g.writeNumberField("length", r.digest().get().size());
+                g.writeObjectFieldStart("hashes");
+                g.writeStringField("sha-256", r.digest().get().sha256());
+                g.writeEndObject();
+            }
             g.writeObjectFieldStart("properties");
             g.writeStringField("container", r.container().name());
             g.writeStringField("verdict", r.verdict().name());
@@ -102,14 +108,16 @@ final class ScanSarif {
         g.writeArrayFieldStart("results");
         for (int i = 0; i < reports.size(); i++) {
             ScanReport r = reports.get(i);
-            for (ScanFinding f : r.findings()) {
-                result(g, r, i, f);
+            List<String> fingerprints = SarifFingerprints.of(r);
+            for (int k = 0; k < r.findings().size(); k++) {
+                result(g, r, i, r.findings().get(k), fingerprints.get(k));
             }
         }
         g.writeEndArray();
     }
 
-    private static void result(JsonGenerator g, ScanReport r, int artifact, ScanFinding f) throws IOException {
+    private static void result(JsonGenerator g, ScanReport r, int artifact, ScanFinding f, String fingerprint)
+            throws IOException {
         g.writeStartObject();
         g.writeStringField("ruleId", f.rule().id());
         g.writeNumberField("ruleIndex", f.rule().ordinal());
@@ -139,6 +147,9 @@ final class ScanSarif {
         }
         g.writeEndObject();
         g.writeEndArray();
+        g.writeObjectFieldStart("partialFingerprints");
+        g.writeStringField(SarifFingerprints.KEY, fingerprint);
+        g.writeEndObject();
         g.writeObjectFieldStart("properties");
         g.writeStringField("verdict", f.effect().name());
         g.writeStringField("container", r.container().name());
@@ -198,13 +209,17 @@ final class ScanSarif {
 
     /**
      * A relative path stays a relative URI reference (code-scanning tools resolve it against the
-     * checkout); an absolute one becomes a {@code file:} URI.
+     * checkout), without {@code .} segments; an absolute one becomes a {@code file:} URI.
      */
     static String uri(Path p) {
         if (p.isAbsolute()) {
             return p.toUri().toASCIIString();
         }
-        String s = p.toString().replace(File.separatorChar, '/');
+        // ./models/x.pt and models/x.pt are one file: one URI, so one fingerprint whichever folder was given
+        String s = p.normalize().toString().replace(File.separatorChar, '/');
+        if (s.isEmpty()) {
+            s = ".";
+        }
         int colon = s.indexOf(':');
         int slash = s.indexOf('/');
         if (colon >= 0 && (slash < 0 || colon < slash)) {

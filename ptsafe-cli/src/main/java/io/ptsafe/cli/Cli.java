@@ -27,8 +27,16 @@ final class Cli {
      * @param progress whether {@code convert} may draw a progress bar on {@code err}
      */
     static CommandLine create(PrintWriter out, PrintWriter err, boolean progress) {
+        return create(out, err, progress, System.in);
+    }
+
+    /**
+     * @param progress whether {@code convert} may draw a progress bar on {@code err}
+     * @param stdin    what {@code scan -} reads
+     */
+    static CommandLine create(PrintWriter out, PrintWriter err, boolean progress, java.io.InputStream stdin) {
         CommandSpec top = CommandSpec.wrapWithoutInspection((java.util.concurrent.Callable<Integer>) () -> {
-            err.println("ptsafe: missing command (inspect, convert, verify, scan, limits); see ptsafe --help");
+            err.println("ptsafe: missing command (inspect, convert, verify, scan, limits, completion); see ptsafe --help");
             return ExitCodes.USAGE;
         });
         top.name("ptsafe").version(VERSION);
@@ -44,8 +52,9 @@ final class Cli {
         cl.addSubcommand("inspect", new CommandLine(new InspectCommand().spec()));
         cl.addSubcommand("convert", new CommandLine(new ConvertCommand(progress).spec()));
         cl.addSubcommand("verify", new CommandLine(new VerifyCommand().spec()));
-        cl.addSubcommand("scan", new CommandLine(new ScanCommand().spec()));
+        cl.addSubcommand("scan", new CommandLine(new ScanCommand(stdin).spec()));
         cl.addSubcommand("limits", new CommandLine(new LimitsCommand().spec()));
+        cl.addSubcommand("completion", new CommandLine(new CompletionCommand().spec()));
         // picocli's own usage errors exit 2 by default: ptsafe's table gives 2 to INVALID files
         cl.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.USAGE);
         cl.getSubcommands().values().forEach(c -> c.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.USAGE));

@@ -2,12 +2,14 @@ package io.ptsafe.cli;
 
 /**
  * What {@code ptsafe} exits with: one table for every command (modelscan's convention), so that a
- * usage error never shares a code with a verdict. Documented in docs/scanning.md and README.md.
+ * usage error never shares a code with a verdict. Documented in docs/scanning.md (the one table the
+ * other docs link to); {@link FailOn} decides which findings fail a scan.
  *
  * <pre>
- * 0  done: every file scanned is SAFE; inspect, convert, verify, limits succeeded
- * 1  issues found: a file is UNSAFE (scan); the files differ (verify)
- * 2  error: a file is INVALID and none UNSAFE (scan); a file was refused, or could not be read or written
+ * 0  done: every file scanned is SAFE, or nothing --fail-on selects (scan); inspect, convert, verify, limits succeeded
+ * 1  issues found: a file is UNSAFE, as --fail-on selects (scan); the files differ (verify)
+ * 2  error: a file is INVALID and none UNSAFE, as --fail-on selects (scan); a file was refused, or could not be
+ *    read or written
  * 3  nothing scanned: the paths held no model file (scan)
  * 4  usage error: the command line was wrong
  * 70 a bug in ptsafe
@@ -29,12 +31,13 @@ final class ExitCodes {
 
     /** The table, for help footers. */
     static final String[] FOOTER = {
-        "  0  done (scan: every file scanned is SAFE)",
-        "  1  issues found (scan: a file is UNSAFE; verify: the files differ)",
-        "  2  error (scan: a file is INVALID and none is UNSAFE; otherwise a file was refused, or could not be "
-                + "read or written)",
+        "  0  done (scan: every file SAFE, or nothing that --fail-on selects)",
+        "  1  issues found (scan: an UNSAFE file, as --fail-on selects; verify: the files",
+        "     differ)",
+        "  2  error (scan: an INVALID file and none UNSAFE, as --fail-on selects; any",
+        "     command: a file refused, or that could not be read or written)",
         "  3  nothing scanned (scan: the paths held no model file)",
-        "  4  usage error",
+        "  4  usage error (the command line, or the --config policy file)",
         " 70  a bug in ptsafe"};
 
     private ExitCodes() {

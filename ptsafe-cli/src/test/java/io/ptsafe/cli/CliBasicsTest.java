@@ -26,6 +26,19 @@ class CliBasicsTest {
         assertTrue(CliRun.of("--version").out().startsWith("ptsafe "));
     }
 
+    /** The completion script the distribution ships, also printed by the command (for the executable jar). */
+    @Test
+    void completion() throws IOException {
+        CliRun r = CliRun.of("completion");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("complete -F _complete_ptsafe"), r::toString);
+        for (String option : new String[] {"--fail-on", "--output", "--config", "--show-policy", "--limit"}) {
+            assertTrue(r.out().contains(option), option);
+        }
+        DistributionDocs.main(new String[] {dir.toString(), "0.0.0"});
+        assertEquals(r.out(), Files.readString(dir.resolve("ptsafe_completion")), "the same script as the distribution's");
+    }
+
     @Test
     void usageErrorsExit4() {
         assertEquals(ExitCodes.USAGE, CliRun.of().code());
