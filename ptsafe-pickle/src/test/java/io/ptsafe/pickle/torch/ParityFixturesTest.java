@@ -137,6 +137,18 @@ class ParityFixturesTest {
     }
 
     @Test
+    void theScanListsThePreTorch04NamesAsAllowed() throws Exception {
+        for (String file : List.of("pre04.pt", "pre04.legacy.pt")) {
+            ScanReport r = SafeLoader.scan(DIR.resolve(file));
+            assertEquals(Verdict.SAFE, r.verdict(), r::toString);
+            for (String name : List.of("torch.FloatTensor", "torch.LongTensor", "torch.nn.parameter.Parameter")) {
+                assertTrue(r.globals().stream().anyMatch(g -> g.resolved().equals(name)
+                        && g.kind() == ScanReport.Global.Kind.ALLOWED), () -> name + " in " + r);
+            }
+        }
+    }
+
+    @Test
     void everyRowOfTheDocHasACase() throws Exception {
         Set<String> rows = new LinkedHashSet<>();
         boolean inTable = false;
