@@ -218,6 +218,10 @@ final class TensorMeanings {
 
         @Override
         public Object call(Call c) throws PtsafeException {
+            if (c.kwargs() != null && c.kwargs().size() > 0) {
+                throw unsupported(c, "instantiating a tensor class with keyword arguments (" + c.kwargs().size()
+                        + " given) is not supported; torch's restricted unpickler has no NEWOBJ_EX");
+            }
             if (!c.args().isEmpty()) {
                 throw unsupported(c, "calling a tensor class with arguments (" + c.args().size() + " given) is "
                         + "not supported: a size makes uninitialized memory, a list a tensor of Python numbers; "

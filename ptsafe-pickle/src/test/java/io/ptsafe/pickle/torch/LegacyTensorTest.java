@@ -94,6 +94,18 @@ class LegacyTensorTest {
     }
 
     @Test
+    void newobjMakesTheEmptyTensorTooButNotWithKeywords() throws Exception {
+        Pkl newobjEx = state(new Pkl().global("torch.ByteTensor").op(')', '}', 0x92));
+        try (TensorFile f = open(newobjEx.stop(), LoadOptions.defaults())) {
+            assertEquals(DType.U8, f.tensor("").dtype());
+        }
+        Pkl kw = state(new Pkl().global("torch.ByteTensor").op(')', '}').str("device").str("cpu").op('s', 0x92));
+        PtsafeException e = refused(kw.stop());
+        assertEquals(Reason.UNSUPPORTED_FORMAT, e.reason());
+        assertTrue(e.getMessage().contains("keyword arguments"), e::getMessage);
+    }
+
+    @Test
     void everyBuiltTensorCountsAgainstMaxTensors() throws Exception {
         Pkl p = new Pkl().op('(');
         for (int i = 0; i < 2; i++) {
