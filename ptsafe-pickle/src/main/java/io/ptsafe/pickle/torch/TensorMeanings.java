@@ -61,9 +61,7 @@ final class TensorMeanings {
                             + "and are not supported");
                 }),
                 Map.entry("torch._utils._rebuild_device_tensor_from_cpu_tensor", (Rebuild) this::fromCpuTensor),
-                Map.entry("torch._utils._rebuild_device_tensor_from_numpy", (Rebuild) c -> {
-                    throw invalid(c, "device tensors rebuilt from a numpy array (XLA and the like) are not supported");
-                }),
+                Map.entry("torch._utils._rebuild_device_tensor_from_numpy", (Rebuild) this::fromNumpy),
                 Map.entry("torch._tensor._rebuild_from_type_v2", (Rebuild) this::rebuildFromType),
                 Map.entry("torch.nn.parameter.Parameter", new ParameterClass()));
     }
@@ -162,13 +160,44 @@ final class TensorMeanings {
         if (dtype != data.dtype()) {
             throw unsupported(c, "converting a " + data.dtype() + " tensor to " + dtype + " is not supported");
         }
-        Object device = c.args().get(2);
-        if (!(device instanceof PyValue.Str) && !(device instanceof PyValue.Opaque o && o.global().equals("torch.device"))) {
-            throw invalid(c, "device must be a str or torch.device, got " + Values.typeName(device));
-        }
+        device(c, 2);
         boolean requiresGrad = bool(c, 3, "requires_grad");
         RebuildChecks.requiresGrad(c, data.dtype(), requiresGrad);
         return data.withRequiresGrad(requiresGrad);
+    }
+
+    /**
+     * _rebuild_device_tensor_from_numpy(data, dtype, device, requires_grad): torch 1.13 saves a
+     * tensor of an XLA, ORT or HPU device as {@code (self.cpu().numpy(), self.dtype, str(self.device),
+     * self.requires_grad)} and rebuilds it with {@code torch.from_numpy(data).to(dtype=dtype,
+     * device=device)} ({@code torch/_utils.py}). The array is decoded as data like any numpy array
+     * ({@link NumpyArray}) and is the tensor, read on the CPU as every storage is. torch.from_numpy
+     * refuses a big-endian array (checked with torch 1.13), and so does ptsafe; a dtype other than
+     * the array's own (a conversion torch.save never writes) is refused.
+     */
+    private Object fromNumpy(Call c) throws PtsafeException {
+        arity(c, 4, 4);
+        if (!(c.args().get(0) instanceof NumpyArray a) || !a.built()) {
+            throw invalid(c, "data must be a numpy array, got " + Values.typeName(c.args().get(0)));
+        }
+        DType dtype = dtype(c, 1);
+        if (dtype != a.dtype()) {
+            throw unsupported(c, "converting a numpy array of " + a.dtype() + " to " + dtype + " is not supported");
+        }
+        if (a.order() == java.nio.ByteOrder.BIG_ENDIAN && a.dtype().byteSize() > 1) {
+            throw invalid(c, "a big-endian numpy array: torch.from_numpy refuses a byte order other than the "
+                    + "native one");
+        }
+        device(c, 2);
+        RebuildChecks.requiresGrad(c, dtype, bool(c, 3, "requires_grad"));
+        return a;
+    }
+
+    private static void device(Call c, int i) throws PtsafeException {
+        Object device = c.args().get(i);
+        if (!(device instanceof PyValue.Str) && !(device instanceof PyValue.Opaque o && o.global().equals("torch.device"))) {
+            throw invalid(c, "device must be a str or torch.device, got " + Values.typeName(device));
+        }
     }
 
     // _rebuild_from_type_v2(func, new_type, args, state)

@@ -36,8 +36,8 @@ import java.util.TreeMap;
  * {@code _rebuild_device_tensor_from_cpu_tensor}, {@code torch._tensor._rebuild_from_type_v2} (with a
  * rebuild function and a tensor class from this table), {@code torch.nn.parameter.Parameter}:
  * tensors. {@code _rebuild_meta_tensor_no_storage}: an opaque value (a tensor without data).
- * {@code _rebuild_sparse_tensor}, {@code _rebuild_wrapper_subclass},
- * {@code _rebuild_device_tensor_from_numpy}: refused with a reason.
+ * {@code _rebuild_device_tensor_from_numpy}: its numpy array, as a tensor.
+ * {@code _rebuild_sparse_tensor}, {@code _rebuild_wrapper_subclass}: refused with a reason.
  * <li>numpy arrays and scalars ({@code numpy.core.multiarray._reconstruct} and {@code scalar}, their
  * numpy 2 spellings under {@code numpy._core}, {@code numpy.ndarray}, {@code numpy.dtype}): arrays of
  * numeric and bool dtypes as tensors, scalars as numbers ({@link NumpyMeanings}); other dtypes refused.
