@@ -13,8 +13,9 @@ import java.util.List;
 /**
  * A tensor as pickles before torch 0.4 encode it: the tensor class called with no argument
  * ({@code torch.FloatTensor()}, REDUCE) makes an empty tensor, and BUILD sets
- * {@code (storage, storage_offset, size, stride)}, what torch 0.3's {@code _TensorBase.__reduce__}
- * returned. torch 1.13's restricted unpickler does {@code inst.set_(*state)} when
+ * {@code (storage, storage_offset, size, stride)}: early torch's {@code _TensorBase.__reduce__}
+ * returned {@code (type(self), (), state)} (pytorch's test_serialization.py keeps it as
+ * {@code OldTensorV1}; the 0.2/0.3 era wrote {@code _rebuild_tensor} instead). torch 1.13's restricted unpickler does {@code inst.set_(*state)} when
  * {@code type(inst) is torch.Tensor} ({@code torch/_weights_only_unpickler.py} lines 154-159; the
  * same on main, commit 00f730b6), and {@code set_} refuses a storage of another dtype ("Expected a
  * Storage of type float or an UntypedStorage", checked with torch 1.13; an untyped storage in a
@@ -94,10 +95,10 @@ final class LegacyTensor implements Buildable {
 
     /**
      * BUILD on an {@code nn.Parameter}: torch calls {@code Parameter.__setstate__}, which for the
-     * 3-item state torch 0.3's Variable {@code __reduce_ex__} wrote sets
+     * 3-item state old torch's {@code Variable.__reduce_ex__} wrote at protocol 2 sets
      * {@code (requires_grad, _, _backward_hooks)} (torch 1.13 {@code _tensor.py}
      * {@code __setstate__}; checked with torch 1.13, which refuses requires_grad on an integer
-     * tensor). The 4-item state ({@code set_}) and the 5-item state of Variables before 0.3
+     * tensor). The 4-item state ({@code set_}) and the 5-item state of older Variables
      * ({@code self.data = state[0]}) replace the data and are refused; so is BUILD on any other
      * tensor (torch would {@code set_} it to another storage). requires_grad is checked and
      * recorded only, like every tensor's, so the node is kept as it is.
@@ -109,7 +110,7 @@ final class LegacyTensor implements Buildable {
         }
         if (!(state instanceof TupleObj t) || t.size() != 3) {
             throw TensorMeanings.unsupported(c, "the state of an nn.Parameter must be (requires_grad, volatile, "
-                    + "backward_hooks) as torch 0.3 wrote it, got " + Values.typeName(state)
+                    + "backward_hooks) as old torch wrote it, got " + Values.typeName(state)
                     + (state instanceof TupleObj t ? " of " + t.size() + " items" : ""));
         }
         if (!(t.get(0) instanceof PyValue.Bool requiresGrad) || !(t.get(1) instanceof PyValue.Bool)) {

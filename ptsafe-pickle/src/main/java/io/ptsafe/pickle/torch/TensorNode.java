@@ -48,7 +48,7 @@ record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] sh
         return strides.clone();
     }
 
-    /** BUILD: only an {@code nn.Parameter}'s state, as torch 0.3 wrote it ({@link LegacyTensor#buildParameter}). */
+    /** BUILD: only an {@code nn.Parameter}'s state, as old torch wrote it ({@link LegacyTensor#buildParameter}). */
     @Override
     public Object build(Object state, Call call) throws PtsafeException {
         return LegacyTensor.buildParameter(this, state, call);
