@@ -61,9 +61,7 @@ final class TensorMeanings {
                             + "and are not supported");
                 }),
                 Map.entry("torch._utils._rebuild_device_tensor_from_cpu_tensor", (Rebuild) this::fromCpuTensor),
-                Map.entry("torch._utils._rebuild_device_tensor_from_numpy", (Rebuild) c -> {
-                    throw invalid(c, "device tensors rebuilt from a numpy array (XLA and the like) are not supported");
-                }),
+                Map.entry("torch._utils._rebuild_device_tensor_from_numpy", (Rebuild) this::fromNumpy),
                 Map.entry("torch._tensor._rebuild_from_type_v2", (Rebuild) this::rebuildFromType),
                 Map.entry("torch.nn.parameter.Parameter", new ParameterClass()));
     }
@@ -162,13 +160,44 @@ final class TensorMeanings {
         if (dtype != data.dtype()) {
             throw unsupported(c, "converting a " + data.dtype() + " tensor to " + dtype + " is not supported");
         }
-        Object device = c.args().get(2);
-        if (!(device instanceof PyValue.Str) && !(device instanceof PyValue.Opaque o && o.global().equals("torch.device"))) {
-            throw invalid(c, "device must be a str or torch.device, got " + Values.typeName(device));
-        }
+        device(c, 2);
         boolean requiresGrad = bool(c, 3, "requires_grad");
         RebuildChecks.requiresGrad(c, data.dtype(), requiresGrad);
         return data.withRequiresGrad(requiresGrad);
+    }
+
+    /**
+     * _rebuild_device_tensor_from_numpy(data, dtype, device, requires_grad): torch 1.13 saves a
+     * tensor of an XLA, ORT or HPU device as {@code (self.cpu().numpy(), self.dtype, str(self.device),
+     * self.requires_grad)} and rebuilds it with {@code torch.from_numpy(data).to(dtype=dtype,
+     * device=device)} ({@code torch/_utils.py}). The array is decoded as data like any numpy array
+     * ({@link NumpyArray}) and is the tensor, read on the CPU as every storage is. torch.from_numpy
+     * refuses a big-endian array (checked with torch 1.13), and so does ptsafe; a dtype other than
+     * the array's own (a conversion torch.save never writes) is refused.
+     */
+    private Object fromNumpy(Call c) throws PtsafeException {
+        arity(c, 4, 4);
+        if (!(c.args().get(0) instanceof NumpyArray a) || !a.built()) {
+            throw invalid(c, "data must be a numpy array, got " + Values.typeName(c.args().get(0)));
+        }
+        DType dtype = dtype(c, 1);
+        if (dtype != a.dtype()) {
+            throw unsupported(c, "converting a numpy array of " + a.dtype() + " to " + dtype + " is not supported");
+        }
+        if (a.order() == java.nio.ByteOrder.BIG_ENDIAN && a.dtype().byteSize() > 1) {
+            throw invalid(c, "a big-endian numpy array: torch.from_numpy refuses a byte order other than the "
+                    + "native one");
+        }
+        device(c, 2);
+        RebuildChecks.requiresGrad(c, dtype, bool(c, 3, "requires_grad"));
+        return a;
+    }
+
+    private static void device(Call c, int i) throws PtsafeException {
+        Object device = c.args().get(i);
+        if (!(device instanceof PyValue.Str) && !(device instanceof PyValue.Opaque o && o.global().equals("torch.device"))) {
+            throw invalid(c, "device must be a str or torch.device, got " + Values.typeName(device));
+        }
     }
 
     // _rebuild_from_type_v2(func, new_type, args, state)
@@ -195,6 +224,50 @@ final class TensorMeanings {
             return t.asParameter(t.requiresGrad());
         }
         return result;
+    }
+
+    /**
+     * The meaning of {@code torch.Tensor} ({@code dtype}: torch's default dtype, float32) and of a
+     * dense tensor class ({@code torch.FloatTensor}, {@code torch.cuda.FloatTensor}, ...): called
+     * with no argument, as pickles before torch 0.4 did, it makes the empty tensor BUILD then sets
+     * ({@link LegacyTensor}). torch 1.13's restricted unpickler calls any allowed global on REDUCE
+     * ({@code _weights_only_unpickler.py} lines 146-153) and accepts NEWOBJ only for Parameter
+     * (lines 140-145); torch main also instantiates allowed classes on NEWOBJ with
+     * {@code cls.__new__(cls, *args)} (read from source, commit 00f730b6), so both make one here.
+     * Arguments are refused: torch.Tensor(3) is three uninitialized floats (torch 1.13 loads them,
+     * with whatever the memory held), torch.Tensor([1.5]) a tensor of Python numbers no
+     * torch.save ever wrote.
+     */
+    private final class TensorClass implements Meaning {
+        private final DType dtype;
+
+        TensorClass(DType dtype) {
+            this.dtype = dtype;
+        }
+
+        @Override
+        public Object call(Call c) throws PtsafeException {
+            if (c.kwargs() != null && c.kwargs().size() > 0) {
+                throw unsupported(c, "instantiating a tensor class with keyword arguments (" + c.kwargs().size()
+                        + " given) is not supported; torch's restricted unpickler has no NEWOBJ_EX");
+            }
+            if (!c.args().isEmpty()) {
+                throw unsupported(c, "calling a tensor class with arguments (" + c.args().size() + " given) is "
+                        + "not supported: a size makes uninitialized memory, a list a tensor of Python numbers; "
+                        + "only the empty call of pickles before torch 0.4, whose BUILD sets the storage, is data");
+            }
+            return new LegacyTensor(TensorMeanings.this, c.global(), dtype);
+        }
+
+        @Override
+        public Object instantiate(Call c) throws PtsafeException {
+            return call(c);
+        }
+    }
+
+    /** The meaning of {@code torch.Tensor} or a tensor class whose empty tensor has {@code dtype}. */
+    Meaning tensorClass(DType dtype) {
+        return new TensorClass(dtype);
     }
 
     /** torch.nn.parameter.Parameter(data[, requires_grad]): called or instantiated (NEWOBJ). */
@@ -257,7 +330,7 @@ final class TensorMeanings {
     }
 
     private static boolean isTensorClass(String name) {
-        for (String t : TorchTypes.TENSOR_CLASSES) {
+        for (String t : TorchTypes.TENSOR_CLASSES.keySet()) {
             if (name.equals("torch." + t) || name.equals("torch.cuda." + t)) {
                 return true;
             }
@@ -267,7 +340,7 @@ final class TensorMeanings {
 
     // --- arguments -----------------------------------------------------------------------------------
 
-    private TensorNode tensor(Call c, StorageRef s, DType dtype, long offset, long[] shape, long[] strides,
+    TensorNode tensor(Call c, StorageRef s, DType dtype, long offset, long[] shape, long[] strides,
             boolean requiresGrad, TensorNode.Quantization q) throws PtsafeException {
         if (shape.length != strides.length) {
             throw invalid(c, shape.length + " sizes but " + strides.length + " strides");
@@ -352,24 +425,36 @@ final class TensorMeanings {
     }
 
     private static StorageRef storage(Call c, int i) throws PtsafeException {
-        if (c.args().get(i) instanceof StorageRef s) {
+        return storage(c, c.args().get(i), "argument " + i);
+    }
+
+    static StorageRef storage(Call c, Object v, String what) throws PtsafeException {
+        if (v instanceof StorageRef s) {
             return s;
         }
-        throw invalid(c, "argument " + i + " must be a storage (a persistent id), got " + Values.typeName(c.args().get(i)));
+        throw invalid(c, what + " must be a storage (a persistent id), got " + Values.typeName(v));
     }
 
     private static TensorNode tensorArg(Call c, int i) throws PtsafeException {
-        if (c.args().get(i) instanceof TensorNode t) {
-            return t;
+        switch (c.args().get(i)) {
+            case TensorNode t -> {
+                return t;
+            }
+            case LegacyTensor t -> {
+                return t.node(c);
+            }
+            default -> throw invalid(c, "argument " + i + " must be a tensor, got " + Values.typeName(c.args().get(i)));
         }
-        throw invalid(c, "argument " + i + " must be a tensor, got " + Values.typeName(c.args().get(i)));
     }
 
     private static long index(Call c, int i, String what) throws PtsafeException {
-        if (c.args().get(i) instanceof PyValue.Int v && v.value().signum() >= 0 && v.value().bitLength() < 63) {
-            return v.value().longValue();
+        return index(c, c.args().get(i), what);
+    }
+
+    static long index(Call c, Object v, String what) throws PtsafeException {
+        if (v instanceof PyValue.Int n && n.value().signum() >= 0 && n.value().bitLength() < 63) {
+            return n.value().longValue();
         }
-        Object v = c.args().get(i);
         throw invalid(c, what + " must be an int from 0 to " + ((1L << 62) - 1) + ", got "
                 + (v instanceof PyValue.Int n ? clip(n.value().toString()) : Values.typeName(v)));
     }
@@ -387,7 +472,10 @@ final class TensorMeanings {
     }
 
     private long[] longs(Call c, int i, String what) throws PtsafeException {
-        Object v = c.args().get(i);
+        return longs(c, c.args().get(i), what);
+    }
+
+    long[] longs(Call c, Object v, String what) throws PtsafeException {
         List<?> items = switch (v) {
             case TupleObj t -> t.items();
             case ListObj l -> l.items();
@@ -422,7 +510,10 @@ final class TensorMeanings {
 
     /** backward_hooks: torch saves an empty OrderedDict; hooks would be functions, and are refused. */
     private static void hooks(Call c, int i) throws PtsafeException {
-        Object v = c.args().get(i);
+        hooks(c, c.args().get(i));
+    }
+
+    static void hooks(Call c, Object v) throws PtsafeException {
         if (v == PyValue.None.NONE || v instanceof DictObj d && d.size() == 0) {
             return;
         }
@@ -464,11 +555,11 @@ final class TensorMeanings {
         throw invalid(c, "state must be None, a dict or (dict, dict), got " + Values.typeName(v));
     }
 
-    private static PtsafeException invalid(Call c, String message) {
+    static PtsafeException invalid(Call c, String message) {
         return c.fail(Reason.INVALID_TENSOR_ARGUMENTS, message);
     }
 
-    private static PtsafeException unsupported(Call c, String message) {
+    static PtsafeException unsupported(Call c, String message) {
         return c.fail(Reason.UNSUPPORTED_FORMAT, message);
     }
 }

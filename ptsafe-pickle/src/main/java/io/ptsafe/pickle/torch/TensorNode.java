@@ -1,6 +1,9 @@
 package io.ptsafe.pickle.torch;
 
 import io.ptsafe.DType;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.pickle.machine.Buildable;
+import io.ptsafe.pickle.machine.Call;
 
 /**
  * A tensor as the pickle describes it, before any byte is read: the storage it views, its dtype
@@ -17,7 +20,7 @@ import io.ptsafe.DType;
  * @param quantization  the quantizer's parameters, or null
  */
 record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] shape, long[] strides,
-        boolean requiresGrad, boolean parameter, Quantization quantization) {
+        boolean requiresGrad, boolean parameter, Quantization quantization) implements Buildable {
 
     /** A quantizer's parameters as the pickle gives them; {@link io.ptsafe.Quantization} says what they mean. */
     public sealed interface Quantization {
@@ -43,6 +46,12 @@ record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] sh
     @Override
     public long[] strides() {
         return strides.clone();
+    }
+
+    /** BUILD: only an {@code nn.Parameter}'s state, as old torch wrote it ({@link LegacyTensor#buildParameter}). */
+    @Override
+    public Object build(Object state, Call call) throws PtsafeException {
+        return LegacyTensor.buildParameter(this, state, call);
     }
 
     /** This tensor as an {@code nn.Parameter}. */

@@ -127,6 +127,8 @@ public final class TensorTree {
             case TensorNode n -> Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage())).strides(n.strides())
                     .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
                     .quantization(quantization(n.quantization(), name)).build();
+            case LegacyTensor l when l.node() != null -> tensor(l.node(), name);
+            case LegacyTensor l -> throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, file, where() + ": " + l.notSet());
             case NumpyArray a when a.built() -> Tensor.builder(name, a.dtype(), a.shape(), a.segment(arena))
                     .strides(a.strides()).byteOrder(a.order()).arena(arena).file(file).build();
             case NumpyArray a -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()

@@ -25,15 +25,19 @@ import java.util.TreeMap;
  * {@code PyValue.Opaque(name, args)}.
  * <li>every torch dtype ({@code torch.float32} ...), qscheme ({@code torch.per_tensor_affine} ...),
  * storage class ({@code torch.FloatStorage}, {@code torch.cuda.FloatStorage},
- * {@code torch.storage.UntypedStorage}, {@code torch.storage.TypedStorage}), dense tensor class
- * ({@code torch.FloatTensor} ...) and {@code torch.Tensor}: names only, data to other meanings.
+ * {@code torch.storage.UntypedStorage}, {@code torch.storage.TypedStorage}): names only, data to
+ * other meanings.
+ * <li>{@code torch.Tensor} and the dense tensor classes ({@code torch.FloatTensor} ...): names
+ * ({@code new_type} of {@code _rebuild_from_type_v2}), and called with no argument, the empty tensor
+ * whose BUILD state {@code (storage, offset, size, stride)} pickles before torch 0.4 set
+ * ({@link LegacyTensor}).
  * <li>{@code torch._utils._rebuild_tensor}, {@code _v2}, {@code _v3}, {@code _rebuild_parameter},
  * {@code _rebuild_parameter_with_state}, {@code _rebuild_qtensor} (per-tensor affine),
  * {@code _rebuild_device_tensor_from_cpu_tensor}, {@code torch._tensor._rebuild_from_type_v2} (with a
  * rebuild function and a tensor class from this table), {@code torch.nn.parameter.Parameter}:
  * tensors. {@code _rebuild_meta_tensor_no_storage}: an opaque value (a tensor without data).
- * {@code _rebuild_sparse_tensor}, {@code _rebuild_wrapper_subclass},
- * {@code _rebuild_device_tensor_from_numpy}: refused with a reason.
+ * {@code _rebuild_device_tensor_from_numpy}: its numpy array, as a tensor.
+ * {@code _rebuild_sparse_tensor}, {@code _rebuild_wrapper_subclass}: refused with a reason.
  * <li>numpy arrays and scalars ({@code numpy.core.multiarray._reconstruct} and {@code scalar}, their
  * numpy 2 spellings under {@code numpy._core}, {@code numpy.ndarray}, {@code numpy.dtype}): arrays of
  * numeric and bool dtypes as tensors, scalars as numbers ({@link NumpyMeanings}); other dtypes refused.
@@ -52,7 +56,6 @@ public final class TorchGlobals {
         b.put("torch.Size", new OpaqueValue("torch.Size", 1, 1));
         b.put("torch.device", new OpaqueValue("torch.device", 1, 2));
         b.put("torch.serialization._get_layout", new OpaqueValue("torch.serialization._get_layout", 1, 1));
-        b.put("torch.Tensor", Meaning.dataOnly());
         TorchTypes.DTYPES.forEach((name, dtype) -> b.put("torch." + name, new TorchDType("torch." + name, dtype)));
         for (String name : TorchTypes.OTHER_DTYPES) {
             b.put("torch." + name, new TorchDType("torch." + name, null));
@@ -63,14 +66,16 @@ public final class TorchGlobals {
         }
         b.put("torch.storage.UntypedStorage", new StorageType("torch.storage.UntypedStorage", null, true));
         b.put("torch.storage.TypedStorage", new StorageType("torch.storage.TypedStorage", null, false));
-        for (String name : TorchTypes.TENSOR_CLASSES) {
-            b.put("torch." + name, Meaning.dataOnly());
-            b.put("torch.cuda." + name, Meaning.dataOnly());
-        }
         for (String name : TorchTypes.QSCHEMES) {
             b.put("torch." + name, Meaning.dataOnly());
         }
         TensorMeanings tensors = new TensorMeanings(options);
+        // torch's default dtype, float32, unless the loading program changed it.
+        b.put("torch.Tensor", tensors.tensorClass(DType.F32));
+        TorchTypes.TENSOR_CLASSES.forEach((name, dtype) -> {
+            b.put("torch." + name, tensors.tensorClass(dtype));
+            b.put("torch.cuda." + name, tensors.tensorClass(dtype));
+        });
         new TreeMap<>(tensors.all()).forEach(b::put);
         NumpyMeanings.all(tensors).forEach(b::put);
         return b.build();

@@ -44,9 +44,15 @@ final class TorchTypes {
             "float4_e2m1fn_x2", "uint1", "uint2", "uint3", "uint4", "uint5", "uint6", "uint7",
             "int1", "int2", "int3", "int4", "int5", "int6", "int7");
 
-    /** The dense tensor classes ({@code torch.FloatTensor}): names only, for tensor subclass arguments. */
-    static final List<String> TENSOR_CLASSES = List.of("DoubleTensor", "FloatTensor", "HalfTensor",
-            "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor");
+    /**
+     * The dense tensor classes ({@code torch.FloatTensor}) and the dtype of the empty tensor calling
+     * one makes (torch 1.13 {@code torch/csrc/tensor/python_tensor.cpp}: each is a legacy type
+     * object for its scalar type): {@code new_type} of {@code _rebuild_from_type_v2}, and the
+     * tensor class before 0.4 pickles called ({@link LegacyTensor}).
+     */
+    static final Map<String, DType> TENSOR_CLASSES = ordered("DoubleTensor", DType.F64, "FloatTensor", DType.F32,
+            "HalfTensor", DType.F16, "BFloat16Tensor", DType.BF16, "LongTensor", DType.I64, "IntTensor", DType.I32,
+            "ShortTensor", DType.I16, "CharTensor", DType.I8, "ByteTensor", DType.U8, "BoolTensor", DType.BOOL);
 
     /** Quantization schemes. */
     static final List<String> QSCHEMES = List.of("per_tensor_affine", "per_tensor_symmetric", "per_channel_affine",
