@@ -41,6 +41,7 @@ final class ScanCommand implements Callable<Integer> {
             .auxiliaryTypes(String.class).description("A global (module.qualname) to decode as inert data, e.g. "
                     + "argparse.Namespace; repeatable. Code-execution families are refused.").build();
     private final OptionSpec limit = LimitOption.create();
+    private final OptionSpec torchscript = TorchScriptOption.create();
     private CommandSpec spec;
 
     CommandSpec spec() {
@@ -57,6 +58,7 @@ final class ScanCommand implements Callable<Integer> {
         spec.addOption(crc);
         spec.addOption(inert);
         spec.addOption(limit);
+        spec.addOption(torchscript);
         Cli.helpOptions(spec);
         spec.addPositional(paths);
         return spec;
@@ -108,7 +110,7 @@ final class ScanCommand implements Callable<Integer> {
     }
 
     private LoadOptions options() {
-        LoadOptions.Builder b = LimitOption.apply(limit, LoadOptions.builder());
+        LoadOptions.Builder b = TorchScriptOption.apply(torchscript, LimitOption.apply(limit, LoadOptions.builder()));
         if ((boolean) crc.getValue()) {
             b.crcPolicy(LoadOptions.CrcPolicy.CHECK_IF_PRESENT);
         }

@@ -86,8 +86,8 @@ public final class CodeScan {
                 s.calls++;
                 String why = systemAccess(op);
                 if (why != null) {
-                    report.add(ScanRule.TORCHSCRIPT_SYSTEM_ACCESS, Location.entry(entry, -1), entry + ", line " + (i + 1)
-                            + ": " + written + " (" + op + ") " + why);
+                    report.add(ScanRule.TORCHSCRIPT_SYSTEM_ACCESS, Location.entry(entry, -1), "line " + (i + 1) + ": "
+                            + written + " (" + op + ") " + why);
                 }
             }
         }
@@ -96,8 +96,8 @@ public final class CodeScan {
     /** Reports each operator once, with its first call and its count. */
     public void finish() {
         seen.forEach((op, s) -> report.add(ScanRule.TORCHSCRIPT_OPERATOR, Location.entry(s.entry, -1), op
-                + " called " + s.calls + (s.calls == 1 ? " time" : " times") + ", first at " + s.entry + ", line "
-                + s.line + " (" + s.written + ")"));
+                + " called " + s.calls + (s.calls == 1 ? " time" : " times") + ", first at line " + s.line + " ("
+                + s.written + ")"));
     }
 
     /** The operator a call names ({@code aten::linear}, {@code prim::RaiseException}, {@code builtin print}), or null. */

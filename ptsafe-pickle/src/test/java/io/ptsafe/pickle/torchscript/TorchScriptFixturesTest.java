@@ -90,6 +90,12 @@ class TorchScriptFixturesTest {
             assertTrue(r.findings(ScanRule.TORCHSCRIPT_SYSTEM_ACCESS).isEmpty(), r.findings().toString());
             assertEquals(o.allowTorchScriptWeights(), r.tensors().isPresent());
         }
+        for (String name : Json.obj(Json.read(DIR.resolve("expected.json"))).keySet()) {
+            ScanReport r = SafeLoader.scan(DIR.resolve(name), OPT_IN);
+            assertEquals(ScanReport.Verdict.UNSAFE, r.verdict(), name);
+            assertTrue(r.findings(ScanRule.TORCHSCRIPT_SYSTEM_ACCESS).isEmpty(), name + ": " + r.findings());
+            assertTrue(r.tensors().isPresent(), name);
+        }
     }
 
     static byte[] bytes(Tensor t) {
