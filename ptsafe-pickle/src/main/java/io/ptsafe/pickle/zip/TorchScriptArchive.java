@@ -193,6 +193,12 @@ final class TorchScriptArchive {
             }
         }
         for (GlobalUse u : r.globals()) {
+            if (!u.resolved().equals(u.module() + "." + u.name())) {
+                // Python's __builtin__ and torch's torch.tensor renames: the JIT compares module names as written.
+                throw new PtsafeException(Reason.MALFORMED_PICKLE, in.file(), in.place(u.offset()) + ": GLOBAL '"
+                        + u.module() + "' '" + u.name() + "', which torch's TorchScript unpickler does not read as "
+                        + u.resolved() + " (it renames no module)");
+            }
             if (u.resolved().startsWith("__torch__.") && u.name().contains(".")) {
                 // The JIT splits module and name exactly (c10::QualifiedName asserts a name without dots).
                 throw new PtsafeException(Reason.MALFORMED_PICKLE, in.file(), in.place(u.offset()) + ": GLOBAL '"

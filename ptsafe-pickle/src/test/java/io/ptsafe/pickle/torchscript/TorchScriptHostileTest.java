@@ -97,6 +97,15 @@ class TorchScriptHostileTest {
     }
 
     @Test
+    void noModuleIsRenamed() throws Exception {
+        // builtins.complex is in the JIT's table, __builtin__.complex (Python 2's spelling) is not.
+        byte[] pkl = object("__torch__.MLP", a -> a.str("c").global("__builtin__.complex").op('G', 0, 0, 0, 0, 0, 0, 0, 0)
+                .op('G', 0, 0, 0, 0, 0, 0, 0, 0).op(0x86, 'R'));
+        PtsafeException e = refused(archive("renamed", pkl, Map.of()), Reason.MALFORMED_PICKLE);
+        assertTrue(e.getMessage().contains("renames no module"), e.getMessage());
+    }
+
+    @Test
     void forbiddenGlobalsAreRefused() throws Exception {
         refused(archive("os", new TorchZips.Pkl().global("os.system").op('(').str("id").op('t', 'R').stop(), Map.of()),
                 Reason.FORBIDDEN_GLOBAL);
@@ -129,7 +138,9 @@ class TorchScriptHostileTest {
         // A module shared under two names at each of 40 levels: 2^40 paths, refused by the visit count.
         byte[] dag = dagPickle();
         Path dagFile = archive("dag", dag, Map.of());
-        PtsafeException x = assertThrows(PtsafeException.class, () -> SafeLoader.open(dagFile, OPT_IN).close());
+        // (the default limit, 1,000,000 visits, refuses it too, after 100 times the work)
+        LoadOptions tenThousand = OPT_IN.toBuilder().maxContainerItems(10_000).build();
+        PtsafeException x = assertThrows(PtsafeException.class, () -> SafeLoader.open(dagFile, tenThousand).close());
         LimitExceededException v = assertInstanceOf(LimitExceededException.class, x, x.getMessage());
         assertEquals("maxContainerItems", v.setting());
         assertTrue(v.getMessage().contains("module objects visited"), v.getMessage());
