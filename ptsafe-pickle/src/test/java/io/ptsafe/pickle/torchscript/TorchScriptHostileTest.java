@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
+import io.ptsafe.PyValue;
 import io.ptsafe.Reason;
 import io.ptsafe.SafeLoader;
 import io.ptsafe.TensorFile;
@@ -17,6 +18,7 @@ import io.ptsafe.scan.ScanReport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -97,6 +99,22 @@ class TorchScriptHostileTest {
     }
 
     @Test
+    void theJitsListHelpersAreData() throws Exception {
+        // restore_type_tag([1, 2], "List[int]") and build_intlist([3]) as attributes: the lists, kept in the tree.
+        byte[] pkl = object("__torch__.MLP", a -> a.str("tagged").global("torch.jit._pickle.restore_type_tag")
+                .op('(', ']', '(', 'K', 1, 'K', 2, 'e').str("List[int]").op('t', 'R')
+                .str("ints").global("torch.jit._pickle.build_intlist").op('(', ']', '(', 'K', 3, 'e', 't', 'R'));
+        try (TensorFile f = SafeLoader.open(archive("tags", pkl, Map.of()), OPT_IN)) {
+            assertEquals(0, f.tensors().size());
+            PyValue.Opaque root = assertInstanceOf(PyValue.Opaque.class, f.root());
+            PyValue.Dict state = assertInstanceOf(PyValue.Dict.class, root.state());
+            assertEquals(new PyValue.PyList(List.of(PyValue.Int.of(1), PyValue.Int.of(2))),
+                    state.entries().get(new PyValue.Str("tagged")));
+            assertEquals(new PyValue.PyList(List.of(PyValue.Int.of(3))), state.entries().get(new PyValue.Str("ints")));
+        }
+    }
+
+    @Test
     void noModuleIsRenamed() throws Exception {
         // builtins.complex is in the JIT's table, __builtin__.complex (Python 2's spelling) is not.
         byte[] pkl = object("__torch__.MLP", a -> a.str("c").global("__builtin__.complex").op('G', 0, 0, 0, 0, 0, 0, 0, 0)
@@ -112,6 +130,11 @@ class TorchScriptHostileTest {
         // Allowed in a torch.save checkpoint, not read by torch's TorchScript unpickler: forbidden here.
         refused(archive("v1", object("__torch__.MLP", a -> a.str("x").global("torch.nn.parameter.Parameter")), Map.of()),
                 Reason.FORBIDDEN_GLOBAL);
+        // Read by the JIT, but only meaningful with an in-memory tensor table: refused.
+        refused(archive("tensorid", object("__torch__.MLP", a -> a.str("x").global("torch.jit._pickle.build_tensor_from_id")
+                .op('(', 'K', 0, 't', 'R')), Map.of()), Reason.FORBIDDEN_GLOBAL);
+        refused(archive("main", object("__torch__.MLP", a -> a.str("x").global("__main__.TensorID").op('(', 'K', 0, 't', 'R')),
+                Map.of()), Reason.FORBIDDEN_GLOBAL);
     }
 
     @Test
