@@ -10,8 +10,10 @@ import io.ptsafe.pickle.machine.GlobalTable;
 import io.ptsafe.pickle.machine.GlobalUse;
 import io.ptsafe.pickle.machine.Opcode;
 import io.ptsafe.pickle.machine.PickleInput;
+import io.ptsafe.pickle.machine.PickleListener;
 import io.ptsafe.pickle.machine.PickleMachine;
 import io.ptsafe.pickle.machine.PickleResult;
+import io.ptsafe.pickle.scan.PickleScan;
 import io.ptsafe.pickle.torch.StorageIds;
 import io.ptsafe.pickle.torch.TensorTree;
 import io.ptsafe.pickle.torch.TorchHeapCost;
@@ -87,20 +89,22 @@ final class TorchScriptArchive {
                         + "(never its code), opt in with LoadOptions.Builder.allowTorchScriptWeights(true) or the "
                         + "command line's --allow-torchscript-weights");
             }
-            return read(path, file, arena, options, zip);
+            return read(path, file, arena, options, zip, PickleListener.NONE);
         }
         kind.report(report);
         scanCode(path, file, arena, options, zip, report);
         if (!options.allowTorchScriptWeights()) {
             return null;
         }
+        // Every global the pickles name is reported as it is met; the refusal that stops reading, where it stopped.
+        PickleScan globals = new PickleScan(report);
         try {
             TensorTree.Tree tree = read(path, file, arena, options.toBuilder().crcPolicy(LoadOptions.CrcPolicy.SKIP)
-                    .build(), zip);
+                    .build(), zip, globals);
             report.tensors(ScanReport.TensorInventory.of(tree.tensors()));
             return tree;
         } catch (PtsafeException e) {
-            ScanSupport.refused(report, e, Location.FILE);
+            globals.stopped(e);
             return null;
         }
     }
@@ -129,8 +133,8 @@ final class TorchScriptArchive {
         code.finish();
     }
 
-    private static TensorTree.Tree read(Path path, MemorySegment file, Arena arena, LoadOptions options, ZipArchive zip)
-            throws PtsafeException {
+    private static TensorTree.Tree read(Path path, MemorySegment file, Arena arena, LoadOptions options, ZipArchive zip,
+            PickleListener listener) throws PtsafeException {
         // The JIT's table is all there is: the caller's inert globals are for torch.save checkpoints.
         LoadOptions opts = withoutInertGlobals(options);
         TorchZipReader.Archive archive = TorchZipReader.archive(zip, path, file, arena, opts);
@@ -150,12 +154,14 @@ final class TorchScriptArchive {
         }
         String root = zip.root();
         PickleInput constantsIn = new PickleInput(reader.data(c), path, c.name(), c.dataOffset());
-        TorchPickle.Decoded constants = decode(constantsIn, opts, TorchScriptGlobals.table(opts, meanings), budget);
+        TorchPickle.Decoded constants = decode(constantsIn, opts, TorchScriptGlobals.table(opts, meanings), budget,
+                listener);
         TensorTree.Tree constantTree = TensorTree.build(constants,
                 ref -> TorchZipReader.storage(path, root, zip, reader, ref, "constants/"), archive.order(), arena, opts,
                 ScriptNames.constants(path, c.name()));
 
-        TorchPickle.Decoded data = decode(archive.pickle(), opts, TorchScriptGlobals.table(opts, meanings), budget);
+        TorchPickle.Decoded data = decode(archive.pickle(), opts, TorchScriptGlobals.table(opts, meanings), budget,
+                listener);
         TensorTree.Tree dataTree = TensorTree.build(data, archive.storages(), archive.order(), arena, opts,
                 new ScriptNames(classes, path, archive.pickle().entry(), opts));
 
@@ -176,8 +182,8 @@ final class TorchScriptArchive {
     }
 
     /** One pickle as the JIT reads it: PROTO 2 first, its opcodes only, classes named as the JIT splits them. */
-    private static TorchPickle.Decoded decode(PickleInput in, LoadOptions options, GlobalTable table, DecodeBudget budget)
-            throws PtsafeException {
+    private static TorchPickle.Decoded decode(PickleInput in, LoadOptions options, GlobalTable table, DecodeBudget budget,
+            PickleListener listener) throws PtsafeException {
         MemorySegment b = in.bytes();
         if (b.byteSize() < 2 || (b.get(ValueLayout.JAVA_BYTE, 0) & 0xff) != 0x80 || b.get(ValueLayout.JAVA_BYTE, 1) != 2) {
             throw new PtsafeException(Reason.MALFORMED_PICKLE, in.file(), in.place(0) + ": torch's TorchScript "
@@ -185,7 +191,7 @@ final class TorchScriptArchive {
         }
         StorageIds ids = new StorageIds(false);
         PickleResult r = PickleMachine.on(in, options).globals(table).persistentIds(ids).budget(budget)
-                .heapCost(TorchHeapCost.of(false)).run();
+                .heapCost(TorchHeapCost.of(false)).listener(listener).run();
         for (Opcode op : r.opcodes()) {
             if (!JIT_OPCODES.contains(op)) {
                 throw new PtsafeException(Reason.MALFORMED_PICKLE, in.file(), in.place(0) + ": opcode " + op

@@ -15,6 +15,7 @@ import io.ptsafe.SafeLoader;
 import io.ptsafe.TensorFile;
 import io.ptsafe.pickle.TorchZips;
 import io.ptsafe.scan.ScanReport;
+import io.ptsafe.scan.ScanRule;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -125,8 +126,12 @@ class TorchScriptHostileTest {
 
     @Test
     void forbiddenGlobalsAreRefused() throws Exception {
-        refused(archive("os", new TorchZips.Pkl().global("os.system").op('(').str("id").op('t', 'R').stop(), Map.of()),
-                Reason.FORBIDDEN_GLOBAL);
+        Path os = archive("os", new TorchZips.Pkl().global("os.system").op('(').str("id").op('t', 'R').stop(), Map.of());
+        refused(os, Reason.FORBIDDEN_GLOBAL);
+        ScanReport r = SafeLoader.scan(os, OPT_IN);
+        assertEquals(1, r.findings(ScanRule.DANGEROUS_GLOBAL).size(), r.findings().toString());
+        assertTrue(r.findings(ScanRule.DANGEROUS_GLOBAL).getFirst().location().entry().endsWith("/data.pkl"));
+        assertEquals("os.system", r.globals().getFirst().resolved());
         // Allowed in a torch.save checkpoint, not read by torch's TorchScript unpickler: forbidden here.
         refused(archive("v1", object("__torch__.MLP", a -> a.str("x").global("torch.nn.parameter.Parameter")), Map.of()),
                 Reason.FORBIDDEN_GLOBAL);
