@@ -74,6 +74,32 @@ for n, b in real + malicious:
     if b[:4] == b"PK\x03\x04":
         put("TorchZipFuzzTestInputs/zip", n, b)
 
+# TorchScript archives (torch 1.13, ptsafe-pickle's torch/torchscript), trimmed to seed size: the
+# *.debug_pkl records dropped (ptsafe never reads them), code/ DEFLATED; and two hostile variants of
+# the MLP: a class that spells a torch rebuild function, and a module that holds itself.
+def trimmed(zbytes, replace=None):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(zbytes)) as z, zipfile.ZipFile(buf, "w") as out:
+        root = z.namelist()[0].split("/")[0]
+        records = {i.filename[len(root) + 1:]: z.read(i) for i in z.infolist() if not i.filename.endswith(".debug_pkl")}
+        records.update(replace or {})
+        for name, data in records.items():
+            method = zipfile.ZIP_DEFLATED if name.startswith("code/") else zipfile.ZIP_STORED
+            out.writestr(zipfile.ZipInfo(root + "/" + name, (1980, 1, 1, 0, 0, 0)), data, compress_type=method)
+    return buf.getvalue()
+
+
+TS = os.path.join(PICKLE, "torch/torchscript")
+for n, b in files(TS, (".script.pt", ".trace.pt")):
+    put("TorchZipFuzzTestInputs/zip", "ts_" + n, trimmed(b))
+mlp = open(os.path.join(TS, "mlp.script.pt"), "rb").read()
+collide = (b"\x80\x02c__torch__.torch._utils\n_rebuild_tensor_v2\n)\x81}(X\x08\x00\x00\x00training\x88ub.")
+put("TorchZipFuzzTestInputs/zip", "ts_hostile_collide.pt", trimmed(mlp, {
+    "data.pkl": collide,
+    "code/__torch__/torch/_utils.py": b"class _rebuild_tensor_v2(Module):\n  __parameters__ = []\n  __buffers__ = []\n"}))
+cycle = b"\x80\x02c__torch__\nMLP\n)\x81q\x00}(X\x03\x00\x00\x00fc1h\x00ub."
+put("TorchZipFuzzTestInputs/zip", "ts_hostile_cycle.pt", trimmed(mlp, {"data.pkl": cycle}))
+
 # Legacy: every real and hostile legacy stream.
 for n, b in real + malicious + legacy:
     if ".legacy" in n or n.startswith("legacy_"):

@@ -45,6 +45,7 @@ public enum ContainerKind {
             case SAFETENSORS -> SAFETENSORS;
             case TORCH_ZIP -> TORCH_ZIP;
             case TORCH_LEGACY -> TORCH_LEGACY;
+            case TORCHSCRIPT -> TORCHSCRIPT;
             case SHARDED -> SHARDED;
         };
     }

@@ -8,6 +8,11 @@ public enum FileFormat {
     TORCH_ZIP,
     /** A legacy {@code torch.save} stream (before torch 1.6, or {@code _use_new_zipfile_serialization=False}). */
     TORCH_LEGACY,
+    /**
+     * A TorchScript archive ({@code torch.jit.save}), read for its weights only, when
+     * {@link LoadOptions#allowTorchScriptWeights()} is set: its programs are never run.
+     */
+    TORCHSCRIPT,
     /** A sharded checkpoint: an index JSON and the shard files it names, presented as one file. */
     SHARDED
 }

@@ -107,11 +107,13 @@ public final class LoadOptions {
     private final long[] limits;
     private final CrcPolicy crcPolicy;
     private final Set<String> inertGlobals;
+    private final boolean allowTorchScriptWeights;
 
     private LoadOptions(Builder b) {
         this.limits = b.limits.clone();
         this.crcPolicy = b.crcPolicy;
         this.inertGlobals = Set.copyOf(b.inertGlobals);
+        this.allowTorchScriptWeights = b.allowTorchScriptWeights;
     }
 
     /** {@return the defaults: every {@code DEFAULT_*} constant} */
@@ -209,6 +211,19 @@ public final class LoadOptions {
     public Set<String> inertGlobals() { return inertGlobals; }
 
     /**
+     * Whether TorchScript archives ({@code torch.jit.save}) are opened for their weights. False by
+     * default: such an archive holds programs ({@code code/}), and opening it is refused with
+     * {@link Reason#UNSUPPORTED_FORMAT}. When true, only its data is read ({@code data.pkl},
+     * {@code constants.pkl} and their storages, through the restricted pickle machine, with torch's
+     * TorchScript unpickler's globals and opcodes); the programs are never compiled or run, and the
+     * tensors are named as {@code model.state_dict()} names them. A scan reports such an archive as
+     * UNSAFE whatever this setting.
+     *
+     * @return whether TorchScript archives are opened for their weights
+     */
+    public boolean allowTorchScriptWeights() { return allowTorchScriptWeights; }
+
+    /**
      * Reads a limit by name, so tools can print the limits in effect.
      *
      * @param setting a name from {@link #limitNames()}, e.g. {@code "maxTensors"}
@@ -246,7 +261,7 @@ public final class LoadOptions {
             sb.append(l.setting()).append('=').append(limits[l.ordinal()]).append(", ");
         }
         return sb.append("crcPolicy=").append(crcPolicy).append(", inertGlobals=").append(new TreeSet<>(inertGlobals))
-                .append('}').toString();
+                .append(", allowTorchScriptWeights=").append(allowTorchScriptWeights).append('}').toString();
     }
 
     /** Builds {@link LoadOptions}; every setter rejects values below 1 (or below 0 where 0 makes sense). */
@@ -254,6 +269,7 @@ public final class LoadOptions {
         private final long[] limits = new long[Limit.values().length];
         private CrcPolicy crcPolicy = CrcPolicy.SKIP;
         private final Set<String> inertGlobals = new TreeSet<>();
+        private boolean allowTorchScriptWeights;
 
         private Builder() {
             for (Limit l : Limit.values()) {
@@ -265,6 +281,7 @@ public final class LoadOptions {
             System.arraycopy(o.limits, 0, limits, 0, limits.length);
             crcPolicy = o.crcPolicy;
             inertGlobals.addAll(o.inertGlobals);
+            allowTorchScriptWeights = o.allowTorchScriptWeights;
         }
         /**
          * Sets {@link LoadOptions#maxHeaderBytes()}.
@@ -517,6 +534,13 @@ public final class LoadOptions {
             }
             return this;
         }
+        /**
+         * Sets {@link LoadOptions#allowTorchScriptWeights()}.
+         *
+         * @param v whether TorchScript archives are opened for their weights (default false)
+         * @return this builder
+         */
+        public Builder allowTorchScriptWeights(boolean v) { allowTorchScriptWeights = v; return this; }
         /** {@return the options set so far} */
         public LoadOptions build() {
             return new LoadOptions(this);

@@ -39,6 +39,20 @@ public enum ScanRule {
     INERT_GLOBAL("PTS110", Verdict.SAFE, Severity.NOTE, "Global decoded as inert data",
             "A global the caller declared inert (LoadOptions.inertGlobals): kept as its name, arguments and "
             + "state, never called."),
+    /** {@code PTS120}: TorchScript program. */
+    TORCHSCRIPT_PROGRAM("PTS120", Verdict.UNSAFE, "TorchScript program",
+            "A TorchScript archive's code/ holds programs that torch.jit.load (and torch.load) compiles and runs "
+            + "with access to every torch operator. ptsafe never compiles them; with "
+            + "LoadOptions.allowTorchScriptWeights it reads only the weights."),
+    /** {@code PTS121}: TorchScript operator called. */
+    TORCHSCRIPT_OPERATOR("PTS121", Verdict.SAFE, Severity.NOTE, "TorchScript operator called",
+            "An operator or builtin the archive's code/ calls (torch.*, ops.<namespace>.*, aten::, prim::), "
+            + "found by reading the text as data: one finding per operator, at its first call, with the count."),
+    /** {@code PTS122}: TorchScript operator that reaches the system. */
+    TORCHSCRIPT_SYSTEM_ACCESS("PTS122", Verdict.UNSAFE, "TorchScript operator that reaches the system",
+            "A call in code/ to an operator that reaches the file system, the network or processes, runs "
+            + "pickles or Python, or belongs to a custom (non-torch) operator namespace that could do anything "
+            + "(docs/scanning.md lists them)."),
 
     // --- containers and zip integrity ---------------------------------------------------------------
     /** {@code PTS200}: Unknown format. */

@@ -18,8 +18,8 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 final class ConvertCommand implements Callable<Integer> {
     private final boolean progress;
     private final PositionalParamSpec in = PositionalParamSpec.builder().index("0").paramLabel("IN").type(String.class)
-            .arity("1").required(true).description("A torch checkpoint (zip or legacy), a sharded checkpoint's index, or a "
-                    + "safetensors file.").build();
+            .arity("1").required(true).description("A torch checkpoint (zip or legacy), a sharded checkpoint's index, a "
+                    + "safetensors file, or a TorchScript archive (with --allow-torchscript-weights).").build();
     private final PositionalParamSpec out = PositionalParamSpec.builder().index("1").paramLabel("OUT")
             .type(String.class).arity("1").required(true).description("The safetensors file to write (or a folder, to write "
                     + "model.safetensors in it). Sharded output goes beside it: <stem>-00001-of-0000N.safetensors "
@@ -39,6 +39,7 @@ final class ConvertCommand implements Callable<Integer> {
     private final OptionSpec json = OptionSpec.builder("--json").type(boolean.class).initialValue(false)
             .description("Print the report as JSON.").build();
     private final OptionSpec limit = LimitOption.create();
+    private final OptionSpec torchscript = TorchScriptOption.create();
     private CommandSpec spec;
 
     ConvertCommand(boolean progress) {
@@ -50,9 +51,10 @@ final class ConvertCommand implements Callable<Integer> {
         spec.name("convert").version(Cli.VERSION);
         spec.usageMessage().description("Convert a checkpoint to safetensors: tied weights written once (recorded "
                 + "in __metadata__), non-tensor entries listed, the output read back and compared byte for byte "
-                + "before it replaces anything.")
+                + "before it replaces anything. A TorchScript archive (with --allow-torchscript-weights) gives its weights "
+                + "only, and __metadata__ says its code was dropped.")
                 .footerHeading("%nExit codes:%n").footer(ExitCodes.FOOTER);
-        for (OptionSpec o : List.of(select, maxShard, prefer, discard, json, limit)) {
+        for (OptionSpec o : List.of(select, maxShard, prefer, discard, json, limit, torchscript)) {
             spec.addOption(o);
         }
         Cli.helpOptions(spec);
@@ -68,7 +70,7 @@ final class ConvertCommand implements Callable<Integer> {
         SafetensorsConverter.Builder b = SafetensorsConverter.builder()
                 .preferredNames(names(prefer))
                 .discardNames(names(discard))
-                .loadOptions(LimitOption.options(limit));
+                .loadOptions(TorchScriptOption.options(limit, torchscript));
         b.select(select.getValue());
         Long max = maxShard.getValue();
         if (max != null) {

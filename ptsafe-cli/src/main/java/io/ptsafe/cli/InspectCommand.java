@@ -32,6 +32,7 @@ final class InspectCommand implements Callable<Integer> {
             .arity("1").required(true).description("A safetensors file, a torch checkpoint (zip or legacy), or a sharded "
                     + "checkpoint's index JSON (or its folder).").build();
     private final OptionSpec limit = LimitOption.create();
+    private final OptionSpec torchscript = TorchScriptOption.create();
     private CommandSpec spec;
 
     CommandSpec spec() {
@@ -42,6 +43,7 @@ final class InspectCommand implements Callable<Integer> {
         spec.addOption(json);
         spec.addOption(hash);
         spec.addOption(limit);
+        spec.addOption(torchscript);
         Cli.helpOptions(spec);
         spec.addPositional(path);
         return spec;
@@ -51,7 +53,7 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         boolean withHash = hash.getValue();
-        try (TensorFile f = SafeLoader.open(Path.of((String) path.getValue()), LimitOption.options(limit))) {
+        try (TensorFile f = SafeLoader.open(Path.of((String) path.getValue()), TorchScriptOption.options(limit, torchscript))) {
             List<String> hashes = new ArrayList<>();
             if (withHash) {
                 for (Tensor t : f.tensors()) {

@@ -64,6 +64,7 @@ final class ScanCommand implements Callable<Integer> {
     private final OptionSpec showPolicy = OptionSpec.builder("--show-policy").type(boolean.class).initialValue(false)
             .description("Print the policy in effect (--config with the options given) as JSON and exit.").build();
     private final InputStream stdin;
+    private final OptionSpec torchscript = TorchScriptOption.create();
     private CommandSpec spec;
 
     ScanCommand() {
@@ -93,6 +94,7 @@ final class ScanCommand implements Callable<Integer> {
         spec.addOption(failOn);
         spec.addOption(config);
         spec.addOption(showPolicy);
+        spec.addOption(torchscript);
         Cli.helpOptions(spec);
         spec.addPositional(paths);
         return spec;
@@ -256,7 +258,7 @@ final class ScanCommand implements Callable<Integer> {
     }
 
     private LoadOptions options(Policy policy) {
-        LoadOptions.Builder b = LoadOptions.builder();
+        LoadOptions.Builder b = TorchScriptOption.apply(torchscript, LoadOptions.builder());
         for (LimitOption.Setting s : policy.limits()) {
             b.limit(s.limit(), s.value());
         }

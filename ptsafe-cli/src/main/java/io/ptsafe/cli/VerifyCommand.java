@@ -22,6 +22,7 @@ final class VerifyCommand implements Callable<Integer> {
             .description("Compare only A's tensors under KEY, named without the prefix (as convert --select).")
             .build();
     private final OptionSpec limit = LimitOption.create();
+    private final OptionSpec torchscript = TorchScriptOption.create();
     private CommandSpec spec;
 
     CommandSpec spec() {
@@ -33,6 +34,7 @@ final class VerifyCommand implements Callable<Integer> {
                 .footerHeading("%nExit codes:%n").footer(ExitCodes.FOOTER);
         spec.addOption(select);
         spec.addOption(limit);
+        spec.addOption(torchscript);
         Cli.helpOptions(spec);
         spec.addPositional(a);
         spec.addPositional(b);
@@ -44,7 +46,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path pa = Path.of((String) a.getValue());
         Path pb = Path.of((String) b.getValue());
-        LoadOptions options = LimitOption.options(limit);
+        LoadOptions options = TorchScriptOption.options(limit, torchscript);
         try (TensorFile fa = SafeLoader.open(pa, options); TensorFile fb = SafeLoader.open(pb, options)) {
             FileComparison.Result r = FileComparison.compare(fa, select.getValue(), fb);
             List<String> diffs = r.differences();

@@ -90,12 +90,41 @@ public final class TensorTree {
      */
     public static Tree build(TorchPickle.Decoded decoded, StorageSource source, ByteOrder order, Arena arena,
             LoadOptions options) throws PtsafeException {
+        return build(decoded, source, order, arena, options, null);
+    }
+
+    /**
+     * Names the tensors of a tree another way than by its paths: a TorchScript archive's module
+     * objects name theirs as {@code state_dict()} does.
+     */
+    @FunctionalInterface
+    public interface Naming {
+        /**
+         * @param root the converted tree
+         * @return each tensor to list, under its name, in order
+         */
+        List<Map.Entry<String, PyValue.TensorValue>> name(PyValue root) throws PtsafeException;
+    }
+
+    /** {@link #build(TorchPickle.Decoded, StorageSource, ByteOrder, Arena, LoadOptions)} with {@code naming} (null: by paths). */
+    public static Tree build(TorchPickle.Decoded decoded, StorageSource source, ByteOrder order, Arena arena,
+            LoadOptions options, Naming naming) throws PtsafeException {
         TensorTree t = new TensorTree(decoded, source, order, arena, options);
         for (StorageRef ref : decoded.storages().values()) {
             t.segment(ref);
         }
         TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t::leaf, options, decoded.input());
-        return new Tree(c.root(), t.name(c));
+        return new Tree(c.root(), naming == null ? t.name(c) : t.named(naming.name(c.root())));
+    }
+
+    private List<Tensor> named(List<Map.Entry<String, PyValue.TensorValue>> names) throws PtsafeException {
+        List<Tensor> out = new ArrayList<>(names.size());
+        for (Map.Entry<String, PyValue.TensorValue> e : names) {
+            PyValue.TensorValue t = e.getValue();
+            charge(e.getKey().length());
+            out.add(t.tensor().name().equals(e.getKey()) ? t.tensor() : tensor(specs.get(t), e.getKey()));
+        }
+        return out;
     }
 
     private MemorySegment segment(StorageRef ref) throws PtsafeException {

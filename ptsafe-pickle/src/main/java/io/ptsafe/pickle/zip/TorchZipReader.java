@@ -66,23 +66,26 @@ public final class TorchZipReader {
 
     private static TensorFile opened(Path path, MemorySegment file, Arena arena, LoadOptions options)
             throws PtsafeException {
-        TensorTree.Tree tree = read(path, file, arena, options, null);
-        return new BasicTensorFile(path, FileFormat.TORCH_ZIP, tree.tensors(), Map.of(), tree.root(), arena, List.of());
+        boolean[] script = new boolean[1];
+        TensorTree.Tree tree = read(path, file, arena, options, null, script);
+        return new BasicTensorFile(path, script[0] ? FileFormat.TORCHSCRIPT : FileFormat.TORCH_ZIP, tree.tensors(),
+                script[0] ? TorchScriptArchive.METADATA : Map.of(), tree.root(), arena, List.of());
     }
 
     /** Scans a file (or content in memory) whose first bytes are a zip local header, as {@link #open} reads it. */
     public static ScanReport scan(FileProbe probe, LoadOptions options) {
         return ScanSupport.byReading(probe, ContainerKind.ZIP,
-                (file, arena, report) -> read(probe.path(), file, arena, options, report));
+                (file, arena, report) -> read(probe.path(), file, arena, options, report, new boolean[1]));
     }
 
     /**
      * The one path of both modes. Opening ({@code report} null) throws the first refusal and returns
      * the tensors; a scan reports every finding into {@code report}, throws only what stops it before
-     * the layout is known, and returns the tensors it could build, or null.
+     * the layout is known, and returns the tensors it could build, or null. {@code script[0]} is set
+     * when the file was read as a TorchScript archive.
      */
     private static TensorTree.Tree read(Path path, MemorySegment file, Arena arena, LoadOptions options,
-            ScanReport.Builder report) throws PtsafeException {
+            ScanReport.Builder report, boolean[] script) throws PtsafeException {
         boolean scan = report != null;
         ZipKinds npz = ZipKinds.npz(file);
         if (npz != null) {
@@ -90,6 +93,10 @@ public final class TorchZipReader {
         }
         ZipArchive zip = ZipArchive.read(path, file, options);
         ZipKinds code = ZipKinds.code(zip);
+        if (code != null && code.kind() == ContainerKind.TORCHSCRIPT) {
+            script[0] = true;
+            return TorchScriptArchive.readOrScan(path, file, arena, options, zip, code, report);
+        }
         if (code != null) {
             return notACheckpoint(code, path, report);
         }
@@ -172,7 +179,7 @@ public final class TorchZipReader {
      * @param storages resolves {@code data/<key>} records, checking their size
      * @param order    from the {@code byteorder} record (little-endian without one)
      */
-    private record Archive(PickleInput pickle, StorageSource storages, ByteOrder order) {
+    record Archive(PickleInput pickle, StorageSource storages, ByteOrder order) {
     }
 
     /** Oldest file format version torch 1.13 reads (caffe2/serialize/versions.h kMinSupportedFileFormatVersion). */
@@ -259,7 +266,7 @@ public final class TorchZipReader {
     }
 
     /** The torch layout of a zip that is no {@link ZipKinds} archive; {@code arena} receives inflated records. */
-    private static Archive archive(ZipArchive zip, Path path, MemorySegment file, Arena arena, LoadOptions options)
+    static Archive archive(ZipArchive zip, Path path, MemorySegment file, Arena arena, LoadOptions options)
             throws PtsafeException {
         String root = zip.root();
         ZipEntryInfo pkl = zip.record("data.pkl");
@@ -285,16 +292,17 @@ public final class TorchZipReader {
             throw Limit.MAX_PICKLE_BYTES.exceeded(path, root + "/data.pkl", pkl.size(), options.maxPickleBytes());
         }
         PickleInput pickle = new PickleInput(reader.data(pkl), path, pkl.name(), pkl.dataOffset());
-        StorageSource storages = ref -> storage(path, root, zip, reader, ref);
+        StorageSource storages = ref -> storage(path, root, zip, reader, ref, "data/");
         return new Archive(pickle, storages, order);
     }
 
-    private static MemorySegment storage(Path path, String root, ZipArchive zip, Records reader, StorageRef ref)
+    /** The record {@code <folder><key>} of a storage ({@code data/} for data.pkl, {@code constants/} for TorchScript's constants). */
+    static MemorySegment storage(Path path, String root, ZipArchive zip, Records reader, StorageRef ref, String folder)
             throws PtsafeException {
-        ZipEntryInfo e = zip.record("data/" + ref.key());
+        ZipEntryInfo e = zip.record(folder + ref.key());
         if (e == null) {
             throw new PtsafeException(Reason.MISSING_RECORD, path, "storage '" + ref.key() + "' (" + ref.storageClass()
-                    + ") has no record " + root + "/data/" + ref.key());
+                    + ") has no record " + root + "/" + folder + ref.key());
         }
         long expected = ref.byteSize();
         if (expected < 0 || e.size() != expected) {
