@@ -17,6 +17,7 @@ public final class DjlOptions {
     private final boolean strict;
     private final boolean widen;
     private final boolean dequantize;
+    private final boolean cast;
     private final KeyMapping keys;
     private final LoadOptions loadOptions;
 
@@ -25,6 +26,7 @@ public final class DjlOptions {
         this.strict = b.strict;
         this.widen = b.widen;
         this.dequantize = b.dequantize;
+        this.cast = b.cast;
         this.keys = b.keys;
         this.loadOptions = b.loadOptions;
     }
@@ -70,6 +72,16 @@ public final class DjlOptions {
         return dequantize;
     }
 
+    /**
+     * {@return whether a state dict tensor of another type than its parameter is cast to the
+     * parameter's type (by the engine's {@code toType}), as torch's {@code load_state_dict} does
+     * silently, instead of reported as a dtype mismatch} Default false. Only between real types
+     * (floats, integers, booleans); a refused dtype stays refused.
+     */
+    public boolean cast() {
+        return cast;
+    }
+
     /** {@return the rules from the file's tensor names to the block's (torch-style) names} */
     public KeyMapping keys() {
         return keys;
@@ -82,14 +94,14 @@ public final class DjlOptions {
 
     /** {@return a builder starting from these options} */
     public Builder toBuilder() {
-        return new Builder().memory(memory).strict(strict).widen(widen).dequantize(dequantize).keys(keys)
+        return new Builder().memory(memory).strict(strict).widen(widen).dequantize(dequantize).cast(cast).keys(keys)
                 .loadOptions(loadOptions);
     }
 
     @Override
     public String toString() {
         return "DjlOptions[memory=" + memory + ", strict=" + strict + ", widen=" + widen + ", dequantize="
-                + dequantize + ", keys=" + keys + "]";
+                + dequantize + ", cast=" + cast + ", keys=" + keys + "]";
     }
 
     /** Builds {@link DjlOptions}. */
@@ -98,6 +110,7 @@ public final class DjlOptions {
         private boolean strict = true;
         private boolean widen;
         private boolean dequantize;
+        private boolean cast;
         private KeyMapping keys = KeyMapping.identity();
         private LoadOptions loadOptions = LoadOptions.defaults();
 
@@ -145,6 +158,17 @@ public final class DjlOptions {
          */
         public Builder dequantize(boolean dequantize) {
             this.dequantize = dequantize;
+            return this;
+        }
+
+        /**
+         * Sets casting to the parameter's type (default false: a dtype mismatch).
+         *
+         * @param cast true to cast as torch's {@code load_state_dict} does
+         * @return this builder
+         */
+        public Builder cast(boolean cast) {
+            this.cast = cast;
             return this;
         }
 

@@ -139,10 +139,11 @@ public final class StateDicts {
             }
             NDManager manager = current.getManager();
             DataType type = Conversion.target(manager, t, options).orElse(null);
-            if (type != current.getDataType()) {
+            boolean castable = options.cast() && type != null && real(type) && real(current.getDataType());
+            if (type != current.getDataType() && !castable) {
                 dtypes.add(new LoadReport.Mismatch(name, t.name(), current.getDataType().toString(),
                         type == null ? Conversion.refusal(manager, t, options)
-                                : t.dtype() + (type.toString().equals(String.valueOf(t.dtype())) ? "" : " (as " + type + ")")));
+                                : t.dtype() + " (as " + type + ")"));
                 ok = false;
             }
             if (ok) {
@@ -230,6 +231,10 @@ public final class StateDicts {
         return writer.write(target);
     }
 
+    private static boolean real(DataType t) {
+        return t.isFloating() && t != DataType.COMPLEX64 || t.isInteger() || t.isBoolean();
+    }
+
     private static void assign(Map<String, BlockNames.Slot> byName, Map<String, Tensor> matched, List<String> loaded,
             DjlOptions options) {
         // Every array first: a conversion that fails (a file closed meanwhile) leaves the block untouched.
@@ -237,7 +242,14 @@ public final class StateDicts {
         try {
             for (String name : loaded) {
                 NDArray current = byName.get(name).parameter().getArray();
-                arrays.put(name, Conversion.toNDArray(current.getManager(), matched.get(name), options));
+                NDArray array = Conversion.toNDArray(current.getManager(), matched.get(name), options);
+                if (array.getDataType() != current.getDataType()) {
+                    // Asked for (DjlOptions.cast): load() let no other mismatch through.
+                    try (NDArray uncast = array) {
+                        array = uncast.toType(current.getDataType(), true);
+                    }
+                }
+                arrays.put(name, array);
             }
         } catch (RuntimeException e) {
             arrays.values().forEach(NDArray::close);
