@@ -43,7 +43,7 @@ final class Conversion {
                             : "; ptsafe-djl does not dequantize packed dtypes");
         }
         return d + " has no " + engine + " engine type"
-                + (EngineTypes.widened(d).map(w -> o.widen() ? "" : "; DjlOptions.widen(true) converts it to " + w + " exactly")
+                + (EngineTypes.widened(d).map(w -> o.widen() ? "" : "; DjlOptions.widen(true) converts it to " + w.name() + " exactly")
                         .orElse(" and does not widen exactly"));
     }
 

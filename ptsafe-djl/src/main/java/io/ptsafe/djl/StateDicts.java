@@ -141,9 +141,9 @@ public final class StateDicts {
             DataType type = Conversion.target(manager, t, options).orElse(null);
             boolean castable = options.cast() && type != null && real(type) && real(current.getDataType());
             if (type != current.getDataType() && !castable) {
-                dtypes.add(new LoadReport.Mismatch(name, t.name(), current.getDataType().toString(),
+                dtypes.add(new LoadReport.Mismatch(name, t.name(), current.getDataType().name(),
                         type == null ? Conversion.refusal(manager, t, options)
-                                : t.dtype() + " (as " + type + ")"));
+                                : t.dtype() + " (as " + type.name() + ")"));
                 ok = false;
             }
             if (ok) {
