@@ -26,7 +26,7 @@ final class Conversion {
         if (d.kind() == DType.Kind.QUANTIZED) {
             return o.dequantize() && EngineTypes.dequantizes(d) ? Optional.of(DataType.FLOAT32) : Optional.empty();
         }
-        Optional<DataType> exact = EngineTypes.exact(manager.getEngine(), d);
+        Optional<DataType> exact = EngineTypes.exact(d);
         if (exact.isPresent()) {
             return exact;
         }
@@ -65,7 +65,7 @@ final class Conversion {
         NDArray array;
         if (t.dtype().kind() == DType.Kind.QUANTIZED) {
             array = owned(manager.create(Dequantize.toFloats(t), shape));
-        } else if (type != EngineTypes.exact(manager.getEngine(), t.dtype()).orElse(null)) {
+        } else if (type != EngineTypes.exact(t.dtype()).orElse(null)) {
             array = owned(widen(manager, t, type, shape));
         } else {
             if (t.byteSize() > Integer.MAX_VALUE) {

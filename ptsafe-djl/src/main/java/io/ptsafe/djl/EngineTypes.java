@@ -1,6 +1,5 @@
 package io.ptsafe.djl;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import io.ptsafe.DType;
 import java.util.EnumMap;
@@ -44,8 +43,8 @@ final class EngineTypes {
     private EngineTypes() {
     }
 
-    /** {@return the type the engine holds the dtype as, without conversion, or empty} */
-    static Optional<DataType> exact(Engine engine, DType dtype) {
+    /** {@return the type an engine holds the dtype as, without conversion, or empty} */
+    static Optional<DataType> exact(DType dtype) {
         return Optional.ofNullable(NATIVE.get(dtype));
     }
 

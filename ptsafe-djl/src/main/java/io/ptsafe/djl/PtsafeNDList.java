@@ -127,7 +127,7 @@ public final class PtsafeNDList {
                 throw new IllegalArgumentException("an array of shape " + a.getShape() + " has no name: name every array"
                         + " (NDArray.setName) to write it");
             }
-            writer.add(Arrays.toTensor(name, a));
+            writer.add(NDArrayTensors.toTensor(name, a));
         }
         return writer.write(target);
     }

@@ -16,6 +16,7 @@ import io.ptsafe.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,7 +134,7 @@ public final class StateDicts {
             NDArray current = slot.parameter().getArray();
             boolean ok = true;
             Shape want = current.getShape();
-            if (!java.util.Arrays.equals(want.getShape(), t.shape())) {
+            if (!Arrays.equals(want.getShape(), t.shape())) {
                 shapes.add(new LoadReport.Mismatch(name, t.name(), want.toString(), new Shape(t.shape()).toString()));
                 ok = false;
             }
@@ -226,7 +227,7 @@ public final class StateDicts {
             if (!p.isInitialized()) {
                 throw new IllegalStateException("parameter '" + s.djlPath() + "' is not initialized");
             }
-            writer.add(Arrays.toTensor(options.keys().toFile(s.name()), p.getArray()));
+            writer.add(NDArrayTensors.toTensor(options.keys().toFile(s.name()), p.getArray()));
         }
         return writer.write(target);
     }

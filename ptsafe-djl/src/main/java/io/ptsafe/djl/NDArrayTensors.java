@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /** NDArrays back into ptsafe tensors, for the writer. */
-final class Arrays {
-    private Arrays() {
+final class NDArrayTensors {
+    private NDArrayTensors() {
     }
 
     /**
