@@ -138,4 +138,25 @@ class StateDictsStrictTest {
             assertTrue(e.getMessage().contains("initialize"), e.getMessage());
         }
     }
+
+    @Test
+    void aViewNeedsTheOpenFile() {
+        Block mlp = TestBlocks.mlp();
+        assertThrows(IllegalArgumentException.class, () -> StateDicts.load(mlp, Fixtures.file("mlp.pt"),
+                DjlOptions.builder().memory(Memory.READ_ONLY_VIEW).build()));
+    }
+
+    @Test
+    void aShardedStateDictLoadsLikeOneFile(@TempDir Path dir) throws IOException {
+        io.ptsafe.safetensors.SafetensorsConverter.builder().maxShardSize(128).build()
+                .convert(Fixtures.file("cnn.pt"), dir.resolve("cnn.safetensors"));
+        try (NDManager manager = Fixtures.manager(); TensorFile file = SafeLoader.open(dir.resolve("cnn.safetensors.index.json"))) {
+            Block cnn = TestBlocks.cnn();
+            cnn.initialize(manager, DataType.FLOAT32, TestBlocks.CNN_INPUT);
+            LoadReport r = StateDicts.load(cnn, file);
+            assertEquals(8, r.loaded().size());
+            assertEquals(List.of("1.num_batches_tracked"), r.ignored());
+            Fixtures.assertMatchesTorch(cnn, manager, "cnn");
+        }
+    }
 }
