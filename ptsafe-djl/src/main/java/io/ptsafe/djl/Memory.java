@@ -29,9 +29,9 @@ public enum Memory {
      *       still in use: close the NDManager (or the Model) first.</li>
      * </ul>
      * Arrays computed from the loaded ones are new engine memory and need no care; call
-     * {@code duplicate()} on a loaded array to get a writable copy. Tensors that need a conversion
-     * (a strided view, a widened or dequantized dtype) cannot be views of the file: they are copies
-     * made in the file's arena, freed when the file closes, and still must not be written.
+     * {@code duplicate()} on a loaded array to get a writable copy. A strided or big-endian tensor is
+     * viewed over the contiguous copy ptsafe makes once in the file's arena (the same rules apply: it
+     * is freed when the file closes); a widened or dequantized tensor is an engine-owned copy.
      */
     READ_ONLY_VIEW
 }
