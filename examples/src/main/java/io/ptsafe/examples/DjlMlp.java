@@ -1,21 +1,23 @@
 package io.ptsafe.examples;
 
-import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.ptsafe.PtsafeException;
-import io.ptsafe.SafeLoader;
-import io.ptsafe.Tensor;
-import io.ptsafe.TensorFile;
+import io.ptsafe.djl.DjlOptions;
+import io.ptsafe.djl.LoadReport;
+import io.ptsafe.djl.StateDicts;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +26,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Example 4: run a PyTorch-trained model in Java with DJL, its weights loaded through ptsafe.
+ * Example 4: run a PyTorch-trained model in Java with DJL, its state dict loaded by ptsafe-djl.
  *
  * <pre>
  *   DjlMlp MODEL.pt INPUT.json EXPECTED.json
@@ -33,33 +35,17 @@ import java.util.Locale;
  * The model is {@code samples/mlp.pt}: the state dict of {@code nn.Sequential(nn.Linear(4, 8),
  * nn.ReLU(), nn.Linear(8, 3))} ({@code 0.weight [8,4]}, {@code 0.bias [8]}, {@code 2.weight [3,8]},
  * {@code 2.bias [3]}), saved by torch. INPUT.json and EXPECTED.json hold an input batch and torch's
- * output for it ({@code {"shape": [..], "data": [[..], ..]}}). The forward pass
- * {@code relu(x W0^T + b0) W2^T + b2} runs with DJL's PyTorch engine, and each output is compared with
- * torch's to a relative tolerance of {@value #RELATIVE_TOLERANCE}.
+ * output for it ({@code {"shape": [..], "data": [[..], ..]}}). The same network is built from DJL
+ * blocks, {@link StateDicts#initialize} fills it from the file in one call (torch's {@code 0.weight} is
+ * DJL's {@code 01Linear_weight}; a missing, unexpected or mismatched tensor would be refused, all at
+ * once), DJL's PyTorch engine runs the forward pass, and each output is compared with torch's to a
+ * relative tolerance of {@value #RELATIVE_TOLERANCE}.
  *
- * <h2>Zero-copy: DJL's PyTorch engine wraps a direct ByteBuffer</h2>
- * {@link #toNDArray} hands DJL {@link Tensor#asByteBuffer()}: for a contiguous little-endian tensor
- * (every tensor torch saves from a plain state dict) that is a direct buffer over the file's memory
- * mapping. For a direct {@code ByteBuffer} on the CPU, DJL 0.36's {@code PtNDManager.create(Buffer,
- * Shape, DataType)} does not copy: it calls {@code torch::from_blob} on the buffer's address
- * ({@code JniUtils.createNdFromByteBuffer}, native {@code torchFromBlob}) and the {@code PtNDArray}
- * keeps a reference to the buffer. So the weights stay in the page cache, shared with every other
- * process mapping the file, and libtorch reads them there. (A heap buffer, or a non-CPU device, is
- * copied.) {@code DjlMlpTest} checks both claims: a write to a direct buffer is seen by the NDArray
- * made from it, and so is a write to the model file on disk.
- *
- * <p>What that implies:
- * <ul>
- *   <li>Close the {@link NDManager} (and so every NDArray over the file) before the {@link TensorFile}:
- *       closing the file unmaps the memory libtorch would read. Arrays computed from the weights
- *       ({@code matMul} results ...) are new libtorch memory and need no care.</li>
- *   <li>The mapping is read-only, and libtorch does not know it: an in-place operation
- *       ({@code addi}, {@code muli} ..., or an optimizer step) on a wrapped weight would crash the JVM
- *       with a segmentation fault. For training, or to outlive the file, call {@code duplicate()} to
- *       get a copy libtorch owns.</li>
- *   <li>libtorch reads memory in native byte order; {@link Tensor#data()} is little-endian, which is
- *       native on x86-64 and aarch64, the platforms of DJL's native jars.</li>
- * </ul>
+ * <p>The parameters are copies in libtorch's memory (ptsafe-djl's default): the file is closed when
+ * {@code initialize} returns, and training or in-place operations on the block are safe. (This
+ * example used to wrap the file's read-only mapping by hand, and an in-place op on a weight crashed
+ * the JVM; ptsafe-djl's {@code Memory.READ_ONLY_VIEW} offers that zero-copy mode, documented with what
+ * it forbids.)
  *
  * <h2>Offline</h2>
  * libtorch comes from the {@code ai.djl.pytorch:pytorch-native-cpu} jar and DJL's JNI library from
@@ -108,51 +94,35 @@ public final class DjlMlp {
             err.println("refused (" + e.reason() + "): " + e.getMessage());
             return 1;
         } catch (IOException e) {
-            err.println("failed: " + e);
+            err.println("failed: " + e.getMessage());
             return 1;
         }
     }
 
+    /** {@code nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))} as DJL blocks. */
+    public static SequentialBlock block() {
+        return new SequentialBlock()
+                .add(Linear.builder().setUnits(8).build())
+                .add(Activation::relu)
+                .add(Linear.builder().setUnits(3).build());
+    }
+
     /**
-     * Loads the four parameters of {@code model} into NDArrays without copying them and computes
-     * {@code relu(x W0^T + b0) W2^T + b2} for {@code input}; prints where each parameter came from.
+     * Builds the MLP, loads {@code model} into it with ptsafe-djl and runs it on {@code input};
+     * prints which DJL parameter each tensor of the file filled.
      */
     public static Batch forward(Path model, Batch input, PrintStream out) throws IOException {
-        // Declared in this order so the manager (and every NDArray over the mapping) closes before the file.
-        try (TensorFile file = SafeLoader.open(model); NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            out.println(model + ": " + file.format() + ", engine " + manager.getEngine().getEngineName() + " "
-                    + manager.getEngine().getVersion());
-            NDArray w0 = parameter(file, "0.weight", manager, out);
-            NDArray b0 = parameter(file, "0.bias", manager, out);
-            NDArray w2 = parameter(file, "2.weight", manager, out);
-            NDArray b2 = parameter(file, "2.bias", manager, out);
-
+        SequentialBlock mlp = block();
+        try (Model djl = Model.newInstance("mlp", "PyTorch")) {
+            LoadReport report = StateDicts.initialize(djl, mlp, model, DjlOptions.defaults(), new Shape(input.shape()));
+            out.println(model + ": engine " + djl.getNDManager().getEngine().getEngineName() + " "
+                    + djl.getNDManager().getEngine().getVersion() + ", " + report.loaded().size() + " tensors loaded");
+            StateDicts.names(mlp).forEach((path, name) -> out.printf(Locale.ROOT, "  %-8s -> %s%n", name, path));
+            NDManager manager = djl.getNDManager();
             NDArray x = manager.create(input.values(), new Shape(input.shape()));
-            NDArray hidden = x.matMul(w0.transpose()).add(b0);
-            NDArray y = hidden.maximum(0f).matMul(w2.transpose()).add(b2);
+            NDArray y = mlp.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
             return new Batch(y.getShape().getShape(), y.toFloatArray());
         }
-    }
-
-    private static NDArray parameter(TensorFile file, String name, NDManager manager, PrintStream out) throws PtsafeException {
-        Tensor t = file.tensor(name);
-        NDArray a = toNDArray(t, manager);
-        out.printf(Locale.ROOT, "  %-8s %s%-7s %s%n", name, t.dtype(), Arrays.toString(t.shape()),
-                t.isView() ? "copied once by ptsafe (a strided or byte-swapped view), then wrapped by DJL"
-                        : "wrapped by DJL over the file mapping (no copy)");
-        return a;
-    }
-
-    /**
-     * An NDArray over the tensor's bytes: zero-copy when the tensor is contiguous little-endian
-     * ({@link Tensor#isView()} false), else over the one copy ptsafe makes into the file's arena. The
-     * array is valid while the file is open; never modify it in place (see the class comment).
-     */
-    public static NDArray toNDArray(Tensor t, NDManager manager) throws PtsafeException {
-        DataType type = DataType.fromSafetensors(t.dtype().safetensorsName().orElseThrow(
-                () -> new IllegalArgumentException(t.name() + ": " + t.dtype() + " has no DJL data type")));
-        ByteBuffer data = t.asByteBuffer();
-        return manager.create(data, new Shape(t.shape()), type);
     }
 
     /** Largest {@code |a - b| / |b|} over the elements; infinite when the shapes differ. */

@@ -1,5 +1,14 @@
 package io.ptsafe.examples;
 
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
@@ -7,6 +16,8 @@ import io.ptsafe.SafeLoader;
 import io.ptsafe.Slice;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
+import io.ptsafe.djl.DjlOptions;
+import io.ptsafe.djl.StateDicts;
 import io.ptsafe.safetensors.SafetensorsWriter;
 import io.ptsafe.scan.UploadScanner;
 import java.io.IOException;
@@ -98,5 +109,25 @@ final class ReadmeSnippets {
             System.out.println("too large: " + e.getMessage());             // deleted, the rest left unread
         } // any other IOException (the client went away, a full disk): deleted too
         // end::uploads[]
+    }
+
+    static float[] djl(Path pt, Path saved) throws IOException {
+        // tag::djl[]
+        // torch: nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)), torch.save(model.state_dict(), "mlp.pt")
+        SequentialBlock mlp = new SequentialBlock()
+                .add(Linear.builder().setUnits(8).build())
+                .add(Activation::relu)
+                .add(Linear.builder().setUnits(3).build());
+        try (Model model = Model.newInstance("mlp", "PyTorch")) {
+            // builds the block, loads 0.weight into 01Linear_weight ..., strict: every problem in one exception
+            StateDicts.initialize(model, mlp, pt, DjlOptions.defaults(), new Shape(1, 4));
+            NDManager manager = model.getNDManager();
+            NDArray x = manager.create(new float[] {1, 2, 3, 4}, new Shape(1, 4));
+            NDArray y = mlp.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+            // after fine-tuning in DJL: torch's names again, read back by safetensors.torch.load_file
+            StateDicts.save(mlp, saved, DjlOptions.defaults());
+            return y.toFloatArray();
+        }
+        // end::djl[]
     }
 }

@@ -166,4 +166,17 @@ class ReadmeSnippetsTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    @Test
+    void theDjlSnippetRuns() throws IOException {
+        Path saved = tmp.resolve("mlp.safetensors");
+        float[] y = ReadmeSnippets.djl(Repo.file("samples/mlp.pt"), saved);
+        assertEquals(3, y.length);
+        try (TensorFile original = SafeLoader.open(Repo.file("samples/mlp.pt")); TensorFile back = SafeLoader.open(saved)) {
+            assertEquals(new java.util.HashSet<>(original.keys()), new java.util.HashSet<>(back.keys()));
+            for (String k : original.keys()) {
+                assertEquals(-1L, original.tensor(k).data().mismatch(back.tensor(k).data()), k);
+            }
+        }
+    }
 }
