@@ -46,6 +46,7 @@ public enum ContainerKind {
             case TORCH_ZIP -> TORCH_ZIP;
             case TORCH_LEGACY -> TORCH_LEGACY;
             case SHARDED -> SHARDED;
+            case NUMPY -> NUMPY;
         };
     }
 }

@@ -9,5 +9,7 @@ public enum FileFormat {
     /** A legacy {@code torch.save} stream (before torch 1.6, or {@code _use_new_zipfile_serialization=False}). */
     TORCH_LEGACY,
     /** A sharded checkpoint: an index JSON and the shard files it names, presented as one file. */
-    SHARDED
+    SHARDED,
+    /** A numpy {@code .npy} array, or a {@code .npz} zip of them ({@code np.save}, {@code np.savez}). */
+    NUMPY
 }

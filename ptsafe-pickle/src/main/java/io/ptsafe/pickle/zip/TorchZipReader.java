@@ -40,8 +40,8 @@ import java.util.Set;
  * {@code .data/version}, {@code .data/serialization_id}. {@link #open} and {@link #scan} run the one
  * path, {@link #read}: opening stops at the first refusal, a scan records it and goes on where it can.
  *
- * <p>Refused with {@link Reason#UNSUPPORTED_FORMAT}: numpy {@code .npz}, TorchScript and torch.package
- * archives ({@link ZipKinds}). A zip with neither is {@link Reason#NOT_A_CHECKPOINT}. A missing
+ * <p>A numpy {@code .npz} ({@link ZipKinds#npz}) is read by {@link NpzReader}. Refused with
+ * {@link Reason#UNSUPPORTED_FORMAT}: TorchScript and torch.package archives ({@link ZipKinds}). A zip with neither is {@link Reason#NOT_A_CHECKPOINT}. A missing
  * or malformed {@code version} record is {@link Reason#INVALID_VERSION_RECORD}, as torch refuses it.
  *
  * <p>A scan reports, through the same code: {@link ZipArchive} for the container, the torch layout,
@@ -56,6 +56,9 @@ public final class TorchZipReader {
     /** Opens, fully validates and returns the checkpoint; on any refusal nothing stays mapped. */
     public static TensorFile open(Path path, LoadOptions options) throws PtsafeException {
         return MappedFiles.open(path, (file, arena) -> {
+            if (ZipKinds.npz(file) != null) {
+                return NpzReader.open(path, file, arena, options);
+            }
             TensorTree.Tree tree = read(path, file, arena, options, null);
             return new BasicTensorFile(path, FileFormat.TORCH_ZIP, tree.tensors(), Map.of(), tree.root(), arena,
                     List.of());
@@ -64,7 +67,13 @@ public final class TorchZipReader {
 
     /** Scans a file whose first bytes are a zip local header, as {@link #open} reads it. */
     public static ScanReport scan(Path path, LoadOptions options) {
-        return ScanSupport.byReading(path, ContainerKind.ZIP, (file, arena, report) -> read(path, file, arena, options, report));
+        return ScanSupport.byReading(path, ContainerKind.ZIP, (file, arena, report) -> {
+            if (ZipKinds.npz(file) != null) {
+                NpzReader.scan(path, file, arena, options, report);
+            } else {
+                read(path, file, arena, options, report);
+            }
+        });
     }
 
     /**
