@@ -85,7 +85,7 @@ final class HeaderGrammar {
         boolean first = true;
         while (true) {
             ws();
-            if (peek() == '}' && !first) {
+            if (peek() == '}') {
                 break;
             }
             if (!first) {
