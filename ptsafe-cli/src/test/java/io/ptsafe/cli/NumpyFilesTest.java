@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * numpy files through the commands (ptsafe-pickle/src/test/resources/npy, written by numpy 1.24):
  * {@code convert} turns a .npz into safetensors with the member names as tensor names and numpy's
- * bytes; {@code inspect} lists a .npy; {@code scan} says UNSAFE for an object array.
+ * bytes (and refuses a dtype safetensors cannot hold); {@code inspect} lists a .npy; {@code scan} says UNSAFE for an object array.
  */
 class NumpyFilesTest {
     static final Path NPY = Path.of("../ptsafe-pickle/src/test/resources/npy");
@@ -32,7 +32,7 @@ class NumpyFilesTest {
 
     @Test
     void convertNpzKeepsMemberNamesAndBytes() throws IOException {
-        for (String n : List.of("arrays.npz", "arrays_compressed.npz")) {
+        for (String n : List.of("model.npz")) {
             Path npz = NPY.resolve("real").resolve(n);
             Path out = dir.resolve(n + ".safetensors");
             CliRun r = CliRun.of("convert", npz.toString(), out.toString());
@@ -53,8 +53,18 @@ class NumpyFilesTest {
         }
     }
 
+    /** complex128 has no safetensors dtype: the converter says so and writes nothing. */
     @Test
-    void inspectListsANpy() {
+    void convertRefusesWhatSafetensorsCannotHold() {
+        Path out = dir.resolve("arrays.safetensors");
+        CliRun r = CliRun.of("convert", NPY.resolve("real/arrays.npz").toString(), out.toString());
+        assertEquals(ExitCodes.ERROR, r.code(), r::toString);
+        assertTrue(r.err().contains("'complex128'") && r.err().contains("CANNOT_WRITE"), r::toString);
+        assertTrue(Files.notExists(out));
+    }
+
+    @Test
+    void inspectListsANpy() throws IOException {
         CliRun r = CliRun.of("inspect", "--json", NPY.resolve("real/float64_be.v2.npy").toString());
         assertEquals(0, r.code(), r::toString);
         assertEquals("NUMPY", obj(json(r.out())).get("format"));

@@ -125,6 +125,16 @@ class NpyFilesTest {
     }
 
     @Test
+    void npzMemberNamesAreNumpysInDirectoryOrder() throws IOException {
+        try (TensorFile f = SafeLoader.open(REAL.resolve("model.npz"))) {
+            assertEquals(List.of("layer1/weight", "layer1/bias", "step", "mask", "f32_fortran", "c64"),
+                    f.tensors().stream().map(Tensor::name).toList());
+            // DEFLATED members are inflated into the file's arena, one copy each.
+            assertEquals(DType.C64, f.tensor("c64").dtype());
+        }
+    }
+
+    @Test
     void recognisedByItsBytesNeverItsName() throws IOException {
         Path npy = Files.copy(REAL.resolve("int64.v2.npy"), tmp.resolve("weights.safetensors"));
         Path npz = Files.copy(REAL.resolve("arrays.npz"), tmp.resolve("model.pt"));
