@@ -113,6 +113,13 @@ public record NpyHeader(int major, String descr, DType dtype, ByteOrder order, b
             throw new PtsafeException(Reason.INVALID_HEADER_LENGTH, path, where + ": header length " + length
                     + " at byte 8 runs past the end (" + (size - start) + " bytes follow the length field)");
         }
+        // Latin-1 is one byte a character, UTF-8 at most four: a longer header is over numpy's cap
+        // whatever it holds, and is refused before it is copied.
+        if (length > (major == 3 ? 4L : 1L) * NUMPY_MAX_HEADER_CHARS) {
+            throw new PtsafeException(Reason.HEADER_TOO_LARGE, path, where + ": header of " + length + " bytes at byte "
+                    + start + "; np.load refuses more than " + NUMPY_MAX_HEADER_CHARS + " characters unless "
+                    + "allow_pickle=True (format.py _MAX_HEADER_SIZE)");
+        }
         byte[] raw = bytes.asSlice(start, length).toArray(ValueLayout.JAVA_BYTE);
         String text = decode(raw, major == 3, path, where);
         if (text.length() > NUMPY_MAX_HEADER_CHARS) {
