@@ -174,3 +174,16 @@ if os.path.isdir(DIFF):
                 put("LegacyFuzzTestInputs/legacy", name, b)
             elif case["file"].endswith(".pkl"):
                 put("PickleMachineFuzzTestInputs/pickle", name, b)
+
+# numpy .npy/.npz: numpy's own files (versions 1.0 and 3.0) and the hostile ones, and header literals
+# alone (NpyFuzzTest wraps an input starting with '{' in a version 1.0 prefix).
+NPY = os.path.join(PICKLE, "npy")
+for sub in ("real", "hostile"):
+    for n, b in files(os.path.join(NPY, sub), (".npy", ".npz")):
+        if sub == "hostile" or ".v1." in n or ".v3." in n or n.startswith("py2"):
+            put("NpyFuzzTestInputs/npy", sub + "_" + n, b)
+for i, h in enumerate([b"{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4), }",
+                       b"{'descr': '>c8', 'fortran_order': True, 'shape': (2, 2)}",
+                       b"{'descr': '|O', 'fortran_order': False, 'shape': (1,)}",
+                       b"{'descr': '<u2', 'fortran_order': False, 'shape': (3L, 2L)}"]):
+    put("NpyFuzzTestInputs/npy", "header_%d" % i, h)

@@ -47,6 +47,7 @@ public enum ContainerKind {
             case TORCH_LEGACY -> TORCH_LEGACY;
             case TORCHSCRIPT -> TORCHSCRIPT;
             case SHARDED -> SHARDED;
+            case NUMPY -> NUMPY;
         };
     }
 }

@@ -7,37 +7,31 @@ import java.nio.charset.StandardCharsets;
 /**
  * Recognises the containers ptsafe refuses whatever the installed providers: tar (any file whose
  * first block has a valid tar checksum, which is the test torch.load applies before unpickling
- * anything) and numpy {@code .npy}. A file starting with a zip local header is never either: torch
- * tries zip first.
+ * anything). A file starting with a zip local header is never one: torch tries zip first. numpy
+ * {@code .npy} files are read by ptsafe-pickle's provider ({@link MissingProviders} names it when
+ * it is absent).
  */
 final class Containers {
-    private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-
     private Containers() {
     }
 
-    /** TAR, NUMPY, or null when the file is neither. */
+    /** TAR, or null when the file is none. */
     static ContainerKind unloadable(FileProbe probe) {
         if (probe.isDirectory() || probe.startsWith((byte) 'P', (byte) 'K', (byte) 3, (byte) 4)) {
             return null;
-        }
-        if (probe.startsWith(NPY_MAGIC)) {
-            return ContainerKind.NUMPY;
         }
         return TarHeader.checksumValid(probe.head()) ? ContainerKind.TAR : null;
     }
 
     /** The refusal of a file {@link #unloadable} names. */
     static PtsafeException refusal(FileProbe probe, ContainerKind kind) {
-        String what = kind == ContainerKind.TAR
-                ? "a tar archive (torch's 2017 checkpoint format is one: torch.load unpickles its members without "
-                        + "weights_only protection, CVE-2025-32434); ptsafe does not load tar archives"
-                : "a numpy array file (" + npyDescription(probe.head()) + "); ptsafe loads safetensors and torch "
-                        + "checkpoints, not .npy";
-        return new PtsafeException(Reason.UNSUPPORTED_FORMAT, probe.path(), what);
+        return new PtsafeException(Reason.UNSUPPORTED_FORMAT, probe.path(), "a tar archive (torch's 2017 checkpoint "
+                + "format is one: torch.load unpickles its members without weights_only protection, CVE-2025-32434); "
+                + "ptsafe does not load tar archives");
     }
 
-    private static String npyDescription(byte[] h) {
+    /** A .npy header in a few words, for {@link MissingProviders}' message. */
+    static String npyDescription(byte[] h) {
         if (h.length < 10) {
             return "truncated header";
         }

@@ -14,5 +14,7 @@ public enum FileFormat {
      */
     TORCHSCRIPT,
     /** A sharded checkpoint: an index JSON and the shard files it names, presented as one file. */
-    SHARDED
+    SHARDED,
+    /** A numpy {@code .npy} array, or a {@code .npz} zip of them ({@code np.save}, {@code np.savez}). */
+    NUMPY
 }

@@ -13,6 +13,8 @@ final class MissingProviders {
     static final String PICKLE = "io.ptsafe:ptsafe-pickle (module io.ptsafe.pickle)";
     static final String SAFETENSORS = "io.ptsafe:ptsafe-safetensors (module io.ptsafe.safetensors)";
 
+    private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+
     private MissingProviders() {
     }
 
@@ -30,6 +32,9 @@ final class MissingProviders {
             artifact = SAFETENSORS;
         } else if (probe.startsWith((byte) 'P', (byte) 'K', (byte) 3, (byte) 4)) {
             what = "a zip archive, as torch.save writes";
+            artifact = PICKLE;
+        } else if (probe.startsWith(NPY_MAGIC)) {
+            what = "a numpy array file (" + Containers.npyDescription(h) + ")";
             artifact = PICKLE;
         } else if (h.length >= 2 && (h[0] & 0xff) == 0x80 && h[1] >= 2 && h[1] <= 5) {
             // PROTO 2..5: torch's legacy format starts with the pickled magic number (protocol 2).

@@ -86,6 +86,11 @@ public enum Reason {
     UNKNOWN_OPCODE(ScanRule.UNKNOWN_OPCODE),
     /** A call (REDUCE, NEWOBJ, BUILD) on something the table gives no such meaning. */
     FORBIDDEN_CALL(ScanRule.FORBIDDEN_CALL),
+    /**
+     * A numpy {@code .npy} array (or {@code .npz} member) of dtype object: its data is a pickle, which
+     * {@code np.load(allow_pickle=True)} runs; ptsafe refuses it as {@code np.load}'s default does.
+     */
+    PICKLED_ARRAY(ScanRule.PICKLED_ARRAY),
     /** A persistent id that is not a storage reference. */
     INVALID_PERSISTENT_ID(ScanRule.INVALID_PERSISTENT_ID),
     /** The pickle is malformed: stack underflow, missing MARK, wrong argument types, bad memo index. */

@@ -61,8 +61,8 @@ public final class SafeLoader {
     }
 
     /**
-     * Opens a safetensors file, a torch checkpoint (zip or legacy), or a sharded checkpoint (its
-     * index JSON, or a folder holding one).
+     * Opens a safetensors file, a torch checkpoint (zip or legacy), a sharded checkpoint (its
+     * index JSON, or a folder holding one), or a numpy {@code .npy} / {@code .npz} file.
      *
      * @param path    a safetensors file, a torch checkpoint, a sharded checkpoint's index JSON, or a
      *                folder holding one
@@ -182,8 +182,8 @@ public final class SafeLoader {
      * the data once.
      *
      * <p>Containers ptsafe does not load are still recognised and reported: tar, TorchScript,
-     * torch.package, bare pickles (decoded by the restricted machine, so their payloads are named),
-     * numpy.
+     * torch.package, bare pickles (decoded by the restricted machine, so their payloads are named);
+     * numpy object arrays are reported UNSAFE with what their pickle names.
      *
      * @param path    the file or folder to scan
      * @param options the limits and policies {@link #open} would enforce

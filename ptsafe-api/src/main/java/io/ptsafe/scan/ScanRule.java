@@ -35,6 +35,11 @@ public enum ScanRule {
     FORBIDDEN_CALL("PTS103", Verdict.UNSAFE, "Call on something the allowlist cannot call",
             "REDUCE, NEWOBJ or BUILD applied to a value that has no such behaviour in the table of meanings "
             + "(calling a dtype, BUILD on a plain dict): how payloads hide behind allowed names."),
+    /** {@code PTS104}: numpy object array, whose data is a pickle. */
+    PICKLED_ARRAY("PTS104", Verdict.UNSAFE, "numpy object array, whose data is a pickle",
+            "A .npy array (or .npz member) of dtype object ('|O'): its data is a pickle, which "
+            + "np.load(allow_pickle=True) unpickles, running whatever it names. np.load's default "
+            + "(allow_pickle=False) refuses it, and so does ptsafe; a scan also reports what the pickle names."),
     /** {@code PTS110}: Global decoded as inert data. */
     INERT_GLOBAL("PTS110", Verdict.SAFE, Severity.NOTE, "Global decoded as inert data",
             "A global the caller declared inert (LoadOptions.inertGlobals): kept as its name, arguments and "

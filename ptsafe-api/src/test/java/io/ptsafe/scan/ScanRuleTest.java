@@ -48,14 +48,17 @@ class ScanRuleTest {
         assertTrue(ScanRule.UNKNOWN_FORMAT.help().contains("provider module"));
     }
 
+    /** The refusals of what would run code: pickle names, opcodes and calls, and numpy's pickled object arrays. */
     @Test
     void codeExecutionRulesMakeFilesUnsafe() {
-        for (Reason reason : EnumSet.of(Reason.FORBIDDEN_GLOBAL, Reason.FORBIDDEN_OPCODE, Reason.FORBIDDEN_CALL)) {
+        EnumSet<Reason> code = EnumSet.of(Reason.FORBIDDEN_GLOBAL, Reason.FORBIDDEN_OPCODE, Reason.FORBIDDEN_CALL,
+                Reason.PICKLED_ARRAY);
+        for (Reason reason : code) {
             assertEquals(ScanReport.Verdict.UNSAFE, ScanRule.of(reason).effect());
         }
         assertEquals(ScanReport.Verdict.UNSAFE, ScanRule.DANGEROUS_GLOBAL.effect());
         for (Reason reason : Reason.values()) {
-            if (!EnumSet.of(Reason.FORBIDDEN_GLOBAL, Reason.FORBIDDEN_OPCODE, Reason.FORBIDDEN_CALL).contains(reason)) {
+            if (!code.contains(reason)) {
                 assertEquals(ScanReport.Verdict.INVALID, ScanRule.of(reason).effect(), reason.toString());
             }
         }

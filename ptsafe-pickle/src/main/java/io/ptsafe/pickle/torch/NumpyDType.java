@@ -23,7 +23,7 @@ import java.util.Map;
  * {@code M}/{@code m}, {@code f16} long double) is refused by its code, and so is any state numpy
  * would not write for a numeric dtype (version 4 metadata, fields, a flexible size).
  */
-final class NumpyDType implements Buildable {
+public final class NumpyDType implements Buildable {
     /** numpy's {@code kind + itemsize} codes of the dtypes ptsafe holds, as {@code dtype.__reduce__} writes them. */
     static final Map<String, DType> CODES = Map.ofEntries(
             Map.entry("b1", DType.BOOL), Map.entry("i1", DType.I8), Map.entry("u1", DType.U8),
@@ -58,7 +58,22 @@ final class NumpyDType implements Buildable {
         return new NumpyDType(code.value(), dtype);
     }
 
-    private static String kind(String code) {
+    /**
+     * The one mapping of numpy's codes, shared with the {@code .npy} reader (io.ptsafe.pickle.npy).
+     *
+     * @param code numpy's kind and item size, e.g. {@code f4}, {@code b1}, {@code c16}
+     * @return ptsafe's dtype for it, or null when it is no numeric or bool dtype
+     */
+    public static DType numeric(String code) {
+        return CODES.get(code);
+    }
+
+    /**
+     * {@return what a code {@link #numeric} does not know holds, for messages ("strings", "datetimes")}
+     *
+     * @param code numpy's kind and item size
+     */
+    public static String kind(String code) {
         if (code.isEmpty()) {
             return "an empty code";
         }

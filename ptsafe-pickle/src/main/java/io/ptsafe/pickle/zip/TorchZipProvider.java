@@ -11,7 +11,8 @@ import java.io.IOException;
 /**
  * Format provider "torch-zip": {@code torch.save} zip archives (torch 1.6 and later), recognised
  * by a zip local header at byte 0 ({@code PK\x03\x04}), opened and scanned by {@link TorchZipReader}
- * (which also tells a numpy .npz, TorchScript and torch.package archive apart, for both).
+ * (which also reads a numpy .npz, through NpzReader, and tells TorchScript and torch.package archives
+ * apart, for both).
  *
  * <p>Tensors are named by walking the unpickled tree depth-first in insertion order: dict keys (a
  * str as is, an int in decimal, any other hashable key in a Python-like repr) and list/tuple indices

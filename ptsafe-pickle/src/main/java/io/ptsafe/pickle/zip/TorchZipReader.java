@@ -41,8 +41,8 @@ import java.util.Set;
  * {@code .data/version}, {@code .data/serialization_id}. {@link #open} and {@link #scan} run the one
  * path, {@link #read}: opening stops at the first refusal, a scan records it and goes on where it can.
  *
- * <p>Refused with {@link Reason#UNSUPPORTED_FORMAT}: numpy {@code .npz}, TorchScript and torch.package
- * archives ({@link ZipKinds}). A zip with neither is {@link Reason#NOT_A_CHECKPOINT}. A missing
+ * <p>A numpy {@code .npz} ({@link ZipKinds#npz}) is read by {@link NpzReader}. Refused with
+ * {@link Reason#UNSUPPORTED_FORMAT}: TorchScript and torch.package archives ({@link ZipKinds}). A zip with neither is {@link Reason#NOT_A_CHECKPOINT}. A missing
  * or malformed {@code version} record is {@link Reason#INVALID_VERSION_RECORD}, as torch refuses it.
  *
  * <p>A scan reports, through the same code: {@link ZipArchive} for the container, the torch layout,
@@ -66,6 +66,9 @@ public final class TorchZipReader {
 
     private static TensorFile opened(Path path, MemorySegment file, Arena arena, LoadOptions options)
             throws PtsafeException {
+        if (ZipKinds.npz(file) != null) {
+            return NpzReader.open(path, file, arena, options);
+        }
         boolean[] script = new boolean[1];
         TensorTree.Tree tree = read(path, file, arena, options, null, script);
         return new BasicTensorFile(path, script[0] ? FileFormat.TORCHSCRIPT : FileFormat.TORCH_ZIP, tree.tensors(),
@@ -74,8 +77,14 @@ public final class TorchZipReader {
 
     /** Scans a file (or content in memory) whose first bytes are a zip local header, as {@link #open} reads it. */
     public static ScanReport scan(FileProbe probe, LoadOptions options) {
-        return ScanSupport.byReading(probe, ContainerKind.ZIP,
-                (file, arena, report) -> read(probe.path(), file, arena, options, report, new boolean[1]));
+        Path path = probe.path();
+        return ScanSupport.byReading(probe, ContainerKind.ZIP, (file, arena, report) -> {
+            if (ZipKinds.npz(file) != null) {
+                NpzReader.scan(path, file, arena, options, report);
+            } else {
+                read(path, file, arena, options, report, new boolean[1]);
+            }
+        });
     }
 
     /**

@@ -83,6 +83,20 @@ final class ZipArchive {
     }
 
     static ZipArchive read(Path path, MemorySegment file, LoadOptions options) throws PtsafeException {
+        return read(path, file, options, true);
+    }
+
+    /**
+     * The entries of a zip whose files sit at the top level, as {@code np.savez} writes them: the
+     * same checks as {@link #read(Path, MemorySegment, LoadOptions)} but the single root folder;
+     * {@link #root()} is "" and {@link #records()} are keyed by the whole name.
+     */
+    static ZipArchive readFlat(Path path, MemorySegment file, LoadOptions options) throws PtsafeException {
+        return read(path, file, options, false);
+    }
+
+    private static ZipArchive read(Path path, MemorySegment file, LoadOptions options, boolean rooted)
+            throws PtsafeException {
         if (file.byteSize() < 4 || file.get(U32, 0) != LOCAL) {
             throw new PtsafeException(Reason.INVALID_ZIP, path, "the file does not start with a zip local header");
         }
@@ -98,7 +112,7 @@ final class ZipArchive {
                     + " entries, the central directory holds " + cd.entries());
         }
         checkExtents(entries, cd, path, file.byteSize());
-        return layout(entries, path);
+        return layout(entries, path, rooted);
     }
 
     private static ZipEntryInfo entry(CentralEntry e, Path path, MemorySegment file) throws PtsafeException {
@@ -228,8 +242,8 @@ final class ZipArchive {
         }
     }
 
-    /** Names: safe, unique, all under one root folder. */
-    private static ZipArchive layout(List<ZipEntryInfo> entries, Path path) throws PtsafeException {
+    /** Names: safe, unique, all under one root folder when {@code rooted}. */
+    private static ZipArchive layout(List<ZipEntryInfo> entries, Path path, boolean rooted) throws PtsafeException {
         String root = null;
         Map<String, ZipEntryInfo> records = LinkedHashMap.newLinkedHashMap(entries.size());
         java.util.Set<String> seen = java.util.HashSet.newHashSet(entries.size());
@@ -243,6 +257,15 @@ final class ZipArchive {
             String unsafe = unsafe(name);
             if (unsafe != null) {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name) + "': " + unsafe);
+            }
+            if (!rooted) {
+                if (!name.endsWith("/")) {
+                    records.put(lower, e);
+                } else if (e.size() != 0) {
+                    throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(name) + "' has data");
+                }
+                root = "";
+                continue;
             }
             int slash = name.indexOf('/');
             String top = slash < 0 ? name : name.substring(0, slash);
@@ -266,7 +289,7 @@ final class ZipArchive {
             records.put(lower.substring(slash + 1), e);
         }
         if (root == null) {
-            throw new PtsafeException(Reason.NOT_A_CHECKPOINT, path, "an empty zip archive");
+            throw new PtsafeException(rooted ? Reason.NOT_A_CHECKPOINT : Reason.INVALID_ZIP, path, "an empty zip archive");
         }
         return new ZipArchive(root, Collections.unmodifiableMap(records));
     }

@@ -15,10 +15,11 @@ import java.util.Map;
 
 /**
  * The zips that are no torch.save checkpoint though they may look like one, recognised here once
- * for both open and scan: a numpy {@code .npz} (a {@code .npy} first entry at the top level), a
+ * for both open and scan: a numpy {@code .npz} (a {@code .npy} first entry), a
  * TorchScript archive ({@code constants.pkl} or a {@code code/} folder) and a torch.package archive
- * ({@code .data/extern_modules}, or a {@code .data/} layout without {@code data.pkl}). Opening refuses
- * them with {@link Reason#UNSUPPORTED_FORMAT}; a scan reports the container and its finding.
+ * ({@code .data/extern_modules}, or a {@code .data/} layout without {@code data.pkl}). An npz is
+ * read by {@link NpzReader}; opening refuses the others with {@link Reason#UNSUPPORTED_FORMAT}, and a
+ * scan reports their container and finding.
  *
  * @param kind        what the zip is
  * @param load        the refusal's message, for open
@@ -39,7 +40,10 @@ record ZipKinds(ContainerKind kind, String load, ScanRule rule, String scanMessa
 
     /**
      * A numpy {@code .npz}: the name in the zip's first local header (within the first
-     * {@value FileProbe#HEAD_BYTES} bytes, what a probe holds) is a {@code .npy} file at the top level.
+     * {@value FileProbe#HEAD_BYTES} bytes, what a probe holds) is a {@code .npy} file, at the top
+     * level or in a folder ({@code np.savez(f, **{"layer1/w": a})} writes {@code layer1/w.npy}).
+     * {@code torch.save} writes {@code data.pkl} first, never a {@code .npy}; a zip crafted to be both
+     * is read as an npz, whose other members are then refused.
      *
      * @return the kind, or null when the file is no npz
      */
@@ -53,7 +57,7 @@ record ZipKinds(ContainerKind kind, String load, ScanRule rule, String scanMessa
             return null;
         }
         String first = new String(file.asSlice(30, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-        if (first.contains("/") || !first.endsWith(".npy")) {
+        if (!first.endsWith(".npy")) {
             return null;
         }
         String what = "a numpy .npz archive (first entry '" + ZipArchive.clip(first) + "'): ptsafe loads safetensors "
