@@ -59,6 +59,9 @@ final class Json {
             case VALUE_NUMBER_INT -> {
                 return p.getLongValue();
             }
+            case VALUE_NUMBER_FLOAT -> {
+                return p.getText();
+            }
             case VALUE_TRUE, VALUE_FALSE -> {
                 return p.getBooleanValue();
             }
