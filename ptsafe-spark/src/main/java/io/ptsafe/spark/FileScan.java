@@ -50,7 +50,7 @@ final class FileScan {
             return files ? List.of(Rows.skipped(t.location(), t.location(), t.skipReason())) : List.of();
         }
         if (t.error() != null) {
-            return files ? List.of(Rows.file(ioError(t.location(), t.error()), t.location(), null, null, s -> s))
+            return files ? List.of(Rows.file(t.location(), ioError(t.location(), t.error()), t.location(), null, null, s -> s))
                     : List.of();
         }
         return t.local() ? local(t) : remote(t);
@@ -100,7 +100,7 @@ final class FileScan {
             return scanned(t, copy, n, settings.hashFiles ? Digests.hex(md) : null);
         } catch (IOException | RuntimeException e) {
             return settings.mode == Mode.FILES
-                    ? List.of(Rows.file(ioError(t.location(), "cannot copy the file to scan it: " + e), t.location(),
+                    ? List.of(Rows.file(t.location(), ioError(t.location(), "cannot copy the file to scan it: " + e), t.location(),
                             null, null, s -> s))
                     : List.of();
         } finally {
@@ -126,7 +126,7 @@ final class FileScan {
         List<InternalRow> rows = new ArrayList<>();
         if (settings.mode == Mode.FILES) {
             for (ScanReport r : reports) {
-                rows.add(Rows.file(r, to, size, sha, relabel));
+                rows.add(Rows.file(relabel.apply(r.path().toString()), r, to, size, sha, relabel));
             }
             for (TreeScan.Skipped k : tree.skipped()) {
                 rows.add(Rows.skipped(relabel.apply(k.location()), to, relabel.apply(k.reason())));
@@ -158,7 +158,7 @@ final class FileScan {
         if (settings.mode != Mode.FILES) {
             return List.of();
         }
-        return List.of(Rows.file(ioError(t.location(), "not scanned: the file holds " + size + " bytes, over "
+        return List.of(Rows.file(t.location(), ioError(t.location(), "not scanned: the file holds " + size + " bytes, over "
                 + ScanSettings.MAX_REMOTE_FILE_BYTES + " = " + settings.maxRemoteFileBytes
                 + " (an option of the ptsafe data source: remote files are copied to the executor's disk to be scanned)"),
                 t.location(), size, null, s -> s));

@@ -18,10 +18,11 @@ final class Rows {
     /**
      * A scanned file's row.
      *
+     * @param path    how the row names it (a report's own {@link java.nio.file.Path} would fold a URI's {@code //})
      * @param file    the stored file the report came from (the archive, for a member)
      * @param relabel turns the names of a local copy into the stored file's, in the path and messages
      */
-    static InternalRow file(ScanReport r, String file, Long size, String sha256, UnaryOperator<String> relabel) {
+    static InternalRow file(String path, ScanReport r, String file, Long size, String sha256, UnaryOperator<String> relabel) {
         List<ScanFinding> fs = r.findings();
         Object[] findings = new Object[fs.size()];
         for (int i = 0; i < findings.length; i++) {
@@ -35,7 +36,7 @@ final class Rows {
         }
         ScanReport.TensorInventory t = r.tensors().orElse(null);
         return new GenericInternalRow(new Object[] {
-            str(relabel.apply(r.path().toString())), str(file), size, str(sha256), str(r.container().name()),
+            str(path), str(file), size, str(sha256), str(r.container().name()),
             str(r.verdict().name()), r.complete(), new GenericArrayData(findings), r.omittedFindings(),
             t == null ? null : t.count(), t == null ? null : t.bytes(), null, str(Version.PTSAFE)});
     }
