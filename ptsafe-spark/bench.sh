@@ -4,7 +4,7 @@
 # SafeLoader.scanTree. Usage: ptsafe-spark/bench.sh [N=2000]   (needs JDK 25 as JAVA_HOME)
 set -euo pipefail
 cd "$(dirname "$0")"
-mvn -B -q -o -f ../pom.xml -pl ptsafe-spark -am test-compile dependency:build-classpath \
+mvn -B -q -o -f ../pom.xml -pl ptsafe-spark -am test-compile org.apache.maven.plugins:maven-dependency-plugin:3.9.0:build-classpath \
     -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 # Spark's launcher JVM options (the module pom's spark.argLine)
 opts=$(sed -n '/<spark.argLine>/,/<\/spark.argLine>/p' pom.xml | sed 's/<[^>]*>//g' | tr -s ' \n' ' ')
