@@ -28,7 +28,7 @@ class CentralRequirementsTest {
     static final String VERSION = System.getProperty("ptsafe.version");
 
     @ParameterizedTest
-    @ValueSource(strings = {"ptsafe-api", "ptsafe-safetensors", "ptsafe-pickle", "ptsafe-cli", "ptsafe-djl"})
+    @ValueSource(strings = {"ptsafe-api", "ptsafe-safetensors", "ptsafe-pickle", "ptsafe-cli", "ptsafe-djl", "ptsafe-spark"})
     void libraryJarHasSourcesAndJavadocJars(String module) throws IOException {
         Path target = ROOT.resolve(module).resolve("target");
         String base = module + "-" + VERSION;
@@ -38,7 +38,7 @@ class CentralRequirementsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ptsafe-api", "ptsafe-safetensors", "ptsafe-pickle", "ptsafe-cli", "ptsafe-djl", "ptsafe-bom"})
+    @ValueSource(strings = {"ptsafe-api", "ptsafe-safetensors", "ptsafe-pickle", "ptsafe-cli", "ptsafe-djl", "ptsafe-spark", "ptsafe-bom"})
     void deployedPomHasEveryRequiredElement(String module) throws Exception {
         Path pom = ROOT.resolve(module).resolve("target").resolve(".flattened-pom.xml");
         assertTrue(Files.isRegularFile(pom), pom + " (the POM as deployed) exists");
@@ -69,7 +69,7 @@ class CentralRequirementsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ptsafe-api", "ptsafe-safetensors", "ptsafe-pickle", "ptsafe-cli", "ptsafe-djl"})
+    @ValueSource(strings = {"ptsafe-api", "ptsafe-safetensors", "ptsafe-pickle", "ptsafe-cli", "ptsafe-djl", "ptsafe-spark"})
     void bomManagesEveryLibraryModule(String module) throws Exception {
         String bom = Files.readString(ROOT.resolve("ptsafe-bom/target/.flattened-pom.xml"));
         assertTrue(bom.contains("<artifactId>" + module + "</artifactId>"), module);
