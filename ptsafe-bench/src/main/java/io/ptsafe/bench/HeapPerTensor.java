@@ -13,6 +13,8 @@ import java.nio.file.Path;
  * own (run.sh: {@code HeapPerTensor open-100000.pt open-100000.safetensors}); a file name without a
  * directory is looked up in the bench data directory, and {@code open-N.safetensors} is written if
  * missing. {@code -Dptsafe.bench.maxDecodedBytes=N} opens with that limit instead of the default.
+ * {@code -Dptsafe.bench.budget=true} also finds, by bisection to 1%, the smallest
+ * {@code maxDecodedBytes} that opens the file: the decoded-value charge of its pickle.
  */
 public final class HeapPerTensor {
     private HeapPerTensor() {
@@ -32,6 +34,11 @@ public final class HeapPerTensor {
                 int n = f.tensors().size();
                 System.out.printf("%s: %d tensors, retained heap %.1f MiB, %d bytes per tensor%n",
                         file.getFileName(), n, (after - before) / 1048576.0, (after - before) / n);
+                if (Boolean.getBoolean("ptsafe.bench.budget")) {
+                    long charge = smallestBudget(file);
+                    System.out.printf("%s: opens with maxDecodedBytes >= %.1f MiB, %d bytes per tensor%n",
+                            file.getFileName(), charge / 1048576.0, charge / n);
+                }
                 if (Boolean.getBoolean("ptsafe.bench.pause")) {
                     // time for `jcmd PID GC.class_histogram` while the file is open
                     System.out.println("pid " + ProcessHandle.current().pid() + ", open for 15 s");
@@ -39,6 +46,20 @@ public final class HeapPerTensor {
                 }
             }
         }
+    }
+
+    private static long smallestBudget(Path file) throws java.io.IOException {
+        long lo = 1;
+        long hi = LoadOptions.DEFAULT_MAX_DECODED_BYTES;
+        while (hi - lo > hi / 100) {
+            long mid = lo + (hi - lo) / 2;
+            try (TensorFile f = SafeLoader.open(file, LoadOptions.builder().maxDecodedBytes(mid).build())) {
+                hi = mid;
+            } catch (io.ptsafe.LimitExceededException e) {
+                lo = mid;
+            }
+        }
+        return hi;
     }
 
     private static Path resolve(String arg) {
