@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.io.Reader;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * Reads bytes that {@link Utf8Validation} has passed as characters, for jackson's char-based parser:
- * a plain decoding loop over a copy of a few kilobytes at a time (ASCII one byte a character), where a
- * {@code CharsetDecoder} behind an {@code InputStreamReader} was a quarter of a header's parse. It
+ * Reads bytes that {@link Utf8Validation} has passed as characters, for jackson's char-based parser,
+ * without a {@code CharsetDecoder} behind an {@code InputStreamReader}: an ASCII document (a header
+ * always is, in practice) is widened a chunk at a time by the JDK's own array copies; any other is
+ * decoded by a plain loop. It
  * relies on the validation: a sequence it cannot decode (it never sees one) fails as an IOException,
  * never as a replacement character.
  */
@@ -18,6 +20,8 @@ final class Utf8SegmentReader extends Reader {
 
     private final MemorySegment bytes;
     private final byte[] buf;
+    /** Every byte below 0x80 (headers are): widened a chunk at a time by the JDK's vectorized copies. */
+    private final boolean ascii;
     private long position;
     /** The low surrogate of a four-byte sequence whose high one filled the caller's buffer. */
     private char pendingLow;
@@ -25,6 +29,7 @@ final class Utf8SegmentReader extends Reader {
     Utf8SegmentReader(MemorySegment bytes) {
         this.bytes = bytes;
         this.buf = new byte[(int) Math.min(CHUNK, Math.max(16, bytes.byteSize()))];
+        this.ascii = Utf8Validation.isAscii(bytes);
     }
 
     @Override
@@ -42,6 +47,13 @@ final class Utf8SegmentReader extends Reader {
         long left = bytes.byteSize() - position;
         if (left == 0) {
             return out == off ? -1 : out - off;
+        }
+        if (ascii) {
+            int k = (int) Math.min(Math.min(buf.length, left), end - out);
+            MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, position, buf, 0, k);
+            new String(buf, 0, k, StandardCharsets.ISO_8859_1).getChars(0, k, cbuf, out);
+            position += k;
+            return out + k - off;
         }
         int k = (int) Math.min(buf.length, left);
         MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, position, buf, 0, k);
