@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.io.Reader;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
  * Reads bytes that {@link Utf8Validation} has passed as characters, for jackson's char-based parser,
  * without a {@code CharsetDecoder} behind an {@code InputStreamReader}: an ASCII document (a header
- * always is, in practice) is widened a chunk at a time by the JDK's own array copies; any other is
+ * always is, in practice) is widened a chunk at a time by the ISO-8859-1 decoder's array intrinsic; any other is
  * decoded by a plain loop. It
  * relies on the validation: a sequence it cannot decode (it never sees one) fails as an IOException,
  * never as a replacement character.
@@ -22,6 +25,10 @@ final class Utf8SegmentReader extends Reader {
     private final byte[] buf;
     /** Every byte below 0x80 (headers are): widened a chunk at a time by the JDK's vectorized copies. */
     private final boolean ascii;
+    private final CharsetDecoder latin1 = StandardCharsets.ISO_8859_1.newDecoder();
+    private final ByteBuffer bytesIn;
+    /** The caller's buffer, wrapped once (jackson reads into the same array every time). */
+    private CharBuffer chars;
     private long position;
     /** The low surrogate of a four-byte sequence whose high one filled the caller's buffer. */
     private char pendingLow;
@@ -30,6 +37,7 @@ final class Utf8SegmentReader extends Reader {
         this.bytes = bytes;
         this.buf = new byte[(int) Math.min(CHUNK, Math.max(16, bytes.byteSize()))];
         this.ascii = Utf8Validation.isAscii(bytes);
+        this.bytesIn = ByteBuffer.wrap(buf);
     }
 
     @Override
@@ -51,7 +59,14 @@ final class Utf8SegmentReader extends Reader {
         if (ascii) {
             int k = (int) Math.min(Math.min(buf.length, left), end - out);
             MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, position, buf, 0, k);
-            new String(buf, 0, k, StandardCharsets.ISO_8859_1).getChars(0, k, cbuf, out);
+            // ISO-8859-1 is the identity on ASCII; its decoder widens arrays with the JDK's intrinsic
+            // (no String, no copy beyond the one into the caller's buffer).
+            bytesIn.clear().limit(k);
+            if (chars == null || chars.array() != cbuf) {
+                chars = CharBuffer.wrap(cbuf);
+            }
+            chars.limit(out + k).position(out);
+            latin1.reset().decode(bytesIn, chars, true);
             position += k;
             return out + k - off;
         }
