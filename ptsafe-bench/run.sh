@@ -41,6 +41,21 @@ fi
 
 /usr/bin/python3 ptsafe-bench/scripts/time_torch_load.py --data "$DATA" --json "$OUT/torch_load.json" | tee "$OUT/torch_load.txt"
 
+# The safetensors 0.8 reference (a wheel, unpacked onto PYTHONPATH for Debian's python3): safe_open + keys().
+ST="$PWD/ptsafe-bench/target/safetensors-0.8.0"
+if [ ! -d "$ST/safetensors" ]; then
+  pip download safetensors==0.8.0 --no-deps --only-binary=:all: -d "$ST.wheel" && (cd "$ST.wheel" && mkdir -p "$ST" && unzip -qo ./*.whl -d "$ST")
+fi
+PYTHONPATH="$ST" /usr/bin/python3 ptsafe-bench/scripts/time_safetensors_open.py --data "$DATA" --json "$OUT/safetensors_open.json" | tee "$OUT/safetensors_open.txt"
+
+# Retained heap per tensor of an open file, 100,000 tensors each (a JVM of its own; not in the page-cache-warm data dir).
+HEAP_DATA="$PWD/ptsafe-bench/target/heap-data"
+if [ ! -f "$HEAP_DATA/open-100000.pt" ]; then
+  /usr/bin/python3 ptsafe-bench/scripts/make_bench_data.py --out "$HEAP_DATA" --sizes 100000 --convert-mib 0
+fi
+"$JAVA_HOME/bin/java" -Xmx2g -Dptsafe.bench.data="$HEAP_DATA" -cp ptsafe-bench/target/benchmarks.jar \
+  io.ptsafe.bench.HeapPerTensor open-100000.safetensors open-100000.pt | tee "$OUT/heap_per_tensor.txt"
+
 "$JAVA_HOME/bin/java" -Xmx64m -Xlog:gc:file="$OUT/heapbound-gc.log" -Dptsafe.bench.data="$DATA" \
   -cp ptsafe-bench/target/benchmarks.jar io.ptsafe.bench.HeapBound "$HEAP_FILE" | tee "$OUT/heapbound.txt"
 

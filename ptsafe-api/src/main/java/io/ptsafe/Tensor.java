@@ -63,6 +63,7 @@ public final class Tensor {
     private final String name;
     private final DType dtype;
     private final long[] shape;
+    /** Null when contiguous row-major from the shape (most tensors): computed on use, not kept. */
     private final long[] strides;
     private final long storageOffset;
     private final MemorySegment storage;
@@ -75,11 +76,11 @@ public final class Tensor {
     private final boolean contiguous;
     private volatile MemorySegment data;
 
-    private Tensor(Builder b, long numel, long byteSize, boolean contiguous) {
+    private Tensor(Builder b, long numel, long byteSize, boolean contiguous, long[] strides) {
         this.name = b.name;
         this.dtype = b.dtype;
         this.shape = b.shape;
-        this.strides = b.strides;
+        this.strides = strides;
         this.storageOffset = b.storageOffset;
         this.storage = b.storage.isReadOnly() ? b.storage : b.storage.asReadOnly();
         this.order = b.order;
@@ -271,7 +272,23 @@ public final class Tensor {
     /** {@return the bytes of {@link #data()}: numel times the dtype's bits, over 8} */
     public long byteSize() { return byteSize; }
     /** {@return the strides in elements, as torch gives them} A copy. */
-    public long[] strides() { return strides.clone(); }
+    public long[] strides() { return strides == null ? rowMajorStrides(shape) : strides.clone(); }
+
+    /** The strides, not copied: the kept array, or the row-major ones made now. */
+    private long[] stridesArray() {
+        return strides == null ? rowMajorStrides(shape) : strides;
+    }
+
+    /** Row-major strides of a validated shape (build() checked the products; a 0 dimension counts as 1). */
+    private static long[] rowMajorStrides(long[] shape) {
+        long[] st = new long[shape.length];
+        long acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            st[i] = acc;
+            acc = shape[i] == 0 ? acc : acc * shape[i];
+        }
+        return st;
+    }
     /** {@return the offset of the first element in the storage, in elements} */
     public long storageOffset() { return storageOffset; }
     /** {@return the byte order of {@link #storage()} (big-endian only for torch files saved on big-endian machines)} */
@@ -427,6 +444,7 @@ public final class Tensor {
         }
         checkOpen();
         long[] s = shape.clone();
+        long[] strides = stridesArray();
         long[] st = strides.clone();
         long offset = storageOffset;
         Quantization q = quantization;
@@ -751,7 +769,7 @@ public final class Tensor {
                     + storage.byteSize() + "; the contiguous copy data() makes cannot be allocated (" + e.getMessage()
                     + "); read storage() with strides() instead", e);
         }
-        StridedCopy.gather(storage, storageOffset, shape, strides, dtype, order, out);
+        StridedCopy.gather(storage, storageOffset, shape, stridesArray(), dtype, order, out);
         return out.asReadOnly();
     }
 
@@ -935,19 +953,18 @@ public final class Tensor {
          *         or the quantization does not fit the tensor
          */
         public Tensor build() throws PtsafeException {
-            String where = "tensor '" + name + "'";
-            checkQuantization(where);
+            checkQuantization();
             long numel = 1;
             for (long d : shape) {
                 if (d < 0) {
-                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": negative dimension " + d
+                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": negative dimension " + d
                             + " in shape " + Arrays.toString(shape));
                 }
-                numel = mul(numel, d, where);
+                numel = mul(numel, d);
             }
-            long bits = mul(numel, dtype.bits(), where);
+            long bits = mul(numel, dtype.bits());
             if (bits % 8 != 0) {
-                throw new PtsafeException(Reason.MISALIGNED_SLICE, file, where + ": " + numel + " elements of " + dtype
+                throw new PtsafeException(Reason.MISALIGNED_SLICE, file, where() + ": " + numel + " elements of " + dtype
                         + " are " + bits + " bits, not a whole number of bytes");
             }
             long byteSize = bits / 8;
@@ -955,30 +972,30 @@ public final class Tensor {
             long acc = 1;
             for (int i = shape.length - 1; i >= 0; i--) {
                 contiguousStrides[i] = acc;
-                acc = shape[i] == 0 ? acc : mul(acc, shape[i], where);
+                acc = shape[i] == 0 ? acc : mul(acc, shape[i]);
             }
             if (strides == null) {
                 strides = contiguousStrides;
             } else if (strides.length != shape.length) {
-                throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": " + strides.length
+                throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": " + strides.length
                         + " strides for " + shape.length + " dimensions");
             }
             if (storageOffset < 0) {
-                throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": negative storage offset "
+                throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": negative storage offset "
                         + storageOffset);
             }
             boolean contiguous = true;
             long lastElement = 0; // offset of the last element relative to storageOffset
             for (int i = 0; i < shape.length; i++) {
                 if (strides[i] < 0) {
-                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": negative stride "
+                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": negative stride "
                             + strides[i] + " in dimension " + i);
                 }
                 if (shape[i] != 1 && strides[i] != contiguousStrides[i]) {
                     contiguous = false;
                 }
                 if (numel > 0) {
-                    lastElement = add(lastElement, mul(shape[i] - 1, strides[i], where), where);
+                    lastElement = add(lastElement, mul(shape[i] - 1, strides[i]));
                 }
             }
             if (numel == 0) {
@@ -986,64 +1003,74 @@ public final class Tensor {
             }
             if (dtype.isSubByte()) {
                 if (!contiguous || storageOffset != 0) {
-                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": " + dtype
+                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": " + dtype
                             + " tensors must be contiguous from the start of their storage");
                 }
                 if (byteSize > storage.byteSize()) {
-                    throw outOfBounds(where, byteSize, storage.byteSize());
+                    throw outOfBounds(byteSize, storage.byteSize());
                 }
-                return new Tensor(this, numel, byteSize, true);
+                return new Tensor(this, numel, byteSize, true, kept(contiguousStrides));
             }
             long item = dtype.byteSize();
-            long endBytes = numel == 0 ? 0 : mul(add(add(storageOffset, lastElement, where), 1, where), item, where);
+            long endBytes = numel == 0 ? 0 : mul(add(add(storageOffset, lastElement), 1), item);
             if (endBytes > storage.byteSize()) {
-                throw outOfBounds(where, endBytes, storage.byteSize());
+                throw outOfBounds(endBytes, storage.byteSize());
             }
-            return new Tensor(this, numel, byteSize, contiguous);
+            return new Tensor(this, numel, byteSize, contiguous, kept(contiguousStrides));
         }
 
-        private void checkQuantization(String where) throws PtsafeException {
+        /** The strides to keep: none when they are the row-major ones (24 to 80 bytes a tensor saved). */
+        private long[] kept(long[] rowMajor) {
+            return Arrays.equals(strides, rowMajor) ? null : strides;
+        }
+
+        private void checkQuantization() throws PtsafeException {
             if (quantization == null) {
                 return;
             }
             if (dtype.kind() != DType.Kind.QUANTIZED) {
-                throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": a " + dtype
+                throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": a " + dtype
                         + " tensor cannot be quantized (" + quantization.scheme() + ")");
             }
             if (quantization instanceof Quantization.PerChannelAffine p) {
                 if (p.axis() >= shape.length) {
-                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": per-channel axis "
+                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": per-channel axis "
                             + p.axis() + " is outside the " + shape.length + " dimensions");
                 }
                 // A packed dtype's last dimension counts bytes, its channels count values.
                 boolean packedAxis = packsValues(dtype) && p.axis() == shape.length - 1;
                 if (!packedAxis && p.channels() != shape[p.axis()]) {
-                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where + ": " + p.channels()
+                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": " + p.channels()
                             + " per-channel scales for size " + shape[p.axis()] + " along axis " + p.axis());
                 }
             }
         }
 
-        private PtsafeException outOfBounds(String where, long end, long size) {
-            return new PtsafeException(Reason.VIEW_OUT_OF_BOUNDS, file, where + ": " + dtype + Arrays.toString(shape)
+        /** "tensor 'w'", for messages: made only when one is written. */
+        private String where() {
+            return "tensor '" + name + "'";
+        }
+
+        private PtsafeException outOfBounds(long end, long size) {
+            return new PtsafeException(Reason.VIEW_OUT_OF_BOUNDS, file, where() + ": " + dtype + Arrays.toString(shape)
                     + " with strides " + Arrays.toString(strides) + " and storage offset " + storageOffset
                     + " reaches byte " + end + " of a storage of " + size + " bytes");
         }
 
-        private long mul(long a, long b, String where) throws PtsafeException {
+        private long mul(long a, long b) throws PtsafeException {
             try {
                 return Math.multiplyExact(a, b);
             } catch (ArithmeticException e) {
-                throw new PtsafeException(Reason.VALIDATION_OVERFLOW, file, where + ": " + a + " x " + b
+                throw new PtsafeException(Reason.VALIDATION_OVERFLOW, file, where() + ": " + a + " x " + b
                         + " overflows 64 bits (shape " + Arrays.toString(shape) + ")");
             }
         }
 
-        private long add(long a, long b, String where) throws PtsafeException {
+        private long add(long a, long b) throws PtsafeException {
             try {
                 return Math.addExact(a, b);
             } catch (ArithmeticException e) {
-                throw new PtsafeException(Reason.VALIDATION_OVERFLOW, file, where + ": " + a + " + " + b
+                throw new PtsafeException(Reason.VALIDATION_OVERFLOW, file, where() + ": " + a + " + " + b
                         + " overflows 64 bits");
             }
         }

@@ -25,7 +25,8 @@ public final class BasicTensorFile implements TensorFile {
     private final List<Tensor> tensors;
     private final Map<String, Tensor> byName;
     private final Map<String, String> metadata;
-    private final PyValue root;
+    /** The decoded tree; null until {@link #root()} first builds the dict of name to tensor (see there). */
+    private volatile PyValue root;
     private final Arena arena;
     private final List<AutoCloseable> resources;
     private volatile boolean closed;
@@ -56,13 +57,6 @@ public final class BasicTensorFile implements TensorFile {
         }
         this.byName = index;
         this.metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
-        if (root == null) {
-            Map<PyValue, PyValue> m = new LinkedHashMap<>();
-            for (Tensor t : tensors) {
-                m.put(new PyValue.Str(t.name()), new PyValue.TensorValue(t));
-            }
-            root = new PyValue.Dict(m);
-        }
         this.root = root;
         this.arena = arena;
         this.resources = new ArrayList<>(resources);
@@ -73,7 +67,29 @@ public final class BasicTensorFile implements TensorFile {
     @Override public List<Tensor> tensors() { return tensors; }
     @Override public Optional<Tensor> findTensor(String name) { return Optional.ofNullable(byName.get(name)); }
     @Override public Map<String, String> metadata() { return metadata; }
-    @Override public PyValue root() { return root; }
+
+    /**
+     * {@inheritDoc} Without a decoded tree (safetensors) the dict of name to tensor is built on the
+     * first call, not at open: it is four objects per tensor that most callers never ask for.
+     */
+    @Override
+    public PyValue root() {
+        PyValue r = root;
+        if (r == null) {
+            synchronized (this) {
+                r = root;
+                if (r == null) {
+                    Map<PyValue, PyValue> m = LinkedHashMap.newLinkedHashMap(tensors.size());
+                    for (Tensor t : tensors) {
+                        m.put(new PyValue.Str(t.name()), new PyValue.TensorValue(t));
+                    }
+                    r = new PyValue.Dict(m);
+                    root = r;
+                }
+            }
+        }
+        return r;
+    }
 
     /** {@return whether {@link #close()} has been called} */
     public boolean isClosed() {

@@ -245,6 +245,11 @@ public final class TreeConverter {
 
     /** The path of the child each frame is at, from the root; null when longer than {@code max}. */
     private static String path(List<Frame> stack, long max) {
+        if (stack.size() == 1) {
+            // A flat state dict: the key's own string, so a tensor's name and its dict key share it.
+            String seg = stack.getFirst().segment(stack.getFirst().next);
+            return seg.length() > max ? null : seg;
+        }
         StringBuilder sb = new StringBuilder();
         for (Frame f : stack) {
             String seg = f.segment(f.next);

@@ -167,8 +167,11 @@ public final class TensorTree {
             default -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()
                     + ": a value of type " + spec.getClass().getSimpleName() + " has no place in a checkpoint");
         };
-        chargeHeap(TENSOR + 2 * HeapCost.longs(t.rank()) + HeapCost.string(name), "tensor '"
-                + (name.length() > 200 ? name.substring(0, 200) + "..." : name) + "'");
+        if (!budget.add(TENSOR + 2 * HeapCost.longs(t.rank()) + HeapCost.string(name))) {
+            // the place is written only on refusal, not once per tensor
+            throw budget.exceeded(file, where() + ", tensor '"
+                    + (name.length() > 200 ? name.substring(0, 200) + "..." : name) + "'");
+        }
         return t;
     }
 

@@ -10,7 +10,6 @@ import io.ptsafe.Reason;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +35,7 @@ import java.util.Set;
 final class HeaderParser {
     static final String METADATA_KEY = "__metadata__";
     private static final Set<String> ENTRY_KEYS = Set.of("dtype", "shape", "data_offsets");
+    private static final List<String> ENTRY_ORDER = List.of("dtype", "shape", "data_offsets");
 
     private final JsonReader json;
     private final LoadOptions options;
@@ -85,31 +85,38 @@ final class HeaderParser {
         DType dtype = null;
         long[] shape = null;
         long[] offsets = null;
-        Set<String> seen = new HashSet<>(4);
+        // The keys seen, one bit each in the order of ENTRY_ORDER (no set per tensor).
+        int seen = 0;
         for (String key = nextKey(); key != null; key = nextKey()) {
             long keyAt = json.offset();
-            if (!seen.add(key)) {
+            int bit = switch (key) {
+                case "dtype" -> 1;
+                case "shape" -> 2;
+                case "data_offsets" -> 4;
+                default -> throw new PtsafeException(Reason.INVALID_TENSOR_ENTRY, source.file(), source.tensor(name, at)
+                        + " has an unknown key '" + JsonReader.abbreviate(key) + "' at " + source.at(keyAt)
+                        + "; an entry holds exactly dtype, shape and data_offsets");
+            };
+            if ((seen & bit) != 0) {
                 throw duplicate(key, keyAt, "in tensor '" + JsonReader.abbreviate(name) + "'");
             }
-            switch (key) {
-                case "dtype" -> dtype = dtype(name, at);
-                case "shape" -> shape = numbers(name, at, "shape", options.maxRank());
-                case "data_offsets" -> {
+            seen |= bit;
+            switch (bit) {
+                case 1 -> dtype = dtype(name, at);
+                case 2 -> shape = numbers(name, at, "shape", options.maxRank());
+                default -> {
                     offsets = numbers(name, at, "data_offsets", 2);
                     if (offsets.length != 2) {
                         throw source.malformed(keyAt, source.tensor(name, at) + " data_offsets has " + offsets.length
                                 + " numbers; it must be [begin, end]");
                     }
                 }
-                default -> throw new PtsafeException(Reason.INVALID_TENSOR_ENTRY, source.file(), source.tensor(name, at)
-                        + " has an unknown key '" + JsonReader.abbreviate(key) + "' at " + source.at(keyAt)
-                        + "; an entry holds exactly dtype, shape and data_offsets");
             }
         }
-        for (String key : List.of("dtype", "shape", "data_offsets")) {
-            if (!seen.contains(key)) {
+        for (int i = 0; i < ENTRY_ORDER.size(); i++) {
+            if ((seen & 1 << i) == 0) {
                 throw new PtsafeException(Reason.INVALID_TENSOR_ENTRY, source.file(), source.tensor(name, at)
-                        + " lacks '" + key + "'; an entry holds exactly dtype, shape and data_offsets");
+                        + " lacks '" + ENTRY_ORDER.get(i) + "'; an entry holds exactly dtype, shape and data_offsets");
             }
         }
         return new TensorInfo(name, dtype, shape, offsets[0], offsets[1], at);

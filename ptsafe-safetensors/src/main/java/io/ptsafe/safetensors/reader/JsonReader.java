@@ -15,11 +15,8 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.Reader;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
 /**
@@ -28,8 +25,8 @@ import java.util.function.Supplier;
  * (jackson's strict detection, in every object) as {@link Reason#DUPLICATE_KEY}, anything else jackson
  * refuses as the source's malformed reason, with the byte offset.
  *
- * <p>jackson reads characters from a strict UTF-8 decoder, not bytes: it never guesses an encoding
- * or skips a byte order mark, and it needs no name table (canonicalization is off, so hostile names
+ * <p>jackson reads characters decoded from the validated UTF-8 ({@link Utf8SegmentReader}), not
+ * bytes: it never guesses an encoding or skips a byte order mark, and it needs no name table (canonicalization is off, so hostile names
  * cannot flood it). Its offsets are therefore character offsets, which {@link JsonSource} turns into
  * byte offsets for messages. jackson's own constraints are set just above the prescan's limits, so
  * they never refuse a document the prescan accepted; they remain as a second line.
@@ -58,8 +55,7 @@ final class JsonReader implements AutoCloseable {
                 .streamReadConstraints(constraints)
                 .build();
         try {
-            Reader chars = new InputStreamReader(new SegmentInputStream(json), StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+            Reader chars = new Utf8SegmentReader(json);
             return new JsonReader(factory.createParser(chars), source);
         } catch (IOException | RuntimeException e) {
             throw new PtsafeException(source.malformed(), source.file(), "cannot start reading the "

@@ -19,6 +19,7 @@ import java.nio.file.Path;
  */
 final class Utf8Validation {
     private static final int CHUNK = 1 << 16;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private Utf8Validation() {
     }
@@ -28,6 +29,9 @@ final class Utf8Validation {
      * @param reason the reason to refuse with
      */
     static void check(MemorySegment bytes, Path file, String what, Reason reason) throws PtsafeException {
+        if (isAscii(bytes)) {
+            return; // ASCII is valid UTF-8, and it is what headers are made of
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -61,6 +65,23 @@ final class Utf8Validation {
                 return;
             }
         }
+    }
+
+    /** Whether no byte has its high bit set, eight bytes at a time. */
+    static boolean isAscii(MemorySegment bytes) {
+        long size = bytes.byteSize();
+        long i = 0;
+        for (; i + 8 <= size; i += 8) {
+            if ((bytes.get(LONG, i) & 0x8080808080808080L) != 0) {
+                return false;
+            }
+        }
+        for (; i < size; i++) {
+            if (bytes.get(ValueLayout.JAVA_BYTE, i) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String describe(MemorySegment bytes, long at, int length) {
