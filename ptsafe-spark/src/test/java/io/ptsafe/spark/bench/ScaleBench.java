@@ -15,10 +15,11 @@ import org.apache.spark.sql.SparkSession;
  * Files per second scanning many small checkpoints: the ptsafe data source on local[1] and
  * local[2], against a single-process {@code SafeLoader.scanTree} of the same folder (what
  * {@code ptsafe scan} runs). Not a unit test: run by {@code ptsafe-spark/bench.sh}. Each figure is the
- * best of {@code RUNS} timed runs after one warm-up run.
+ * best of {@code RUNS} timed runs after {@code WARMUPS} warm-up runs.
  */
 public final class ScaleBench {
-    private static final int RUNS = 3;
+    private static final int WARMUPS = 3;
+    private static final int RUNS = 5;
 
     private ScaleBench() {
     }
@@ -62,7 +63,9 @@ public final class ScaleBench {
     }
 
     private static double best(Runnable r) {
-        r.run();
+        for (int i = 0; i < WARMUPS; i++) {
+            r.run(); // the JIT warms in both executor threads, not only in the first task's
+        }
         double best = Double.MAX_VALUE;
         for (int i = 0; i < RUNS; i++) {
             long t0 = System.nanoTime();
