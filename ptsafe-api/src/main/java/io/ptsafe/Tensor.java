@@ -1,6 +1,8 @@
 package io.ptsafe;
 
+import io.ptsafe.spi.FileArena;
 import io.ptsafe.spi.MappedFiles;
+import io.ptsafe.spi.TensorOrigin;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -60,36 +62,50 @@ public final class Tensor {
     private static final Set<DType> TO_SHORT = EnumSet.of(DType.I16, DType.I8, DType.U8, DType.BOOL);
     private static final Set<DType> TO_BYTE = EnumSet.of(DType.I8, DType.BOOL);
 
+    // Compact: a file holds one Tensor per entry, so every field here is paid 100,000 times in a
+    // large checkpoint. What all tensors of a file share (mapping, arena, path) is one TensorOrigin;
+    // the storage is a byte range of its mapping, sliced when asked for; the shape array may be
+    // shared with other tensors of the file (never written); numel and byteSize are computed from
+    // the shape (validated once); what most tensors lack is in a Rare, null for them.
     private final String name;
     private final DType dtype;
     private final long[] shape;
-    /** Null when contiguous row-major from the shape (most tensors): computed on use, not kept. */
-    private final long[] strides;
-    private final long storageOffset;
-    private final MemorySegment storage;
-    private final ByteOrder order;
-    private final Arena arena;
-    private final Path file;
-    private final Quantization quantization;
-    private final long numel;
-    private final long byteSize;
-    private final boolean contiguous;
-    private volatile MemorySegment data;
+    private final TensorOrigin origin;
+    private final long storageStart;
+    private final long storageSize;
+    private final Rare rare;
 
-    private Tensor(Builder b, long numel, long byteSize, boolean contiguous, long[] strides) {
-        this.name = b.name;
-        this.dtype = b.dtype;
-        this.shape = b.shape;
-        this.strides = strides;
-        this.storageOffset = b.storageOffset;
-        this.storage = b.storage.isReadOnly() ? b.storage : b.storage.asReadOnly();
-        this.order = b.order;
-        this.arena = b.arena;
-        this.file = b.file;
-        this.quantization = b.quantization;
-        this.numel = numel;
-        this.byteSize = byteSize;
-        this.contiguous = contiguous;
+    /**
+     * What few tensors have: kept strides, an offset, a big-endian storage, a quantization, and the
+     * copy {@link #data()} makes of a view.
+     */
+    private static final class Rare {
+        /** Null when contiguous row-major from the shape: computed on use, not kept. */
+        final long[] strides;
+        final long storageOffset;
+        final ByteOrder order;
+        final Quantization quantization;
+        final boolean contiguous;
+        volatile MemorySegment copy;
+
+        Rare(long[] strides, long storageOffset, ByteOrder order, Quantization quantization, boolean contiguous) {
+            this.strides = strides;
+            this.storageOffset = storageOffset;
+            this.order = order;
+            this.quantization = quantization;
+            this.contiguous = contiguous;
+        }
+    }
+
+    private Tensor(String name, DType dtype, long[] shape, TensorOrigin origin, long storageStart, long storageSize,
+            Rare rare) {
+        this.name = name;
+        this.dtype = dtype;
+        this.shape = shape;
+        this.origin = origin;
+        this.storageStart = storageStart;
+        this.storageSize = storageSize;
+        this.rare = rare;
     }
 
     /**
@@ -129,9 +145,9 @@ public final class Tensor {
         } catch (PtsafeException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        if (t.byteSize != data.byteSize()) {
+        if (t.byteSize() != data.byteSize()) {
             throw new IllegalArgumentException("tensor '" + name + "': " + dtype + Arrays.toString(shape) + " needs "
-                    + t.byteSize + " bytes, the segment has " + data.byteSize());
+                    + t.byteSize() + " bytes, the segment has " + data.byteSize());
         }
         return t;
     }
@@ -268,15 +284,23 @@ public final class Tensor {
     /** {@return the number of dimensions} */
     public int rank() { return shape.length; }
     /** {@return the number of elements (1 for a 0-dim tensor, 0 when any dimension is 0)} */
-    public long numel() { return numel; }
+    public long numel() {
+        long n = 1;
+        for (long d : shape) {
+            n *= d; // build() checked the product fits
+        }
+        return n;
+    }
     /** {@return the bytes of {@link #data()}: numel times the dtype's bits, over 8} */
-    public long byteSize() { return byteSize; }
+    public long byteSize() { return numel() * dtype.bits() / 8; } // build() checked the product fits
     /** {@return the strides in elements, as torch gives them} A copy. */
-    public long[] strides() { return strides == null ? rowMajorStrides(shape) : strides.clone(); }
+    public long[] strides() {
+        return rare == null || rare.strides == null ? rowMajorStrides(shape) : rare.strides.clone();
+    }
 
     /** The strides, not copied: the kept array, or the row-major ones made now. */
     private long[] stridesArray() {
-        return strides == null ? rowMajorStrides(shape) : strides;
+        return rare == null || rare.strides == null ? rowMajorStrides(shape) : rare.strides;
     }
 
     /** Row-major strides of a validated shape (build() checked the products; a 0 dimension counts as 1). */
@@ -290,21 +314,21 @@ public final class Tensor {
         return st;
     }
     /** {@return the offset of the first element in the storage, in elements} */
-    public long storageOffset() { return storageOffset; }
+    public long storageOffset() { return rare == null ? 0 : rare.storageOffset; }
     /** {@return the byte order of {@link #storage()} (big-endian only for torch files saved on big-endian machines)} */
-    public ByteOrder storageByteOrder() { return order; }
+    public ByteOrder storageByteOrder() { return rare == null ? ByteOrder.LITTLE_ENDIAN : rare.order; }
     /** {@return the file this tensor was read from, or null for an in-memory tensor} */
-    public Path file() { return file; }
+    public Path file() { return origin.file(); }
 
     /**
      * {@return how a quantized tensor's integers map to real numbers (scale and zero point, per tensor
      * or per channel); empty for tensors that are not quantized} {@link #data()} holds the integers.
      */
-    public Optional<Quantization> quantization() { return Optional.ofNullable(quantization); }
+    public Optional<Quantization> quantization() { return Optional.ofNullable(rare == null ? null : rare.quantization); }
 
     /** {@return whether {@link #data()} needs a copy: a strided view, or a storage that is not little-endian} */
     public boolean isView() {
-        return !contiguous || needsSwap();
+        return rare != null && (!rare.contiguous || needsSwap());
     }
 
     /**
@@ -315,7 +339,13 @@ public final class Tensor {
      */
     public MemorySegment storage() {
         checkOpen();
-        return storage;
+        return storageSegment();
+    }
+
+    /** The storage, sliced from the origin's mapping (no check: a slice of a closed scope is not read here). */
+    private MemorySegment storageSegment() {
+        MemorySegment m = origin.mapping();
+        return storageStart == 0 && storageSize == m.byteSize() ? m : m.asSlice(storageStart, storageSize);
     }
 
     /**
@@ -334,27 +364,34 @@ public final class Tensor {
      *         while the copy of a view was made
      */
     public MemorySegment data() {
-        MemorySegment d = data;
+        long byteSize = byteSize();
+        if (byteSize == 0 || !isView()) {
+            // Zero-copy: a slice of the mapping, made on each call (nothing kept per tensor).
+            checkOpen();
+            try {
+                return origin.mapping().asSlice(byteSize == 0 ? storageStart
+                        : storageStart + storageOffset() * dtype.byteSize(), byteSize);
+            } catch (IllegalStateException e) {
+                throw closed(e);
+            }
+        }
+        MemorySegment d = rare.copy;
         if (d != null) {
             checkOpen();
             return d;
         }
         synchronized (this) {
-            if (data == null) {
+            if (rare.copy == null) {
                 checkOpen();
                 try {
-                    if (byteSize == 0) {
-                        data = storage.asSlice(0, 0);
-                    } else {
-                        data = isView() ? materialize() : storage.asSlice(storageOffset * dtype.byteSize(), byteSize);
-                    }
+                    rare.copy = materialize();
                 } catch (IllegalStateException e) {
                     throw closed(e);
                 } catch (InternalError e) {
                     throw changed(e);
                 }
             }
-            return data;
+            return rare.copy;
         }
     }
 
@@ -367,6 +404,7 @@ public final class Tensor {
      * @throws UncheckedIOException as {@link #data()}
      */
     public ByteBuffer asByteBuffer() {
+        long byteSize = byteSize();
         if (byteSize > Integer.MAX_VALUE) {
             throw tooLarge("a ByteBuffer", byteSize + " bytes", Integer.MAX_VALUE + " bytes; use data() instead");
         }
@@ -446,8 +484,9 @@ public final class Tensor {
         long[] s = shape.clone();
         long[] strides = stridesArray();
         long[] st = strides.clone();
+        long storageOffset = storageOffset();
         long offset = storageOffset;
-        Quantization q = quantization;
+        Quantization q = quantization().orElse(null);
         boolean empty = false;
         for (int d = 0; d < ranges.length; d++) {
             Slice r = Objects.requireNonNull(ranges[d], "slice of dimension " + d);
@@ -475,8 +514,7 @@ public final class Tensor {
         if (dtype.isSubByte()) {
             return sliceRows(ranges, s, q);
         }
-        return view(new Builder(name, dtype, s, storage).byteOrder(order).arena(arena).file(file).quantization(q)
-                .storageOffset(offset).strides(st));
+        return view(viewOf(s).quantization(q).storageOffset(offset).strides(st));
     }
 
     /** Packed dtypes have no element addresses: only whole rows starting and ending on a byte. */
@@ -495,13 +533,23 @@ public final class Tensor {
         long end = start + s[0];
         // Packed tensors are contiguous from byte 0 of their storage (build() enforces it), and
         // numel * bits fits 64 bits, so these products cannot overflow.
+        long numel = numel();
         long rowBits = numel == 0 ? 0 : numel / shape[0] * dtype.bits();
         if (start * rowBits % 8 != 0 || end * rowBits % 8 != 0) {
             throw new IllegalArgumentException(where() + ": rows [" + start + ", " + end + ") of " + dtype
                     + " do not start and end on a byte");
         }
-        return view(new Builder(name, dtype, s, storage.asSlice(start * rowBits / 8)).byteOrder(order).arena(arena)
-                .file(file).quantization(q));
+        Builder b = viewOf(s).quantization(q);
+        b.storage = storageSegment().asSlice(start * rowBits / 8);
+        return view(b);
+    }
+
+    /** A builder of a view over this tensor's storage, in its origin. */
+    private Builder viewOf(long[] shape) {
+        Builder b = new Builder(name, dtype, shape, storageSegment()).byteOrder(storageByteOrder()).arena(origin.arena())
+                .file(origin.file());
+        b.origin = origin;
+        return b;
     }
 
     private Quantization sliceQuantization(Quantization q, int dim, long start, long end, long step) {
@@ -667,6 +715,7 @@ public final class Tensor {
      */
     public void copyInto(byte[] dst, int offset) {
         Objects.requireNonNull(dst, "dst");
+        long byteSize = byteSize();
         if (byteSize > MAX_ARRAY) {
             throw tooLarge("a byte[]", byteSize + " bytes", MAX_ARRAY + " bytes");
         }
@@ -758,7 +807,8 @@ public final class Tensor {
     // --- internals --------------------------------------------------------------------------------
 
     private MemorySegment materialize() {
-        Arena a = arena != null ? arena : Arena.ofAuto();
+        long byteSize = byteSize();
+        Arena a = origin.arena() != null ? origin.arena() : Arena.ofAuto();
         MemorySegment out;
         try {
             out = a.allocate(Math.max(byteSize, 1), 16).asSlice(0, byteSize);
@@ -766,10 +816,10 @@ public final class Tensor {
             // A failed native allocation (not the heap): a view that repeats elements (stride 0) can
             // declare far more bytes than its file holds.
             throw new UnsupportedOperationException(where() + " is a view of " + byteSize + " bytes over a storage of "
-                    + storage.byteSize() + "; the contiguous copy data() makes cannot be allocated (" + e.getMessage()
+                    + storageSize + "; the contiguous copy data() makes cannot be allocated (" + e.getMessage()
                     + "); read storage() with strides() instead", e);
         }
-        StridedCopy.gather(storage, storageOffset, shape, stridesArray(), dtype, order, out);
+        StridedCopy.gather(storageSegment(), storageOffset(), shape, stridesArray(), dtype, storageByteOrder(), out);
         return out.asReadOnly();
     }
 
@@ -778,16 +828,17 @@ public final class Tensor {
     }
 
     private boolean needsSwap() {
-        return order != ByteOrder.LITTLE_ENDIAN && dtype.byteOrderUnit() > 1;
+        return rare != null && rare.order != ByteOrder.LITTLE_ENDIAN && dtype.byteOrderUnit() > 1;
     }
 
     private String where() {
+        Path file = origin.file();
         return (file == null ? "" : file + ": ") + "tensor '" + name + "'";
     }
 
     private void checkOpen() {
-        if (!storage.scope().isAlive()) {
-            throw new TensorFileClosedException(file, "tensor '" + name + "'");
+        if (!origin.mapping().scope().isAlive()) {
+            throw new TensorFileClosedException(origin.file(), "tensor '" + name + "'");
         }
     }
 
@@ -806,6 +857,7 @@ public final class Tensor {
     }
 
     private int arrayLength(String what) {
+        long numel = numel();
         if (numel > MAX_ARRAY) {
             throw tooLarge(what, numel + " elements", MAX_ARRAY + " elements");
         }
@@ -837,11 +889,12 @@ public final class Tensor {
     }
 
     private TensorFileClosedException closed(IllegalStateException e) {
-        return e instanceof TensorFileClosedException c ? c : new TensorFileClosedException(file, "tensor '" + name + "'", e);
+        return e instanceof TensorFileClosedException c ? c
+                : new TensorFileClosedException(origin.file(), "tensor '" + name + "'", e);
     }
 
     private UncheckedIOException changed(InternalError e) {
-        PtsafeException refusal = MappedFiles.changed(file, "tensor '" + name
+        PtsafeException refusal = MappedFiles.changed(origin.file(), "tensor '" + name
                 + "': the mapped file changed or was truncated while open", e);
         return new UncheckedIOException(refusal.getMessage(), refusal);
     }
@@ -863,7 +916,9 @@ public final class Tensor {
         private final String name;
         private final DType dtype;
         private final long[] shape;
-        private final MemorySegment storage;
+        private MemorySegment storage;
+        /** The origin of the tensor a view is made from: its storage lies in it. */
+        private TensorOrigin origin;
         private long[] strides;
         private long storageOffset;
         private ByteOrder order = ByteOrder.LITTLE_ENDIAN;
@@ -1009,14 +1064,39 @@ public final class Tensor {
                 if (byteSize > storage.byteSize()) {
                     throw outOfBounds(byteSize, storage.byteSize());
                 }
-                return new Tensor(this, numel, byteSize, true, kept(contiguousStrides));
+                return tensor(true, kept(contiguousStrides));
             }
             long item = dtype.byteSize();
             long endBytes = numel == 0 ? 0 : mul(add(add(storageOffset, lastElement), 1), item);
             if (endBytes > storage.byteSize()) {
                 throw outOfBounds(endBytes, storage.byteSize());
             }
-            return new Tensor(this, numel, byteSize, contiguous, kept(contiguousStrides));
+            return tensor(contiguous, kept(contiguousStrides));
+        }
+
+        /**
+         * The validated tensor, as compact as it can be: in the file's shared origin when its storage
+         * lies in the file's mapping (the arena is the file's {@link FileArena}), with the file's
+         * shared array of its shape, and with a {@link Rare} only when it has something rare.
+         */
+        private Tensor tensor(boolean contiguous, long[] keptStrides) {
+            TensorOrigin o = origin;
+            long[] s = shape;
+            if (arena instanceof FileArena f) {
+                if (o == null && f.origin() != null && Objects.equals(file, f.origin().file())) {
+                    o = f.origin();
+                }
+                s = f.intern(shape);
+            }
+            long start = o == null || !Objects.equals(file, o.file()) ? -1 : o.offsetOf(storage);
+            if (start < 0) {
+                o = new TensorOrigin(storage, arena, file);
+                start = 0;
+            }
+            Rare r = keptStrides == null && storageOffset == 0 && order == ByteOrder.LITTLE_ENDIAN
+                    && quantization == null && contiguous
+                    ? null : new Rare(keptStrides, storageOffset, order, quantization, contiguous);
+            return new Tensor(name, dtype, s, o, start, storage.byteSize(), r);
         }
 
         /** The strides to keep: none when they are the row-major ones (24 to 80 bytes a tensor saved). */

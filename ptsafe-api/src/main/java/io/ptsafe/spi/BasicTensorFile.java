@@ -9,7 +9,6 @@ import io.ptsafe.TensorFile;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +22,12 @@ public final class BasicTensorFile implements TensorFile {
     private final Path path;
     private final FileFormat format;
     private final List<Tensor> tensors;
-    private final Map<String, Tensor> byName;
+    private final NameIndex byName;
     private final Map<String, String> metadata;
     /** The decoded tree; null until {@link #root()} first builds the dict of name to tensor (see there). */
     private volatile PyValue root;
+    /** The kind of dict {@link #root()} builds when it is null ("dict", or the kind of a flat tree dropped at open). */
+    private final String rootKind;
     private final Arena arena;
     private final List<AutoCloseable> resources;
     private volatile boolean closed;
@@ -49,15 +50,24 @@ public final class BasicTensorFile implements TensorFile {
         this.path = path;
         this.format = format;
         this.tensors = List.copyOf(tensors);
-        Map<String, Tensor> index = new HashMap<>(Math.max(16, tensors.size() * 2));
-        for (Tensor t : tensors) {
-            if (index.putIfAbsent(t.name(), t) != null) {
-                throw new PtsafeException(Reason.DUPLICATE_TENSOR, path, "tensor name '" + t.name() + "' appears twice");
-            }
+        try {
+            this.byName = NameIndex.of(this.tensors);
+        } catch (NameIndex.Duplicate d) {
+            throw new PtsafeException(Reason.DUPLICATE_TENSOR, path, "tensor name '" + d.name() + "' appears twice");
         }
-        this.byName = index;
         this.metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
-        this.root = root;
+        if (root instanceof PyValue.Dict d && isFlat(d, this.tensors)) {
+            // A state dict of name to tensor, exactly what root() builds: not kept (a map entry, a key and
+            // a value object per tensor, ~80 bytes), built again if asked for.
+            this.root = null;
+            this.rootKind = d.kind();
+        } else {
+            this.root = root;
+            this.rootKind = "dict";
+        }
+        if (arena instanceof FileArena f) {
+            f.opened();
+        }
         this.arena = arena;
         this.resources = new ArrayList<>(resources);
     }
@@ -66,11 +76,33 @@ public final class BasicTensorFile implements TensorFile {
     @Override public FileFormat format() { return format; }
     @Override public List<Tensor> tensors() { return tensors; }
     @Override public Optional<Tensor> findTensor(String name) { return Optional.ofNullable(byName.get(name)); }
+
+    /**
+     * Whether {@code root} holds exactly the tensors, in order, each under its own name as a
+     * {@code str} key, the very {@link Tensor} listed: then {@link #root()} can build an equal dict.
+     */
+    private static boolean isFlat(PyValue.Dict root, List<Tensor> tensors) {
+        Map<PyValue, PyValue> entries = root.entries();
+        if (entries.size() != tensors.size()) {
+            return false;
+        }
+        int i = 0;
+        for (Map.Entry<PyValue, PyValue> e : entries.entrySet()) {
+            Tensor t = tensors.get(i++);
+            if (!(e.getKey() instanceof PyValue.Str k) || !(e.getValue() instanceof PyValue.TensorValue v)
+                    || v.tensor() != t || !k.value().equals(t.name())) {
+                return false;
+            }
+        }
+        return true;
+    }
     @Override public Map<String, String> metadata() { return metadata; }
 
     /**
-     * {@inheritDoc} Without a decoded tree (safetensors) the dict of name to tensor is built on the
-     * first call, not at open: it is four objects per tensor that most callers never ask for.
+     * {@inheritDoc} Without a decoded tree (safetensors), or when the tree was a flat dict of name to
+     * tensor (a torch state dict, dropped at open), the dict of name to tensor is built on the first
+     * call, not kept from the open: it is four objects per tensor that most callers never ask for. It
+     * equals the dropped tree: same kind of dict, same keys in the same order, the same tensors.
      */
     @Override
     public PyValue root() {
@@ -83,7 +115,7 @@ public final class BasicTensorFile implements TensorFile {
                     for (Tensor t : tensors) {
                         m.put(new PyValue.Str(t.name()), new PyValue.TensorValue(t));
                     }
-                    r = new PyValue.Dict(m);
+                    r = new PyValue.Dict(m, rootKind);
                     root = r;
                 }
             }

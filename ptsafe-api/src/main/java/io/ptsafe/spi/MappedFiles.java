@@ -44,7 +44,8 @@ public final class MappedFiles {
 
     /**
      * Maps {@code path} in a new shared arena that the result takes over (a {@link BasicTensorFile}
-     * closes it): on any refusal or error the arena is closed and nothing stays mapped.
+     * closes it): on any refusal or error the arena is closed and nothing stays mapped. The arena is
+     * a {@link FileArena}: tensors built with it share the file's fields and shapes.
      *
      * @param path    the file to map
      * @param reading builds the result, which owns the arena from then on
@@ -54,7 +55,7 @@ public final class MappedFiles {
      *         cannot be mapped, or {@link Reason#FILE_CHANGED} on a fault on the mapped memory
      */
     public static <T> T open(Path path, Reading<T> reading) throws PtsafeException {
-        Arena arena = Arena.ofShared();
+        FileArena arena = new FileArena(Arena.ofShared());
         try {
             return run(path, arena, reading);
         } catch (PtsafeException | RuntimeException | Error e) {
@@ -76,7 +77,7 @@ public final class MappedFiles {
         if (!probe.inMemory()) {
             return open(probe.path(), reading);
         }
-        Arena arena = Arena.ofShared();
+        FileArena arena = new FileArena(Arena.ofShared());
         try {
             return run(probe.path(), inArena(probe.content(), arena), arena, reading);
         } catch (PtsafeException | RuntimeException | Error e) {
@@ -137,6 +138,9 @@ public final class MappedFiles {
     }
 
     private static <T> T run(Path path, MemorySegment file, Arena arena, Reading<T> reading) throws PtsafeException {
+        if (arena instanceof FileArena f) {
+            f.mapped(file, path);
+        }
         try {
             return reading.read(file, arena);
         } catch (InternalError e) {

@@ -1,0 +1,106 @@
+package io.ptsafe.spi;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The arena of one opened file ({@link MappedFiles#open}): it allocates and closes as the arena it
+ * wraps, and also carries what the file's tensors share, so that providers need nothing more than
+ * {@code Tensor.builder(...).arena(arena)} to build compact tensors:
+ * <ul>
+ *   <li>the {@link TensorOrigin} over the file's mapping, kept by every tensor whose storage lies in
+ *       it;</li>
+ *   <li>while the file is being opened, a table of the shapes seen, so that tensors of equal shapes
+ *       share one {@code long[]} (real models repeat a few shapes). A {@link BasicTensorFile} drops
+ *       the table when it takes the arena ({@link #opened()}): it is not kept with the file.</li>
+ * </ul>
+ */
+public final class FileArena implements Arena {
+    private final Arena arena;
+    private TensorOrigin origin;
+    /** Open addressing over shapes, by content; null once the file is opened. Used by the opening thread only. */
+    private volatile long[][] shapes = new long[64][];
+    private int shapeCount;
+
+    FileArena(Arena arena) {
+        this.arena = arena;
+    }
+
+    /** Sets the mapping, once it is made in this arena. */
+    void mapped(MemorySegment mapping, Path file) {
+        this.origin = new TensorOrigin(mapping, this, file);
+    }
+
+    /** {@return the origin of tensors whose storage lies in the file's mapping} */
+    public TensorOrigin origin() {
+        return origin;
+    }
+
+    /**
+     * {@return the array equal to {@code shape} that earlier tensors of this file use, or
+     * {@code shape} itself, remembered for later ones} After {@link #opened()}, {@code shape}.
+     * The caller gives an array nobody else writes (the builder's own copy): it may be shared.
+     *
+     * @param shape a shape
+     */
+    public long[] intern(long[] shape) {
+        long[][] table = shapes;
+        if (table == null) {
+            return shape;
+        }
+        int mask = table.length - 1;
+        int i = slot(shape, mask);
+        for (long[] s; (s = table[i]) != null; i = i + 1 & mask) {
+            if (Arrays.equals(s, shape)) {
+                return s;
+            }
+        }
+        table[i] = shape;
+        if (++shapeCount * 2 > table.length) {
+            grow(table);
+        }
+        return shape;
+    }
+
+    private void grow(long[][] table) {
+        long[][] bigger = new long[table.length * 2][];
+        int mask = bigger.length - 1;
+        for (long[] s : table) {
+            if (s != null) {
+                int i = slot(s, mask);
+                while (bigger[i] != null) {
+                    i = i + 1 & mask;
+                }
+                bigger[i] = s;
+            }
+        }
+        shapes = bigger;
+    }
+
+    private static int slot(long[] shape, int mask) {
+        int h = Arrays.hashCode(shape) * 0x9E3779B9;
+        return (h ^ h >>> 16) & mask;
+    }
+
+    /** The file is opened: the shape table is dropped (tensors keep the arrays they share). */
+    public void opened() {
+        shapes = null;
+    }
+
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        return arena.allocate(byteSize, byteAlignment);
+    }
+
+    @Override
+    public MemorySegment.Scope scope() {
+        return arena.scope();
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,83 @@
+package io.ptsafe.spi;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.ptsafe.DType;
+import io.ptsafe.Tensor;
+import io.ptsafe.TensorFileClosedException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** What the tensors of one file share through its arena: shapes while opening, and the mapping. */
+class FileArenaTest {
+    private static final Path FILE = Path.of("model.safetensors");
+
+    @Test
+    void equalShapesShareOneArrayWhileOpening() {
+        try (FileArena arena = new FileArena(Arena.ofConfined())) {
+            long[] first = {4, 3};
+            assertSame(first, arena.intern(first));
+            assertSame(first, arena.intern(new long[] {4, 3}));
+            long[] other = {3, 4};
+            assertSame(other, arena.intern(other));
+            long[] scalar = {};
+            assertSame(scalar, arena.intern(scalar));
+            assertSame(scalar, arena.intern(new long[0]));
+            // past the first table (64 slots): earlier shapes are still found after it grows
+            long[][] many = new long[500][];
+            for (int i = 0; i < many.length; i++) {
+                many[i] = new long[] {i, 7};
+                assertSame(many[i], arena.intern(many[i]));
+            }
+            for (int i = 0; i < many.length; i++) {
+                assertSame(many[i], arena.intern(new long[] {i, 7}), "shape " + i);
+            }
+            assertSame(first, arena.intern(new long[] {4, 3}));
+            arena.opened();
+            long[] later = {4, 3};
+            assertSame(later, arena.intern(later), "no table kept once the file is opened");
+        }
+    }
+
+    @Test
+    void tensorsOverTheMappingReadTheirRangeAndRefuseAfterClose() throws Exception {
+        FileArena arena = new FileArena(Arena.ofShared());
+        MemorySegment mapping = arena.allocate(64, 16);
+        for (int i = 0; i < 16; i++) {
+            mapping.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, i);
+        }
+        arena.mapped(mapping.asReadOnly(), FILE);
+        Tensor a = Tensor.builder("a", DType.F32, new long[] {2, 2}, mapping.asSlice(16, 16)).arena(arena).file(FILE)
+                .build();
+        Tensor b = Tensor.builder("b", DType.F32, new long[] {2, 2}, mapping.asSlice(48, 16)).arena(arena).file(FILE)
+                .build();
+        // a storage outside the mapping (an inflated record) is a tensor of its own
+        MemorySegment inflated = arena.allocate(8, 8);
+        inflated.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 1, 9f);
+        Tensor c = Tensor.builder("c", DType.F32, new long[] {2}, inflated).arena(arena).file(FILE).build();
+        assertArrayEquals(new float[] {4, 5, 6, 7}, a.toFloatArray());
+        assertArrayEquals(new float[] {12, 13, 14, 15}, b.toFloatArray());
+        assertArrayEquals(new float[] {0, 9}, c.toFloatArray());
+        assertEquals(mapping.address() + 48, b.storage().address());
+        assertEquals(16, b.storage().byteSize());
+        assertEquals(mapping.address() + 56, b.slice(1, 2).data().address(), "a row is a zero-copy slice");
+        assertEquals(mapping.address() + 48, b.slice(1, 0, 1).storage().address(), "a view shares the storage");
+        assertArrayEquals(new float[] {13, 15}, b.slice(1, 1, 2).toFloatArray());
+        assertEquals(FILE, a.file());
+        long[] shape = a.shape();
+        shape[0] = 99;
+        assertArrayEquals(new long[] {2, 2}, b.shape(), "a shared shape is never handed out");
+        assertNotSame(a.shape(), b.shape());
+        arena.close();
+        assertThrows(TensorFileClosedException.class, a::data);
+        assertThrows(TensorFileClosedException.class, b::storage);
+        assertThrows(TensorFileClosedException.class, c::toFloatArray);
+    }
+}
