@@ -9,6 +9,9 @@ import io.ptsafe.spi.BasicTensorFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,23 +67,30 @@ final class CanonicalHeader {
     private static final byte[] SHAPE = ascii("shape");
     private static final byte[] DATA_OFFSETS = ascii("data_offsets");
     private static final byte[] METADATA = ascii(HeaderParser.METADATA_KEY);
-    /** The safetensors dtype names, as {@link DType#fromSafetensorsName(String)} matches them (first wins). */
-    private static final byte[][] DTYPE_NAMES;
-    private static final DType[] DTYPES;
+    /**
+     * The safetensors dtype names by their length, with their dtypes, in the order
+     * {@link DType#fromSafetensorsName(String)} tries them (the first match wins there and here).
+     */
+    private static final byte[][][] DTYPE_NAMES = new byte[16][][];
+    private static final DType[][] DTYPES = new DType[16][];
 
     static {
-        List<DType> types = new ArrayList<>();
         for (DType t : DType.values()) {
-            if (t.safetensorsName().isPresent()) {
-                types.add(t);
+            byte[] name = ascii(t.safetensorsName().orElse(""));
+            if (name.length > 0) {
+                int k = name.length;
+                DTYPE_NAMES[k] = DTYPE_NAMES[k] == null ? new byte[1][] : Arrays.copyOf(DTYPE_NAMES[k], DTYPE_NAMES[k].length + 1);
+                DTYPES[k] = DTYPES[k] == null ? new DType[1] : Arrays.copyOf(DTYPES[k], DTYPES[k].length + 1);
+                DTYPE_NAMES[k][DTYPE_NAMES[k].length - 1] = name;
+                DTYPES[k][DTYPES[k].length - 1] = t;
             }
         }
-        DTYPES = types.toArray(DType[]::new);
-        DTYPE_NAMES = new byte[DTYPES.length][];
-        for (int i = 0; i < DTYPES.length; i++) {
-            DTYPE_NAMES[i] = ascii(DTYPES[i].safetensorsName().orElseThrow());
-        }
     }
+
+    /** Eight bytes of the header at a time, for the scan of strings. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
 
     /** Giving up: not an error, the general path decides. One instance, no stack trace. */
     private static final class GiveUp extends Exception {
@@ -253,10 +263,13 @@ final class CanonicalHeader {
 
     private DType dtype() throws GiveUp {
         int s = string();
-        int e = stringEnd;
-        for (int i = 0; i < DTYPE_NAMES.length; i++) {
-            if (equals(s, e, DTYPE_NAMES[i])) {
-                return DTYPES[i];
+        int length = stringEnd - s;
+        if (length < DTYPE_NAMES.length && DTYPE_NAMES[length] != null) {
+            byte[][] names = DTYPE_NAMES[length];
+            for (int i = 0; i < names.length; i++) {
+                if (equals(s, stringEnd, names[i])) {
+                    return DTYPES[length][i];
+                }
             }
         }
         throw GiveUp.INSTANCE;
@@ -337,6 +350,18 @@ final class CanonicalHeader {
         int s = ++p;
         int i = s;
         byte[] a = b;
+        // Eight bytes at a time while none is a quote, a backslash, a control byte or over 0x7F; the
+        // byte loop below then finds which one it is.
+        while (i + 8 <= end) {
+            long x = (long) LONGS.get(a, i);
+            long quote = x ^ 0x2222222222222222L;
+            long backslash = x ^ 0x5C5C5C5C5C5C5C5CL;
+            long special = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (x - 0x2020202020202020L) | x;
+            if ((special & HIGHS) != 0) {
+                break;
+            }
+            i += 8;
+        }
         while (true) {
             if (i >= end) {
                 throw GiveUp.INSTANCE;
@@ -416,8 +441,17 @@ final class CanonicalHeader {
         return i < end ? b[i] : -1;
     }
 
+    /** Whether {@code b[from, to)} is {@code word}: a plain loop, faster than a vectorized compare for a few bytes. */
     private boolean equals(int from, int to, byte[] word) {
-        return Arrays.equals(b, from, to, word, 0, word.length);
+        if (to - from != word.length) {
+            return false;
+        }
+        for (int i = 0; i < word.length; i++) {
+            if (b[from + i] != word[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] ascii(String s) {
