@@ -63,34 +63,46 @@ final class CanonicalHeader {
      */
     static final int MAX_BYTES = 32 << 20;
 
-    private static final byte[] DTYPE = ascii("dtype");
-    private static final byte[] SHAPE = ascii("shape");
-    private static final byte[] DATA_OFFSETS = ascii("data_offsets");
-    private static final byte[] METADATA = ascii(HeaderParser.METADATA_KEY);
-    /**
-     * The safetensors dtype names by their length, with their dtypes, in the order
-     * {@link DType#fromSafetensorsName(String)} tries them (the first match wins there and here).
-     */
-    private static final byte[][][] DTYPE_NAMES = new byte[16][][];
-    private static final DType[][] DTYPES = new DType[16][];
-
-    static {
-        for (DType t : DType.values()) {
-            byte[] name = ascii(t.safetensorsName().orElse(""));
-            if (name.length > 0) {
-                int k = name.length;
-                DTYPE_NAMES[k] = DTYPE_NAMES[k] == null ? new byte[1][] : Arrays.copyOf(DTYPE_NAMES[k], DTYPE_NAMES[k].length + 1);
-                DTYPES[k] = DTYPES[k] == null ? new DType[1] : Arrays.copyOf(DTYPES[k], DTYPES[k].length + 1);
-                DTYPE_NAMES[k][DTYPE_NAMES[k].length - 1] = name;
-                DTYPES[k][DTYPES[k].length - 1] = t;
-            }
-        }
-    }
-
-    /** Eight bytes of the header at a time, for the scan of strings. */
+    /** Eight bytes of the header at a time, little-endian: strings are scanned and words compared so. */
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
+
+    // The keys, as words of up to eight bytes (see #word).
+    private static final long DTYPE = word("dtype");
+    private static final long SHAPE = word("shape");
+    private static final long DATA_OFFSETS_0 = word("data_off");
+    private static final long DATA_OFFSETS_8 = word("sets");
+    private static final long METADATA_0 = word(HeaderParser.METADATA_KEY.substring(0, 8));
+    private static final long METADATA_8 = word(HeaderParser.METADATA_KEY.substring(8));
+
+    /**
+     * The safetensors dtype names by their length (as words: bytes 0-7 and 8-15), with their dtypes, in the
+     * order {@link DType#fromSafetensorsName(String)} tries them (the first match wins there and here).
+     */
+    private static final int DTYPE_NAME_MAX = 16;
+    private static final long[][] DTYPE_WORDS_0 = new long[DTYPE_NAME_MAX + 1][0];
+    private static final long[][] DTYPE_WORDS_8 = new long[DTYPE_NAME_MAX + 1][0];
+    private static final DType[][] DTYPES = new DType[DTYPE_NAME_MAX + 1][0];
+
+    static {
+        for (DType t : DType.values()) {
+            String name = t.safetensorsName().orElse("");
+            int k = name.length();
+            if (k > 0) {
+                if (k > DTYPE_NAME_MAX) {
+                    throw new ExceptionInInitializerError("dtype name over " + DTYPE_NAME_MAX + " characters: " + name);
+                }
+                int n = DTYPES[k].length;
+                DTYPE_WORDS_0[k] = Arrays.copyOf(DTYPE_WORDS_0[k], n + 1);
+                DTYPE_WORDS_8[k] = Arrays.copyOf(DTYPE_WORDS_8[k], n + 1);
+                DTYPES[k] = Arrays.copyOf(DTYPES[k], n + 1);
+                DTYPE_WORDS_0[k][n] = word(name.substring(0, Math.min(8, k)));
+                DTYPE_WORDS_8[k][n] = k > 8 ? word(name.substring(8)) : 0;
+                DTYPES[k][n] = t;
+            }
+        }
+    }
 
     /** Giving up: not an error, the general path decides. One instance, no stack trace. */
     private static final class GiveUp extends Exception {
@@ -169,7 +181,7 @@ final class CanonicalHeader {
                 int key = string();
                 int keyEnd = stringEnd;
                 colon();
-                if (equals(key, keyEnd, METADATA)) {
+                if (keyEnd - key == 12 && word(key, 8) == METADATA_0 && word(key + 8, 4) == METADATA_8) {
                     if (metadata != null) {
                         throw GiveUp.INSTANCE;
                     }
@@ -207,8 +219,13 @@ final class CanonicalHeader {
             int key = string();
             int keyEnd = stringEnd;
             colon();
-            int bit = keyEnd - key == 5 ? (equals(key, keyEnd, DTYPE) ? 1 : equals(key, keyEnd, SHAPE) ? 2 : 0)
-                    : equals(key, keyEnd, DATA_OFFSETS) ? 4 : 0;
+            int bit = 0;
+            if (keyEnd - key == 5) {
+                long w = word(key, 5);
+                bit = w == DTYPE ? 1 : w == SHAPE ? 2 : 0;
+            } else if (keyEnd - key == 12 && word(key, 8) == DATA_OFFSETS_0 && word(key + 8, 4) == DATA_OFFSETS_8) {
+                bit = 4;
+            }
             if (bit == 0 || (seen & bit) != 0) {
                 throw GiveUp.INSTANCE;
             }
@@ -264,10 +281,12 @@ final class CanonicalHeader {
     private DType dtype() throws GiveUp {
         int s = string();
         int length = stringEnd - s;
-        if (length < DTYPE_NAMES.length && DTYPE_NAMES[length] != null) {
-            byte[][] names = DTYPE_NAMES[length];
-            for (int i = 0; i < names.length; i++) {
-                if (equals(s, stringEnd, names[i])) {
+        if (length <= DTYPE_NAME_MAX) {
+            long w0 = word(s, Math.min(8, length));
+            long w8 = length > 8 ? word(s + 8, length - 8) : 0;
+            long[] words0 = DTYPE_WORDS_0[length];
+            for (int i = 0; i < words0.length; i++) {
+                if (words0[i] == w0 && DTYPE_WORDS_8[length][i] == w8) {
                     return DTYPES[length][i];
                 }
             }
@@ -318,24 +337,21 @@ final class CanonicalHeader {
 
     /** {@code 0}, or a digit 1-9 and at most 18 more digits, up to {@link Long#MAX_VALUE}. */
     private long number() throws GiveUp {
-        int c = at(p);
-        if (c == '0') {
-            p++;
-            return 0;
+        byte[] a = b;
+        int i = p;
+        int start = i;
+        long v = 0;
+        int d;
+        while (i < end && (d = a[i] - '0') >= 0 && d <= 9) {
+            v = v * 10 + d;
+            i++;
         }
-        if (c < '1' || c > '9') {
+        int digits = i - start;
+        // No digit, a leading zero, over 19 digits, or 19 that overflowed (2^63 to 10^19 - 1 wrap to negative).
+        if (digits == 0 || (a[start] == '0' && digits > 1) || digits > 19 || v < 0) {
             throw GiveUp.INSTANCE;
         }
-        long v = c - '0';
-        int start = p++;
-        while ((c = at(p)) >= '0' && c <= '9') {
-            // 18 digits always fit; a 19th may overflow; a 20th always does
-            if (p - start >= 18 && (p - start > 18 || v > (Long.MAX_VALUE - (c - '0')) / 10)) {
-                throw GiveUp.INSTANCE;
-            }
-            v = v * 10 + (c - '0');
-            p++;
-        }
+        p = i;
         return v;
     }
 
@@ -344,38 +360,34 @@ final class CanonicalHeader {
      * characters begin and leaves {@link #stringEnd} at its closing quote, {@code p} after it.
      */
     private int string() throws GiveUp {
-        if (at(p) != '"') {
+        byte[] a = b;
+        int s = p + 1;
+        if (p >= end || a[p] != '"') {
             throw GiveUp.INSTANCE;
         }
-        int s = ++p;
         int i = s;
-        byte[] a = b;
-        // Eight bytes at a time while none is a quote, a backslash, a control byte or over 0x7F; the
-        // byte loop below then finds which one it is.
-        while (i + 8 <= end) {
+        // Eight bytes at a time. The lowest byte flagged is the first quote, backslash, control byte or
+        // byte over 0x7F (the borrows of the zero-byte tests only flag bytes above a real hit).
+        while (true) {
+            if (i + 8 > end) {
+                while (i < end && a[i] >= 0x20 && a[i] != '"' && a[i] != '\\') {
+                    i++;
+                }
+                break;
+            }
             long x = (long) LONGS.get(a, i);
             long quote = x ^ 0x2222222222222222L;
             long backslash = x ^ 0x5C5C5C5C5C5C5C5CL;
-            long special = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (x - 0x2020202020202020L) | x;
-            if ((special & HIGHS) != 0) {
+            long special = (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (x - 0x2020202020202020L) | x)
+                    & HIGHS;
+            if (special != 0) {
+                i += Long.numberOfTrailingZeros(special) >>> 3;
                 break;
             }
             i += 8;
         }
-        while (true) {
-            if (i >= end) {
-                throw GiveUp.INSTANCE;
-            }
-            byte c = a[i];
-            if (c == '"') {
-                break;
-            }
-            if (c < 0x20 || c == '\\') { // control bytes, bytes over 0x7F (negative), escapes
-                throw GiveUp.INSTANCE;
-            }
-            i++;
-        }
-        if (i - s > maxString) {
+        // the string ends at a quote; a backslash, control byte, byte over 0x7F or the end gives up
+        if (i >= end || a[i] != '"' || i - s > maxString) {
             throw GiveUp.INSTANCE;
         }
         stringEnd = i;
@@ -441,20 +453,28 @@ final class CanonicalHeader {
         return i < end ? b[i] : -1;
     }
 
-    /** Whether {@code b[from, to)} is {@code word}: a plain loop, faster than a vectorized compare for a few bytes. */
-    private boolean equals(int from, int to, byte[] word) {
-        if (to - from != word.length) {
-            return false;
+    /**
+     * Bytes {@code [from, from + length)} of the header, {@code length} at most 8, as a little-endian word
+     * (the first byte lowest, zeros above): eight bytes compared at once.
+     */
+    private long word(int from, int length) {
+        if (from + 8 <= end) {
+            long x = (long) LONGS.get(b, from);
+            return length == 8 ? x : x & ((1L << (8 * length)) - 1);
         }
-        for (int i = 0; i < word.length; i++) {
-            if (b[from + i] != word[i]) {
-                return false;
-            }
+        long w = 0;
+        for (int i = length - 1; i >= 0; i--) {
+            w = w << 8 | (b[from + i] & 0xFF);
         }
-        return true;
+        return w;
     }
 
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
+    /** The word of an ASCII text of at most 8 characters, as {@link #word(int, int)} reads it. */
+    private static long word(String text) {
+        long w = 0;
+        for (int i = text.length() - 1; i >= 0; i--) {
+            w = w << 8 | text.charAt(i);
+        }
+        return w;
     }
 }

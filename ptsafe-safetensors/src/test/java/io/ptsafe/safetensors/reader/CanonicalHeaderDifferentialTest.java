@@ -288,6 +288,43 @@ class CanonicalHeaderDifferentialTest {
         assertTrue(t.generalRead > 0, t.toString());
     }
 
+    /**
+     * Strings are scanned eight bytes at a time: a byte the fast path must stop at (quote, backslash,
+     * control, DEL, over 0x7F) at every place of a name, in names of every length around the word size,
+     * and with the name last in the header (its scan reaching the end of the array), and numbers around
+     * the 18 and 19 digits where overflow begins.
+     */
+    @Test
+    void wordBoundaries() {
+        byte[] specials = {'"', '\\', 0x01, 0x1f, 0x7f, (byte) 0x80, (byte) 0xc3, (byte) 0xff, ' ', '\'' };
+        Tally t = new Tally();
+        for (int length = 0; length <= 20; length++) {
+            for (int at = -1; at < length; at++) {
+                for (byte special : at < 0 ? new byte[] {'a'} : specials) {
+                    byte[] name = new byte[length];
+                    Arrays.fill(name, (byte) 'n');
+                    if (at >= 0) {
+                        name[at] = special;
+                    }
+                    String n = new String(name, StandardCharsets.ISO_8859_1);
+                    for (String h : List.of("{" + entry(n, "U8", "2", 0, 2) + "}",
+                            "{\"__metadata__\":{\"k\":\"" + n + "\"}}", "{\"" + n + "\"")) {
+                        byte[] header = h.getBytes(StandardCharsets.ISO_8859_1);
+                        t.add(agree(file(header, h.startsWith("{\"__") ? 0 : 2), LoadOptions.defaults(), h));
+                    }
+                }
+            }
+        }
+        assertTrue(t.canonical >= 21 * 2, t.toString());
+        for (String number : List.of("999999999999999999", "1000000000000000000", "9223372036854775807",
+                "9223372036854775808", "9999999999999999999", "10000000000000000000", "09223372036854775807")) {
+            for (String shape : List.of(number + ",0", "0," + number, number)) {
+                String h = "{" + entry("n", "U8", shape, 0, 0) + "}";
+                t.add(agree(file(h, 0), LoadOptions.defaults(), h));
+            }
+        }
+    }
+
     // --- seeded random headers and mutations ---------------------------------------------------------
 
     private static final String[] DTYPES;
