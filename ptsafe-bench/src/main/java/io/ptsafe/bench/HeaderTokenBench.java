@@ -33,14 +33,18 @@ public class HeaderTokenBench {
     public int tensors;
 
     private final JsonFactory factory = new JsonFactory();
-    private byte[] header;
+    byte[] header;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        Path file = SafetensorsFiles.openFile(tensors);
+        header = headerBytes(SafetensorsFiles.openFile(tensors));
+    }
+
+    /** The header of a safetensors file: the bytes after the 8-byte length. */
+    static byte[] headerBytes(Path file) throws IOException {
         byte[] all = Files.readAllBytes(file);
         long n = ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        header = Arrays.copyOfRange(all, 8, 8 + (int) n);
+        return Arrays.copyOfRange(all, 8, 8 + (int) n);
     }
 
     @Benchmark

@@ -12,22 +12,42 @@ import java.util.Arrays;
  * figure with {@code time.thread_time()} ({@code time_safetensors_open.py --cpu}).
  *
  * <pre>java -cp benchmarks.jar io.ptsafe.bench.OpenCpuTime FILE... (bench data names or paths)</pre>
+ *
+ * <p>An argument {@code tokens:open-N.safetensors} times {@link HeaderTokenBench}'s bare jackson token pass
+ * over that file's header instead, the peer of the "within 2x of a token pass" target.
  */
 public final class OpenCpuTime {
     private OpenCpuTime() {
     }
 
+    /** One operation timed. */
+    @FunctionalInterface
+    private interface Op {
+        long run() throws Exception;
+    }
+
     public static void main(String[] args) throws Exception {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         for (String arg : args) {
-            Path file = Path.of(arg).getParent() != null ? Path.of(arg)
-                    : arg.endsWith(".safetensors") ? SafetensorsFiles.openFile(Integer.parseInt(arg.substring(5, arg.length() - 12)))
-                    : BenchData.torchFile(arg);
-            String last = Opening.lastName(file);
+            // "tokens:open-N.safetensors" times HeaderTokenBench's bare jackson token pass over that header
+            boolean tokens = arg.startsWith("tokens:");
+            String name = tokens ? arg.substring("tokens:".length()) : arg;
+            Path file = Path.of(name).getParent() != null ? Path.of(name)
+                    : name.endsWith(".safetensors") ? SafetensorsFiles.openFile(Integer.parseInt(name.substring(5, name.length() - 12)))
+                    : BenchData.torchFile(name);
+            Op op;
+            if (tokens) {
+                HeaderTokenBench bench = new HeaderTokenBench();
+                bench.header = HeaderTokenBench.headerBytes(file);
+                op = bench::jacksonTokens;
+            } else {
+                String last = Opening.lastName(file);
+                op = () -> Opening.open(file, last);
+            }
             long t0 = threads.getCurrentThreadCpuTime();
             int perBatch = 0;
             while (threads.getCurrentThreadCpuTime() - t0 < 3_000_000_000L) { // warm-up: 3 s of CPU
-                Opening.open(file, last);
+                op.run();
                 perBatch++;
             }
             perBatch = Math.max(1, perBatch / 10); // batches of about 0.3 s of CPU
@@ -35,13 +55,14 @@ public final class OpenCpuTime {
             for (int b = 0; b < us.length; b++) {
                 long c = threads.getCurrentThreadCpuTime();
                 for (int i = 0; i < perBatch; i++) {
-                    Opening.open(file, last);
+                    op.run();
                 }
                 us[b] = (threads.getCurrentThreadCpuTime() - c) / 1e3 / perBatch;
             }
             Arrays.sort(us);
-            System.out.printf("%s: CPU per open median %.1f us (min %.1f, max %.1f; %d batches of %d)%n",
-                    file.getFileName(), us[us.length / 2], us[0], us[us.length - 1], us.length, perBatch);
+            System.out.printf("%s%s: CPU per %s median %.1f us (min %.1f, max %.1f; %d batches of %d)%n",
+                    tokens ? "jackson tokens of " : "", file.getFileName(), tokens ? "pass" : "open", us[us.length / 2],
+                    us[0], us[us.length - 1], us.length, perBatch);
         }
     }
 }

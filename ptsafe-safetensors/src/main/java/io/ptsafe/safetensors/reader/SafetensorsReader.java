@@ -27,7 +27,9 @@ import java.util.List;
  *   <li>offsets, sizes and dtypes: {@link HeaderValidation};
  *   <li>the byte buffer exactly as long as the last tensor's end: {@link Reason#METADATA_INCOMPLETE_BUFFER}.
  * </ol>
- * Tensors are then zero-copy slices of the mapping, listed in header order.
+ * Tensors are then zero-copy slices of the mapping, listed in header order. A header in the canonical
+ * form most files have is read by {@link CanonicalHeader} in one pass, with the same result; any other,
+ * and every refusal, by the general path ({@link #general}).
  */
 final class SafetensorsReader {
     static final int LENGTH_BYTES = 8;
@@ -38,6 +40,13 @@ final class SafetensorsReader {
 
     /** Reads {@code file}, the whole mapping of {@code path} in {@code arena}, which the result owns. */
     static BasicTensorFile read(Path path, MemorySegment file, Arena arena, LoadOptions options) throws PtsafeException {
+        long n = headerLength(path, file, options);
+        BasicTensorFile canonical = CanonicalHeader.read(path, file, n, arena, options);
+        return canonical != null ? canonical : general(path, file, n, arena, options);
+    }
+
+    /** The header length N of bytes 0-7, checked: within {@link LoadOptions#maxHeaderBytes()} and the file. */
+    static long headerLength(Path path, MemorySegment file, LoadOptions options) throws PtsafeException {
         long fileSize = file.byteSize();
         if (fileSize < LENGTH_BYTES) {
             throw new PtsafeException(Reason.HEADER_TOO_SMALL, path, "the file has " + fileSize
@@ -56,6 +65,18 @@ final class SafetensorsReader {
             throw new PtsafeException(Reason.INVALID_HEADER_LENGTH, path, "header length (bytes 0-7) is " + n
                     + " but only " + (fileSize - LENGTH_BYTES) + " bytes follow the length");
         }
+        return n;
+    }
+
+    /**
+     * The general path, for every header {@link CanonicalHeader} leaves (and every refusal): the rules
+     * after the header length, in the order of the class comment.
+     *
+     * @param n the header length, checked
+     */
+    static BasicTensorFile general(Path path, MemorySegment file, long n, Arena arena, LoadOptions options)
+            throws PtsafeException {
+        long fileSize = file.byteSize();
         MemorySegment headerBytes = file.asSlice(LENGTH_BYTES, n);
         JsonSource source = JsonSource.header(path, headerBytes);
         Utf8Validation.check(headerBytes, path, "header", Reason.INVALID_HEADER);
