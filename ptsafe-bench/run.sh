@@ -51,7 +51,7 @@ PYTHONPATH="$ST" /usr/bin/python3 ptsafe-bench/scripts/time_safetensors_open.py 
 # Retained heap per tensor of an open file, 100,000 tensors each (a JVM of its own; not in the page-cache-warm data dir).
 HEAP_DATA="$PWD/ptsafe-bench/target/heap-data"
 if [ ! -f "$HEAP_DATA/open-100000.pt" ]; then
-  /usr/bin/python3 ptsafe-bench/scripts/make_bench_data.py --out "$HEAP_DATA" --sizes 100000 --convert-mib 0
+  /usr/bin/python3 ptsafe-bench/scripts/make_bench_data.py --out "$HEAP_DATA" --sizes 100000 --legacy-sizes "" --convert-mib 0
 fi
 "$JAVA_HOME/bin/java" -Xmx2g -Dptsafe.bench.data="$HEAP_DATA" -cp ptsafe-bench/target/benchmarks.jar \
   io.ptsafe.bench.HeapPerTensor open-100000.safetensors open-100000.pt | tee "$OUT/heap_per_tensor.txt"

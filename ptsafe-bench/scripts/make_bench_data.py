@@ -8,9 +8,12 @@ Writes into DIR (default ptsafe-bench/target/bench-data):
                                            pickle and the index, not the bytes. Tensor i has the name,
                                            shape and dtype of tensor i of the open-N.safetensors files the
                                            Java setup writes (BenchFiles.java), so both formats hold the same.
+  open-N-legacy.pt                         the same state dicts in torch's legacy (pre-1.6, non-zip) format,
+                                           torch.save(..., _use_new_zipfile_serialization=False), for N in
+                                           --legacy-sizes (default: the --sizes).
   convert.pt                               a state dict of --convert-mib MiB of F32 in 1024x1024 tensors,
                                            the input of the conversion benchmark.
-open-10.pt is also committed under src/test/resources/bench-data for the smoke run (no torch in CI).
+open-10.pt and open-10-legacy.pt are also committed under src/test/resources/bench-data for the smoke run (no torch in CI).
 """
 import argparse
 import collections
@@ -46,6 +49,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(here / "target" / "bench-data"))
     ap.add_argument("--sizes", default="10,1000,20000")
+    ap.add_argument("--legacy-sizes", default=None, help="sizes also written in the legacy format (default: --sizes; '' for none)")
     ap.add_argument("--convert-mib", type=int, default=256)
     args = ap.parse_args()
     out = pathlib.Path(args.out)
@@ -54,6 +58,11 @@ def main():
         path = out / f"open-{n}.pt"
         torch.save(open_state_dict(n), path)
         print(f"{path}: {n} tensors, {os.path.getsize(path)} bytes")
+    legacy = args.sizes if args.legacy_sizes is None else args.legacy_sizes
+    for n in (int(s) for s in legacy.split(",") if s.strip()):
+        path = out / f"open-{n}-legacy.pt"
+        torch.save(open_state_dict(n), path, _use_new_zipfile_serialization=False)
+        print(f"{path}: {n} tensors, legacy format, {os.path.getsize(path)} bytes")
     if args.convert_mib > 0:
         path = out / "convert.pt"
         torch.save(convert_state_dict(args.convert_mib), path)

@@ -2,6 +2,10 @@
 """Turns one run's results into the ratio tables of BENCHMARKS.md (stdlib only).
 
     /usr/bin/python3 ptsafe-bench/scripts/ratios.py ptsafe-bench/target/results
+    /usr/bin/python3 ptsafe-bench/scripts/ratios.py --issue17 ptsafe-bench/target/results-issue17
+
+--issue17 prints instead the one table of issue 17's targets (issue17.sh), from jmh.json,
+torch_load.json, safetensors_open.json, heap_per_tensor.txt and machine.txt.
 
 Reads jmh.json (JMH -rf json), torch_load.json (time_torch_load.py --json) and heapbound.txt
 (HeapBound's output) from the folder; prints Markdown. A ratio is always computed from two numbers of
@@ -47,7 +51,92 @@ def verdict(ok):
     return "**met**" if ok else "**not met**"
 
 
+# Issue 17's "before" figures for the heap targets ("halve both"), from BENCHMARKS.md, section Issue 17:
+# retained heap per tensor after open of the 100,000-tensor files on f2c15af, and the maxDecodedBytes
+# charge per tensor of open-100000.pt on ae16f73.
+HEAP_BEFORE = {"open-100000.safetensors": 413, "open-100000.pt": 480}
+CHARGE_BEFORE = 1462
+
+
+def ratio(r):
+    return "n/a" if r is None else (f"{r:.0f}x" if r >= 10 else f"{r:.2f}x")
+
+
+def issue17(folder):
+    scores = load_jmh(folder / "jmh.json")
+
+    def js(name):
+        f = folder / name
+        return json.loads(f.read_text()) if f.exists() else {}
+
+    tl = js("torch_load.json").get("torch_load", {})
+    so = js("safetensors_open.json").get("safe_open_keys", {})
+    rows = []  # (target, ptsafe, anchor, ratio text, target text, met or None)
+
+    def faster(label, pts, anchor_label, anchor_ms, want):
+        r = anchor_ms / pts[0] if pts and anchor_ms else None
+        anchor = f"{anchor_label} {fmt_ms((anchor_ms, 0))}" if anchor_ms else f"{anchor_label} n/a"
+        rows.append((label, fmt_ms(pts), anchor, ratio(r), f">= {want}x", None if r is None else r >= want))
+
+    for n in (1000, 20000):
+        st = get(scores, "OpenSafetensorsBench.ptsafeOpen", tensors=n)
+        a = so.get(str(n))
+        faster(f"safetensors open, {n:,} tensors, vs the reference", st, "`safe_open`+`keys()`",
+               a["median_ms"] if a else None, 2)
+    for n in (1000, 20000):
+        st = get(scores, "OpenSafetensorsBench.ptsafeOpen", tensors=n)
+        jk = get(scores, "HeaderTokenBench.jacksonTokens", tensors=n)
+        r = st[0] / jk[0] if st and jk else None
+        rows.append((f"safetensors open, {n:,} tensors, vs a bare jackson token pass over its header", fmt_ms(st),
+                     f"jackson tokens {fmt_ms(jk)}", "n/a" if r is None else f"ptsafe / jackson {r:.2f}x",
+                     "within 2x", None if r is None else r <= 2))
+    for n in (1000, 20000):
+        a = tl.get(str(n))
+        faster(f"torch zip open, {n:,} tensors", get(scores, "OpenTorchBench.ptsafeOpen", tensors=n),
+               "`torch.load(weights_only=True)`", a["median_ms"] if a else None, 50)
+    for n in (1000, 20000):
+        a = tl.get(f"{n}-legacy")
+        faster(f"legacy open, {n:,} tensors", get(scores, "OpenLegacyBench.ptsafeOpen", tensors=n),
+               "`torch.load(weights_only=True)`", a["median_ms"] if a else None, 40)
+    for n in (1000, 20000):
+        py = get(scores, "OpenTorchBench.pyroliteDataPkl", tensors=n)
+        faster(f"pickle vs Pyrolite on data.pkl, {n:,} tensors (ptsafe: the whole zip open, an upper bound)",
+               get(scores, "OpenTorchBench.ptsafeOpen", tensors=n), "Pyrolite", py[0] if py else None, 1)
+
+    heap = (folder / "heap_per_tensor.txt").read_text() if (folder / "heap_per_tensor.txt").exists() else ""
+    for name, before in HEAP_BEFORE.items():
+        m = re.search(re.escape(name) + r": \d+ tensors, retained heap [0-9.]+ MiB, (-?\d+) bytes per tensor", heap)
+        b = int(m.group(1)) if m else None
+        rows.append((f"heap retained per tensor, {name}", "n/a" if b is None else f"{b} B", f"before {before} B",
+                     "n/a" if b is None else f"{b / before:.2f} of before", "<= 0.5 of before",
+                     None if b is None else b <= before / 2))
+    m = re.search(r"open-100000\.pt: opens with maxDecodedBytes >= ([0-9.]+) MiB, (\d+) bytes per tensor", heap)
+    b = int(m.group(2)) if m else None
+    rows.append(("`maxDecodedBytes` charge per tensor, open-100000.pt",
+                 "n/a" if b is None else f"{b} B ({m.group(1)} MiB)", f"before {CHARGE_BEFORE} B",
+                 "n/a" if b is None else f"{b / CHARGE_BEFORE:.2f} of before", "<= 0.5 of before",
+                 None if b is None else b <= CHARGE_BEFORE / 2))
+
+    p = get(scores, "ConvertBench.ptsafeConvert", source="convert.pt")
+    cf = get(scores, "ConvertBench.filesCopyForce", source="convert.pt")
+    r = cf[0] / p[0] * 100 if p and cf else None
+    rows.append(("convert convert.pt (256 MiB) vs `Files.copy` + `force`", fmt_ms(p), f"copy + force {fmt_ms(cf)}",
+                 "n/a" if r is None else f"{r:.0f}%", ">= 80%", None if r is None else r >= 80))
+
+    out = ["### Issue 17 targets\n", "| target | ptsafe | anchor | ratio | target | verdict |", "|---|---:|---:|---:|---|---|"]
+    for label, pts, anchor, rt, want, ok in rows:
+        out.append(f"| {label} | {pts} | {anchor} | {rt} | {want} | {'n/a' if ok is None else verdict(ok)} |")
+    machine = folder / "machine.txt"
+    if machine.exists():
+        out.append("\nMachine and load:\n")
+        out += ["    " + line for line in machine.read_text().splitlines()]
+    print("\n".join(out))
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--issue17":
+        issue17(pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else "ptsafe-bench/target/results-issue17"))
+        return
     folder = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "ptsafe-bench/target/results")
     scores = load_jmh(folder / "jmh.json")
     torch = json.loads((folder / "torch_load.json").read_text()) if (folder / "torch_load.json").exists() else None

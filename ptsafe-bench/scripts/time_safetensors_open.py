@@ -3,6 +3,7 @@
 keys() (+ leaving the context), the peer of OpenSafetensorsBench.ptsafeOpen.
 
     PYTHONPATH=/tmp/stpy /usr/bin/python3 ptsafe-bench/scripts/time_safetensors_open.py [--data DIR] [--json OUT]
+        [--sizes 1000,20000] [--cpu]
 
 The reference is a wheel: `pip download safetensors==0.8.0 --no-deps -d /tmp/st` and unzip it into a
 directory on PYTHONPATH (run.sh does this). Median of --repeat runs after --warmup, time.perf_counter.
@@ -26,10 +27,14 @@ def main():
     ap.add_argument("--repeat", type=int, default=201)
     ap.add_argument("--budget-s", type=float, default=30)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--sizes", default=None, help="only these tensor counts, e.g. 1000,20000 (default: every file)")
     ap.add_argument("--cpu", action="store_true",
                     help="time.thread_time (CPU of this thread) instead of time.perf_counter, for a loaded machine")
     args = ap.parse_args()
     files = sorted(pathlib.Path(args.data).glob("open-*.safetensors"), key=lambda p: int(p.stem.split("-")[1]))
+    if args.sizes:
+        wanted = {s.strip() for s in args.sizes.split(",")}
+        files = [f for f in files if f.stem.split("-")[1] in wanted]
     if not files:
         sys.exit("no open-N.safetensors in " + args.data + ": the JMH setup of OpenSafetensorsBench writes them")
     result = {"safetensors": safetensors.__version__, "safe_open_keys": {}}

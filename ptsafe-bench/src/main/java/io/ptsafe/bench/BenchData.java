@@ -13,7 +13,7 @@ import java.nio.file.StandardCopyOption;
  * <p>The folder is the system property {@code ptsafe.bench.data}, else {@code ptsafe-bench/target/bench-data}
  * when run from the repository root, else {@code target/bench-data}. safetensors inputs are written
  * here on first use ({@link SafetensorsFiles}); torch inputs come from {@code scripts/make_bench_data.py},
- * except open-10.pt, which ships in the jar so the smoke run needs no torch.
+ * except open-10.pt and open-10-legacy.pt, which ship in the jar so the smoke run needs no torch.
  */
 final class BenchData {
     static final String MAKE_PT = "/usr/bin/python3 ptsafe-bench/scripts/make_bench_data.py";
@@ -47,7 +47,7 @@ final class BenchData {
         if (Files.isRegularFile(f)) {
             return f;
         }
-        if (name.equals("open-10.pt")) {
+        if (name.equals("open-10.pt") || name.equals("open-10-legacy.pt")) {
             try (InputStream in = BenchData.class.getResourceAsStream(name)) {
                 if (in != null) {
                     Files.copy(in, f, StandardCopyOption.REPLACE_EXISTING);

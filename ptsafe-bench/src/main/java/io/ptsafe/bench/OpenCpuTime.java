@@ -8,6 +8,7 @@ import java.util.Arrays;
 /**
  * CPU time of one open (the {@link Opening} of every open benchmark), for a machine too loaded for
  * wall-clock timing: the thread's CPU time over a batch of opens, after a warm-up of the same length.
+ * Accepts every open input: {@code open-N.pt}, {@code open-N-legacy.pt}, {@code open-N.safetensors}.
  * Prints the median of the batches' per-open CPU time in microseconds. The Python peers take the same
  * figure with {@code time.thread_time()} ({@code time_safetensors_open.py --cpu}).
  *

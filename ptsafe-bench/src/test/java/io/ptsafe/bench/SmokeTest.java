@@ -63,7 +63,7 @@ class SmokeTest {
         assertEquals(expected(), ran);
     }
 
-    /** Every @Benchmark method, as listed by JMH's annotation processor. */
+    /** Every @Benchmark method (OpenLegacyBench on the bundled open-10-legacy.pt too), as listed by JMH's annotation processor. */
     private static Set<String> expected() throws Exception {
         Set<String> all = new TreeSet<>();
         try (var in = SmokeTest.class.getResourceAsStream("/META-INF/BenchmarkList")) {

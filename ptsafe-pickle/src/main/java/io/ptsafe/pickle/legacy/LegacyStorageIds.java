@@ -6,9 +6,17 @@ import io.ptsafe.pickle.machine.Call;
 import io.ptsafe.pickle.machine.PersistentLoader;
 import io.ptsafe.pickle.torch.StorageIds;
 import io.ptsafe.pickle.torch.StorageRef;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The legacy format's persistent ids, {@code ('storage', storage_type, root_key, location, numel,
@@ -23,31 +31,48 @@ import java.util.Map;
  * shortens a view that runs past the root; ptsafe refuses it ({@link Reason#VIEW_OUT_OF_BOUNDS}).
  * A key used both for a root and a view, or one view key with two meanings, is refused
  * ({@link Reason#STORAGE_CONFLICT}).
+ *
+ * <p>Each root gets a slot, its place in the order first named: the storage section keeps its bytes
+ * in an array by slot ({@link StorageSection}), so binding a block or a tensor to its storage is one
+ * lookup by key, not one per map. Views are rare (torch before 1.0): until the first one, the
+ * storages the tensor layer sees are the roots themselves, and no second map is kept.
  */
 final class LegacyStorageIds implements PersistentLoader {
     /** A view storage: its root and the ref handed to the tensor layer. */
     record ViewOf(String rootKey, StorageRef ref) {
     }
 
+    /** A root storage and its slot: its index in the order first named. */
+    record Root(StorageRef ref, int slot) {
+    }
+
     private final StorageIds ids = new StorageIds(true);
-    private final Map<String, StorageRef> roots = new LinkedHashMap<>();
+    private final Map<String, Root> roots = new HashMap<>();
+    private final List<StorageRef> rootsInOrder = new ArrayList<>();
     private final Map<String, ViewOf> views = new LinkedHashMap<>();
-    private final Map<String, StorageRef> all = new LinkedHashMap<>();
+    /** Roots and views in the order first named; null while there is no view (then it is the roots). */
+    private Map<String, StorageRef> all;
 
     @Override
     public Object load(Object pid, Call call) throws PtsafeException {
         StorageRef ref = (StorageRef) ids.load(pid, call);
         String key = ref.key();
-        StorageRef root = roots.get(key);
-        if (root == null) {
-            if (views.containsKey(key)) {
+        Root known = roots.get(key);
+        StorageRef root;
+        if (known == null) {
+            if (!views.isEmpty() && views.containsKey(key)) {
                 throw conflict(call, "storage key '" + key + "' names a root storage here and a view of storage '"
                         + views.get(key).rootKey() + "' before");
             }
             root = ref.view() == null ? ref
                     : new StorageRef(key, ref.storageClass(), ref.dtype(), ref.location(), ref.numel(), null);
-            roots.put(key, root);
-            all.put(key, root);
+            roots.put(key, new Root(root, rootsInOrder.size()));
+            rootsInOrder.add(root);
+            if (all != null) {
+                all.put(key, root);
+            }
+        } else {
+            root = known.ref();
         }
         StorageRef.View v = ref.view();
         if (v == null) {
@@ -78,14 +103,26 @@ final class LegacyStorageIds implements PersistentLoader {
                     + " elements of " + root.elementType());
         }
         StorageRef viewRef = new StorageRef(v.key(), ref.storageClass(), ref.dtype(), ref.location(), v.size(), v);
+        if (all == null) {
+            // The first view: every storage named so far is a root, in rootsInOrder's order.
+            all = new LinkedHashMap<>();
+            for (StorageRef r : rootsInOrder) {
+                all.put(r.key(), r);
+            }
+        }
         views.put(v.key(), new ViewOf(key, viewRef));
         all.put(v.key(), viewRef);
         return viewRef;
     }
 
-    /** Root storages by key, in the order first named: the keys the storage section must hold. */
-    Map<String, StorageRef> roots() {
-        return Collections.unmodifiableMap(roots);
+    /** The root storage named {@code key} and its slot, or null. */
+    Root root(String key) {
+        return roots.get(key);
+    }
+
+    /** Root storages in the order first named (index = slot): the keys the storage section must hold. */
+    List<StorageRef> roots() {
+        return Collections.unmodifiableList(rootsInOrder);
     }
 
     /** Views by view key. */
@@ -95,7 +132,58 @@ final class LegacyStorageIds implements PersistentLoader {
 
     /** Every storage the tensor layer sees (roots and views), by key, in the order first named. */
     Map<String, StorageRef> all() {
-        return Collections.unmodifiableMap(all);
+        return Collections.unmodifiableMap(all != null ? all : new RootRefs());
+    }
+
+    /** The roots as a map of key to ref (what {@link #all()} is while there are no views), without a copy. */
+    private final class RootRefs extends AbstractMap<String, StorageRef> {
+        @Override
+        public int size() {
+            return rootsInOrder.size();
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return roots.containsKey(key);
+        }
+
+        @Override
+        public StorageRef get(Object key) {
+            Root r = roots.get(key);
+            return r == null ? null : r.ref();
+        }
+
+        @Override
+        public Collection<StorageRef> values() {
+            return Collections.unmodifiableList(rootsInOrder);
+        }
+
+        @Override
+        public Set<Map.Entry<String, StorageRef>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public int size() {
+                    return rootsInOrder.size();
+                }
+
+                @Override
+                public Iterator<Map.Entry<String, StorageRef>> iterator() {
+                    Iterator<StorageRef> it = rootsInOrder.iterator();
+                    return new Iterator<>() {
+                        @Override
+                        public boolean hasNext() {
+                            return it.hasNext();
+                        }
+
+                        @Override
+                        public Map.Entry<String, StorageRef> next() {
+                            StorageRef r = it.next();
+                            return Map.entry(r.key(), r);
+                        }
+                    };
+                }
+            };
+        }
     }
 
     private static PtsafeException conflict(Call call, String message) {

@@ -16,7 +16,6 @@ import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A legacy {@code torch.save} stream (torch before 1.6, or {@code _use_new_zipfile_serialization=False}),
@@ -98,27 +97,25 @@ public final class LegacyStream {
                     + "none, and a second file hidden there reads differently in other tools");
         }
         TorchPickle.Decoded decoded = new TorchPickle.Decoded(obj.input(), obj.result(), ids.all());
-        Map<String, LegacyStorageIds.ViewOf> views = ids.views();
-        Map<String, MemorySegment> bytes = blocks.byKey();
-        StorageSource source = ref -> resolve(ref, views, bytes, path);
+        StorageSource source = ref -> resolve(ref, ids, blocks, path);
         return new LegacyStream(decoded, source, sysInfo);
     }
 
-    private static MemorySegment resolve(StorageRef ref, Map<String, LegacyStorageIds.ViewOf> views,
-            Map<String, MemorySegment> bytes, Path path) throws PtsafeException {
-        LegacyStorageIds.ViewOf view = views.get(ref.key());
+    private static MemorySegment resolve(StorageRef ref, LegacyStorageIds ids, StorageSection.Blocks blocks,
+            Path path) throws PtsafeException {
+        LegacyStorageIds.ViewOf view = ids.views().isEmpty() ? null : ids.views().get(ref.key());
         if (view != null) {
-            MemorySegment root = bytes.get(view.rootKey());
+            MemorySegment root = blocks.get(ids.root(view.rootKey()).slot());
             long item = ref.elementType().byteSize();
             // LegacyStorageIds checked offset + size <= the root's numel, and the root's bytes are numel * item.
             return root.asSlice(Math.multiplyExact(ref.view().offset(), item), Math.multiplyExact(ref.numel(), item));
         }
-        MemorySegment s = bytes.get(ref.key());
-        if (s == null) {
+        LegacyStorageIds.Root root = ids.root(ref.key());
+        if (root == null) {
             throw new PtsafeException(Reason.MISSING_RECORD, path, "storage '" + ref.key() + "' has no block in the "
                     + "storage section");
         }
-        return s;
+        return blocks.get(root.slot());
     }
 
     /** Converts a pickle that may hold only plain values (no tensors, storages or objects). */

@@ -7,11 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The storage section of a legacy stream: for each key of the storage key list, in that order, an
@@ -34,68 +30,85 @@ final class StorageSection {
     }
 
     /**
-     * Reads the blocks starting at {@code start}.
+     * Reads the blocks starting at {@code start}. The key list is checked whole before any block is
+     * read, so a bad list is refused as such whatever the blocks hold.
      *
-     * @return each root storage's bytes by key, and the offset just past the last block
+     * @return each root storage's bytes by slot, and the offset just past the last block
      */
     static Blocks read(Path path, MemorySegment file, long start, List<String> keys, LegacyStorageIds ids)
             throws PtsafeException {
-        Map<String, StorageRef> roots = ids.roots();
-        Set<String> listed = new HashSet<>();
+        List<StorageRef> roots = ids.roots();
+        // Each listed key's root, by the root's slot: one lookup per key, duplicates found by slot.
+        boolean[] listed = new boolean[roots.size()];
+        int[] slots = new int[keys.size()];
         for (int i = 0; i < keys.size(); i++) {
             String key = keys.get(i);
-            if (!listed.add(key)) {
+            LegacyStorageIds.Root root = ids.root(key);
+            if (root == null) {
+                // A key that is no root is refused at its first listing, so it is never "listed twice".
+                LegacyStorageIds.ViewOf view = ids.views().get(key);
+                throw new PtsafeException(Reason.UNREFERENCED_STORAGE, path, "the storage key list names '" + key
+                        + "' (item " + i + "), which the object pickle never references as a storage"
+                        + (view != null ? " (it is a view of storage '" + view.rootKey()
+                                + "', whose bytes are its root's)" : ""));
+            }
+            if (listed[root.slot()]) {
                 throw new PtsafeException(Reason.UNREFERENCED_STORAGE, path, "the storage key list names '" + key
                         + "' twice (item " + i + "): its second block would overwrite the first, and no reference "
                         + "in the pickle is left for it");
             }
-            if (!roots.containsKey(key)) {
-                throw new PtsafeException(Reason.UNREFERENCED_STORAGE, path, "the storage key list names '" + key
-                        + "' (item " + i + "), which the object pickle never references as a storage"
-                        + (ids.views().containsKey(key) ? " (it is a view of storage '"
-                                + ids.views().get(key).rootKey() + "', whose bytes are its root's)" : ""));
-            }
+            listed[root.slot()] = true;
+            slots[i] = root.slot();
         }
-        for (StorageRef ref : roots.values()) {
-            if (!listed.contains(ref.key())) {
+        for (int slot = 0; slot < roots.size(); slot++) {
+            if (!listed[slot]) {
+                StorageRef ref = roots.get(slot);
                 throw new PtsafeException(Reason.MISSING_RECORD, path, "storage '" + ref.key() + "' (" + ref.storageClass()
                         + " of " + ref.numel() + ") is referenced by the object pickle but missing from the storage "
                         + "key list, so the file holds no bytes for it");
             }
         }
-        Map<String, MemorySegment> blocks = new HashMap<>();
+        MemorySegment[] blocks = new MemorySegment[roots.size()];
         long pos = start;
-        for (String key : keys) {
-            StorageRef ref = roots.get(key);
-            String what = "storage '" + key + "' (" + ref.storageClass() + ", " + ref.numel() + " elements)";
+        for (int slot : slots) {
+            StorageRef ref = roots.get(slot);
             long left = file.byteSize() - pos;
             if (left < COUNT_BYTES) {
-                throw mismatch(path, what + " at file offset " + pos + ": the file ends " + left
+                throw mismatch(path, what(ref) + " at file offset " + pos + ": the file ends " + left
                         + " bytes into its 8-byte element count");
             }
             long count = file.get(I64_LE, pos);
             if (count != ref.numel()) {
-                throw mismatch(path, what + " at file offset " + pos + ": its block's element count is "
+                throw mismatch(path, what(ref) + " at file offset " + pos + ": its block's element count is "
                         + Long.toUnsignedString(count) + ", the object pickle declares " + ref.numel());
             }
             long bytes = ref.byteSize();
             if (bytes < 0) {
-                throw mismatch(path, what + ": " + ref.numel() + " elements of " + ref.elementType()
+                throw mismatch(path, what(ref) + ": " + ref.numel() + " elements of " + ref.elementType()
                         + " overflow 64 bits of bytes");
             }
             long data = pos + COUNT_BYTES;
             if (bytes > file.byteSize() - data) {
-                throw mismatch(path, what + " at file offset " + pos + ": needs " + bytes + " bytes, the file ends "
+                throw mismatch(path, what(ref) + " at file offset " + pos + ": needs " + bytes + " bytes, the file ends "
                         + (file.byteSize() - data) + " bytes into it");
             }
-            blocks.put(key, file.asSlice(data, bytes));
+            blocks[slot] = file.asSlice(data, bytes);
             pos = data + bytes;
         }
         return new Blocks(blocks, pos);
     }
 
-    /** Root storages' bytes by key, and where the section ends. */
-    record Blocks(Map<String, MemorySegment> byKey, long end) {
+    /** Root storages' bytes by slot ({@link LegacyStorageIds.Root#slot()}), and where the section ends. */
+    record Blocks(MemorySegment[] bySlot, long end) {
+        /** The bytes of the root in {@code slot}. */
+        MemorySegment get(int slot) {
+            return bySlot[slot];
+        }
+    }
+
+    /** The storage, for messages (built only when one is refused). */
+    private static String what(StorageRef ref) {
+        return "storage '" + ref.key() + "' (" + ref.storageClass() + ", " + ref.numel() + " elements)";
     }
 
     private static PtsafeException mismatch(Path path, String message) {
