@@ -143,8 +143,18 @@ final class ArgReader {
             throw m.limit(at, op, "a string of " + n + " bytes", Limit.MAX_PICKLE_STRING_BYTES, n, options.maxPickleStringBytes());
         }
         m.room(HeapCost.bytes(n), op, at);
-        byte[] b = in.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
+        byte[] b = copy(pos, (int) n);
         pos += n;
+        return b;
+    }
+
+    /**
+     * {@code n} bytes from {@code at}, checked by the caller. MemorySegment.copy, not
+     * asSlice().toArray(): toArray makes a slice and asks the JDK for the class's simple name each call.
+     */
+    private byte[] copy(long at, int n) {
+        byte[] b = new byte[n];
+        MemorySegment.copy(in, ValueLayout.JAVA_BYTE, at, b, 0, n);
         return b;
     }
 
@@ -175,7 +185,7 @@ final class ArgReader {
         for (long i = pos; i < limit; i++) {
             if (in.get(ValueLayout.JAVA_BYTE, i) == '\n') {
                 m.room(HeapCost.bytes(i - pos), op, at);
-                byte[] b = in.asSlice(pos, i - pos).toArray(ValueLayout.JAVA_BYTE);
+                byte[] b = copy(pos, (int) (i - pos));
                 pos = i + 1;
                 return b;
             }

@@ -83,6 +83,15 @@ public final class Call {
         return machine.tuple(items, offset);
     }
 
+    /**
+     * Counts one more tensor made by the pickle this call is part of, and returns the count so far:
+     * the count belongs to the run of the machine, so that a table of meanings holds no state and
+     * can be shared ({@code LoadOptions.maxTensors()} is checked by the caller).
+     */
+    public long countTensor() {
+        return machine.countTensor();
+    }
+
     PickleMachine machine() {
         return machine;
     }

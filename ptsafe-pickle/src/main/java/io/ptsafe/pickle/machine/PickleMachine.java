@@ -106,6 +106,8 @@ public final class PickleMachine {
     private final ArgReader args;
     private int proto;
     private long opcodeCount;
+    /** Tensors the table's meanings made in this run ({@link Call#countTensor()}). */
+    private long tensorCount;
     /** The opcode running, for the messages of refusals made below {@link #step}. */
     private Opcode current;
 
@@ -214,6 +216,10 @@ public final class PickleMachine {
 
     LoadOptions options() {
         return options;
+    }
+
+    long countTensor() {
+        return ++tensorCount;
     }
 
     PickleInput input() {
@@ -634,8 +640,9 @@ public final class PickleMachine {
             return goOn(error(Reason.FORBIDDEN_CALL, at, op, op + " on a " + Values.typeName(callable)
                     + " is not allowed"), op, at, op + " on a " + Values.typeName(callable));
         }
-        for (Object a : t.items()) {
-            if (a instanceof Poison p) {
+        List<Object> items = t.items();
+        for (int i = 0, n = items.size(); i < n; i++) { // indexed: no iterator per call
+            if (items.get(i) instanceof Poison p) {
                 return p;
             }
         }
@@ -700,7 +707,8 @@ public final class PickleMachine {
         boolean hashable = true;
         int height = 0;
         long nodes = 1;
-        for (Object item : items) {
+        for (int i = 0, n = items.size(); i < n; i++) { // indexed: no iterator per tuple
+            Object item = items.get(i);
             height = Math.max(height, Values.heightOf(item));
             if (hashable && Values.isHashable(item)) {
                 nodes = Math.min(nodes + Values.keyNodes(item, MAX_KEY_NODES), MAX_KEY_NODES + 1);
@@ -742,11 +750,14 @@ public final class PickleMachine {
         }
         for (int i = 0; i < items.size(); i += 2) {
             Key k = key(items.get(i), op, at);
-            if (!d.entries.containsKey(k)) {
-                checkItems(d.entries.size() + 1L, op, at);
-                charge(HeapCost.MAP_ENTRY + (d.entries.isEmpty() ? HeapCost.FIRST_TABLE : 0), op, at);
-            }
+            // One lookup, not containsKey and put: a new key is checked and charged right after it
+            // went in, and a refusal then ends the whole decode (the dict is never seen again).
+            int before = d.entries.size();
             d.entries.put(k, items.get(i + 1));
+            if (d.entries.size() != before) {
+                checkItems(before + 1L, op, at);
+                charge(HeapCost.MAP_ENTRY + (before == 0 ? HeapCost.FIRST_TABLE : 0), op, at);
+            }
         }
     }
 

@@ -1,22 +1,24 @@
 package io.ptsafe.pickle.machine;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * The machine's stack: values, and the MARKs as positions into them (as C {@code _pickle} keeps
  * {@code marks} beside its {@code Pdata}). Only data: the machine checks limits and charges the budget.
+ * A plain array, not a list: every opcode pushes or pops, and the array grows as an ArrayList would
+ * (the machine charges each slot the first time it is used, {@link #atPeak}).
  */
 final class Stack {
-    private final ArrayList<Object> values = new ArrayList<>();
+    private Object[] values = new Object[32];
+    private int size;
     private int[] marks = new int[16];
     private int markCount;
-    /** The most values held at once: the list's array keeps that size. */
+    /** The most values held at once. */
     private int peak;
 
     int size() {
-        return values.size();
+        return size;
     }
 
     int markCount() {
@@ -25,40 +27,48 @@ final class Stack {
 
     /** Whether no value lies above the last MARK (or the bottom): a pop would underflow. */
     boolean emptySinceMark() {
-        return values.size() <= (markCount == 0 ? 0 : marks[markCount - 1]);
+        return size <= (markCount == 0 ? 0 : marks[markCount - 1]);
     }
 
     /** Whether the next value takes a slot never used before. */
     boolean atPeak() {
-        return values.size() == peak;
+        return size == peak;
     }
 
     void add(Object v) {
-        values.add(v);
-        peak = Math.max(peak, values.size());
+        if (size == values.length) {
+            values = Arrays.copyOf(values, size + (size >> 1));
+        }
+        values[size++] = v;
+        if (size > peak) {
+            peak = size;
+        }
     }
 
+    /** The top value, removed; the caller checks there is one. */
     Object removeLast() {
-        return values.removeLast();
+        Object v = values[--size];
+        values[size] = null;
+        return v;
     }
 
     Object last() {
-        return values.getLast();
+        return values[size - 1];
     }
 
     void setLast(Object v) {
-        values.set(values.size() - 1, v);
+        values[size - 1] = v;
     }
 
     Object first() {
-        return values.getFirst();
+        return values[0];
     }
 
     void pushMark() {
         if (markCount == marks.length) {
             marks = Arrays.copyOf(marks, marks.length * 2);
         }
-        marks[markCount++] = values.size();
+        marks[markCount++] = size;
     }
 
     /** Drops the last MARK, which has no value above it (POP of an empty MARK level). */
@@ -69,10 +79,10 @@ final class Stack {
     /** The values since the last MARK, as one fixed-size copy, and the MARK; the caller checks there is one. */
     List<Object> popMark() {
         int base = marks[--markCount];
-        List<Object> tail = values.subList(base, values.size());
         // One copy, fixed size; callers only read it (TUPLE keeps it as the tuple's items).
-        List<Object> items = Arrays.asList(tail.toArray());
-        tail.clear();
+        List<Object> items = Arrays.asList(Arrays.copyOfRange(values, base, size));
+        Arrays.fill(values, base, size, null);
+        size = base;
         return items;
     }
 }

@@ -29,6 +29,12 @@ import java.util.Set;
  * walk's own tables), after what the machine charged for the same pickle.
  */
 public final class TreeConverter {
+    /**
+     * Largest hint {@link #convert(PickleResult, Leaves, LoadOptions, PickleInput, int)} sizes the tables for:
+     * presized tables are not charged to the budget, so their size stays bounded (about 1 MiB) whatever
+     * the file says; past it they grow as entries come, each entry charged.
+     */
+    private static final int MAX_PRESIZE = 1 << 16;
     /** Keys of one dict (or elements of one set) allowed to share a Java hash code. */
     static final int MAX_COLLISIONS = 32;
 
@@ -69,12 +75,18 @@ public final class TreeConverter {
      * container is being converted (meeting it again then is a cycle). One map, not three: this is
      * the hot table of opening a checkpoint.
      */
-    private final IdentityHashMap<Object, Made> done = new IdentityHashMap<>();
-    private final Set<PyValue> holding = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final IdentityHashMap<Object, Made> done;
+    private final Set<PyValue> holding;
     /** Charged for {@link #done}, which goes when the conversion is over. */
     private long tables;
 
-    private TreeConverter(Leaves leaves, LoadOptions options, PickleInput input, DecodeBudget budget) {
+    private TreeConverter(Leaves leaves, LoadOptions options, PickleInput input, DecodeBudget budget,
+            int expectedLeaves) {
+        // Sized for the leaves the caller expects (a state dict's tensors), so the tables are not
+        // rehashed on the way (each rehash of an identity table rehashes every key).
+        int expected = Math.min(Math.max(expectedLeaves, 0), MAX_PRESIZE) + 32;
+        this.done = new IdentityHashMap<>(expected);
+        this.holding = Collections.newSetFromMap(new IdentityHashMap<>(expected));
         this.leaves = leaves;
         this.options = options;
         this.input = input;
@@ -90,7 +102,21 @@ public final class TreeConverter {
     /** Converts {@code root} (a {@link PickleResult#root()}), charging {@code budget}. */
     public static Converted convert(Object root, Leaves leaves, LoadOptions options, PickleInput input,
             DecodeBudget budget) throws PtsafeException {
-        TreeConverter c = new TreeConverter(leaves, options, input, budget);
+        return convert(root, leaves, options, input, budget, 0);
+    }
+
+    /**
+     * {@link #convert(PickleResult, Leaves, LoadOptions, PickleInput)} with the number of leaves the
+     * caller expects (a hint that sizes the walk's tables: the storages a checkpoint's pickle named).
+     */
+    public static Converted convert(PickleResult result, Leaves leaves, LoadOptions options, PickleInput input,
+            int expectedLeaves) throws PtsafeException {
+        return convert(result.root(), leaves, options, input, result.budget(), expectedLeaves);
+    }
+
+    private static Converted convert(Object root, Leaves leaves, LoadOptions options, PickleInput input,
+            DecodeBudget budget, int expectedLeaves) throws PtsafeException {
+        TreeConverter c = new TreeConverter(leaves, options, input, budget, expectedLeaves);
         PyValue v = c.run(root);
         budget.release(c.tables);
         return new Converted(v, c.holding);

@@ -21,14 +21,12 @@ import java.util.Map;
  * The meanings of torch's tensor rebuild functions ({@code torch._utils._rebuild_*}): each checks
  * every argument's type (else {@link Reason#INVALID_TENSOR_ARGUMENTS}) and returns a
  * {@link TensorNode}; what ptsafe cannot represent faithfully is refused with
- * {@link Reason#UNSUPPORTED_FORMAT} and says why. One instance per pickle: it counts tensors.
+ * {@link Reason#UNSUPPORTED_FORMAT} and says why. Stateless, so that one instance serves every pickle
+ * and thread ({@link TorchGlobals#table}): the limits are read from the call's options, and tensors
+ * are counted by the machine running the pickle ({@link Call#countTensor()}).
  */
 final class TensorMeanings {
-    private final LoadOptions options;
-    private long tensors;
-
-    TensorMeanings(LoadOptions options) {
-        this.options = options;
+    TensorMeanings() {
     }
 
     /** A rebuild function: the meanings {@code _rebuild_from_type_v2} may call. */
@@ -351,15 +349,16 @@ final class TensorMeanings {
                 ? packed(c, s, dtype, offset, shape, strides, requiresGrad, q)
                 : new TensorNode(s, dtype, offset, shape, strides, requiresGrad, false, q);
         // Packed dtypes are checked in bytes, as packed() presents them.
-        RebuildChecks.view(c, s, t.dtype(), t.storageOffset(), t.shape(), t.strides());
+        RebuildChecks.view(c, s, t.dtype(), t.storageOffset(), t.sharedShape(), t.sharedStrides());
         return t;
     }
 
     /** Counts one more tensor (a rebuilt tensor or a numpy array) against {@link LoadOptions#maxTensors()}. */
     void count(Call c) throws PtsafeException {
-        if (++tensors > options.maxTensors()) {
+        long tensors = c.countTensor();
+        if (tensors > c.options().maxTensors()) {
             throw Limit.MAX_TENSORS.exceeded(c.file(), c.place() + ": tensors",
-                    tensors, options.maxTensors());
+                    tensors, c.options().maxTensors());
         }
     }
 
@@ -483,9 +482,9 @@ final class TensorMeanings {
                     && o.args().getFirst() instanceof PyValue.Tuple t -> t.items();
             default -> throw invalid(c, what + " must be a tuple of ints, got " + Values.typeName(v));
         };
-        if (items.size() > options.maxRank()) {
+        if (items.size() > c.options().maxRank()) {
             throw Limit.MAX_RANK.exceeded(c.file(), c.place() + ": " + what
-                    + " of " + items.size() + " dimensions", items.size(), options.maxRank());
+                    + " of " + items.size() + " dimensions", items.size(), c.options().maxRank());
         }
         long[] out = new long[items.size()];
         for (int k = 0; k < out.length; k++) {

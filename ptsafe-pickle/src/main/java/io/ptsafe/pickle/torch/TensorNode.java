@@ -33,9 +33,22 @@ record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] sh
         }
     }
 
+    /**
+     * Takes {@code shape} and {@code strides} as they are, not copies: every caller passes arrays it
+     * just made (or another node's, which nothing writes), and a rebuild made four copies per tensor.
+     * The public accessors still hand out copies.
+     */
     public TensorNode {
-        shape = shape.clone();
-        strides = strides.clone();
+    }
+
+    /** The shape itself, not a copy: for reading only (checks, builders that copy it). */
+    long[] sharedShape() {
+        return shape;
+    }
+
+    /** The strides themselves, not a copy: for reading only. */
+    long[] sharedStrides() {
+        return strides;
     }
 
     @Override

@@ -62,7 +62,7 @@ public final class TensorTree {
 
     private final Map<StorageRef, MemorySegment> segments;
     private final DecodeBudget budget;
-    private final IdentityHashMap<PyValue.TensorValue, Object> specs = new IdentityHashMap<>();
+    private final IdentityHashMap<PyValue.TensorValue, Object> specs;
     private final long nameBudget;
     private long nameChars;
 
@@ -71,6 +71,8 @@ public final class TensorTree {
         this.decoded = decoded;
         // Sized once: the storages were all named by the pickle (and each was charged there).
         this.segments = HashMap.newHashMap(decoded.storages().size());
+        // Most checkpoints have a tensor per storage: sized so, the table is not rehashed as it fills.
+        this.specs = new IdentityHashMap<>(Math.min(decoded.storages().size(), 1 << 16) + 16);
         this.source = source;
         this.order = order;
         this.arena = arena;
@@ -113,7 +115,8 @@ public final class TensorTree {
         for (StorageRef ref : decoded.storages().values()) {
             t.segment(ref);
         }
-        TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t::leaf, options, decoded.input());
+        TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t::leaf, options, decoded.input(),
+                decoded.storages().size());
         return new Tree(c.root(), naming == null ? t.name(c) : t.named(naming.name(c.root())));
     }
 
@@ -153,7 +156,9 @@ public final class TensorTree {
 
     private Tensor tensor(Object spec, String name) throws PtsafeException {
         Tensor t = switch (spec) {
-            case TensorNode n -> Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage())).strides(n.strides())
+            // The builder copies the arrays: the node's own are passed.
+            case TensorNode n -> Tensor.builder(name, n.dtype(), n.sharedShape(), segment(n.storage()))
+                    .strides(n.sharedStrides())
                     .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
                     .quantization(quantization(n.quantization(), name)).build();
             case LegacyTensor l when l.node() != null -> tensor(l.node(), name);

@@ -48,10 +48,25 @@ public final class TorchGlobals {
     }
 
     /**
-     * A fresh table for decoding one pickle (its tensor meanings count tensors against
-     * {@link LoadOptions#maxTensors()}).
+     * The table for decoding a pickle. One immutable table, built once and shared by every pickle
+     * and thread: no meaning in it keeps state (the tensor meanings read their limits from the call's
+     * options and count tensors through the machine running the pickle, {@code Call.countTensor}), so
+     * no option changes it. Building it (a few hundred names) cost more than decoding a small
+     * checkpoint's pickle.
+     *
+     * @param options the options of the load (they do not change the table; kept so that a future
+     *                meaning that depends on one has the place to say so)
      */
     public static GlobalTable table(LoadOptions options) {
+        return Shared.TABLE;
+    }
+
+    /** Holds the table, built on first use (class initialization is thread-safe and publishes it). */
+    private static final class Shared {
+        static final GlobalTable TABLE = build();
+    }
+
+    private static GlobalTable build() {
         GlobalTable.Builder b = PythonGlobals.table().toBuilder();
         b.put("torch.Size", new OpaqueValue("torch.Size", 1, 1));
         b.put("torch.device", new OpaqueValue("torch.device", 1, 2));
@@ -69,7 +84,7 @@ public final class TorchGlobals {
         for (String name : TorchTypes.QSCHEMES) {
             b.put("torch." + name, Meaning.dataOnly());
         }
-        TensorMeanings tensors = new TensorMeanings(options);
+        TensorMeanings tensors = new TensorMeanings();
         // torch's default dtype, float32, unless the loading program changed it.
         b.put("torch.Tensor", tensors.tensorClass(DType.F32));
         TorchTypes.TENSOR_CLASSES.forEach((name, dtype) -> {

@@ -124,71 +124,71 @@ final class ZipArchive {
             throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry name is not UTF-8: "
                     + java.util.HexFormat.of().formatHex(raw, 0, Math.min(raw.length, 64)));
         }
-        String where = "entry '" + name + "'";
+        // The place of a refusal, "entry 'NAME'", is spelled only when refusing (where(name)).
         int flags = e.flags();
         // miniz_zip.c 2.1.0: bit 13 (masked local headers) refuses the whole archive in
         // mz_zip_reader_read_central_dir (line 828); bits 0 and 6 (encryption) and 5 (patch data) refuse
         // the entry when mz_zip_reader_extract_to_mem_no_alloc reads it (line 1451). ptsafe refuses them
         // wherever they are, read or not.
         if ((flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED)) != 0) {
-            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where + " is encrypted (general purpose flags 0x"
+            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where(name) + " is encrypted (general purpose flags 0x"
                     + Integer.toHexString(flags) + ": bit 0 encrypted, 6 strong encryption, 13 masked headers)");
         }
         if ((flags & FLAG_PATCH) != 0) {
-            throw new PtsafeException(Reason.UNSUPPORTED_ZIP_FEATURE, path, where + " is patch data (general purpose "
+            throw new PtsafeException(Reason.UNSUPPORTED_ZIP_FEATURE, path, where(name) + " is patch data (general purpose "
                     + "flag bit 5), which torch's zip reader refuses to read");
         }
         // Lines 817-819: miniz refuses an entry on a disk other than the end record's (or 1).
         if (e.diskStart() != 0) {
-            throw new PtsafeException(Reason.MULTI_DISK_ZIP, path, where + " starts on disk " + e.diskStart());
+            throw new PtsafeException(Reason.MULTI_DISK_ZIP, path, where(name) + " starts on disk " + e.diskStart());
         }
         int method = e.method();
         if (method != ZipEntryInfo.STORED && method != ZipEntryInfo.DEFLATED) {
-            throw new PtsafeException(Reason.UNSUPPORTED_COMPRESSION, path, where + " uses compression method " + method
+            throw new PtsafeException(Reason.UNSUPPORTED_COMPRESSION, path, where(name) + " uses compression method " + method
                     + " (only STORED and DEFLATED)");
         }
         long lho = e.localHeaderOffset();
         long size = file.byteSize();
         if (lho < 0 || lho > size - 30) {
-            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where + ": local header at " + lho
+            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(name) + ": local header at " + lho
                     + " is past the end of the file (" + size + " bytes)");
         }
         if (file.get(U32, lho) != LOCAL) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, where + ": no local header signature at offset " + lho);
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + ": no local header signature at offset " + lho);
         }
         if ((file.get(U16, lho + 6) & 1) != 0) {
-            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where + ": its local header says encrypted");
+            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where(name) + ": its local header says encrypted");
         }
-        checkLocal(file, path, where, e, lho);
+        checkLocal(file, path, name, e, lho);
         int n = file.get(U16, lho + 26) & 0xffff;
         int m = file.get(U16, lho + 28) & 0xffff;
         long dataOffset = lho + 30 + n + m;
         if (dataOffset > size) {
-            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where + ": local header at " + lho
+            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(name) + ": local header at " + lho
                     + " runs past the end of the file");
         }
-        byte[] localName = new byte[n];
-        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, lho + 30, localName, 0, n);
-        if (!java.util.Arrays.equals(localName, raw)) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, where + ": the local header at " + lho
+        if (!sameName(file, lho + 30, n, raw)) {
+            byte[] localName = new byte[n];
+            MemorySegment.copy(file, ValueLayout.JAVA_BYTE, lho + 30, localName, 0, n);
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + ": the local header at " + lho
                     + " names '" + new String(localName, StandardCharsets.UTF_8) + "'");
         }
         long csize = e.compressedSize();
         long usize = e.size();
         if (csize < 0 || usize < 0) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, where + ": sizes unknown or negative");
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + ": sizes unknown or negative");
         }
         // Line 813: miniz refuses a record with data but no compressed bytes.
         if (usize != 0 && csize == 0) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, where + " declares " + usize
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + " declares " + usize
                     + " bytes from 0 compressed bytes");
         }
         if (method == ZipEntryInfo.STORED && csize != usize) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, where + " is STORED but its sizes differ ("
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + " is STORED but its sizes differ ("
                     + csize + " stored, " + usize + " declared)");
         }
         if (csize > size - dataOffset) {
-            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where + ": " + csize + " bytes of data at offset "
+            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(name) + ": " + csize + " bytes of data at offset "
                     + dataOffset + " run past the end of the file (" + size + " bytes)");
         }
         return new ZipEntryInfo(name, lho, dataOffset, csize, usize, method, e.crc());
@@ -202,12 +202,12 @@ final class ZipArchive {
      * 1.13 sets, writing zeros), or 0xFFFFFFFF (a local ZIP64 field, not read by miniz or ptsafe). The
      * CRC selects no bytes and is left to {@link LoadOptions#crcPolicy()}.
      */
-    private static void checkLocal(MemorySegment file, Path path, String where, CentralEntry e, long lho)
+    private static void checkLocal(MemorySegment file, Path path, String name, CentralEntry e, long lho)
             throws PtsafeException {
         int flags = file.get(U16, lho + 6) & 0xffff;
         int method = file.get(U16, lho + 8) & 0xffff;
         if (flags != e.flags() || method != e.method()) {
-            throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where + ": the local header at " + lho
+            throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where(name) + ": the local header at " + lho
                     + " says method " + method + ", flags 0x" + Integer.toHexString(flags)
                     + "; the central directory says method " + e.method() + ", flags 0x" + Integer.toHexString(e.flags()));
         }
@@ -216,10 +216,20 @@ final class ZipArchive {
         long usize = file.get(U32, lho + 22) & 0xffffffffL;
         if (!localAgrees(csize, e.rawCompressed(), e.compressedSize(), descriptor, true)
                 || !localAgrees(usize, e.rawSize(), e.size(), descriptor, true)) {
-            throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where + ": the local header at " + lho
+            throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where(name) + ": the local header at " + lho
                     + " says " + csize + " bytes compressed, " + usize + " bytes; the central directory says "
                     + e.compressedSize() + " and " + e.size() + (descriptor ? " (a data descriptor allows zeros)" : ""));
         }
+    }
+
+    /** "entry 'NAME'", the place of a refusal about one entry. */
+    private static String where(String name) {
+        return "entry '" + name + "'";
+    }
+
+    /** Whether the {@code n} bytes at {@code at} are the central directory's name {@code raw} (no copy). */
+    private static boolean sameName(MemorySegment file, long at, int n, byte[] raw) {
+        return n == raw.length && MemorySegment.mismatch(file, at, at + n, MemorySegment.ofArray(raw), 0, n) == -1;
     }
 
     private static boolean localAgrees(long local, long raw, long resolved, boolean descriptor, boolean zip64) {
@@ -234,8 +244,8 @@ final class ZipArchive {
         for (int i = 0; i < sorted.size(); i++) {
             ZipEntryInfo a = sorted.get(i);
             long limit = i + 1 < sorted.size() ? sorted.get(i + 1).headerOffset() : cd.offset();
-            String next = i + 1 < sorted.size() ? "entry '" + sorted.get(i + 1).name() + "'" : "the central directory";
             if (a.dataEnd() > limit) {
+                String next = i + 1 < sorted.size() ? "entry '" + sorted.get(i + 1).name() + "'" : "the central directory";
                 throw new PtsafeException(Reason.ENTRY_OVERLAP, path, "entry '" + a.name() + "' (bytes "
                         + a.headerOffset() + " to " + a.dataEnd() + ") overlaps " + next + " at offset " + limit);
             }
