@@ -93,7 +93,8 @@ final class PickleCost {
     private static Object[] decode(PickleInput in, LoadOptions o, PickleListener listener, DecodeBudget budget)
             throws PtsafeException {
         PickleMachine.Builder b = PickleMachine.on(in, o).globals(TorchGlobals.table(o))
-                .persistentIds(new StorageIds(false)).heapCost(TorchHeapCost.of(false)).listener(listener);
+                .persistentIds(new StorageIds(false)).heapCost(TorchHeapCost.of(false))
+                .argumentsDieWith(TorchHeapCost.keepsNoArguments()).listener(listener);
         PickleResult r = (budget == null ? b : b.budget(budget)).run();
         TreeConverter.Converted c = TreeConverter.convert(r, (leaf, path) -> PyValue.None.NONE, o, in);
         return new Object[] {r, c.root()};

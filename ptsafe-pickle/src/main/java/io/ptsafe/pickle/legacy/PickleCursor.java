@@ -66,7 +66,8 @@ final class PickleCursor {
         PickleResult r;
         try {
             r = PickleMachine.on(in, options).globals(TorchGlobals.table(options)).persistentIds(loader)
-                    .listener(listener).budget(budget).heapCost(TorchHeapCost.of(true)).allowTrailingData().run();
+                    .listener(listener).budget(budget).heapCost(TorchHeapCost.of(true))
+                    .argumentsDieWith(TorchHeapCost.keepsNoArguments()).allowTrailingData().run();
         } catch (PtsafeException e) {
             if (e.reason() == Reason.TRUNCATED_PICKLE && window < left) {
                 throw Limit.MAX_PICKLE_BYTES.exceeded(path, entry + ", file offset " + pos

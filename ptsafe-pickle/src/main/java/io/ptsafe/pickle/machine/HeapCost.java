@@ -28,7 +28,7 @@ public final class HeapCost {
     /** A tuple's hashable form, per node of a key: a PyValue.Tuple and its list (items counted as nodes). */
     static final long FROZEN_NODE = 64;
     /** An entry of an IdentityHashMap: two slots of a table kept at most a third full. */
-    static final long IDENTITY_ENTRY = 24;
+    public static final long IDENTITY_ENTRY = 24;
     /** An instance of an inert global (its arguments are a tuple charged on its own). */
     static final long OPAQUE_OBJ = 24;
     /** A global known to the table: GlobalRef, its Opaque value, its entry in the name map. */
@@ -101,8 +101,9 @@ public final class HeapCost {
             case PyValue.Dict d -> 16 + 24 + DICT + FIRST_TABLE + MAP_ENTRY * d.entries().size();
             case PyValue.PySet s -> 16 + 24 + DICT + FIRST_TABLE + MAP_ENTRY * s.items().size();
             case PyValue.TensorValue t -> 16 + other.applyAsLong(t.tensor());
-            // TupleObj and its item list (its hashable form is charged if a key needs it).
-            case TupleObj t -> t == TupleObj.EMPTY ? 0 : 32 + list(t.size());
+            // TupleObj (40 with its region) and its item list: List.of, or (TUPLE) an unmodifiable
+            // view (24) of Arrays.asList (16) over an array; its hashable form is charged if a key needs it.
+            case TupleObj t -> t == TupleObj.EMPTY ? 0 : 40 + 40 + align(16 + 4L * t.size());
             case ListObj l -> LIST + SLOT * l.items.size();
             case DictObj d -> DICT;
             case SetObj s -> SET;

@@ -91,9 +91,24 @@ public final class PickleMachine {
     private final ToLongFunction<Object> otherCost;
 
     private final Stack stack = new Stack();
-    private final Memo memo = new Memo();
+    /** Made at the start of {@link #execute}, once {@link MemoReads} knows which indices are read. */
+    private Memo memo;
     /** Charged for the stack, the memo and the key cache: given back at STOP, when they go. */
     private long working;
+    /** Results that keep nothing of their arguments (see {@link Builder#argumentsDieWith}). */
+    private final java.util.function.Predicate<Object> keepsNoArguments;
+    /**
+     * What a tuple made from a MARK gives back when a call consumes it (see {@link TupleObj#region}):
+     * everything charged since its MARK, less {@link #kept} (charges for what outlives the values,
+     * such as the memo, the stack, global records and persistent ids), unless an {@link #escapes
+     * escape} happened since. Per open MARK: budget used, kept and escapes when it was pushed.
+     */
+    private long kept;
+    /** Counts what may let a value made after a MARK outlive the tuple made from it: a kept PUT, DUP, a mutation. */
+    private long escapes;
+    private long[] markUsed = new long[16];
+    private long[] markKept = new long[16];
+    private long[] markEscapes = new long[16];
     private final Map<String, GlobalRef> refs = new HashMap<>();
     private final IdentityHashMap<Object, Key> keys = new IdentityHashMap<>();
     private static final Opcode[] OPCODES = Opcode.values();
@@ -123,6 +138,7 @@ public final class PickleMachine {
         this.allowTrailing = b.allowTrailing;
         this.budget = b.budget != null ? b.budget : new DecodeBudget(b.options);
         this.otherCost = b.otherCost;
+        this.keepsNoArguments = b.keepsNoArguments;
         this.args = new ArgReader(this, in, options);
     }
 
@@ -141,6 +157,7 @@ public final class PickleMachine {
         private boolean allowTrailing;
         private DecodeBudget budget;
         private ToLongFunction<Object> otherCost = v -> HeapCost.OTHER;
+        private java.util.function.Predicate<Object> keepsNoArguments = v -> false;
 
         private Builder(PickleInput input, LoadOptions options) {
             this.input = Objects.requireNonNull(input, "input");
@@ -179,6 +196,17 @@ public final class PickleMachine {
          */
         public Builder heapCost(ToLongFunction<Object> estimate) {
             this.otherCost = Objects.requireNonNull(estimate, "estimate");
+            return this;
+        }
+
+        /**
+         * Results of calls and persistent ids that keep no value their arguments were made of, beyond
+         * what their own {@link #heapCost estimate} counts (default: none): when one is made from a
+         * tuple nothing else holds, the tuple and everything made for it alone are given back to the
+         * budget. torch's rebuilt tensors keep only their storage and copies of their sizes.
+         */
+        public Builder argumentsDieWith(java.util.function.Predicate<Object> keepsNoArguments) {
+            this.keepsNoArguments = Objects.requireNonNull(keepsNoArguments, "keepsNoArguments");
             return this;
         }
 
@@ -234,6 +262,10 @@ public final class PickleMachine {
             throw Limit.MAX_PICKLE_BYTES.exceeded(input.file(), input.place(0) + ": pickle of "
                     + size + " bytes", size, options.maxPickleBytes());
         }
+        MemoReads reads = MemoReads.scan(in, args.pos, options.maxMemoEntries());
+        memo = new Memo(reads);
+        keep(reads.heapBytes(), null, args.pos);
+        working += reads.heapBytes();
         try {
             while (true) {
                 long at = args.pos;
@@ -397,21 +429,24 @@ public final class PickleMachine {
                 append(top(op, at), items, op, at);
             }
             case EMPTY_TUPLE -> push(TupleObj.EMPTY, at);
-            case TUPLE -> push(tuple(popMark(op, at), true, at), at);
+            case TUPLE -> {
+                long since = sinceMark();
+                pushTuple(tuple(popMark(op, at), true, at), since, at);
+            }
             case TUPLE1 -> {
                 Object a = pop(op, at);
-                push(tuple(List.of(a), at), at);
+                pushTuple(tuple(List.of(a), at), 0, at);
             }
             case TUPLE2 -> {
                 Object b = pop(op, at);
                 Object a = pop(op, at);
-                push(tuple(List.of(a, b), at), at);
+                pushTuple(tuple(List.of(a, b), at), 0, at);
             }
             case TUPLE3 -> {
                 Object c = pop(op, at);
                 Object b = pop(op, at);
                 Object a = pop(op, at);
-                push(tuple(List.of(a, b, c), at), at);
+                pushTuple(tuple(List.of(a, b, c), at), 0, at);
             }
             case EMPTY_DICT -> push(new DictObj(DictObj.DICT), at);
             case DICT -> {
@@ -456,7 +491,10 @@ public final class PickleMachine {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "stack underflow");
                 }
             }
-            case DUP -> pushShared(top(op, at), at);
+            case DUP -> {
+                escape(top(op, at));
+                pushShared(top(op, at), at);
+            }
             case MARK -> {
                 if (stack.markCount() + 1 > options.maxNestingDepth()) {
                     throw limit(at, op, "MARKs open at once", Limit.MAX_NESTING_DEPTH, stack.markCount() + 1L,
@@ -464,6 +502,7 @@ public final class PickleMachine {
                 }
                 checkStack(at, op);
                 stack.pushMark();
+                markRegion();
             }
             case POP_MARK -> popMark(op, at);
             // --- memo
@@ -486,12 +525,12 @@ public final class PickleMachine {
             case REDUCE -> {
                 Object args = pop(op, at);
                 Object callable = pop(op, at);
-                push(call(callable, args, null, op, at), at);
+                push(consumed(args, call(callable, args, null, op, at)), at);
             }
             case NEWOBJ -> {
                 Object args = pop(op, at);
                 Object cls = pop(op, at);
-                push(call(cls, args, null, op, at), at);
+                push(consumed(args, call(cls, args, null, op, at)), at);
             }
             case NEWOBJ_EX -> {
                 Object kwargs = pop(op, at);
@@ -501,9 +540,10 @@ public final class PickleMachine {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "NEWOBJ_EX keyword arguments must be a dict, got "
                             + Values.typeName(kwargs));
                 }
-                push(call(cls, args, kwargs, op, at), at);
+                push(consumed(args, call(cls, args, kwargs, op, at)), at);
             }
             case BUILD -> {
+                escapes++;
                 Object state = pop(op, at);
                 Object inst = top(op, at);
                 if (inst instanceof Poison) {
@@ -562,9 +602,12 @@ public final class PickleMachine {
                 } catch (IllegalArgumentException e) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, "persistent id is not ASCII");
                 }
-                push(persistent(new PyValue.Str(id), op, at), at);
+                pushKept(persistent(new PyValue.Str(id), op, at), at);
             }
-            case BINPERSID -> push(persistent(pop(op, at), op, at), at);
+            case BINPERSID -> {
+                Object pid = pop(op, at);
+                pushKept(consumed(pid, persistent(pid, op, at)), at);
+            }
             case STOP -> throw new AssertionError("STOP is handled by the loop");
         }
     }
@@ -583,7 +626,7 @@ public final class PickleMachine {
 
     private Object resolve(String module, String name, Opcode op, long at, boolean collect) throws PtsafeException {
         // The GlobalUse kept for the result, and the module, name and resolved strings it holds.
-        charge(HeapCost.GLOBAL_USE + 4L * (module.length() + name.length()), op, at);
+        keep(HeapCost.GLOBAL_USE + 4L * (module.length() + name.length()), op, at);
         String mod = module;
         if (proto < 3 && mod.equals("__builtin__")) {
             mod = "builtins";
@@ -610,7 +653,7 @@ public final class PickleMachine {
                 status = GlobalUse.Status.FORBIDDEN;
             }
             if (ref != null) {
-                charge(HeapCost.GLOBAL_REF, op, at);
+                keep(HeapCost.GLOBAL_REF, op, at);
                 refs.put(full, ref);
             }
         }
@@ -725,6 +768,7 @@ public final class PickleMachine {
     }
 
     private void append(Object target, List<Object> items, Opcode op, long at) throws PtsafeException {
+        escapes++;
         if (target instanceof Poison) {
             return;
         }
@@ -738,6 +782,7 @@ public final class PickleMachine {
     }
 
     private void setItems(Object target, List<Object> items, Opcode op, long at) throws PtsafeException {
+        escapes++;
         if (target instanceof Poison) {
             return;
         }
@@ -762,6 +807,7 @@ public final class PickleMachine {
     }
 
     private void addAll(SetObj s, List<Object> items, Opcode op, long at) throws PtsafeException {
+        escapes++;
         for (Object item : items) {
             Key k = key(item, op, at);
             if (!s.items.contains(k)) {
@@ -805,7 +851,7 @@ public final class PickleMachine {
         long frozen = item instanceof TupleObj t && t.madeFrozen() == null ? HeapCost.FROZEN_NODE * nodes : 0;
         // Key's canonical form copies tuples and frozensets once more.
         long canon = item instanceof TupleObj || item instanceof SetObj ? HeapCost.FROZEN_NODE * nodes : 0;
-        charge(HeapCost.KEY + HeapCost.IDENTITY_ENTRY + frozen + canon, op, at);
+        keep(HeapCost.KEY + HeapCost.IDENTITY_ENTRY + frozen + canon, op, at);
         working += HeapCost.IDENTITY_ENTRY;
         try {
             k = Key.of(Values.freeze(item));
@@ -847,10 +893,80 @@ public final class PickleMachine {
     private void add(Object v, long at) throws PtsafeException {
         if (stack.atPeak()) {
             // The stack's array keeps its largest size: charge each slot the first time it is used.
-            charge(HeapCost.SLOT, current, at);
+            keep(HeapCost.SLOT, current, at);
             working += HeapCost.SLOT;
         }
         stack.add(v);
+    }
+
+    /** Pushes a value just created that something else keeps too (a persistent id's storage). */
+    private void pushKept(Object v, long at) throws PtsafeException {
+        checkStack(at, null);
+        keep(HeapCost.of(v, otherCost), current, at);
+        add(v, at);
+    }
+
+    /** Pushes a tuple just made; {@code since} is what was charged for its items alone, -1 when unknown. */
+    private void pushTuple(TupleObj t, long since, long at) throws PtsafeException {
+        long cost = HeapCost.of(t, otherCost);
+        push(t, at);
+        if (t != TupleObj.EMPTY && since >= 0) {
+            t.region(since + cost);
+        }
+    }
+
+    // --- regions: what dies with a consumed tuple ---------------------------------------------------
+
+    /** Remembers where the MARK just pushed starts its region. */
+    private void markRegion() {
+        int d = stack.markCount() - 1;
+        if (d == markUsed.length) {
+            markUsed = java.util.Arrays.copyOf(markUsed, 2 * d);
+            markKept = java.util.Arrays.copyOf(markKept, 2 * d);
+            markEscapes = java.util.Arrays.copyOf(markEscapes, 2 * d);
+        }
+        markUsed[d] = budget.used();
+        markKept[d] = kept;
+        markEscapes[d] = escapes;
+    }
+
+    /** What was charged since the last MARK for values nothing but the stack above it holds; -1 when unknown. */
+    private long sinceMark() {
+        int d = stack.markCount() - 1;
+        if (d < 0 || markEscapes[d] != escapes) {
+            return -1;
+        }
+        return Math.max(0, budget.used() - markUsed[d] - (kept - markKept[d]));
+    }
+
+    /** {@code v} may now be held twice: neither it nor any region it is in may be given back. */
+    private void escape(Object v) {
+        escapes++;
+        if (v instanceof TupleObj t) {
+            t.region(0);
+        }
+    }
+
+    /**
+     * A call or persistent id consumed {@code args} and made {@code result}: when the result keeps
+     * nothing of them and nothing else holds the tuple, gives back what the tuple's region cost.
+     */
+    private Object consumed(Object args, Object result) {
+        if (result instanceof TupleObj r && r != TupleObj.EMPTY) {
+            // A tuple a meaning returns may be one of its arguments, held by them still.
+            r.region(0);
+        }
+        if (args instanceof TupleObj t && t.region() > 0 && keepsNoArguments.test(result)) {
+            budget.release(t.region());
+            t.region(0);
+        }
+        return result;
+    }
+
+    /** {@link #charge}s what outlives the values that made it: no region gives it back. */
+    private void keep(long bytes, Opcode op, long at) throws LimitExceededException {
+        charge(bytes, op, at);
+        kept += bytes;
     }
 
     /** Charges {@code bytes} to the file's budget; the one place the budget refuses. */
@@ -918,6 +1034,10 @@ public final class PickleMachine {
             throw limit(at, op, "memo of " + (memo.size() + 1L) + " entries", Limit.MAX_MEMO_ENTRIES, memo.size() + 1L,
                     options.maxMemoEntries());
         }
+        if (memo.keeps(index)) {
+            // A GET may push it again: it outlives whatever consumes it now.
+            escape(v);
+        }
         memo.set(index, v);
     }
 
@@ -928,9 +1048,9 @@ public final class PickleMachine {
             throw limit(at, op, "memo index " + index, Limit.MAX_MEMO_ENTRIES, index, cap - 1);
         }
         long length = Math.min(Math.max(Math.max(index + 1, 2L * memo.capacity()), 16), cap);
-        // 8 bytes a slot: the 4 of the reference, and the old array while it is copied.
-        charge(HeapCost.SLOT * (length - memo.capacity()), op, at);
-        working += HeapCost.SLOT * (length - memo.capacity());
+        long bytes = memo.heapBytes((int) length) - memo.heapBytes(memo.capacity());
+        keep(bytes, op, at);
+        working += bytes;
         memo.grow((int) length);
     }
 

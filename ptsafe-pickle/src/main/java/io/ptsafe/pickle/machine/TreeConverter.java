@@ -53,6 +53,28 @@ public final class TreeConverter {
     public interface Path {
         /** The path (see {@link Names}), or null when it is longer than {@code maxChars}. */
         String build(long maxChars);
+
+        /**
+         * Whether {@link #build} returns the very string of a str key the tree holds already (a value
+         * right under a root dict), which costs no heap of its own.
+         */
+        default boolean isKeyString() {
+            return false;
+        }
+    }
+
+    /** The path of the child the top frame is at. */
+    private record StackPath(List<Frame> stack) implements Path {
+        @Override
+        public String build(long maxChars) {
+            return path(stack, maxChars);
+        }
+
+        @Override
+        public boolean isKeyString() {
+            Frame f = stack.getFirst();
+            return stack.size() == 1 && f.keys != null && f.keys.get(f.next).value() instanceof PyValue.Str;
+        }
     }
 
     /**
@@ -182,6 +204,8 @@ public final class TreeConverter {
     private static final long IDENTITY_ENTRY = HeapCost.IDENTITY_ENTRY;
     /** What a converted container adds to {@link #done} beyond its entry: its {@link Made} (charged generously). */
     private static final long HEIGHT_ENTRY = IDENTITY_ENTRY + 16;
+    /** A {@link Made}: header, reference and int. */
+    private static final long MADE = 24;
 
     /** A converted value and its height. */
     private record Made(PyValue value, int height) {
@@ -222,7 +246,7 @@ public final class TreeConverter {
                 } else if (isContainer(child)) {
                     open(child, stack);
                 } else {
-                    PyValue v = leaf(child, max -> path(stack, max), stack);
+                    PyValue v = leaf(child, new StackPath(stack), stack);
                     accept(f, i, v, leafHeight(child));
                 }
                 continue;
@@ -304,8 +328,9 @@ public final class TreeConverter {
     }
 
     private PyValue leaf(Object v, Path path, List<Frame> stack) throws PtsafeException {
-        charge(IDENTITY_ENTRY, stack);
-        tables += IDENTITY_ENTRY;
+        // Its entry in done and the Made there.
+        charge(IDENTITY_ENTRY + MADE, stack);
+        tables += IDENTITY_ENTRY + MADE;
         PyValue r = switch (v) {
             case PyValue p -> p; // only the root comes here: run() takes other values directly
             case GlobalRef g -> g.value();

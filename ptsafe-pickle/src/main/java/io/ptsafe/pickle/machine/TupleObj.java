@@ -21,6 +21,13 @@ public final class TupleObj {
     private final int height;
     private final int keyNodes;
     private PyValue frozen;
+    /**
+     * What the budget may give back when a call consumes this tuple and keeps nothing of it: the
+     * tuple, and what was charged for values made after its MARK that nothing else holds (0 when
+     * unknown, or when the tuple or those values may be held elsewhere). Set by the machine that made
+     * it, never on {@link #EMPTY}.
+     */
+    private long region;
 
     TupleObj(List<Object> items, boolean hashable, int height, int keyNodes) {
         this.items = items;
@@ -50,6 +57,16 @@ public final class TupleObj {
     /** The hashable form, or null when an item is unhashable. */
     PyValue frozen() {
         return !hashable ? null : frozen != null ? frozen : Values.freezeTuple(this);
+    }
+
+    long region() {
+        return region;
+    }
+
+    void region(long bytes) {
+        if (this != EMPTY) {
+            region = bytes;
+        }
     }
 
     /** The hashable form if it was made already, else null. */

@@ -125,7 +125,7 @@ public final class TensorTree {
         for (Map.Entry<String, PyValue.TensorValue> e : names) {
             PyValue.TensorValue t = e.getValue();
             charge(e.getKey().length());
-            out.add(t.tensor().name().equals(e.getKey()) ? t.tensor() : tensor(specs.get(t), e.getKey()));
+            out.add(t.tensor().name().equals(e.getKey()) ? t.tensor() : tensor(specs.get(t), e.getKey(), false));
         }
         return out;
     }
@@ -149,19 +149,22 @@ public final class TensorTree {
             throw nameTooLong();
         }
         charge(name.length());
-        PyValue.TensorValue v = new PyValue.TensorValue(tensor(leaf, name));
+        // Its entry in specs.
+        chargeHeap(HeapCost.IDENTITY_ENTRY, "tensor '" + shortName(name) + "'");
+        PyValue.TensorValue v = new PyValue.TensorValue(tensor(leaf, name, path.isKeyString()));
         specs.put(v, leaf);
         return v;
     }
 
-    private Tensor tensor(Object spec, String name) throws PtsafeException {
+    /** @param keyString whether {@code name} is the string of a dict key the tree holds (no heap of its own) */
+    private Tensor tensor(Object spec, String name, boolean keyString) throws PtsafeException {
         Tensor t = switch (spec) {
             // The builder copies the arrays: the node's own are passed.
             case TensorNode n -> Tensor.builder(name, n.dtype(), n.sharedShape(), segment(n.storage()))
                     .strides(n.sharedStrides())
                     .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
                     .quantization(quantization(n.quantization(), name)).build();
-            case LegacyTensor l when l.node() != null -> tensor(l.node(), name);
+            case LegacyTensor l when l.node() != null -> tensor(l.node(), name, keyString);
             case LegacyTensor l -> throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, file, where() + ": " + l.notSet());
             case NumpyArray a when a.built() -> Tensor.builder(name, a.dtype(), a.shape(), a.segment(arena))
                     .strides(a.strides()).byteOrder(a.order()).arena(arena).file(file).build();
@@ -172,12 +175,15 @@ public final class TensorTree {
             default -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()
                     + ": a value of type " + spec.getClass().getSimpleName() + " has no place in a checkpoint");
         };
-        if (!budget.add(TENSOR + 2 * HeapCost.longs(t.rank()) + HeapCost.string(name))) {
+        if (!budget.add(TENSOR + 2 * HeapCost.longs(t.rank()) + (keyString ? 0 : HeapCost.string(name)))) {
             // the place is written only on refusal, not once per tensor
-            throw budget.exceeded(file, where() + ", tensor '"
-                    + (name.length() > 200 ? name.substring(0, 200) + "..." : name) + "'");
+            throw budget.exceeded(file, where() + ", tensor '" + shortName(name) + "'");
         }
         return t;
+    }
+
+    private static String shortName(String name) {
+        return name.length() > 200 ? name.substring(0, 200) + "..." : name;
     }
 
     private void chargeHeap(long bytes, String what) throws PtsafeException {
@@ -192,12 +198,13 @@ public final class TensorTree {
             case null -> null;
             case TensorNode.Quantization.PerTensor p -> new Quantization.PerTensorAffine(p.scale(), p.zeroPoint());
             case TensorNode.Quantization.PerChannel p -> new Quantization.PerChannelAffine(
-                    tensor(p.scales(), name + ".q_per_channel_scales"),
-                    tensor(p.zeroPoints(), name + ".q_per_channel_zero_points"), p.axis());
+                    tensor(p.scales(), name + ".q_per_channel_scales", false),
+                    tensor(p.zeroPoints(), name + ".q_per_channel_zero_points", false), p.axis());
         };
     }
 
-    private record Visit(PyValue value, String path, boolean root) {
+    /** @param keyString whether {@code path} is the string of a str key of the root dict (no heap of its own) */
+    private record Visit(PyValue value, String path, boolean root, boolean keyString) {
         String child(String segment) {
             return root ? segment : path + "." + segment;
         }
@@ -207,12 +214,12 @@ public final class TensorTree {
         List<Tensor> out = new ArrayList<>();
         ArrayDeque<Visit> todo = new ArrayDeque<>();
         if (c.holdsLeaves(c.root())) {
-            todo.push(new Visit(c.root(), "", true));
+            todo.push(new Visit(c.root(), "", true, false));
         }
         while (!todo.isEmpty()) {
             Visit v = todo.pop();
             if (!v.root()) {
-                budget.release(VISIT + HeapCost.string(v.path()));
+                budget.release(VISIT + (v.keyString() ? 0 : HeapCost.string(v.path())));
             }
             switch (v.value()) {
                 case PyValue.TensorValue t -> {
@@ -220,16 +227,23 @@ public final class TensorTree {
                         throw Limit.MAX_TENSORS.exceeded(file, where() + ": named tensors", out.size() + 1L,
                                 options.maxTensors());
                     }
-                    out.add(t.tensor().name().equals(v.path()) ? t.tensor() : tensor(specs.get(t), v.path()));
+                    out.add(t.tensor().name().equals(v.path()) ? t.tensor() : tensor(specs.get(t), v.path(), v.keyString()));
                 }
                 case PyValue.Dict d -> {
+                    // The copy of the entries, while they are pushed.
+                    long copy = HeapCost.list(d.entries().size() + 3L);
+                    chargeHeap(copy, "naming tensors");
                     List<Map.Entry<PyValue, PyValue>> entries = new ArrayList<>(d.entries().entrySet());
                     for (int i = entries.size() - 1; i >= 0; i--) {
                         var e = entries.get(i);
                         if (c.holdsLeaves(e.getValue())) {
-                            todo.push(new Visit(e.getValue(), child(v, Names.segment(e.getKey())), false));
+                            String segment = Names.segment(e.getKey());
+                            // A str key's segment is its own string: at the root, the path is that string.
+                            boolean keyString = v.root() && e.getKey() instanceof PyValue.Str s && s.value() == segment;
+                            todo.push(new Visit(e.getValue(), child(v, segment, keyString), false, keyString));
                         }
                     }
+                    budget.release(copy);
                 }
                 case PyValue.PyList l -> pushIndexed(c, todo, v, l.items());
                 case PyValue.Tuple t -> pushIndexed(c, todo, v, t.items());
@@ -243,19 +257,19 @@ public final class TensorTree {
             throws PtsafeException {
         for (int i = items.size() - 1; i >= 0; i--) {
             if (c.holdsLeaves(items.get(i))) {
-                todo.push(new Visit(items.get(i), child(v, Integer.toString(i)), false));
+                todo.push(new Visit(items.get(i), child(v, Integer.toString(i), false), false, false));
             }
         }
     }
 
-    private String child(Visit v, String segment) throws PtsafeException {
+    private String child(Visit v, String segment, boolean keyString) throws PtsafeException {
         long len = v.root() ? segment.length() : (long) v.path().length() + 1 + segment.length();
         if (len > options.maxStringLength()) {
             throw nameTooLong();
         }
         charge(len);
         String path = v.child(segment);
-        chargeHeap(VISIT + HeapCost.string(path), "naming tensors");
+        chargeHeap(VISIT + (keyString ? 0 : HeapCost.string(path)), "naming tensors");
         return path;
     }
 

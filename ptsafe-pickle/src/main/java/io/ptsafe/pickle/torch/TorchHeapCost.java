@@ -1,6 +1,7 @@
 package io.ptsafe.pickle.torch;
 
 import io.ptsafe.pickle.machine.HeapCost;
+import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
 /**
@@ -18,20 +19,48 @@ public final class TorchHeapCost {
     private TorchHeapCost() {
     }
 
-    /** The estimate for a zip checkpoint's values ({@code legacy} false) or a legacy stream's. */
+    /**
+     * The estimate for a zip checkpoint's values ({@code legacy} false) or a legacy stream's; one per
+     * pickle (it remembers the last storage location it counted).
+     */
     public static ToLongFunction<Object> of(boolean legacy) {
+        String[] lastLocation = new String[1];
         return v -> switch (v) {
             case TensorNode n -> TENSOR_NODE + 2 * HeapCost.longs(n.shape().length)
                     // The quantizer record; a per-channel one's scale and zero-point nodes are values of
                     // their own, charged when their rebuild made them.
                     + (n.quantization() == null ? 0 : 32);
-            // The ref and its entry in StorageIds (its key may be a new string, decoded from bytes); a
-            // legacy stream also lists it as a root and in all storages, and a view adds the root's
-            // own ref, the view's ref, View and ViewOf, and its two entries.
+            // The ref and its entry in StorageIds, and the strings it keeps of its persistent id (which
+            // die with the id otherwise, see keepsNoArguments): its key, and its location unless it is
+            // the very string the last ref kept (torch memoizes 'cpu'). A legacy stream also lists it
+            // as a root and in all storages, and a view adds the root's own ref, the view's ref, View
+            // and ViewOf, its two entries and its key.
             case StorageRef r -> STORAGE_REF + MAP_ENTRY + HeapCost.string(r.key())
+                    + location(r.location(), lastLocation)
                     + (legacy ? 2 * MAP_ENTRY : 0)
-                    + (r.view() == null ? 0 : 2 * STORAGE_REF + 32 + 24 + 2 * MAP_ENTRY);
+                    + (r.view() == null ? 0 : 2 * STORAGE_REF + 32 + 24 + 2 * MAP_ENTRY + HeapCost.string(r.view().key()));
             default -> 128;
         };
+    }
+
+    private static long location(String location, String[] last) {
+        if (location == last[0]) {
+            return 0;
+        }
+        last[0] = location;
+        return HeapCost.string(location);
+    }
+
+    /**
+     * The values that keep nothing of the arguments they were made from but what their estimate
+     * counts, so that a rebuilt tensor's argument tuples (its storage id, sizes, strides, hooks) are
+     * given back to the budget once it is made: a {@link StorageRef} keeps strings of its id (counted
+     * above); a {@link TensorNode} its storage (a persistent id's, never given back), copies of its
+     * sizes and strides, and a per-tensor quantizer's numbers. A per-channel quantizer keeps its scale
+     * and zero-point tensors, which are arguments: those nodes keep them.
+     */
+    public static Predicate<Object> keepsNoArguments() {
+        return v -> v instanceof StorageRef
+                || v instanceof TensorNode n && !(n.quantization() instanceof TensorNode.Quantization.PerChannel);
     }
 }

@@ -46,7 +46,8 @@ public final class TorchPickle {
             Mode mode, PickleListener listener) throws PtsafeException {
         StorageIds ids = new StorageIds(legacy);
         PickleMachine.Builder b = PickleMachine.on(input, options).globals(TorchGlobals.table(options))
-                .persistentIds(ids).listener(listener).heapCost(TorchHeapCost.of(legacy));
+                .persistentIds(ids).listener(listener).heapCost(TorchHeapCost.of(legacy))
+                .argumentsDieWith(TorchHeapCost.keepsNoArguments());
         if (allowTrailing) {
             b.allowTrailingData();
         }

@@ -160,9 +160,19 @@ class LimitsTest {
     /** The machine's working tables (stack, memo) are given back at STOP; the values never are. */
     @Test
     void decodedBytesKeepsValuesAndGivesBackTheMemo() throws Exception {
-        byte[] p = pk(0x80, 4, "]", 0x94, "r", le4(999), ".");
+        // Index 999 is read again (LONG_BINGET, then POP): the memo keeps slots up to it.
+        byte[] p = pk(0x80, 4, "]", 0x94, "r", le4(999), "j", le4(999), "0", ".");
         PickleResult r = Pickles.machine(p, LoadOptions.defaults()).run();
         assertTrue(r.budget().peak() >= 8 * 1000, "the memo's 1000 slots: " + r.budget().peak());
+        assertEquals(HeapCost.LIST, r.budget().used());
+    }
+
+    /** A PUT no GET reads keeps nothing: the memo is then one bit an index. */
+    @Test
+    void memoKeepsNoSlotForIndicesNeverRead() throws Exception {
+        byte[] p = pk(0x80, 4, "]", 0x94, "r", le4(999), ".");
+        PickleResult r = Pickles.machine(p, LoadOptions.defaults()).run();
+        assertTrue(r.budget().peak() < 1000, "1000 indices set, none read: " + r.budget().peak());
         assertEquals(HeapCost.LIST, r.budget().used());
     }
 

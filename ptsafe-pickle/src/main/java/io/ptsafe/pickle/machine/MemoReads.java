@@ -1,0 +1,139 @@
+package io.ptsafe.pickle.machine;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * Which memo indices a pickle ever reads (GET, BINGET, LONG_BINGET), found by one pass over its
+ * opcodes before the machine runs, as CPython's {@code pickletools.optimize} finds the PUTs that no
+ * GET reads. torch memoizes nearly every value it writes (each tensor's storage id, size, stride and
+ * argument tuples) and reads back only a few (the globals, {@code 'storage'}, {@code 'cpu'}): a
+ * value put at an index nobody reads need not be kept, and dies once the value that consumed it does.
+ *
+ * <p>The pass only measures arguments, by the opcode table: it refuses nothing and allocates
+ * nothing from the pickle's lengths. Where the machine would refuse (an unknown opcode, an argument
+ * past the end, a negative length), the pass stops: the machine stops there too, so it can read no
+ * index the pass did not see. A text index that is not plain digits makes every index read (the pass
+ * then proves nothing).
+ */
+final class MemoReads {
+    /** Every index may be read: the memo keeps every value (what it did before this pass). */
+    static final MemoReads ALL = new MemoReads(null, Integer.MAX_VALUE);
+
+    /** Bits of the indices read, up to {@link #maxRead}; null for {@link #ALL}. */
+    private final long[] bits;
+    private final int maxRead;
+
+    private MemoReads(long[] bits, int maxRead) {
+        this.bits = bits;
+        this.maxRead = maxRead;
+    }
+
+    /** Whether index {@code i} (at least 0) may be read after it is put. */
+    boolean isRead(long i) {
+        if (bits == null) {
+            return true;
+        }
+        return i <= maxRead && (bits[(int) (i >>> 6)] & (1L << i)) != 0;
+    }
+
+    /** The largest index read (-1 for none): values put above it are never kept. */
+    int maxRead() {
+        return maxRead;
+    }
+
+    /** The bytes of the bit set, for the budget. */
+    long heapBytes() {
+        return bits == null ? 0 : HeapCost.longs(bits.length);
+    }
+
+    /**
+     * Scans {@code in} from {@code start} to its first STOP (or to where the machine would refuse).
+     *
+     * @param maxIndex indices above it are ignored: the machine never sets them, so never reads them
+     */
+    static MemoReads scan(MemorySegment in, long start, int maxIndex) {
+        long size = in.byteSize();
+        long[] bits = new long[1];
+        int max = -1;
+        long pos = start;
+        while (pos < size) {
+            Opcode op = Opcode.byCode(in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff);
+            if (op == null || op == Opcode.STOP) {
+                break;
+            }
+            ArgKind kind = op.arg();
+            long index = -1;
+            long next;
+            if (kind.fixedSize() >= 0) {
+                next = pos + kind.fixedSize();
+                if (next > size) {
+                    break;
+                }
+                if (op == Opcode.BINGET || op == Opcode.LONG_BINGET) {
+                    index = kind.readNumber(in, pos);
+                }
+            } else if (kind.lengthSize() > 0) {
+                if (kind.lengthSize() > size - pos) {
+                    break;
+                }
+                long n = kind.readNumber(in, pos);
+                if (n < 0 || n > size - pos - kind.lengthSize()) {
+                    break;
+                }
+                next = pos + kind.lengthSize() + n;
+            } else {
+                next = lineEnd(in, pos, size);
+                if (next >= 0 && kind == ArgKind.STRING_NL_NOESCAPE_PAIR) {
+                    next = lineEnd(in, next, size);
+                }
+                if (next < 0) {
+                    break;
+                }
+                if (op == Opcode.GET) {
+                    index = digits(in, pos, next - 1);
+                    if (index == -2) {
+                        return ALL;
+                    }
+                }
+            }
+            if (index >= 0 && index <= maxIndex) {
+                int word = (int) (index >>> 6);
+                if (word >= bits.length) {
+                    bits = Arrays.copyOf(bits, Math.max(word + 1, 2 * bits.length));
+                }
+                bits[word] |= 1L << index;
+                max = Math.max(max, (int) index);
+            }
+            pos = next;
+        }
+        return new MemoReads(Arrays.copyOf(bits, max < 0 ? 1 : (max >>> 6) + 1), max);
+    }
+
+    /** The position after the newline that ends the line at {@code pos}, or -1 when there is none. */
+    private static long lineEnd(MemorySegment in, long pos, long size) {
+        for (long i = pos; i < size; i++) {
+            if (in.get(ValueLayout.JAVA_BYTE, i) == '\n') {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
+    /** The decimal number in [from, to), or -2 when it is not 1 to 18 ASCII digits. */
+    private static long digits(MemorySegment in, long from, long to) {
+        if (to <= from || to - from > 18) {
+            return -2;
+        }
+        long v = 0;
+        for (long i = from; i < to; i++) {
+            int c = in.get(ValueLayout.JAVA_BYTE, i);
+            if (c < '0' || c > '9') {
+                return -2;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+}
