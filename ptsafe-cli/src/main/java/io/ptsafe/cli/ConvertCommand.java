@@ -1,5 +1,6 @@
 package io.ptsafe.cli;
 
+import io.ptsafe.ByteSize;
 import io.ptsafe.safetensors.ConversionReport;
 import io.ptsafe.safetensors.SafetensorsConverter;
 import java.io.IOException;
@@ -28,7 +29,7 @@ final class ConvertCommand implements Callable<Integer> {
             .converters(ConvertCommand::dottedName).description("Convert only the tensors under KEY (e.g. model), named without the prefix. A top-level "
                     + "state_dict is unwrapped first.").build();
     private final OptionSpec maxShard = OptionSpec.builder("--max-shard-size").paramLabel("SIZE").type(long.class)
-            .converters(Sizes::parse).description("Split the output into shards of at most SIZE tensor bytes "
+            .converters(ByteSize::parse).description("Split the output into shards of at most SIZE tensor bytes "
                     + "(5GB = 5*10^9, 5GiB = 5*2^30, or bytes).").build();
     private final OptionSpec prefer = OptionSpec.builder("--prefer").paramLabel("NAME").type(String[].class)
             .auxiliaryTypes(String.class).description("When tensors share storage, keep this name (repeatable).")

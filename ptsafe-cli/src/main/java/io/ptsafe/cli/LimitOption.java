@@ -1,5 +1,6 @@
 package io.ptsafe.cli;
 
+import io.ptsafe.ByteSize;
 import io.ptsafe.Limit;
 import io.ptsafe.LoadOptions;
 import java.util.List;
@@ -10,7 +11,7 @@ import picocli.CommandLine.TypeConversionException;
  * The repeatable {@code --limit NAME=VALUE} option of the commands that read files: NAME is a
  * {@link Limit}'s setting, as a refusal names it ({@code maxTensors}), VALUE a whole number; the
  * settings whose name ends in {@code Bytes} also take sizes ({@code 200MB}, {@code 8GiB}; see
- * {@link Sizes}). A bad one is refused while parsing, so it is a usage error.
+ * {@link io.ptsafe.ByteSize}). A bad one is refused while parsing, so it is a usage error.
  */
 final class LimitOption {
     /** One {@code --limit}, already checked against {@link LoadOptions.Builder#limit}. */
@@ -62,7 +63,7 @@ final class LimitOption {
         long v;
         if (limit.setting().endsWith("Bytes")) {
             try {
-                v = Sizes.parse(value);
+                v = ByteSize.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(name + ": " + e.getMessage());
             }

@@ -2,7 +2,6 @@ package io.ptsafe.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -72,18 +71,5 @@ class CliBasicsTest {
         assertEquals(ExitCodes.ERROR, r.code(), r::toString);
         assertTrue(r.err().contains("no such file [IO_ERROR]"), r::toString);
         assertFalse(Files.exists(dir.resolve("out.safetensors")));
-    }
-
-    @Test
-    void parsesSizesAsHuggingFaceToolsDo() {
-        assertEquals(5_000_000_000L, Sizes.parse("5GB"));
-        assertEquals(500_000_000L, Sizes.parse("500MB"));
-        assertEquals(5L << 30, Sizes.parse("5GiB"));
-        assertEquals(1_500_000_000L, Sizes.parse("1.5gb"));
-        assertEquals(1234, Sizes.parse("1234"));
-        assertEquals(10, Sizes.parse("10B"));
-        for (String bad : new String[] {"", "GB", "-1", "0", "5 XB", "1e9", "99999999999TB"}) {
-            assertThrows(IllegalArgumentException.class, () -> Sizes.parse(bad), bad);
-        }
     }
 }

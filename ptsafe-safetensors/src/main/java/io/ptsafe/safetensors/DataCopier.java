@@ -16,7 +16,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes one laid-out file: header, then each tensor's {@link Tensor#data()} streamed from its
- * mapping in bounded chunks, then forces it to disk. Nothing is buffered on the Java heap, and the
+ * mapping in bounded chunks, then forces it to disk (or leaves that to the caller: the converter
+ * forces on a {@link BackgroundForce} thread while it verifies). Nothing is buffered on the Java heap, and the
  * mapped pages of each chunk are released once written, so memory use does not grow with the model.
  */
 final class DataCopier {
@@ -38,6 +39,14 @@ final class DataCopier {
 
     /** Writes {@code layout} into {@code file} (an empty temporary file) and forces it to disk. */
     void write(Layout layout, Path file, Path target) throws PtsafeException {
+        write(layout, file, target, true);
+    }
+
+    /**
+     * Writes {@code layout} into {@code file} (an empty temporary file); forces it to disk when
+     * {@code force}, else the caller must before putting it in place.
+     */
+    void write(Layout layout, Path file, Path target, boolean force) throws PtsafeException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(ch, ByteBuffer.wrap(layout.header()));
             for (int i = 0; i < layout.entries().size(); i++) {
@@ -48,7 +57,9 @@ final class DataCopier {
                 throw new PtsafeException(Reason.IO_ERROR, target, "wrote " + ch.size() + " bytes where "
                         + layout.fileSize() + " were planned");
             }
-            ch.force(true);
+            if (force) {
+                ch.force(true);
+            }
         } catch (ClosedByInterruptException e) {
             throw new PtsafeException(Reason.IO_ERROR, target, "interrupted while writing; nothing was written", e);
         } catch (PtsafeException e) {

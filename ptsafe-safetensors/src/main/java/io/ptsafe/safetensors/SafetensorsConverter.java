@@ -54,7 +54,9 @@ import java.util.TreeMap;
  *
  * <p>All output files are written under temporary names, forced to disk, verified, and only then
  * renamed into place, the index last; on any failure none of them remains and existing files are
- * untouched. Memory use does not grow with model size: tensor bytes stream from the source mapping.
+ * untouched. The force of each file runs on a background thread while the files are read back and
+ * compared (the comparison reads the page cache, the force waits for the disk); the renames wait for
+ * both. Memory use does not grow with model size: tensor bytes stream from the source mapping.
  */
 public final class SafetensorsConverter {
     private final String select;
@@ -183,20 +185,24 @@ public final class SafetensorsConverter {
         List<Path> createdDirs = createParents(out);
         boolean done = false;
         long fileBytes = 0;
-        try (AtomicOutput output = new AtomicOutput()) {
+        // Closed in reverse: any force still running ends before the temporary files are deleted.
+        try (AtomicOutput output = new AtomicOutput(); BackgroundForce forcing = new BackgroundForce()) {
             List<Path> temps = new ArrayList<>();
             for (Path f : files) {
                 temps.add(output.newTemp(f));
             }
             DataCopier copier = new DataCopier(counter);
             for (int i = 0; i < layouts.size(); i++) {
-                copier.write(layouts.get(i), temps.get(i), files.get(i));
+                copier.write(layouts.get(i), temps.get(i), files.get(i), false);
                 fileBytes += layouts.get(i).fileSize();
                 afterWrite.written(temps.get(i));
+                forcing.start(temps.get(i), files.get(i));
             }
+            // Read back from the page cache while the disk writes: the verification's CPU overlaps the force.
             for (int i = 0; i < layouts.size(); i++) {
                 Verification.check(opener, temps.get(i), files.get(i), shards.get(i), metadatas.get(i), counter);
             }
+            forcing.awaitAll();
             if (index.isPresent()) {
                 Path temp = output.newTemp(index.get());
                 fileBytes += writeIndex(temp, index.get(), shards, files, tensorBytes);

@@ -1,5 +1,6 @@
 package io.ptsafe.spark;
 
+import io.ptsafe.ByteSize;
 import io.ptsafe.Limit;
 import io.ptsafe.LoadOptions;
 import java.io.Serial;
@@ -84,7 +85,7 @@ final class ScanSettings implements Serializable {
         limitNames.forEach((key, name) -> {
             String v = lower.get(key);
             if (v != null) {
-                long value = name.endsWith("Bytes") ? Sizes.parse(LIMIT_PREFIX + name, v)
+                long value = name.endsWith("Bytes") ? size(LIMIT_PREFIX + name, v)
                         : wholeNumber(LIMIT_PREFIX + name, v);
                 check.limit(Limit.named(name), value); // refuses a value out of the limit's range
                 limits.put(name, value);
@@ -108,7 +109,7 @@ final class ScanSettings implements Serializable {
                     + Integer.MAX_VALUE);
         }
         return new ScanSettings(mode, limits, bool(lower, CRC, false), inert,
-                cap == null ? DEFAULT_MAX_REMOTE_FILE_BYTES : Sizes.parse(MAX_REMOTE_FILE_BYTES, cap),
+                cap == null ? DEFAULT_MAX_REMOTE_FILE_BYTES : size(MAX_REMOTE_FILE_BYTES, cap),
                 lower.get(LOCAL_TEMP_DIR.toLowerCase(Locale.ROOT)), bool(lower, HASH_FILES, true), (int) maxParts);
     }
 
@@ -123,6 +124,15 @@ final class ScanSettings implements Serializable {
             b.addInertGlobals(inert.toArray(String[]::new));
         }
         return b.build();
+    }
+
+    /** A size option ({@code 5GB}, {@code 2GiB}, bytes) as {@code ptsafe} parses it, the option named in the refusal. */
+    private static long size(String option, String text) {
+        try {
+            return ByteSize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("option " + option + ": " + e.getMessage(), e);
+        }
     }
 
     private static long wholeNumber(String option, String v) {
