@@ -967,7 +967,9 @@ public final class Tensor {
         }
 
         /**
-         * Sets where copies of views are allocated: the file's arena, so they are freed with it.
+         * Sets where copies of views are allocated: the file's arena, so they are freed with it. When it
+         * is the arena ptsafe opened the file in, the tensor also shares what the file's other tensors
+         * share (the mapping its storage lies in, an equal shape), and keeps less heap.
          *
          * @param arena the arena
          * @return this builder
@@ -1082,8 +1084,10 @@ public final class Tensor {
         private Tensor tensor(boolean contiguous, long[] keptStrides) {
             TensorOrigin o = origin;
             long[] s = shape;
-            if (arena instanceof FileArena f) {
-                if (o == null && f.origin() != null && Objects.equals(file, f.origin().file())) {
+            if (o == null && arena instanceof FileArena f) {
+                // A provider's tensor (a view has its tensor's origin, and is not interned: views are
+                // made by callers' threads, the table is the opening thread's)
+                if (f.origin() != null && Objects.equals(file, f.origin().file())) {
                     o = f.origin();
                 }
                 s = f.intern(shape);
