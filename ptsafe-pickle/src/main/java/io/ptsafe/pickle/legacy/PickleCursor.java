@@ -5,6 +5,7 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import io.ptsafe.pickle.machine.DecodeBudget;
+import io.ptsafe.pickle.machine.GlobalTable;
 import io.ptsafe.pickle.machine.PersistentLoader;
 import io.ptsafe.pickle.machine.PickleInput;
 import io.ptsafe.pickle.machine.PickleListener;
@@ -21,7 +22,10 @@ import java.nio.file.Path;
  * ends at its STOP; the next begins right after it, where torch's C unpickler leaves the file
  * (_pickle.c load() ends with _Unpickler_SkipConsumed). pickle.py and C on io.BytesIO agree only when
  * STOP ends its FRAME, which the machine requires (PICKLE_FRAME_OVERRUN). They share one
- * {@link DecodeBudget}: the limit on decoded values is the file's.
+ * {@link DecodeBudget}: the limit on decoded values is the file's. They share one table of meanings
+ * too, built once per stream (building it was a twentieth of a 1,000-tensor open when made for each
+ * of the five pickles): its tensor count, and so {@code maxTensors}, is the file's as well. Only the
+ * object pickle holds tensors in a file torch writes; any in another pickle is refused there anyway.
  */
 final class PickleCursor {
     /** One pickle run: the machine's result and the exact bytes of the pickle. */
@@ -33,6 +37,7 @@ final class PickleCursor {
     private final LoadOptions options;
     private final PickleListener listener;
     private final DecodeBudget budget;
+    private final GlobalTable globals;
     private long pos;
     private int count;
 
@@ -42,6 +47,7 @@ final class PickleCursor {
         this.options = options;
         this.listener = listener;
         this.budget = new DecodeBudget(options);
+        this.globals = TorchGlobals.table(options);
     }
 
     /** Offset of the next byte after the pickles read so far. */
@@ -65,7 +71,7 @@ final class PickleCursor {
         PickleInput in = new PickleInput(file.asSlice(pos, window), path, entry, pos);
         PickleResult r;
         try {
-            r = PickleMachine.on(in, options).globals(TorchGlobals.table(options)).persistentIds(loader)
+            r = PickleMachine.on(in, options).globals(globals).persistentIds(loader)
                     .listener(listener).budget(budget).heapCost(TorchHeapCost.of(true))
                     .argumentsDieWith(TorchHeapCost.keepsNoArguments()).allowTrailingData().run();
         } catch (PtsafeException e) {
