@@ -1,6 +1,11 @@
 package io.ptsafe.bench;
 
+import io.ptsafe.LoadOptions;
+import io.ptsafe.pickle.machine.PickleInput;
+import io.ptsafe.pickle.machine.PickleListener;
+import io.ptsafe.pickle.torch.TorchPickle;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,7 +21,8 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Opening a torch zip checkpoint (torch 1.13, {@code torch.save} of a state dict of N small tensors):
  * zip directory, record checks, restricted unpickling of data.pkl, binding storages to records, index.
- * The Java peer, Pyrolite, only unpickles data.pkl (already extracted to a byte[]); the headline peer,
+ * The Java peer, Pyrolite, only unpickles data.pkl (already extracted to a byte[]), as
+ * {@link #ptsafeDataPkl} does with ptsafe's machine; the headline peer,
  * torch.load(weights_only=True), is timed by scripts/time_torch_load.py on the same files.
  */
 @State(Scope.Benchmark)
@@ -48,5 +54,15 @@ public class OpenTorchBench {
     @Benchmark
     public int pyroliteDataPkl() throws IOException {
         return PyrolitePeer.load(dataPkl);
+    }
+
+    /**
+     * ptsafe's pickle machine alone on the same bytes as {@link #pyroliteDataPkl}: the torch table of
+     * meanings, every check and limit, the storages named; no zip, no tree, no tensors.
+     */
+    @Benchmark
+    public int ptsafeDataPkl() throws IOException {
+        return TorchPickle.decode(PickleInput.of(MemorySegment.ofArray(dataPkl)), LoadOptions.defaults(), false, false,
+                TorchPickle.Mode.LOAD, PickleListener.NONE).storages().size();
     }
 }

@@ -752,6 +752,12 @@ public final class PickleMachine {
         long nodes = 1;
         for (int i = 0, n = items.size(); i < n; i++) { // indexed: no iterator per tuple
             Object item = items.get(i);
+            if (item instanceof PyValue.Int || item instanceof PyValue.Str || item instanceof GlobalRef) {
+                // Most items of a checkpoint's tuples (sizes, strides, keys, globals): height 0, hashable,
+                // one node, as Values says of them, without its type switches.
+                nodes = Math.min(nodes + 1, MAX_KEY_NODES + 1);
+                continue;
+            }
             height = Math.max(height, Values.heightOf(item));
             if (hashable && Values.isHashable(item)) {
                 nodes = Math.min(nodes + Values.keyNodes(item, MAX_KEY_NODES), MAX_KEY_NODES + 1);

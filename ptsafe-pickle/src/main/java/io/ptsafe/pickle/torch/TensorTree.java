@@ -61,6 +61,8 @@ public final class TensorTree {
     private static final long VISIT = 32;
 
     private final Map<StorageRef, MemorySegment> segments;
+    /** The same segments by the identity of the refs the pickle named (a table of at most their number). */
+    private final IdentityHashMap<StorageRef, MemorySegment> named;
     private final DecodeBudget budget;
     private final IdentityHashMap<PyValue.TensorValue, Object> specs;
     private final long nameBudget;
@@ -71,6 +73,7 @@ public final class TensorTree {
         this.decoded = decoded;
         // Sized once: the storages were all named by the pickle (and each was charged there).
         this.segments = HashMap.newHashMap(decoded.storages().size());
+        this.named = new IdentityHashMap<>(decoded.storages().size());
         // Most checkpoints have a tensor per storage: sized so, the table is not rehashed as it fills.
         this.specs = new IdentityHashMap<>(Math.min(decoded.storages().size(), 1 << 16) + 16);
         this.source = source;
@@ -113,7 +116,7 @@ public final class TensorTree {
             LoadOptions options, Naming naming) throws PtsafeException {
         TensorTree t = new TensorTree(decoded, source, order, arena, options);
         for (StorageRef ref : decoded.storages().values()) {
-            t.segment(ref);
+            t.resolve(ref);
         }
         TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t::leaf, options, decoded.input(),
                 decoded.storages().size());
@@ -130,10 +133,27 @@ public final class TensorTree {
         return out;
     }
 
+    /** Resolves a storage the pickle named (each once: they are distinct by key). */
+    private void resolve(StorageRef ref) throws PtsafeException {
+        if (!budget.add(STORAGE)) {
+            // the place is written only on refusal, not once per storage
+            throw budget.exceeded(file, where() + ", storage '" + ref.key() + "'");
+        }
+        MemorySegment s = source.resolve(ref);
+        segments.put(ref, s);
+        named.put(ref, s);
+    }
+
     private MemorySegment segment(StorageRef ref) throws PtsafeException {
-        MemorySegment s = segments.get(ref);
+        // The refs in tensors are, but for legacy views, the very ones the pickle named: found by
+        // identity first, without hashing the record's fields.
+        MemorySegment s = named.get(ref);
+        if (s != null) {
+            return s;
+        }
+        s = segments.get(ref);
         if (s == null) {
-            chargeHeap(STORAGE, "storage '" + ref.key() + "'");
+            chargeHeap(STORAGE, ref);
             s = source.resolve(ref);
             segments.put(ref, s);
         }
@@ -150,7 +170,9 @@ public final class TensorTree {
         }
         charge(name.length());
         // Its entry in specs.
-        chargeHeap(HeapCost.IDENTITY_ENTRY, "tensor '" + shortName(name) + "'");
+        if (!budget.add(HeapCost.IDENTITY_ENTRY)) {
+            throw budget.exceeded(file, where() + ", tensor '" + shortName(name) + "'");
+        }
         PyValue.TensorValue v = new PyValue.TensorValue(tensor(leaf, name, path.isKeyString()));
         specs.put(v, leaf);
         return v;
@@ -184,6 +206,12 @@ public final class TensorTree {
 
     private static String shortName(String name) {
         return name.length() > 200 ? name.substring(0, 200) + "..." : name;
+    }
+
+    private void chargeHeap(long bytes, StorageRef ref) throws PtsafeException {
+        if (!budget.add(bytes)) {
+            throw budget.exceeded(file, where() + ", storage '" + ref.key() + "'");
+        }
     }
 
     private void chargeHeap(long bytes, String what) throws PtsafeException {
