@@ -1,5 +1,6 @@
 package io.ptsafe.spark;
 
+import io.ptsafe.scan.TreeListing;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
@@ -13,17 +14,33 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The files under the paths a read was given, found on the driver: local paths by
- * {@link LocalListing} (the rules of {@code ptsafe scan}'s walk), other Hadoop file systems
- * (HDFS, S3 ...) by listing them recursively in name order.
+ * The files under the paths a read was given, found on the driver: local paths by ptsafe-api's
+ * {@link TreeListing}, the walk of {@code ptsafe scan} itself (so the rows name, skip and report
+ * exactly the files it does), other Hadoop file systems (HDFS, S3 ...) by listing them recursively
+ * in name order.
  */
 final class Listing {
     private Listing() {
     }
 
     static List<FileTask> of(List<String> roots, Configuration conf) {
-        LocalListing local = new LocalListing();
         List<FileTask> tasks = new ArrayList<>();
+        TreeListing local = new TreeListing(new TreeListing.Visitor() {
+            @Override
+            public void file(java.nio.file.Path file, String location, boolean named) {
+                tasks.add(FileTask.scan(location, true, named, size(file)));
+            }
+
+            @Override
+            public void skipped(String location, String reason) {
+                tasks.add(FileTask.skipped(location, reason));
+            }
+
+            @Override
+            public void error(String location, String message) {
+                tasks.add(FileTask.error(location, true, message));
+            }
+        });
         for (String root : roots) {
             Path p = new Path(root);
             FileSystem fs;
@@ -38,13 +55,20 @@ final class Listing {
                 URI u = p.toUri();
                 java.nio.file.Path nio = u.getScheme() == null ? java.nio.file.Path.of(root) : java.nio.file.Path.of(u.getPath());
                 local.root(nio);
-                tasks.addAll(local.tasks());
-                local.tasks().clear();
             } else {
                 remote(fs, fs.makeQualified(p), true, tasks);
             }
         }
         return tasks;
+    }
+
+    /** The size a local file task carries; 0 when unknown (the executor reports why it cannot be read). */
+    private static long size(java.nio.file.Path p) {
+        try {
+            return java.nio.file.Files.size(p);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     private static void remote(FileSystem fs, Path p, boolean named, List<FileTask> tasks) {
