@@ -17,6 +17,8 @@ public final class TensorOrigin {
     private final Path file;
 
     /**
+     * Makes the origin of the tensors over one segment.
+     *
      * @param mapping the segment storages are ranges of; made read-only if it is not
      * @param arena   where copies of views are allocated, or null (an automatic arena per copy)
      * @param file    the file, for messages, or null
