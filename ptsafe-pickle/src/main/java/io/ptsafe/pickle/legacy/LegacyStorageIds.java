@@ -11,7 +11,6 @@ import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,12 +41,9 @@ final class LegacyStorageIds implements PersistentLoader {
     record ViewOf(String rootKey, StorageRef ref) {
     }
 
-    /** A root storage and its slot: its index in the order first named. */
-    record Root(StorageRef ref, int slot) {
-    }
-
     private final StorageIds ids = new StorageIds(true);
-    private final Map<String, Root> roots = new HashMap<>();
+    /** Each root's slot: its index in {@link #rootsInOrder}, the order first named. */
+    private final KeySlots roots = new KeySlots();
     private final List<StorageRef> rootsInOrder = new ArrayList<>();
     private final Map<String, ViewOf> views = new LinkedHashMap<>();
     /** Roots and views in the order first named; null while there is no view (then it is the roots). */
@@ -57,28 +53,28 @@ final class LegacyStorageIds implements PersistentLoader {
     public Object load(Object pid, Call call) throws PtsafeException {
         StorageRef ref = (StorageRef) ids.load(pid, call);
         String key = ref.key();
-        Root known = roots.get(key);
+        int known = roots.get(key);
         StorageRef root;
-        if (known == null) {
+        if (known < 0) {
             if (!views.isEmpty() && views.containsKey(key)) {
                 throw conflict(call, "storage key '" + key + "' names a root storage here and a view of storage '"
                         + views.get(key).rootKey() + "' before");
             }
             root = ref.view() == null ? ref
                     : new StorageRef(key, ref.storageClass(), ref.dtype(), ref.location(), ref.numel(), null);
-            roots.put(key, new Root(root, rootsInOrder.size()));
+            roots.put(key, rootsInOrder.size());
             rootsInOrder.add(root);
             if (all != null) {
                 all.put(key, root);
             }
         } else {
-            root = known.ref();
+            root = rootsInOrder.get(known);
         }
         StorageRef.View v = ref.view();
         if (v == null) {
             return root;
         }
-        if (roots.containsKey(v.key())) {
+        if (roots.get(v.key()) >= 0) {
             throw conflict(call, "view key '" + v.key() + "' (a view of storage '" + key
                     + "') is also the key of a root storage");
         }
@@ -115,8 +111,8 @@ final class LegacyStorageIds implements PersistentLoader {
         return viewRef;
     }
 
-    /** The root storage named {@code key} and its slot, or null. */
-    Root root(String key) {
+    /** The slot of the root storage named {@code key}, or -1 if no root has that key. */
+    int slot(String key) {
         return roots.get(key);
     }
 
@@ -144,13 +140,13 @@ final class LegacyStorageIds implements PersistentLoader {
 
         @Override
         public boolean containsKey(Object key) {
-            return roots.containsKey(key);
+            return key instanceof String k && roots.get(k) >= 0;
         }
 
         @Override
         public StorageRef get(Object key) {
-            Root r = roots.get(key);
-            return r == null ? null : r.ref();
+            int slot = key instanceof String k ? roots.get(k) : -1;
+            return slot < 0 ? null : rootsInOrder.get(slot);
         }
 
         @Override

@@ -105,17 +105,17 @@ public final class LegacyStream {
             Path path) throws PtsafeException {
         LegacyStorageIds.ViewOf view = ids.views().isEmpty() ? null : ids.views().get(ref.key());
         if (view != null) {
-            MemorySegment root = blocks.get(ids.root(view.rootKey()).slot());
+            MemorySegment root = blocks.get(ids.slot(view.rootKey()));
             long item = ref.elementType().byteSize();
             // LegacyStorageIds checked offset + size <= the root's numel, and the root's bytes are numel * item.
             return root.asSlice(Math.multiplyExact(ref.view().offset(), item), Math.multiplyExact(ref.numel(), item));
         }
-        LegacyStorageIds.Root root = ids.root(ref.key());
-        if (root == null) {
+        int slot = ids.slot(ref.key());
+        if (slot < 0) {
             throw new PtsafeException(Reason.MISSING_RECORD, path, "storage '" + ref.key() + "' has no block in the "
                     + "storage section");
         }
-        return blocks.get(root.slot());
+        return blocks.get(slot);
     }
 
     /** Converts a pickle that may hold only plain values (no tensors, storages or objects). */

@@ -43,8 +43,8 @@ final class StorageSection {
         int[] slots = new int[keys.size()];
         for (int i = 0; i < keys.size(); i++) {
             String key = keys.get(i);
-            LegacyStorageIds.Root root = ids.root(key);
-            if (root == null) {
+            int slot = ids.slot(key);
+            if (slot < 0) {
                 // A key that is no root is refused at its first listing, so it is never "listed twice".
                 LegacyStorageIds.ViewOf view = ids.views().get(key);
                 throw new PtsafeException(Reason.UNREFERENCED_STORAGE, path, "the storage key list names '" + key
@@ -52,13 +52,13 @@ final class StorageSection {
                         + (view != null ? " (it is a view of storage '" + view.rootKey()
                                 + "', whose bytes are its root's)" : ""));
             }
-            if (listed[root.slot()]) {
+            if (listed[slot]) {
                 throw new PtsafeException(Reason.UNREFERENCED_STORAGE, path, "the storage key list names '" + key
                         + "' twice (item " + i + "): its second block would overwrite the first, and no reference "
                         + "in the pickle is left for it");
             }
-            listed[root.slot()] = true;
-            slots[i] = root.slot();
+            listed[slot] = true;
+            slots[i] = slot;
         }
         for (int slot = 0; slot < roots.size(); slot++) {
             if (!listed[slot]) {
@@ -98,7 +98,7 @@ final class StorageSection {
         return new Blocks(blocks, pos);
     }
 
-    /** Root storages' bytes by slot ({@link LegacyStorageIds.Root#slot()}), and where the section ends. */
+    /** Root storages' bytes by slot ({@link LegacyStorageIds#slot}), and where the section ends. */
     record Blocks(MemorySegment[] bySlot, long end) {
         /** The bytes of the root in {@code slot}. */
         MemorySegment get(int slot) {

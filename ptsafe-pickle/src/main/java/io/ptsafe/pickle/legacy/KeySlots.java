@@ -1,0 +1,103 @@
+package io.ptsafe.pickle.legacy;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Storage key to slot, for the legacy stream's roots. torch writes decimal keys ({@code str} of a
+ * number); those are held as {@code long}s in an open-addressed table of primitive arrays, so that
+ * binding the storage key list (sorted by torch, so in no order the pickle named them) to the roots
+ * touches two small arrays per key instead of a map node, the root's string and its bytes: on a
+ * 1,000-tensor file the map lookups were a twentieth of the open (JFR). A key is held as a number
+ * only when the number spells it back exactly (digits only, no leading zero, at most 18 digits), so
+ * equal numbers mean equal keys; every other key is in an ordinary map.
+ */
+final class KeySlots {
+    private static final int MAX_DIGITS = 18;
+
+    private long[] numbers = new long[64];
+    /** slot + 1 for each cell of {@link #numbers}; 0 marks an empty cell. */
+    private int[] slots = new int[64];
+    private int count;
+    private Map<String, Integer> others;
+
+    /** The slot of {@code key}, or -1. */
+    int get(String key) {
+        long n = number(key);
+        if (n < 0) {
+            Integer s = others == null ? null : others.get(key);
+            return s == null ? -1 : s;
+        }
+        int mask = numbers.length - 1;
+        for (int i = mix(n) & mask; ; i = (i + 1) & mask) {
+            int s = slots[i];
+            if (s == 0) {
+                return -1;
+            }
+            if (numbers[i] == n) {
+                return s - 1;
+            }
+        }
+    }
+
+    /** Records {@code key} at {@code slot}; the caller has checked that the key is new. */
+    void put(String key, int slot) {
+        long n = number(key);
+        if (n < 0) {
+            if (others == null) {
+                others = new HashMap<>();
+            }
+            others.put(key, slot);
+            return;
+        }
+        if (2 * (count + 1) > numbers.length) {
+            grow();
+        }
+        insert(n, slot + 1);
+        count++;
+    }
+
+    private void insert(long n, int slotPlusOne) {
+        int mask = numbers.length - 1;
+        int i = mix(n) & mask;
+        while (slots[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        numbers[i] = n;
+        slots[i] = slotPlusOne;
+    }
+
+    private void grow() {
+        long[] oldNumbers = numbers;
+        int[] oldSlots = slots;
+        numbers = new long[oldNumbers.length * 2];
+        slots = new int[oldSlots.length * 2];
+        for (int i = 0; i < oldSlots.length; i++) {
+            if (oldSlots[i] != 0) {
+                insert(oldNumbers[i], oldSlots[i]);
+            }
+        }
+    }
+
+    /** The key as a number when the number spells it exactly, else -1. */
+    private static long number(String key) {
+        int len = key.length();
+        if (len == 0 || len > MAX_DIGITS || (len > 1 && key.charAt(0) == '0')) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < len; i++) {
+            char c = key.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    private static int mix(long n) {
+        long h = n * 0x9E3779B97F4A7C15L;
+        return (int) (h ^ (h >>> 32));
+    }
+}
