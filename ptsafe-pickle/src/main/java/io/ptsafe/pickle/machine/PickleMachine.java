@@ -89,6 +89,15 @@ public final class PickleMachine {
     private final boolean scanning;
     private final DecodeBudget budget;
     private final ToLongFunction<Object> otherCost;
+    /**
+     * The limits checked on every opcode or push, read once from the (immutable) options: the same
+     * checks, without an enum ordinal and an array load each time.
+     */
+    private final long maxOpcodes;
+    private final long maxStack;
+    private final long maxItems;
+    /** Whether the listener wants each opcode (not {@link PickleListener#NONE}). */
+    private final boolean listening;
 
     private final Stack stack = new Stack();
     /** Made at the start of {@link #execute}, once {@link MemoReads} knows which indices are read. */
@@ -140,6 +149,10 @@ public final class PickleMachine {
         this.otherCost = b.otherCost;
         this.keepsNoArguments = b.keepsNoArguments;
         this.args = new ArgReader(this, in, options);
+        this.maxOpcodes = options.maxPickleOpcodes();
+        this.maxStack = options.maxStackSize();
+        this.maxItems = options.maxContainerItems();
+        this.listening = listener != PickleListener.NONE;
     }
 
     /** Starts configuring a run over {@code input}. */
@@ -282,12 +295,14 @@ public final class PickleMachine {
                 if (op == null) {
                     throw error(Reason.UNKNOWN_OPCODE, at, null, String.format("byte 0x%02x is no pickle opcode", b));
                 }
-                if (++opcodeCount > options.maxPickleOpcodes()) {
+                if (++opcodeCount > maxOpcodes) {
                     throw limit(at, op, "opcodes run", Limit.MAX_PICKLE_OPCODES, opcodeCount, options.maxPickleOpcodes());
                 }
                 used[op.ordinal()] = true;
                 current = op;
-                listener.opcode(op, at);
+                if (listening) {
+                    listener.opcode(op, at);
+                }
                 if (op == Opcode.STOP) {
                     return stop(at);
                 }
@@ -869,7 +884,7 @@ public final class PickleMachine {
     }
 
     private void checkItems(long n, Opcode op, long at) throws PtsafeException {
-        if (n > options.maxContainerItems()) {
+        if (n > maxItems) {
             throw limit(at, op, "a container of " + n + " items", Limit.MAX_CONTAINER_ITEMS, n, options.maxContainerItems());
         }
     }
@@ -878,7 +893,7 @@ public final class PickleMachine {
 
     private void checkStack(long at, Opcode op) throws LimitExceededException {
         long n = (long) stack.size() + stack.markCount() + 1;
-        if (n > options.maxStackSize()) {
+        if (n > maxStack) {
             throw limit(at, op, "stack of " + n + " values and MARKs", Limit.MAX_STACK_SIZE, n, options.maxStackSize());
         }
     }

@@ -349,7 +349,7 @@ final class TensorMeanings {
                 ? packed(c, s, dtype, offset, shape, strides, requiresGrad, q)
                 : new TensorNode(s, dtype, offset, shape, strides, requiresGrad, false, q);
         // Packed dtypes are checked in bytes, as packed() presents them.
-        RebuildChecks.view(c, s, t.dtype(), t.storageOffset(), t.sharedShape(), t.sharedStrides());
+        RebuildChecks.view(c, s, t.dtype(), t.storageOffset(), t.shape(), t.strides());
         return t;
     }
 

@@ -34,34 +34,14 @@ record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] sh
     }
 
     /**
-     * Takes {@code shape} and {@code strides} as they are, not copies: every caller passes arrays it
-     * just made (or another node's, which nothing writes), and a rebuild made four copies per tensor.
-     * The public accessors still hand out copies.
+     * Takes {@code shape} and {@code strides} as they are, and hands them out as they are: every
+     * caller passes arrays it just made (or another node's), and nothing writes them once a node
+     * holds them (the record is package-private; builders copy). Copying on the way in and out made
+     * seven arrays per tensor.
      */
     public TensorNode {
     }
 
-    /** The shape itself, not a copy: for reading only (checks, builders that copy it). */
-    long[] sharedShape() {
-        return shape;
-    }
-
-    /** The strides themselves, not a copy: for reading only. */
-    long[] sharedStrides() {
-        return strides;
-    }
-
-    @Override
-    public long[] shape() {
-        return shape.clone();
-    }
-
-    @Override
-    public long[] strides() {
-        return strides.clone();
-    }
-
-    /** BUILD: only an {@code nn.Parameter}'s state, as old torch wrote it ({@link LegacyTensor#buildParameter}). */
     @Override
     public Object build(Object state, Call call) throws PtsafeException {
         return LegacyTensor.buildParameter(this, state, call);

@@ -182,8 +182,8 @@ public final class TensorTree {
     private Tensor tensor(Object spec, String name, boolean keyString) throws PtsafeException {
         Tensor t = switch (spec) {
             // The builder copies the arrays: the node's own are passed.
-            case TensorNode n -> Tensor.builder(name, n.dtype(), n.sharedShape(), segment(n.storage()))
-                    .strides(n.sharedStrides())
+            case TensorNode n -> Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage()))
+                    .strides(n.strides())
                     .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
                     .quantization(quantization(n.quantization(), name)).build();
             case LegacyTensor l when l.node() != null -> tensor(l.node(), name, keyString);

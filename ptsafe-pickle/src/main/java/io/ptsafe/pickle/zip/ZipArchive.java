@@ -278,10 +278,11 @@ final class ZipArchive {
                 continue;
             }
             int slash = name.indexOf('/');
-            String top = slash < 0 ? name : name.substring(0, slash);
+            // The top folder is cut out of the name once, for the first entry; the others are compared in place.
+            int topLength = slash < 0 ? name.length() : slash;
             if (root == null) {
-                root = top;
-            } else if (!root.equals(top)) {
+                root = name.substring(0, topLength);
+            } else if (topLength != root.length() || !name.startsWith(root)) {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name)
                         + "' is outside the root folder '" + root + "/' (a torch archive has exactly one)");
             }
@@ -289,7 +290,6 @@ final class ZipArchive {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name)
                         + "' is a file at the top level, not inside a root folder");
             }
-            String rel = name.substring(slash + 1);
             if (name.endsWith("/")) {
                 if (e.size() != 0) {
                     throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(name) + "' has data");

@@ -14,8 +14,13 @@ import io.ptsafe.pickle.TorchZips;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -176,6 +181,38 @@ class ZipRulesTest {
                 () -> TorchZipReader.open(LINEAR, LoadOptions.builder().maxTensors(1).build()));
         assertEquals(Reason.TOO_MANY_TENSORS, t.reason());
         assertEquals("maxTensors", t.setting());
+    }
+
+    /**
+     * The table of meanings is shared by every open (TorchGlobals): the tensor limit still counts the
+     * tensors of one file, whatever was opened before or at the same time, under either limit.
+     */
+    @Test
+    void tensorLimitCountsEachOpenOfTheSharedTable() throws Exception {
+        LoadOptions two = LoadOptions.builder().maxTensors(2).build();
+        LoadOptions one = LoadOptions.builder().maxTensors(1).build();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                boolean refuse = i % 5 == 0;
+                runs.add(pool.submit(() -> {
+                    if (refuse) {
+                        LimitExceededException t = assertThrows(LimitExceededException.class,
+                                () -> TorchZipReader.open(LINEAR, one));
+                        assertEquals("maxTensors", t.setting());
+                    } else {
+                        loads(LINEAR, two);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> r : runs) {
+                r.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** Finds {@code name}'s central directory header and returns its offset. */
