@@ -65,6 +65,8 @@ final class PickleCost {
             return;
         }
         LoadOptions unlimited = LoadOptions.builder().maxDecodedBytes(Long.MAX_VALUE).build();
+        // Once first, so that the classes and tables it loads (not decoded values) are not counted.
+        decode(in, unlimited, PickleListener.NONE, new DecodeBudget(unlimited));
         long before = used();
         long[] atStop = new long[2];
         DecodeBudget budget = new DecodeBudget(unlimited);
