@@ -19,8 +19,9 @@ import java.util.HexFormat;
 
 /**
  * Writes a stream to a new temporary file, owner-only, under {@link LoadOptions#maxStreamBytes()},
- * hashing it as it goes: how {@link io.ptsafe.SafeLoader#scan(InputStream, String, LoadOptions)} and
- * {@link io.ptsafe.scan.UploadScanner} get a stream's bytes into a file they can map. On every
+ * hashing it as it goes: how {@link io.ptsafe.SafeLoader#scan(InputStream, String, LoadOptions)},
+ * {@link io.ptsafe.scan.UploadScanner} and the CLI's {@code ptsafe scan -} get a stream's bytes into
+ * a file they can map. On every
  * failure (the stream's own exception, a write error such as a full disk, the limit passed) the file
  * is deleted before the exception leaves; on success the caller owns it and deletes or moves it.
  */
