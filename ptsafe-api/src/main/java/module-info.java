@@ -14,6 +14,8 @@ module io.ptsafe.api {
     exports io.ptsafe.scan;
     // The provider SPI is for ptsafe's own format modules: third-party formats are not a goal of 1.0.
     exports io.ptsafe.spi to io.ptsafe.safetensors, io.ptsafe.pickle;
+    // Spool: the command's standard input is copied to a file as the library copies a stream.
+    exports io.ptsafe.internal to io.ptsafe.cli;
 
     uses io.ptsafe.spi.FormatProvider;
 }

@@ -19,8 +19,9 @@ import java.util.HexFormat;
 
 /**
  * Writes a stream to a new temporary file, owner-only, under {@link LoadOptions#maxStreamBytes()},
- * hashing it as it goes: how {@link io.ptsafe.SafeLoader#scan(InputStream, String, LoadOptions)} and
- * {@link io.ptsafe.scan.UploadScanner} get a stream's bytes into a file they can map. On every
+ * hashing it as it goes: how {@link io.ptsafe.SafeLoader#scan(InputStream, String, LoadOptions)},
+ * {@link io.ptsafe.scan.UploadScanner} and the CLI's {@code ptsafe scan -} get a stream's bytes into
+ * a file they can map. On every
  * failure (the stream's own exception, a write error such as a full disk, the limit passed) the file
  * is deleted before the exception leaves; on success the caller owns it and deletes or moves it.
  */
@@ -36,6 +37,18 @@ public final class Spool {
          * @throws IOException when it cannot be opened
          */
         FileChannel open(Path file) throws IOException;
+    }
+
+    /** How a stream longer than its limit is refused. */
+    @FunctionalInterface
+    public interface Refusal {
+        /**
+         * The refusal.
+         *
+         * @param read the bytes read when the limit was passed (at most one past it)
+         * @return the exception to throw
+         */
+        io.ptsafe.LimitExceededException refuse(long read);
     }
 
     /** The file system's own channel. */
@@ -73,6 +86,29 @@ public final class Spool {
      */
     public static Spooled write(InputStream in, Path dir, String prefix, long limit, Path name, Opener opener,
             boolean force) throws IOException {
+        return write(in, dir, prefix, limit, total -> Limit.MAX_STREAM_BYTES.exceeded(name,
+                "bytes read from the stream (not read further)", total, limit), opener, force);
+    }
+
+    /**
+     * {@link #write(InputStream, Path, String, long, Path, Opener, boolean)} with the caller's own
+     * refusal of a stream over {@code limit} (the CLI's standard input is an archive member, under
+     * {@link Limit#MAX_ARCHIVE_MEMBER_BYTES}).
+     *
+     * @param in      the stream, read to its end (not closed)
+     * @param dir     the folder of the file
+     * @param prefix  the start of the file's name
+     * @param limit   the most bytes taken: a stream longer than this is refused
+     * @param refusal what is thrown as soon as more than {@code limit} bytes were read
+     * @param opener  opens the file for writing ({@link #FILES}; also the place to register it for
+     *                deletion at exit, before anything is written)
+     * @param force   whether to force the bytes to the device before returning (for a file that is kept)
+     * @return the file, its size and SHA-256
+     * @throws io.ptsafe.LimitExceededException what {@code refusal} gives; the rest of the stream is not read
+     * @throws IOException what reading the stream or writing the file threw
+     */
+    public static Spooled write(InputStream in, Path dir, String prefix, long limit, Refusal refusal, Opener opener,
+            boolean force) throws IOException {
         Path file = Files.createTempFile(dir, prefix, ".part", ownerOnly(dir));
         try {
             MessageDigest sha256 = sha256();
@@ -83,8 +119,7 @@ public final class Spool {
                 for (int n; (n = in.read(buffer, 0, (int) Math.min(CHUNK, limit - total + 1))) != -1; ) {
                     total += n;
                     if (total > limit) {
-                        throw Limit.MAX_STREAM_BYTES.exceeded(name, "bytes read from the stream (not read further)",
-                                total, limit);
+                        throw refusal.refuse(total);
                     }
                     sha256.update(buffer, 0, n);
                     ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);

@@ -1,5 +1,6 @@
 /**
- * Implementation shared by the packages of ptsafe-api. Not exported by the module: nothing here is
- * API, whatever its visibility on the class path.
+ * Implementation shared by the packages of ptsafe-api, and with the {@code ptsafe} command (exported
+ * to io.ptsafe.cli only, for its standard-input spool): nothing here is API, whatever its
+ * visibility on the class path.
  */
 package io.ptsafe.internal;

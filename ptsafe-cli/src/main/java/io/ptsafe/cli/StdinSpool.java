@@ -3,23 +3,17 @@ package io.ptsafe.cli;
 import io.ptsafe.Limit;
 import io.ptsafe.LimitExceededException;
 import io.ptsafe.Reason;
+import io.ptsafe.internal.Spool;
 import io.ptsafe.scan.FileDigest;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * {@code ptsafe scan -} (or {@code /dev/stdin}): standard input copied to a temporary file only its
- * owner can read, under {@link Limit#MAX_ARCHIVE_MEMBER_BYTES} (standard input is treated as an
+ * owner can read (by ptsafe-api's {@code Spool}, as the library copies a stream, reading no further
+ * than one byte past the cap), under {@link Limit#MAX_ARCHIVE_MEMBER_BYTES} (standard input is treated as an
  * archive member extracted for scanning), hashed on the way, and deleted on {@link #close()},
  * whatever happened. The reports name it {@link #NAME}.
  *
@@ -50,34 +44,15 @@ final class StdinSpool implements AutoCloseable {
      * @throws IOException            when reading or writing fails (the file is deleted)
      */
     static StdinSpool of(InputStream in, long cap) throws IOException {
-        Path tmp = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-                ? Files.createTempFile("ptsafe-stdin-", ".tmp", PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------")))
-                : Files.createTempFile("ptsafe-stdin-", ".tmp");
-        tmp.toFile().deleteOnExit(); // also when the JVM is stopped by SIGINT or SIGTERM mid-copy or mid-scan
-        boolean kept = false;
-        try {
-            MessageDigest md = sha256();
-            long n = 0;
-            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp, StandardOpenOption.WRITE), md)) {
-                byte[] buf = new byte[64 << 10];
-                for (int r = in.read(buf); r >= 0; r = in.read(buf)) {
-                    n += r;
-                    if (n > cap) {
-                        throw new LimitExceededException(Reason.ARCHIVE_LIMIT, Path.of(NAME),
-                                "bytes read from standard input", Limit.MAX_ARCHIVE_MEMBER_BYTES, n, cap);
-                    }
-                    out.write(buf, 0, r);
-                }
-            }
-            StdinSpool s = new StdinSpool(tmp, new FileDigest(n, HexFormat.of().formatHex(md.digest())));
-            kept = true;
-            return s;
-        } finally {
-            if (!kept) {
-                Files.deleteIfExists(tmp);
-            }
-        }
+        Spool.Spooled s = Spool.write(in, Path.of(System.getProperty("java.io.tmpdir")), "ptsafe-stdin-", cap,
+                read -> new LimitExceededException(Reason.ARCHIVE_LIMIT, Path.of(NAME), "bytes read from standard input",
+                        Limit.MAX_ARCHIVE_MEMBER_BYTES, read, cap),
+                file -> {
+                    // also when the JVM is stopped by SIGINT or SIGTERM mid-copy or mid-scan
+                    file.toFile().deleteOnExit();
+                    return Spool.FILES.open(file);
+                }, false);
+        return new StdinSpool(s.file(), new FileDigest(s.size(), s.sha256()));
     }
 
     /** {@return the temporary file} */
@@ -98,13 +73,5 @@ final class StdinSpool implements AutoCloseable {
     @Override
     public void close() throws IOException {
         Files.deleteIfExists(file);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 }

@@ -86,6 +86,26 @@ class ScanGateTest {
     }
 
     @Test
+    void standardInputIsNotReadPastTheCap() throws IOException {
+        List<Path> before = spools();
+        long[] read = {0};
+        InputStream counted = new java.io.FilterInputStream(new ByteArrayInputStream(new byte[1 << 20])) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                read[0] += Math.max(n, 0);
+                return n;
+            }
+        };
+        io.ptsafe.LimitExceededException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.ptsafe.LimitExceededException.class, () -> StdinSpool.of(counted, 4096));
+        assertEquals(io.ptsafe.Limit.MAX_ARCHIVE_MEMBER_BYTES, e.limitKind());
+        assertEquals(4096, e.limit());
+        assertEquals(4097, read[0], "one byte past the cap, no more");
+        assertEquals(before, spools());
+    }
+
+    @Test
     void spoolIsOwnerOnly() throws IOException {
         try (StdinSpool s = StdinSpool.of(new ByteArrayInputStream(new byte[3]), 10)) {
             assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
