@@ -39,18 +39,7 @@ if [ ! -d "$ST/safetensors" ]; then
   pip download safetensors==0.8.0 --no-deps --only-binary=:all: -d "$ST.wheel" && (cd "$ST.wheel" && mkdir -p "$ST" && unzip -qo ./*.whl -d "$ST")
 fi
 
-{
-  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "nproc: $(nproc)"
-  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p')"
-  echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
-  echo "kernel: $(uname -r)"
-  echo "jdk: $("$JAVA" -version 2>&1 | sed -n 2p)"
-  echo "python: $(/usr/bin/python3 -c 'import sys, torch; print(sys.version.split()[0], "torch", torch.__version__)')"
-  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "jmh args: $JMH_ARGS"
-} > "$OUT/machine.txt"
+ptsafe-bench/scripts/machine.sh "$JMH_ARGS" > "$OUT/machine.txt"
 
 "$JAVA" -Dptsafe.bench.data="$DATA" -jar ptsafe-bench/target/benchmarks.jar \
   'OpenSafetensorsBench.ptsafeOpen|HeaderTokenBench.jacksonTokens|OpenTorchBench.(ptsafeOpen|pyroliteDataPkl)|OpenLegacyBench.ptsafeOpen|ConvertBench.(ptsafeConvert|filesCopyForce)' \

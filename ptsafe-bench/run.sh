@@ -23,18 +23,7 @@ if [ ! -f "$DATA/open-20000.pt" ] || [ ! -f "$DATA/convert.pt" ]; then
   /usr/bin/python3 ptsafe-bench/scripts/make_bench_data.py --out "$DATA"
 fi
 
-{
-  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "nproc: $(nproc)"
-  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p')"
-  echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
-  echo "kernel: $(uname -r)"
-  echo "jdk: $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p)"
-  echo "python: $(/usr/bin/python3 -c 'import sys, torch; print(sys.version.split()[0], "torch", torch.__version__)')"
-  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "jmh args: $JMH_ARGS $*"
-} > "$OUT/machine.txt"
+ptsafe-bench/scripts/machine.sh "$JMH_ARGS $*" > "$OUT/machine.txt"
 
 "$JAVA_HOME/bin/java" -Dptsafe.bench.data="$DATA" -jar ptsafe-bench/target/benchmarks.jar \
   $JMH_ARGS -rf json -rff "$OUT/jmh.json" "$@" 2>&1 | grep -v '^WARNING' | tee "$OUT/jmh.txt"
