@@ -61,6 +61,15 @@ public final class HeapCost {
         return n <= 2 ? 24 : 24 + align(16 + 4 * n);
     }
 
+    /**
+     * A {@link PyValue.Dict} of {@code n} entries: the record (16), its compact map (32), the array of
+     * keys and values, and the table of positions (the smallest power of two at least 2n, at least 2).
+     */
+    public static long dict(long n) {
+        long table = Math.max(2, Long.highestOneBit(Math.max(1, 2 * n - 1)) << 1);
+        return 16 + 32 + align(16 + 8 * n) + align(16 + 4 * table);
+    }
+
     /** A String of {@code chars} characters, header and array, counted as UTF-16 (Latin-1 takes half). */
     public static long string(long chars) {
         return 24 + bytes(2 * chars);
@@ -98,7 +107,7 @@ public final class HeapCost {
             case PyValue.Opaque o -> 24 + list(o.args().size());
             case PyValue.Tuple t -> 16 + list(t.items().size());
             case PyValue.PyList l -> 16 + list(l.items().size());
-            case PyValue.Dict d -> 16 + 24 + DICT + FIRST_TABLE + MAP_ENTRY * d.entries().size();
+            case PyValue.Dict d -> dict(d.entries().size());
             case PyValue.PySet s -> 16 + 24 + DICT + FIRST_TABLE + MAP_ENTRY * s.items().size();
             case PyValue.TensorValue t -> 16 + other.applyAsLong(t.tensor());
             // TupleObj (40 with its region) and its item list: List.of, or (TUPLE) an unmodifiable

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -372,11 +371,10 @@ public final class TreeConverter {
             case TupleObj t -> kept += 16;
             case OpaqueObj o -> kept += 24;
             case DictObj d -> {
-                // PyValue.Dict, its view and its copy of the map; while it is made: the map built here
-                // (a table for twice the entries), the list of keys, the hash codes.
-                kept = 16 + 24 + HeapCost.DICT + HeapCost.FIRST_TABLE + HeapCost.MAP_ENTRY * n;
-                working = HeapCost.DICT + HeapCost.FIRST_TABLE + (HeapCost.MAP_ENTRY + 8) * n
-                        + 2 * HeapCost.align(16 + 4L * n);
+                // PyValue.Dict and its compact map; while it is made: the view of keys and results
+                // it copies (one short-lived entry at a time) and the collision check's hash codes.
+                kept = HeapCost.dict(n);
+                working = 64 + HeapCost.align(16 + 4L * n);
             }
             default -> throw new AssertionError(f.node);
         }
@@ -385,13 +383,8 @@ public final class TreeConverter {
             case ListObj l -> new PyValue.PyList(items);
             case TupleObj t -> new PyValue.Tuple(items);
             case DictObj d -> {
-                List<PyValue> keys = new ArrayList<>(n);
-                f.keys.forEach(k -> keys.add(k.value()));
-                checkCollisions(keys);
-                Map<PyValue, PyValue> m = new LinkedHashMap<>(Math.max(16, n * 2));
-                for (int i = 0; i < n; i++) {
-                    m.put(keys.get(i), items.get(i));
-                }
+                Map<PyValue, PyValue> m = new KeyedResults(f.keys, f.results);
+                checkCollisions(m.keySet());
                 yield new PyValue.Dict(m, d.kind());
             }
             case OpaqueObj o -> new PyValue.Opaque(o.global(), items.subList(0, o.args().size()),
