@@ -415,8 +415,10 @@ public final class PickleMachine {
             case BINFLOAT -> push(new PyValue.Float(args.dbl), at);
             // --- strings and bytes
             case STRING -> push(new PyValue.Str(args.utf8(unescape(args.raw, op, at), op, at)), at);
-            case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 ->
-                    push(new PyValue.Str(args.utf8(args.raw, op, at)), at);
+            case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 -> {
+                PyValue.Str str = new PyValue.Str(args.utf8(args.raw, op, at));
+                pushCharged(str, HeapCost.str(str, args.raw.length), at);
+            }
             case UNICODE -> {
                 try {
                     push(new PyValue.Str(Texts.rawUnicodeEscape(args.raw)), at);
@@ -945,7 +947,7 @@ public final class PickleMachine {
 
     /** Pushes a tuple just made; {@code since} is what was charged for its items alone, -1 when unknown. */
     private void pushTuple(TupleObj t, long since, long at) throws PtsafeException {
-        long cost = HeapCost.of(t, otherCost);
+        long cost = HeapCost.tuple(t);
         pushCharged(t, cost, at);
         if (t != TupleObj.EMPTY && since >= 0) {
             t.region(since + cost);
