@@ -85,6 +85,20 @@ public final class HeapCost {
         return 24 + bytes(s.length());
     }
 
+    /** {@link #of} a tuple the machine made: known without the type switch (most pushes of a data.pkl). */
+    static long tuple(TupleObj t) {
+        return t == TupleObj.EMPTY ? 0 : 40 + 40 + align(16 + 4L * t.size());
+    }
+
+    /**
+     * {@link #of} a str decoded strictly from {@code utf8Bytes} bytes of UTF-8: as many characters as
+     * bytes means every byte was ASCII (any longer sequence gives fewer characters), so Latin-1,
+     * one byte a character, without looking at the characters again.
+     */
+    static long str(PyValue.Str s, int utf8Bytes) {
+        return s.value().length() == utf8Bytes ? 16 + 24 + bytes(utf8Bytes) : 16 + string(s.value());
+    }
+
     /**
      * The heap a value the machine just created takes, its items aside (list and dict items are
      * charged as they are added; a tuple's references are part of it). Singletons cost nothing.
@@ -112,7 +126,7 @@ public final class HeapCost {
             case PyValue.TensorValue t -> 16 + other.applyAsLong(t.tensor());
             // TupleObj (40 with its region) and its item list: List.of, or (TUPLE) an unmodifiable
             // view (24) of Arrays.asList (16) over an array; its hashable form is charged if a key needs it.
-            case TupleObj t -> t == TupleObj.EMPTY ? 0 : 40 + 40 + align(16 + 4L * t.size());
+            case TupleObj t -> tuple(t);
             case ListObj l -> LIST + SLOT * l.items.size();
             case DictObj d -> DICT;
             case SetObj s -> SET;

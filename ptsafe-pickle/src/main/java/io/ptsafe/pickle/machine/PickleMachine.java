@@ -390,8 +390,8 @@ public final class PickleMachine {
                     }
                 }
             }
-            case BININT, BININT2 -> push(smallOrNew((int) args.num), at);
-            case BININT1 -> push(SMALL_INTS[(int) args.num], at);
+            case BININT, BININT2 -> pushInt((int) args.num, at);
+            case BININT1 -> pushCharged(SMALL_INTS[(int) args.num], 0, at);
             case LONG -> {
                 String s = args.text;
                 String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
@@ -415,8 +415,10 @@ public final class PickleMachine {
             case BINFLOAT -> push(new PyValue.Float(args.dbl), at);
             // --- strings and bytes
             case STRING -> push(new PyValue.Str(args.utf8(unescape(args.raw, op, at), op, at)), at);
-            case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 ->
-                    push(new PyValue.Str(args.utf8(args.raw, op, at)), at);
+            case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 -> {
+                PyValue.Str str = new PyValue.Str(args.utf8(args.raw, op, at));
+                pushCharged(str, HeapCost.str(str, args.raw.length), at);
+            }
             case UNICODE -> {
                 try {
                     push(new PyValue.Str(Texts.rawUnicodeEscape(args.raw)), at);
@@ -627,8 +629,18 @@ public final class PickleMachine {
         }
     }
 
-    private static PyValue.Int smallOrNew(int v) {
-        return v >= 0 && v < SMALL_INTS.length ? SMALL_INTS[v] : PyValue.Int.of(v);
+    /**
+     * Pushes the int of a BININT or BININT2 charged what {@link HeapCost#of} charges it, without its
+     * type switch and bit counts (the most common opcodes of a state dict's data.pkl): nothing when
+     * shared, 16 for the Int alone when BigInteger.valueOf shares its value (-16 to -1), else the
+     * Int, its BigInteger and a one-word magnitude (an int needs no more).
+     */
+    private void pushInt(int v, long at) throws PtsafeException {
+        if (v >= 0 && v < SMALL_INTS.length) {
+            pushCharged(SMALL_INTS[v], 0, at);
+        } else {
+            pushCharged(PyValue.Int.of(v), v < 0 && v >= -16 ? 16 : 16 + 40 + HeapCost.align(16 + 4), at);
+        }
     }
 
     /** Whether {@code v} is one of the shared small ints (it costs nothing more). */
@@ -900,8 +912,14 @@ public final class PickleMachine {
 
     /** Pushes a value just created, charging it. */
     private void push(Object v, long at) throws PtsafeException {
+        pushCharged(v, HeapCost.of(v, otherCost), at);
+    }
+
+    /** Pushes a value just created whose {@link HeapCost#of} the caller knows already. */
+    private void pushCharged(Object v, long cost, long at) throws PtsafeException {
+        assert cost == HeapCost.of(v, otherCost) : v;
         checkStack(at, null);
-        charge(HeapCost.of(v, otherCost), current, at);
+        charge(cost, current, at);
         add(v, at);
     }
 
@@ -929,8 +947,8 @@ public final class PickleMachine {
 
     /** Pushes a tuple just made; {@code since} is what was charged for its items alone, -1 when unknown. */
     private void pushTuple(TupleObj t, long since, long at) throws PtsafeException {
-        long cost = HeapCost.of(t, otherCost);
-        push(t, at);
+        long cost = HeapCost.tuple(t);
+        pushCharged(t, cost, at);
         if (t != TupleObj.EMPTY && since >= 0) {
             t.region(since + cost);
         }
