@@ -1025,15 +1025,17 @@ public final class Tensor {
                         + " are " + bits + " bits, not a whole number of bytes");
             }
             long byteSize = bits / 8;
-            long[] contiguousStrides = new long[shape.length];
+            // Without strides given (every provider's tensor), the row-major ones are neither kept nor
+            // needed: they are only checked to stay within 64 bits, as when they are made for a comparison.
+            long[] contiguousStrides = strides == null ? null : new long[shape.length];
             long acc = 1;
             for (int i = shape.length - 1; i >= 0; i--) {
-                contiguousStrides[i] = acc;
+                if (contiguousStrides != null) {
+                    contiguousStrides[i] = acc;
+                }
                 acc = shape[i] == 0 ? acc : mul(acc, shape[i]);
             }
-            if (strides == null) {
-                strides = contiguousStrides;
-            } else if (strides.length != shape.length) {
+            if (strides != null && strides.length != shape.length) {
                 throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": " + strides.length
                         + " strides for " + shape.length + " dimensions");
             }
@@ -1043,21 +1045,27 @@ public final class Tensor {
             }
             boolean contiguous = true;
             long lastElement = 0; // offset of the last element relative to storageOffset
-            for (int i = 0; i < shape.length; i++) {
-                if (strides[i] < 0) {
-                    throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": negative stride "
-                            + strides[i] + " in dimension " + i);
-                }
-                if (shape[i] != 1 && strides[i] != contiguousStrides[i]) {
-                    contiguous = false;
-                }
-                if (numel > 0) {
-                    lastElement = add(lastElement, mul(shape[i] - 1, strides[i]));
+            if (strides == null) {
+                // Row-major: the last element is numel - 1 (each (d - 1) x stride is within numel, so is their sum).
+                lastElement = numel > 0 ? numel - 1 : 0;
+            } else {
+                for (int i = 0; i < shape.length; i++) {
+                    if (strides[i] < 0) {
+                        throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": negative stride "
+                                + strides[i] + " in dimension " + i);
+                    }
+                    if (shape[i] != 1 && strides[i] != contiguousStrides[i]) {
+                        contiguous = false;
+                    }
+                    if (numel > 0) {
+                        lastElement = add(lastElement, mul(shape[i] - 1, strides[i]));
+                    }
                 }
             }
             if (numel == 0) {
                 contiguous = true;
             }
+            long[] keptStrides = strides == null ? null : kept(contiguousStrides);
             if (dtype.isSubByte()) {
                 if (!contiguous || storageOffset != 0) {
                     throw new PtsafeException(Reason.INVALID_TENSOR_ARGUMENTS, file, where() + ": " + dtype
@@ -1066,14 +1074,14 @@ public final class Tensor {
                 if (byteSize > storage.byteSize()) {
                     throw outOfBounds(byteSize, storage.byteSize());
                 }
-                return tensor(true, kept(contiguousStrides));
+                return tensor(true, keptStrides);
             }
             long item = dtype.byteSize();
             long endBytes = numel == 0 ? 0 : mul(add(add(storageOffset, lastElement), 1), item);
             if (endBytes > storage.byteSize()) {
                 throw outOfBounds(endBytes, storage.byteSize());
             }
-            return tensor(contiguous, kept(contiguousStrides));
+            return tensor(contiguous, keptStrides);
         }
 
         /**

@@ -3,13 +3,17 @@ package io.ptsafe.spi;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
@@ -61,16 +65,19 @@ public final class FileProbe {
      */
     public static FileProbe of(Path path) throws PtsafeException {
         try {
-            if (Files.isDirectory(path)) {
+            // One stat for kind and size (Files.isDirectory, isRegularFile and size made three), and one
+            // positioned read of the head: a small open pays for each system call.
+            BasicFileAttributes attributes = attributes(path);
+            if (attributes != null && attributes.isDirectory()) {
                 return new FileProbe(path, true, 0, new byte[0], null);
             }
-            if (!Files.isRegularFile(path)) {
+            if (attributes == null || !attributes.isRegularFile()) {
                 throw new PtsafeException(Reason.IO_ERROR, path, Files.exists(path, LinkOption.NOFOLLOW_LINKS)
                         ? "not a regular file" : "no such file");
             }
-            long size = Files.size(path);
-            try (InputStream in = Files.newInputStream(path)) {
-                return new FileProbe(path, false, size, in.readNBytes((int) Math.min(size, HEAD_BYTES)), null);
+            long size = attributes.size();
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+                return new FileProbe(path, false, size, head(ch, (int) Math.min(size, HEAD_BYTES)), null);
             }
         } catch (NoSuchFileException e) {
             throw new PtsafeException(Reason.IO_ERROR, path, "no such file", e);
@@ -80,6 +87,24 @@ public final class FileProbe {
             }
             throw new PtsafeException(Reason.IO_ERROR, path, "cannot read: " + e, e);
         }
+    }
+
+    /** The attributes of what {@code path} leads to (links followed), or null when they cannot be read. */
+    private static BasicFileAttributes attributes(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return null; // as Files.isDirectory and isRegularFile, which answer false
+        }
+    }
+
+    /** Up to {@code n} bytes from the start of the file, fewer when it ends before (as readNBytes). */
+    private static byte[] head(FileChannel ch, int n) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(n);
+        while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
+            // positioned reads until n bytes or the end of the file
+        }
+        return head.position() == n ? head.array() : Arrays.copyOf(head.array(), head.position());
     }
 
     /** {@return the path probed, as given to {@link #of}: for content in memory, its name only} */

@@ -73,6 +73,11 @@ final class CanonicalHeader {
     private static final long SHAPE = word("shape");
     private static final long DATA_OFFSETS_0 = word("data_off");
     private static final long DATA_OFFSETS_8 = word("sets");
+    // The same keys with their quotes and a colon right after, as most headers write them (see #literalKey).
+    private static final long QUOTED_DTYPE = word("\"dtype\":");
+    private static final long QUOTED_SHAPE = word("\"shape\":");
+    private static final long QUOTED_DATA_OFFSETS_0 = word("\"data_of");
+    private static final long QUOTED_DATA_OFFSETS_8 = word("fsets\":");
     private static final long METADATA_0 = word(HeaderParser.METADATA_KEY.substring(0, 8));
     private static final long METADATA_8 = word(HeaderParser.METADATA_KEY.substring(8));
 
@@ -216,15 +221,17 @@ final class CanonicalHeader {
         int seen = 0;
         do {
             whitespace();
-            int key = string();
-            int keyEnd = stringEnd;
-            colon();
-            int bit = 0;
-            if (keyEnd - key == 5) {
-                long w = word(key, 5);
-                bit = w == DTYPE ? 1 : w == SHAPE ? 2 : 0;
-            } else if (keyEnd - key == 12 && word(key, 8) == DATA_OFFSETS_0 && word(key + 8, 4) == DATA_OFFSETS_8) {
-                bit = 4;
+            int bit = literalKey();
+            if (bit == 0) {
+                int key = string();
+                int keyEnd = stringEnd;
+                colon();
+                if (keyEnd - key == 5) {
+                    long w = word(key, 5);
+                    bit = w == DTYPE ? 1 : w == SHAPE ? 2 : 0;
+                } else if (keyEnd - key == 12 && word(key, 8) == DATA_OFFSETS_0 && word(key + 8, 4) == DATA_OFFSETS_8) {
+                    bit = 4;
+                }
             }
             if (bit == 0 || (seen & bit) != 0) {
                 throw GiveUp.INSTANCE;
@@ -276,6 +283,41 @@ final class CanonicalHeader {
         ends[index] = stop;
         MemorySegment bytes = file.asSlice(dataStart + begin, size);
         return Tensor.builder(name, dtype, shape, bytes).arena(arena).file(path).build();
+    }
+
+    /**
+     * One of the three keys of an entry written as every writer writes it, its quotes directly followed by
+     * ':' ({@code "dtype":}, {@code "shape":}, {@code "data_offsets":}): consumed with the whitespace after
+     * it, and its bit returned, in one or two word comparisons instead of a string scan. What
+     * {@link #string()} and {@link #colon()} accept of these bytes, and nothing more: a key longer than
+     * maxStringLength is left to them (they give up). Returns 0, consuming nothing, for anything else.
+     */
+    private int literalKey() {
+        int i = p;
+        if (i + 8 > end) {
+            return 0;
+        }
+        long w = (long) LONGS.get(b, i);
+        int length;
+        int bit;
+        if (w == QUOTED_DTYPE) {
+            length = 8;
+            bit = 1;
+        } else if (w == QUOTED_SHAPE) {
+            length = 8;
+            bit = 2;
+        } else if (w == QUOTED_DATA_OFFSETS_0 && i + 15 <= end && word(i + 8, 7) == QUOTED_DATA_OFFSETS_8) {
+            length = 15;
+            bit = 4;
+        } else {
+            return 0;
+        }
+        if (length - 3 > maxString) { // the key's characters, without its quotes and colon
+            return 0;
+        }
+        p = i + length;
+        whitespace();
+        return bit;
     }
 
     private DType dtype() throws GiveUp {
