@@ -138,6 +138,11 @@ final class CanonicalHeader {
     private int stringEnd;
     /** The shape being read, before it is copied to its exact length. */
     private long[] dims = new long[8];
+    /**
+     * One array per rank that the shape of the entry being read is copied to ({@link #shapeOf}): the
+     * tensor builder copies the shape it is given, so no array per tensor is made here.
+     */
+    private long[][] shapes = new long[9][];
 
     private CanonicalHeader(byte[] header, Path path, MemorySegment file, Arena arena, LoadOptions options) {
         this.b = header;
@@ -241,7 +246,7 @@ final class CanonicalHeader {
                 dtype = dtype();
             } else if (bit == 2) {
                 int rank = numbers(maxRank);
-                shape = rank == 0 ? new long[0] : Arrays.copyOf(dims, rank);
+                shape = shapeOf(rank);
             } else {
                 if (numbers(2) != 2) {
                     throw GiveUp.INSTANCE;
@@ -357,6 +362,23 @@ final class CanonicalHeader {
         return m;
     }
 
+    /**
+     * The shape just read ({@code rank} numbers in {@link #dims}) in this parse's array of that length,
+     * overwritten by the next entry of the same rank: valid until then, which is enough for the builder.
+     */
+    private long[] shapeOf(int rank) {
+        if (rank >= shapes.length) {
+            shapes = Arrays.copyOf(shapes, Math.max(rank + 1, 2 * shapes.length));
+        }
+        long[] s = shapes[rank];
+        if (s == null) {
+            s = new long[rank];
+            shapes[rank] = s;
+        }
+        System.arraycopy(dims, 0, s, 0, rank);
+        return s;
+    }
+
     /** An array of at most {@code max} unsigned integers, left in {@link #dims}; returns their count. */
     private int numbers(int max) throws GiveUp {
         open('[', 3);
@@ -383,6 +405,19 @@ final class CanonicalHeader {
         int i = p;
         int start = i;
         long v = 0;
+        if (i + 8 <= end) {
+            // Up to eight digits at once: the value of the digits before the first other byte, then the
+            // byte loop goes on from there (the same value, and the same wrap past 2^63, as the loop alone).
+            long t = (long) LONGS.get(a, i) - 0x3030303030303030L;
+            // A byte under '0' has its high bit set in t, one over '9' in t + 0x76; the borrows and carries
+            // only change bytes above it
+            long other = (t | t + 0x7676767676767676L) & HIGHS;
+            int k = other == 0 ? 8 : Long.numberOfTrailingZeros(other) >>> 3;
+            if (k > 0) {
+                v = eightDigits(t << 8 * (8 - k));
+                i += k;
+            }
+        }
         int d;
         while (i < end && (d = a[i] - '0') >= 0 && d <= 9) {
             v = v * 10 + d;
@@ -395,6 +430,16 @@ final class CanonicalHeader {
         }
         p = i;
         return v;
+    }
+
+    /**
+     * The value of eight digits 0-9, one a byte, the first (most significant) in the lowest byte: pairs,
+     * then fours, then the eight, by one multiplication each.
+     */
+    private static long eightDigits(long digits) {
+        long x = (digits * 10 + (digits >>> 8)) & 0x00FF00FF00FF00FFL;
+        x = (x * 100 + (x >>> 16)) & 0x0000FFFF0000FFFFL;
+        return (x * 10000 + (x >>> 32)) & 0xFFFFFFFFL;
     }
 
     /**
@@ -482,7 +527,8 @@ final class CanonicalHeader {
         int i = p;
         while (i < end) {
             byte c = b[i];
-            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+            // most bytes met here are a token's first (over ' '): one comparison
+            if (c > ' ' || c != ' ' && c != '\n' && c != '\r' && c != '\t') {
                 break;
             }
             i++;

@@ -325,6 +325,41 @@ class CanonicalHeaderDifferentialTest {
         }
     }
 
+    /**
+     * Numbers are read eight bytes at a time, then byte by byte: every length from 1 to 21 digits, with
+     * and without a leading zero, at every place in the word (the name's length moves them), followed by
+     * each byte a number can meet (',', ']', whitespace, a letter, a '.', a '-', a byte over 0x7F) or by
+     * the end of the header, as a dimension and as offsets; the keys written with a space before their
+     * colon too, which the word comparison of keys leaves to the string scan.
+     */
+    @Test
+    void numbersAtEveryLengthAndPlace() {
+        String digits = "918273645546372819091";
+        Tally t = new Tally();
+        for (int length = 1; length <= digits.length(); length++) {
+            String number = digits.substring(0, length);
+            for (String n : List.of(number, "0" + number.substring(1), "1" + "0".repeat(length - 1))) {
+                for (int shift = 0; shift < 8; shift++) {
+                    String name = "t".repeat(shift + 1);
+                    for (String after : List.of("", " ", "\n", "x", ".5", "-", "\u00e9", "e3")) {
+                        for (String h : List.of(
+                                "{" + entry(name, "U8", n + after + ",0", 0, 0) + "}",
+                                "{" + entry(name, "U8", "0," + n + after, 0, 0) + "}",
+                                "{\"" + name + "\":{\"dtype\":\"U8\",\"shape\":[],\"data_offsets\":[" + n + after + ","
+                                        + n + "]}}",
+                                "{\"" + name + "\":{\"dtype\" :\"U8\",\"shape\" :[" + n + "],\"data_offsets\" :[0," + n + after
+                                        + "]}}",
+                                "{\"" + name + "\":{\"shape\":[" + n)) {
+                            t.add(agree(file(h.getBytes(StandardCharsets.UTF_8), 0), LoadOptions.defaults(), h));
+                        }
+                    }
+                }
+            }
+        }
+        // every length up to 19 digits, at every place, read by the fast path with and without whitespace after
+        assertTrue(t.canonical >= 19 * 8 * 2 * 2, t.toString());
+    }
+
     // --- seeded random headers and mutations ---------------------------------------------------------
 
     private static final String[] DTYPES;
