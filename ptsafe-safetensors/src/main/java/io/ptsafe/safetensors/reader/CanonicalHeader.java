@@ -143,6 +143,11 @@ final class CanonicalHeader {
      * tensor builder copies the shape it is given, so no array per tensor is made here.
      */
     private long[][] shapes = new long[9][];
+    /** The dtype name last matched (its length and words) and its dtype, tried before the table. */
+    private int lastDtypeLength = -1;
+    private long lastDtype0;
+    private long lastDtype8;
+    private DType lastDtype;
 
     private CanonicalHeader(byte[] header, Path path, MemorySegment file, Arena arena, LoadOptions options) {
         this.b = header;
@@ -331,10 +336,17 @@ final class CanonicalHeader {
         if (length <= DTYPE_NAME_MAX) {
             long w0 = word(s, Math.min(8, length));
             long w8 = length > 8 ? word(s + 8, length - 8) : 0;
+            if (length == lastDtypeLength && w0 == lastDtype0 && w8 == lastDtype8) {
+                return lastDtype; // most files have one or two dtypes
+            }
             long[] words0 = DTYPE_WORDS_0[length];
             for (int i = 0; i < words0.length; i++) {
                 if (words0[i] == w0 && DTYPE_WORDS_8[length][i] == w8) {
-                    return DTYPES[length][i];
+                    lastDtypeLength = length;
+                    lastDtype0 = w0;
+                    lastDtype8 = w8;
+                    lastDtype = DTYPES[length][i];
+                    return lastDtype;
                 }
             }
         }
