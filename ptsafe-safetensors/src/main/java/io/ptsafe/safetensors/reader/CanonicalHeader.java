@@ -188,7 +188,7 @@ final class CanonicalHeader {
     private BasicTensorFile parse() throws GiveUp, PtsafeException {
         whitespace();
         open('{', 1);
-        List<Tensor> tensors = new ArrayList<>();
+        ArrayList<Tensor> tensors = new ArrayList<>();
         Map<String, String> metadata = null;
         if (!close('}')) {
             do {
@@ -206,6 +206,9 @@ final class CanonicalHeader {
                         throw GiveUp.INSTANCE;
                     }
                     tensors.add(entry(new String(b, key, keyEnd - key, StandardCharsets.ISO_8859_1), tensors.size()));
+                    if (tensors.size() == 1) {
+                        expect(tensors, p - (key - 1));
+                    }
                 }
             } while (comma('}'));
         }
@@ -216,6 +219,22 @@ final class CanonicalHeader {
         // Its name index refuses a name twice (DUPLICATE_TENSOR): the general path then says DUPLICATE_KEY.
         return new BasicTensorFile(path, FileFormat.SAFETENSORS, tensors, metadata == null ? Map.of() : metadata,
                 null, arena, List.of());
+    }
+
+    /**
+     * Sizes the list of tensors and the offset arrays for as many entries as the header holds if the
+     * others are as long as the first ({@code firstBytes}, from its name's quote to its closing brace),
+     * at most maxTensors: they are then not grown (and copied) ten times on the way. An entry is at least
+     * 45 bytes long and a guessed one costs 20 bytes (a reference and two offsets), so this never asks for
+     * more than half the header's length again, whatever the first entry.
+     */
+    private void expect(ArrayList<Tensor> tensors, int firstBytes) {
+        int guess = (int) Math.min(maxTensors, end / Math.max(firstBytes, 1) + 1L);
+        if (guess > begins.length) {
+            tensors.ensureCapacity(guess);
+            begins = Arrays.copyOf(begins, guess);
+            ends = Arrays.copyOf(ends, guess);
+        }
     }
 
     /**
