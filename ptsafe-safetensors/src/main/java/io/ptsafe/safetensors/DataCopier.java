@@ -21,10 +21,21 @@ import java.nio.file.StandardOpenOption;
  * mapped pages of each chunk are released once written, so memory use does not grow with the model.
  */
 final class DataCopier {
-    /** Bytes handed to one write call: large enough to amortise the call, small enough to stay bounded. */
+    /**
+     * Bytes of a strided or byte-swapped tensor gathered per write, and compared per step by the
+     * verification: large enough to amortise the call, small enough to stay bounded.
+     */
     static final int CHUNK = 8 << 20;
-    /** Heap data (in-memory tensors) goes through one small direct buffer rather than the JDK's per-thread cache. */
-    private static final int BOUNCE = 1 << 20;
+    /**
+     * Contiguous data is written in blocks that end at multiples of this in the file, whatever the
+     * header's length or the tensors' offsets. ext4's buffered write costs about twice the CPU when
+     * the writes straddle these boundaries (256 MiB from a mapping in 4 MiB writes starting at file
+     * offset 5,864, as a conversion wrote them: 218 to 275 ms of thread CPU; the same bytes in writes
+     * ending at each 1 MiB of the file: 108 to 125 ms; 4 MiB blocks so aligned 146 to 191 ms; see
+     * BENCHMARKS.md, "Issue 17: convert, the write and the force"). Also the size of the bounce buffer:
+     * heap data (in-memory tensors) goes through one small direct buffer rather than the JDK's per-thread cache.
+     */
+    static final int BLOCK = 1 << 20;
 
     private ByteBuffer bounce;
     private MemorySegment bounceSegment;
@@ -32,6 +43,8 @@ final class DataCopier {
     private MemorySegment chunkSegment;
 
     private final Progress progress;
+    /** Where the next write goes in the file being written: blocks are cut at multiples of {@link #BLOCK}. */
+    private long position;
 
     DataCopier(Progress progress) {
         this.progress = progress;
@@ -54,6 +67,7 @@ final class DataCopier {
             // the file is longer, so an empty temporary file is left alone and a non-empty one emptied.
             ch.truncate(0);
             writeFully(ch, ByteBuffer.wrap(layout.header()));
+            position = layout.header().length;
             for (int i = 0; i < layout.entries().size(); i++) {
                 Layout.Entry e = layout.entries().get(i);
                 copy(ch, e, layout.end(i) - layout.begin(i), target);
@@ -86,9 +100,8 @@ final class DataCopier {
                 return;
             }
             MemorySegment data = t.data();
-            int chunk = data.isNative() ? CHUNK : BOUNCE;
-            for (long off = 0; off < expected; off += chunk) {
-                int n = (int) Math.min(chunk, expected - off);
+            for (long off = 0; off < expected; ) {
+                int n = (int) Math.min(BLOCK - position % BLOCK, expected - off);
                 if (data.isNative()) {
                     MemorySegment slice = data.asSlice(off, n);
                     writeFully(ch, slice.asByteBuffer());
@@ -96,6 +109,8 @@ final class DataCopier {
                 } else {
                     writeFully(ch, bounce(data, off, n));
                 }
+                off += n;
+                position += n;
                 progress.advance(n);
             }
         } catch (IllegalStateException x) {
@@ -134,6 +149,7 @@ final class DataCopier {
             int n = (int) Math.min(CHUNK, size - off);
             ViewGather.gather(t, storage, off / item, buffer.asSlice(0, n));
             writeFully(ch, chunk.clear().limit(n));
+            position += n;
             progress.advance(n);
         }
     }
@@ -159,7 +175,7 @@ final class DataCopier {
 
     private ByteBuffer bounce(MemorySegment heap, long offset, int n) {
         if (bounce == null) {
-            bounce = ByteBuffer.allocateDirect(BOUNCE);
+            bounce = ByteBuffer.allocateDirect(BLOCK);
             bounceSegment = MemorySegment.ofBuffer(bounce);
         }
         MemorySegment.copy(heap, offset, bounceSegment, 0, n);

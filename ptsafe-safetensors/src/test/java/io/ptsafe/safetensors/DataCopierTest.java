@@ -2,7 +2,12 @@ package io.ptsafe.safetensors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import io.ptsafe.DType;
+import io.ptsafe.SafeLoader;
 import io.ptsafe.Tensor;
+import io.ptsafe.TensorFile;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,5 +35,28 @@ class DataCopierTest {
         Layout layout = Layout.plan(List.of(Map.entry("w", t)), Map.of(), file);
         new DataCopier(new Progress(ProgressListener.NONE, layout.dataBytes())).write(layout, file, file, false);
         assertArrayEquals(Files.readAllBytes(expected), Files.readAllBytes(file));
+    }
+
+    /**
+     * Writes are cut at each {@link DataCopier#BLOCK} of the file, across the header and tensor
+     * boundaries: mapped tensors of odd sizes, several blocks long, come out byte for byte as the
+     * heap tensors they were written from.
+     */
+    @Test
+    void blocksCutAcrossTensorsKeepEveryByte() throws IOException {
+        Random random = new Random(17);
+        SafetensorsWriter heap = SafetensorsWriter.create().metadata("format", "pt");
+        for (int i = 0; i < 4; i++) {
+            byte[] bytes = new byte[DataCopier.BLOCK * (i + 1) + 2 * i + 1];
+            random.nextBytes(bytes);
+            heap.add(Tensor.of("t" + i, DType.U8, new long[] {bytes.length}, MemorySegment.ofArray(bytes)));
+        }
+        Path source = dir.resolve("source.safetensors");
+        heap.write(source);
+        Path copy = dir.resolve("copy.safetensors");
+        try (TensorFile in = SafeLoader.open(source)) {
+            SafetensorsWriter.write(in, copy);
+        }
+        assertArrayEquals(Files.readAllBytes(source), Files.readAllBytes(copy));
     }
 }
