@@ -17,7 +17,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * Writes one laid-out file: header, then each tensor's {@link Tensor#data()} streamed from its
  * mapping in bounded chunks, then forces it to disk (or leaves that to the caller: the converter
- * forces on a {@link BackgroundForce} thread while it verifies). Nothing is buffered on the Java heap, and the
+ * forces on a {@link BackgroundForce} thread, told of each write, while it writes and verifies). Nothing is buffered on the Java heap, and the
  * mapped pages of each chunk are released once written, so memory use does not grow with the model.
  */
 final class DataCopier {
@@ -45,6 +45,8 @@ final class DataCopier {
     private final Progress progress;
     /** Where the next write goes in the file being written: blocks are cut at multiples of {@link #BLOCK}. */
     private long position;
+    /** Told of {@link #position} after each write, or null. */
+    private BackgroundForce.Growing forcing;
 
     DataCopier(Progress progress) {
         this.progress = progress;
@@ -52,22 +54,24 @@ final class DataCopier {
 
     /** Writes {@code layout} into {@code file} (an empty temporary file) and forces it to disk. */
     void write(Layout layout, Path file, Path target) throws PtsafeException {
-        write(layout, file, target, true);
+        write(layout, file, target, null);
     }
 
     /**
      * Writes {@code layout} into {@code file} (an empty temporary file); forces it to disk when
-     * {@code force}, else the caller must before putting it in place.
+     * {@code forcing} is null, else tells {@code forcing} how far it got after each write (the
+     * caller completes it and waits for the force before putting the file in place).
      */
-    void write(Layout layout, Path file, Path target, boolean force) throws PtsafeException {
+    void write(Layout layout, Path file, Path target, BackgroundForce.Growing forcing) throws PtsafeException {
+        this.forcing = forcing;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             // Not O_TRUNC: ext4 (auto_da_alloc) writes back a file truncated at open when it is closed,
             // on this thread, which serialised the whole disk write before the verification (measured:
             // close() 321 ms of a 256 MiB conversion). FileChannel.truncate only calls ftruncate when
             // the file is longer, so an empty temporary file is left alone and a non-empty one emptied.
             ch.truncate(0);
+            position = 0;
             writeFully(ch, ByteBuffer.wrap(layout.header()));
-            position = layout.header().length;
             for (int i = 0; i < layout.entries().size(); i++) {
                 Layout.Entry e = layout.entries().get(i);
                 copy(ch, e, layout.end(i) - layout.begin(i), target);
@@ -76,7 +80,7 @@ final class DataCopier {
                 throw new PtsafeException(Reason.IO_ERROR, target, "wrote " + ch.size() + " bytes where "
                         + layout.fileSize() + " were planned");
             }
-            if (force) {
+            if (forcing == null) {
                 ch.force(true);
             }
         } catch (ClosedByInterruptException e) {
@@ -110,7 +114,6 @@ final class DataCopier {
                     writeFully(ch, bounce(data, off, n));
                 }
                 off += n;
-                position += n;
                 progress.advance(n);
             }
         } catch (IllegalStateException x) {
@@ -149,7 +152,6 @@ final class DataCopier {
             int n = (int) Math.min(CHUNK, size - off);
             ViewGather.gather(t, storage, off / item, buffer.asSlice(0, n));
             writeFully(ch, chunk.clear().limit(n));
-            position += n;
             progress.advance(n);
         }
     }
@@ -182,9 +184,14 @@ final class DataCopier {
         return bounce.clear().limit(n);
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    private void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        int n = b.remaining();
         while (b.hasRemaining()) {
             ch.write(b);
+        }
+        position += n;
+        if (forcing != null) {
+            forcing.written(position);
         }
     }
 }

@@ -33,7 +33,7 @@ class DataCopierTest {
         Path file = dir.resolve("stale.tmp");
         Files.write(file, new byte[4096]);
         Layout layout = Layout.plan(List.of(Map.entry("w", t)), Map.of(), file);
-        new DataCopier(new Progress(ProgressListener.NONE, layout.dataBytes())).write(layout, file, file, false);
+        new DataCopier(new Progress(ProgressListener.NONE, layout.dataBytes())).write(layout, file, file);
         assertArrayEquals(Files.readAllBytes(expected), Files.readAllBytes(file));
     }
 
