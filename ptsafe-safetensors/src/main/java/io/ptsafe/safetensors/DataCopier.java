@@ -108,6 +108,7 @@ final class DataCopier {
                 int n = (int) Math.min(BLOCK - position % BLOCK, expected - off);
                 if (data.isNative()) {
                     MemorySegment slice = data.asSlice(off, n);
+                    prefault(slice);
                     writeFully(ch, slice.asByteBuffer());
                     release(slice);
                 } else {
@@ -162,6 +163,20 @@ final class DataCopier {
             chunkSegment = MemorySegment.ofBuffer(chunk);
         }
         return chunkSegment;
+    }
+
+    /**
+     * Maps the pages of a mapped slice into this process before they are written from. Linux's
+     * buffered write copies optimistically and faults the source in only after a copy that failed:
+     * each failure zeroed the page-cache folio just allocated for the write before copying it
+     * again, a memset of every byte written (16% of the CPU samples of writing 256 MiB from a
+     * mapping, none after {@code load()}; BENCHMARKS.md, "Issue 17: convert, the write and the force").
+     * A source truncated under its mapping faults here and reads as {@code FILE_CHANGED}.
+     */
+    private static void prefault(MemorySegment slice) {
+        if (slice.isMapped()) {
+            slice.load();
+        }
     }
 
     /**

@@ -2,13 +2,22 @@ package io.ptsafe.safetensors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.ptsafe.DType;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
 import io.ptsafe.SafeLoader;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFile;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,5 +67,39 @@ class DataCopierTest {
             SafetensorsWriter.write(in, copy);
         }
         assertArrayEquals(Files.readAllBytes(source), Files.readAllBytes(copy));
+    }
+
+    /**
+     * A source truncated under its mapping while being converted (the pages about to be written
+     * are gone): a refusal naming the tensor, no temporary file left, never an InternalError.
+     */
+    @Test
+    void aSourceTruncatedWhileCopiedIsRefusedAsChanged() throws IOException {
+        byte[] bytes = new byte[3 * DataCopier.BLOCK];
+        new Random(3).nextBytes(bytes);
+        Path source = dir.resolve("source.safetensors");
+        SafetensorsWriter.create().add(Tensor.of("big", DType.U8, new long[] {bytes.length},
+                MemorySegment.ofArray(bytes))).write(source);
+        Path out = dir.resolve("out");
+        Files.createDirectory(out);
+        boolean[] truncated = {false};
+        SafetensorsConverter c = SafetensorsConverter.builder().progress((done, total) -> {
+            if (!truncated[0]) { // after the first block (the bytes up to 1 MiB of the output)
+                truncated[0] = true;
+                try (FileChannel ch = FileChannel.open(source, StandardOpenOption.WRITE)) {
+                    ch.truncate(DataCopier.BLOCK);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }).build();
+        try (TensorFile in = SafeLoader.open(source)) {
+            PtsafeException e = assertThrows(PtsafeException.class, () -> c.convert(in, out));
+            assertEquals(Reason.FILE_CHANGED, e.reason(), e.getMessage());
+            assertTrue(e.getMessage().contains("tensor 'big'"), e.getMessage());
+        }
+        try (var left = Files.list(out)) {
+            assertEquals(List.of(), left.toList());
+        }
     }
 }
