@@ -16,9 +16,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes one laid-out file: header, then each tensor's {@link Tensor#data()} streamed from its
- * mapping in bounded chunks, then forces it to disk (or leaves that to the caller: the converter
- * forces on a {@link BackgroundForce} thread, told of each write, while it writes and verifies). Nothing is buffered on the Java heap, and the
- * mapped pages of each chunk are released once written, so memory use does not grow with the model.
+ * mapping in bounded blocks, then forces it to disk (or leaves that to the caller: the converter
+ * forces on a {@link BackgroundForce} thread, told of each write, while it writes and verifies).
+ * Nothing is buffered on the Java heap, and the mapped pages of each block are released once
+ * written, so memory use does not grow with the model.
  */
 final class DataCopier {
     /**
