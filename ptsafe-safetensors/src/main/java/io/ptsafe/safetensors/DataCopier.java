@@ -16,15 +16,27 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes one laid-out file: header, then each tensor's {@link Tensor#data()} streamed from its
- * mapping in bounded chunks, then forces it to disk (or leaves that to the caller: the converter
- * forces on a {@link BackgroundForce} thread while it verifies). Nothing is buffered on the Java heap, and the
- * mapped pages of each chunk are released once written, so memory use does not grow with the model.
+ * mapping in bounded blocks, then forces it to disk (or leaves that to the caller: the converter
+ * forces on a {@link BackgroundForce} thread, told of each write, while it writes and verifies).
+ * Nothing is buffered on the Java heap, and the mapped pages of each block are released once
+ * written, so memory use does not grow with the model.
  */
 final class DataCopier {
-    /** Bytes handed to one write call: large enough to amortise the call, small enough to stay bounded. */
+    /**
+     * Bytes of a strided or byte-swapped tensor gathered per write, and compared per step by the
+     * verification: large enough to amortise the call, small enough to stay bounded.
+     */
     static final int CHUNK = 8 << 20;
-    /** Heap data (in-memory tensors) goes through one small direct buffer rather than the JDK's per-thread cache. */
-    private static final int BOUNCE = 1 << 20;
+    /**
+     * Contiguous data is written in blocks that end at multiples of this in the file, whatever the
+     * header's length or the tensors' offsets. ext4's buffered write costs about twice the CPU when
+     * the writes straddle these boundaries (256 MiB from a mapping in 4 MiB writes starting at file
+     * offset 5,864, as a conversion wrote them: 218 to 275 ms of thread CPU; the same bytes in writes
+     * ending at each 1 MiB of the file: 108 to 125 ms; 4 MiB blocks so aligned 146 to 191 ms; see
+     * BENCHMARKS.md, "Issue 17: convert, the write and the force"). Also the size of the bounce buffer:
+     * heap data (in-memory tensors) goes through one small direct buffer rather than the JDK's per-thread cache.
+     */
+    static final int BLOCK = 1 << 20;
 
     private ByteBuffer bounce;
     private MemorySegment bounceSegment;
@@ -32,6 +44,10 @@ final class DataCopier {
     private MemorySegment chunkSegment;
 
     private final Progress progress;
+    /** Where the next write goes in the file being written: blocks are cut at multiples of {@link #BLOCK}. */
+    private long position;
+    /** Told of {@link #position} after each write, or null. */
+    private BackgroundForce.Growing forcing;
 
     DataCopier(Progress progress) {
         this.progress = progress;
@@ -39,15 +55,23 @@ final class DataCopier {
 
     /** Writes {@code layout} into {@code file} (an empty temporary file) and forces it to disk. */
     void write(Layout layout, Path file, Path target) throws PtsafeException {
-        write(layout, file, target, true);
+        write(layout, file, target, null);
     }
 
     /**
      * Writes {@code layout} into {@code file} (an empty temporary file); forces it to disk when
-     * {@code force}, else the caller must before putting it in place.
+     * {@code forcing} is null, else tells {@code forcing} how far it got after each write (the
+     * caller completes it and waits for the force before putting the file in place).
      */
-    void write(Layout layout, Path file, Path target, boolean force) throws PtsafeException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+    void write(Layout layout, Path file, Path target, BackgroundForce.Growing forcing) throws PtsafeException {
+        this.forcing = forcing;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            // Not O_TRUNC: ext4 (auto_da_alloc) writes back a file truncated at open when it is closed,
+            // on this thread, which serialised the whole disk write before the verification (measured:
+            // close() 321 ms of a 256 MiB conversion). FileChannel.truncate only calls ftruncate when
+            // the file is longer, so an empty temporary file is left alone and a non-empty one emptied.
+            ch.truncate(0);
+            position = 0;
             writeFully(ch, ByteBuffer.wrap(layout.header()));
             for (int i = 0; i < layout.entries().size(); i++) {
                 Layout.Entry e = layout.entries().get(i);
@@ -57,7 +81,7 @@ final class DataCopier {
                 throw new PtsafeException(Reason.IO_ERROR, target, "wrote " + ch.size() + " bytes where "
                         + layout.fileSize() + " were planned");
             }
-            if (force) {
+            if (forcing == null) {
                 ch.force(true);
             }
         } catch (ClosedByInterruptException e) {
@@ -81,16 +105,17 @@ final class DataCopier {
                 return;
             }
             MemorySegment data = t.data();
-            int chunk = data.isNative() ? CHUNK : BOUNCE;
-            for (long off = 0; off < expected; off += chunk) {
-                int n = (int) Math.min(chunk, expected - off);
+            for (long off = 0; off < expected; ) {
+                int n = (int) Math.min(BLOCK - position % BLOCK, expected - off);
                 if (data.isNative()) {
                     MemorySegment slice = data.asSlice(off, n);
+                    prefault(slice);
                     writeFully(ch, slice.asByteBuffer());
                     release(slice);
                 } else {
                     writeFully(ch, bounce(data, off, n));
                 }
+                off += n;
                 progress.advance(n);
             }
         } catch (IllegalStateException x) {
@@ -142,6 +167,20 @@ final class DataCopier {
     }
 
     /**
+     * Maps the pages of a mapped slice into this process before they are written from. Linux's
+     * buffered write copies optimistically and faults the source in only after a copy that failed:
+     * each failure zeroed the page-cache folio just allocated for the write before copying it
+     * again, a memset of every byte written (16% of the CPU samples of writing 256 MiB from a
+     * mapping, none after {@code load()}; BENCHMARKS.md, "Issue 17: convert, the write and the force").
+     * A source truncated under its mapping faults here and reads as {@code FILE_CHANGED}.
+     */
+    private static void prefault(MemorySegment slice) {
+        if (slice.isMapped()) {
+            slice.load();
+        }
+    }
+
+    /**
      * Drops the pages of a mapped slice from this process once read (they stay in the page cache),
      * so resident memory does not grow with the model either. Harmless for other readers of the
      * mapping: a page touched again is mapped again.
@@ -154,16 +193,21 @@ final class DataCopier {
 
     private ByteBuffer bounce(MemorySegment heap, long offset, int n) {
         if (bounce == null) {
-            bounce = ByteBuffer.allocateDirect(BOUNCE);
+            bounce = ByteBuffer.allocateDirect(BLOCK);
             bounceSegment = MemorySegment.ofBuffer(bounce);
         }
         MemorySegment.copy(heap, offset, bounceSegment, 0, n);
         return bounce.clear().limit(n);
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    private void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        int n = b.remaining();
         while (b.hasRemaining()) {
             ch.write(b);
+        }
+        position += n;
+        if (forcing != null) {
+            forcing.written(position);
         }
     }
 }

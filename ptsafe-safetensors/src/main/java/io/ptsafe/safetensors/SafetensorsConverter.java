@@ -54,9 +54,9 @@ import java.util.TreeMap;
  *
  * <p>All output files are written under temporary names, forced to disk, verified, and only then
  * renamed into place, the index last; on any failure none of them remains and existing files are
- * untouched. The force of each file runs on a background thread while the files are read back and
- * compared (the comparison reads the page cache, the force waits for the disk); the renames wait for
- * both. Memory use does not grow with model size: tensor bytes stream from the source mapping.
+ * untouched. The force of each file runs on a background thread while the file is written (forces
+ * as it grows, the last {@code force(true)} once it is whole) and then read back and compared (the
+ * comparison reads the page cache, the force waits for the disk); the renames wait for both. Memory use does not grow with model size: tensor bytes stream from the source mapping.
  */
 public final class SafetensorsConverter {
     private final String select;
@@ -193,10 +193,12 @@ public final class SafetensorsConverter {
             }
             DataCopier copier = new DataCopier(counter);
             for (int i = 0; i < layouts.size(); i++) {
-                copier.write(layouts.get(i), temps.get(i), files.get(i), false);
+                // The disk starts writing while the file is still being written (see BackgroundForce).
+                BackgroundForce.Growing growing = forcing.follow(temps.get(i), files.get(i));
+                copier.write(layouts.get(i), temps.get(i), files.get(i), growing);
                 fileBytes += layouts.get(i).fileSize();
                 afterWrite.written(temps.get(i));
-                forcing.start(temps.get(i), files.get(i));
+                growing.complete();
             }
             // Read back from the page cache while the disk writes: the verification's CPU overlaps the force.
             for (int i = 0; i < layouts.size(); i++) {

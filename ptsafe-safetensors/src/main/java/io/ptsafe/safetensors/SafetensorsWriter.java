@@ -35,9 +35,9 @@ import java.util.Objects;
  * writes it), empty or repeated names, a tensor named {@code __metadata__}, strings with unpaired
  * surrogates, and headers over the 100,000,000 bytes readers accept.
  *
- * <p><b>Streaming and atomicity.</b> Tensor bytes go from their mapping to the file in chunks of a
- * few MiB (a strided or big-endian tensor is gathered into contiguous little-endian bytes a chunk at
- * a time, never copied whole), and the mapped pages are released once written, so neither heap nor
+ * <p><b>Streaming and atomicity.</b> Tensor bytes go from their mapping to the file in blocks of
+ * 1 MiB, cut at each 1 MiB of the file (a strided or big-endian tensor is gathered into contiguous
+ * little-endian bytes a few MiB at a time, never copied whole), and the mapped pages are released once written, so neither heap nor
  * resident memory grows with model size. The file is written under a temporary
  * name in the target's folder, forced to disk, then renamed onto the target atomically; on any
  * failure, an interrupt included, no temporary file remains and an existing target is untouched.

@@ -45,6 +45,34 @@ class BackgroundForceTest {
         assertEquals("a", Files.readString(a));
     }
 
+    /** A file followed as it grows is forced as it goes and once more when complete; awaitAll waits for the last. */
+    @Test
+    void aGrowingFileIsForcedUntilComplete() throws IOException {
+        Path f = Files.writeString(dir.resolve("f"), "written");
+        try (BackgroundForce forcing = new BackgroundForce()) {
+            BackgroundForce.Growing growing = forcing.follow(f, f);
+            growing.written(BackgroundForce.STEP);
+            growing.written(2 * BackgroundForce.STEP + 1);
+            growing.complete();
+            forcing.awaitAll();
+        }
+        assertEquals("written", Files.readString(f));
+    }
+
+    /** A writer that fails never completes its file: closing still ends the thread, and the next conversion works. */
+    @Test
+    void aFileNeverCompletedIsLetGoOnClose() throws IOException {
+        Path f = Files.writeString(dir.resolve("f"), "partial");
+        try (BackgroundForce forcing = new BackgroundForce()) {
+            forcing.follow(f, f).written(BackgroundForce.STEP);
+        }
+        try (BackgroundForce forcing = new BackgroundForce()) {
+            forcing.start(f, f);
+            forcing.awaitAll();
+        }
+        assertEquals("partial", Files.readString(f));
+    }
+
     @Test
     void anInterruptDuringTheVerificationStopsTheConversionAndLeavesNothing() throws IOException {
         Path out = dir.resolve("model.safetensors");
