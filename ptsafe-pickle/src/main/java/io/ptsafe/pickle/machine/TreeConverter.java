@@ -72,7 +72,7 @@ public final class TreeConverter {
         @Override
         public boolean isKeyString() {
             Frame f = stack.getFirst();
-            return stack.size() == 1 && f.keys != null && f.keys.get(f.next).value() instanceof PyValue.Str;
+            return stack.size() == 1 && f.keys != null && f.keys.get(f.next) instanceof PyValue.Str;
         }
     }
 
@@ -83,8 +83,17 @@ public final class TreeConverter {
     public record Converted(PyValue root, Set<PyValue> holdingLeaves) {
         /** Whether {@code v} is, or contains, a converted leaf. */
         public boolean holdsLeaves(PyValue v) {
-            return holdingLeaves.contains(v);
+            return holds(v, holdingLeaves);
         }
+    }
+
+    /**
+     * A {@link PyValue.TensorValue} is a converted leaf without an entry in the set (an identity
+     * entry per tensor, 24 bytes, for what its type tells): the set holds the other leaves' values
+     * and the containers.
+     */
+    private static boolean holds(PyValue v, Set<PyValue> holding) {
+        return v instanceof PyValue.TensorValue || holding.contains(v);
     }
 
     private final Leaves leaves;
@@ -150,9 +159,17 @@ public final class TreeConverter {
     private static final class Frame {
         final Object node;
         final List<Object> children;
+        /**
+         * Whether {@link #children} is the frame's own list (a dict's values, an object's arguments and
+         * state), whose slots are cleared as the walk passes them: what they held can then die before
+         * the conversion ends, unless something else keeps it.
+         */
+        final boolean own;
         /** A dict's keys, in the order of {@link #children}; null for other containers. */
-        final List<Key> keys;
+        final List<PyValue> keys;
         final PyValue[] results;
+        /** What the dict's map entries were charged, given back once they are taken (see {@link DictObj#take()}). */
+        long taken;
         int next;
         int height;
         boolean holds;
@@ -163,14 +180,23 @@ public final class TreeConverter {
                 case ListObj l -> {
                     children = l.items;
                     keys = null;
+                    own = false;
                 }
                 case TupleObj t -> {
                     children = t.items();
                     keys = null;
+                    own = false;
                 }
                 case DictObj d -> {
-                    children = new ArrayList<>(d.entries.values());
-                    keys = new ArrayList<>(d.entries.keySet());
+                    // The machine's dict lets go of its entries: the frame keeps the keys' values and the values.
+                    DictObj.Taken t = d.take();
+                    children = new ArrayList<>(t.entries().values());
+                    keys = new ArrayList<>(t.entries().size());
+                    for (Key k : t.entries().keySet()) {
+                        keys.add(k.value());
+                    }
+                    taken = t.charged();
+                    own = true;
                 }
                 case OpaqueObj o -> {
                     children = new ArrayList<>(o.args().items());
@@ -178,15 +204,21 @@ public final class TreeConverter {
                         children.add(o.state());
                     }
                     keys = null;
+                    own = true;
                 }
                 default -> throw new AssertionError(node);
             }
             this.results = new PyValue[children.size()];
         }
 
+        /** The child at {@code i}; an own list's slot is cleared, the child being converted now. */
+        Object take(int i) {
+            return own ? children.set(i, null) : children.get(i);
+        }
+
         String segment(int i) {
             if (keys != null) {
-                return Names.segment(keys.get(i).value());
+                return Names.segment(keys.get(i));
             }
             return node instanceof OpaqueObj o && i == o.args().size() ? "state" : Integer.toString(i);
         }
@@ -228,7 +260,7 @@ public final class TreeConverter {
             Frame f = stack.getLast();
             if (f.next < f.children.size()) {
                 int i = f.next;
-                Object child = f.children.get(i);
+                Object child = f.take(i);
                 if (child instanceof PyValue p) {
                     // Scalars and strings are already immutable values: nothing to convert or remember.
                     accept(f, i, p, Values.heightOf(p));
@@ -280,6 +312,9 @@ public final class TreeConverter {
         done.put(node, OPEN);
         Frame f = new Frame(node);
         charge(f.cost(), stack);
+        // The dict's map and its Key objects are unreachable now (the frame holds what they held);
+        // only the entries' charge is given back: a Key can be shared by two dicts (OrderedDict(d)).
+        budget.release(f.taken);
         stack.add(f);
     }
 
@@ -316,7 +351,7 @@ public final class TreeConverter {
     private void accept(Frame f, int i, PyValue v, int height) {
         f.results[i] = v;
         f.height = Math.max(f.height, height);
-        if (holding.contains(v)) {
+        if (holds(v, holding)) {
             f.holds = true;
         }
         f.next = i + 1;
@@ -347,8 +382,10 @@ public final class TreeConverter {
                     + ": a value made from the forbidden global " + p.origin());
             default -> {
                 PyValue c = leaves.convert(v, path);
-                charge(IDENTITY_ENTRY, stack);
-                holding.add(c);
+                if (!(c instanceof PyValue.TensorValue)) {
+                    charge(IDENTITY_ENTRY, stack);
+                    holding.add(c);
+                }
                 yield c;
             }
         };
