@@ -124,7 +124,7 @@ public final class TensorTree {
         for (StorageRef ref : decoded.storages().values()) {
             t.resolve(ref);
         }
-        TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t::leaf, options, decoded.input(),
+        TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t.new Leaves(), options, decoded.input(),
                 decoded.storages().size());
         return new Tree(c.root(), naming == null ? t.name(c) : t.named(naming.name(c.root())));
     }
@@ -164,6 +164,33 @@ public final class TensorTree {
             segments.put(ref, s);
         }
         return s;
+    }
+
+    /**
+     * The tensors of the tree. A rebuilt tensor ({@link TensorNode}) is given back to the budget once
+     * converted, when the converter lets go of it: the Tensor made of it keeps none of it (its
+     * storage, kept by the table of storages, is charged on its own).
+     */
+    private final class Leaves implements TreeConverter.Leaves {
+        @Override
+        public PyValue convert(Object leaf, TreeConverter.Path path) throws PtsafeException {
+            return leaf(leaf, path);
+        }
+
+        @Override
+        public long charged(Object leaf) {
+            return leaf instanceof TensorNode n ? TorchHeapCost.node(n) : 0;
+        }
+
+        @Override
+        public List<?> parts(Object leaf) {
+            return switch (leaf) {
+                case TensorNode n when n.quantization() instanceof TensorNode.Quantization.PerChannel p ->
+                        List.of(p.scales(), p.zeroPoints());
+                case LegacyTensor l when l.node() != null -> List.of(l.node());
+                default -> List.of();
+            };
+        }
     }
 
     private PyValue leaf(Object leaf, TreeConverter.Path path) throws PtsafeException {

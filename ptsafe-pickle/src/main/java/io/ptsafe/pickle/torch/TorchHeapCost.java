@@ -26,10 +26,7 @@ public final class TorchHeapCost {
     public static ToLongFunction<Object> of(boolean legacy) {
         String[] lastLocation = new String[1];
         return v -> switch (v) {
-            case TensorNode n -> TENSOR_NODE + 2 * HeapCost.longs(n.shape().length)
-                    // The quantizer record; a per-channel one's scale and zero-point nodes are values of
-                    // their own, charged when their rebuild made them.
-                    + (n.quantization() == null ? 0 : 32);
+            case TensorNode n -> node(n);
             // The ref and its entry in StorageIds, and the strings it keeps of its persistent id (which
             // die with the id otherwise, see keepsNoArguments): its key, and its location unless it is
             // the very string the last ref kept (torch memoizes 'cpu'). A legacy stream also lists it
@@ -41,6 +38,14 @@ public final class TorchHeapCost {
                     + (r.view() == null ? 0 : 2 * STORAGE_REF + 32 + 24 + 2 * MAP_ENTRY + HeapCost.string(r.view().key()));
             default -> 128;
         };
+    }
+
+    /** What a {@link TensorNode} was charged when its rebuild made it (what dies with it, its storage aside). */
+    static long node(TensorNode n) {
+        return TENSOR_NODE + 2 * HeapCost.longs(n.shape().length)
+                // The quantizer record; a per-channel one's scale and zero-point nodes are values of
+                // their own, charged when their rebuild made them.
+                + (n.quantization() == null ? 0 : 32);
     }
 
     private static long location(String location, String[] last) {
