@@ -27,6 +27,13 @@ import java.util.Set;
  *
  * <p>What it builds is charged to the file's {@link DecodeBudget} (the converted containers, the
  * walk's own tables), after what the machine charged for the same pickle.
+ *
+ * <p>Converting consumes the machine's values, so that they die while the tree is built rather than
+ * after: a dict's entries are taken from it ({@code DictObj.take()}, their map entries given back),
+ * the slots of dicts, lists and objects are cleared once passed, and a leaf the graph reaches at one
+ * place only (a pass before the conversion counts the places) is not remembered, and is given back
+ * once converted when its {@link Leaves} says what it was charged. A {@link PickleResult} is
+ * converted once.
  */
 public final class TreeConverter {
     /**
