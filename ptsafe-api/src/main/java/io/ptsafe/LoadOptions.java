@@ -53,7 +53,7 @@ public final class LoadOptions {
      * Estimated heap bytes of everything the pickles of one file decode to (see
      * {@link #maxDecodedBytes()}): 80 MiB. Chosen so that a state dict of 100,000 tensors loads with
      * room to spare (torch 1.13's zip checkpoint of one is charged 55.3 MiB, 579 bytes a tensor: 1.45x
-     * headroom; its legacy stream 66.6 MiB, 697 bytes a tensor: 1.20x; one of 20,000 tensors about
+     * headroom; its legacy stream 63.8 MiB, 668 bytes a tensor: 1.25x; one of 20,000 tensors about
      * 11 MiB, the test checkpoints under 64 KiB), while a hostile file is refused before its decoded
      * values take more than about 84 MB.
      */
