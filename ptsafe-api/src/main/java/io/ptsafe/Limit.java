@@ -64,7 +64,7 @@ public enum Limit {
     /** See {@link LoadOptions#maxDecodedBytes()} and {@link LoadOptions#DEFAULT_MAX_DECODED_BYTES}. */
     MAX_DECODED_BYTES("maxDecodedBytes", LoadOptions.DEFAULT_MAX_DECODED_BYTES, Long.MAX_VALUE, Reason.PICKLE_LIMIT,
             "estimated heap of everything the pickles of one file decode to (values, memo, tree, tensors), "
-                    + "charged as they are made; a 100,000-tensor state dict takes ~83 MiB (zip), ~102 MiB (legacy)"),
+                    + "charged as they are made; a 100,000-tensor state dict takes ~55 MiB (zip), ~64 MiB (legacy)"),
     /** See {@link LoadOptions#DEFAULT_MAX_ZIP_ENTRIES}. */
     MAX_ZIP_ENTRIES("maxZipEntries", LoadOptions.DEFAULT_MAX_ZIP_ENTRIES, Integer.MAX_VALUE, Reason.TOO_MANY_ENTRIES,
             "entries of a zip container"),

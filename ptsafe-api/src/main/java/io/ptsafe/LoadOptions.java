@@ -51,13 +51,13 @@ public final class LoadOptions {
     public static final int DEFAULT_MAX_INT_BYTES = 1 << 10;
     /**
      * Estimated heap bytes of everything the pickles of one file decode to (see
-     * {@link #maxDecodedBytes()}): 120 MiB. Chosen so that a state dict of 100,000 tensors loads with
-     * room to spare (torch 1.13's zip checkpoint of one is charged 83 MiB, 870 bytes a tensor: 1.45x
-     * headroom; as a legacy stream about 1,074 bytes a tensor, 102 MiB: 1.17x; one of 20,000 tensors
-     * 17 MiB, the test checkpoints under 64 KiB), while a hostile file is refused before its decoded
-     * values take more than about 126 MB.
+     * {@link #maxDecodedBytes()}): 80 MiB. Chosen so that a state dict of 100,000 tensors loads with
+     * room to spare (torch 1.13's zip checkpoint of one is charged 55.3 MiB, 579 bytes a tensor: 1.45x
+     * headroom; its legacy stream 63.8 MiB, 668 bytes a tensor: 1.25x; one of 20,000 tensors about
+     * 11 MiB, the test checkpoints under 64 KiB), while a hostile file is refused before its decoded
+     * values take more than about 84 MB.
      */
-    public static final long DEFAULT_MAX_DECODED_BYTES = 120L << 20;
+    public static final long DEFAULT_MAX_DECODED_BYTES = 80L << 20;
     /** Entries in a zip container. */
     public static final int DEFAULT_MAX_ZIP_ENTRIES = 1_000_000;
     /** Bytes a DEFLATED record of a zip may inflate to, all records together. */

@@ -38,7 +38,7 @@ class StateDictBudgetTest {
             storages.put(Integer.toString(i), new byte[4]);
         }
         Path file = TorchZips.checkpoint(dir.resolve("sd.pt"), stateDict(n, true), storages);
-        // With headroom: it opens with 80% of the default (it is charged ~950 bytes a tensor).
+        // With headroom: it opens with 80% of the default (it is charged ~580 bytes a tensor, 55.5 MiB).
         LoadOptions tighter = LoadOptions.builder().maxDecodedBytes(LoadOptions.DEFAULT_MAX_DECODED_BYTES * 4 / 5).build();
         try (TensorFile f = SafeLoader.open(file, tighter)) {
             assertEquals(n, f.tensors().size());
@@ -47,8 +47,9 @@ class StateDictBudgetTest {
 
     @Test
     void farMoreTensorsOfTheSameShapeAreRefused() throws IOException {
-        // 240,000 tensors (1.9 million memo entries, under maxMemoEntries) over one storage: the
-        // budget refuses them while they are converted.
+        // 240,000 tensors (1.9 million memo entries, under maxMemoEntries) over one storage, charged
+        // ~460 bytes a tensor (105 MiB, 1.3x the default; they would load at the 120 MiB of before):
+        // the budget refuses them while they are converted.
         Path file = TorchZips.checkpoint(dir.resolve("big.pt"), stateDict(240_000, false), Map.of("0", new byte[4]));
         LimitExceededException x = assertThrows(LimitExceededException.class, () -> SafeLoader.open(file).close());
         assertEquals(Reason.PICKLE_LIMIT, x.reason());

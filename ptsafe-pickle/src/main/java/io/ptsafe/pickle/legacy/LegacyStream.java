@@ -88,9 +88,15 @@ public final class LegacyStream {
         SysInfo sysInfo = SysInfo.check(inert(sys, options, path), path, sys.input().entry());
         LegacyStorageIds ids = new LegacyStorageIds();
         PickleCursor.Run obj = cursor.next("the object", ids);
+        long beforeList = cursor.budget().used();
         PickleCursor.Run list = cursor.next("the storage key list", null);
         List<String> keys = keys(inert(list, options, path), path, list.input());
+        // What the key list's pickle and its conversion were charged (its machine values, its list).
+        long listCharge = cursor.budget().used() - beforeList;
         StorageSection.Blocks blocks = StorageSection.read(path, file, cursor.position(), keys, ids);
+        // Nothing of the key list outlives this method (the blocks are kept by slot, not by key):
+        // given back before the object pickle is converted, the peak of the open.
+        cursor.budget().release(listCharge);
         if (blocks.end() != file.byteSize()) {
             throw new PtsafeException(Reason.TRAILING_DATA, path, (file.byteSize() - blocks.end())
                     + " bytes after the last storage block (file offset " + blocks.end() + "): torch.save writes "

@@ -50,6 +50,11 @@ final class PickleCursor {
         this.globals = TorchGlobals.table(options);
     }
 
+    /** The stream's decoded-values budget, which its pickles share. */
+    DecodeBudget budget() {
+        return budget;
+    }
+
     /** Offset of the next byte after the pickles read so far. */
     long position() {
         return pos;

@@ -9,9 +9,10 @@ import java.nio.file.Path;
  * The running estimate of the heap one file's decoded values take, against
  * {@link LoadOptions#maxDecodedBytes()}. One instance per file: the pickle machine charges what it
  * creates ({@link HeapCost}), then {@link TreeConverter} the converted tree, then the tensor tree
- * its tensors; the pickles of a legacy stream share one. Values the machine created are never given
- * back, even once dropped (the memo can keep any of them alive); only the converter's and tensor
- * tree's own working structures are, when they let go of them ({@link #release}).
+ * its tensors; the pickles of a legacy stream share one. What is charged is given back
+ * ({@link #release}) only when it is provably unreachable: working structures once let go of, a
+ * tuple a call consumed (see the machine), a dict's entries and a leaf met once when the converter
+ * has passed them (see {@link TreeConverter}), a legacy stream's storage key list once read.
  */
 public final class DecodeBudget {
     private final long limit;

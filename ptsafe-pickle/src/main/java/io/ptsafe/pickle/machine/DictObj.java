@@ -16,7 +16,14 @@ public final class DictObj implements Buildable {
     public static final String COUNTER = "Counter";
 
     private final String kind;
-    final LinkedHashMap<Key, Object> entries = new LinkedHashMap<>();
+    /** Replaced by an empty map when {@link TreeConverter} takes the entries ({@link #take()}). */
+    LinkedHashMap<Key, Object> entries = new LinkedHashMap<>();
+    /**
+     * Whether every entry was charged to the budget as SETITEM(S) put it ({@link HeapCost#MAP_ENTRY},
+     * and {@link HeapCost#FIRST_TABLE} with the first): false once {@code OrderedDict(mapping)} filled
+     * it, which charges no entry; then taking the entries gives nothing back.
+     */
+    private boolean entriesCharged = true;
     private Object attributes;
 
     public DictObj(String kind) {
@@ -36,6 +43,29 @@ public final class DictObj implements Buildable {
         Map<PyValue, Object> m = new LinkedHashMap<>();
         entries.forEach((k, v) -> m.put(k.value(), v));
         return Collections.unmodifiableMap(m);
+    }
+
+    /** Marks the entries as not charged one by one (see {@link #entriesCharged}). */
+    void entriesUncharged() {
+        entriesCharged = false;
+    }
+
+    /**
+     * Hands the entries over to the converter, which alone reads them from then on (it converts a
+     * dict once, and meets it again only through its table of converted values): the dict keeps an
+     * empty map, so that each entry dies once the converter is past it.
+     *
+     * @return the entries, and the charge their map's entries took ({@code 0} when not charged one by one)
+     */
+    Taken take() {
+        LinkedHashMap<Key, Object> e = entries;
+        entries = new LinkedHashMap<>();
+        long charged = !entriesCharged || e.isEmpty() ? 0 : HeapCost.FIRST_TABLE + HeapCost.MAP_ENTRY * e.size();
+        return new Taken(e, charged);
+    }
+
+    /** What {@link #take()} hands over. */
+    record Taken(LinkedHashMap<Key, Object> entries, long charged) {
     }
 
     /** The value under a string key, or null. */

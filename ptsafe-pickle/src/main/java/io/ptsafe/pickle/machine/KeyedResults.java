@@ -16,10 +16,10 @@ import java.util.Set;
  * Python's equality, which implies the records' own. Read once, by one thread; not a general map.
  */
 final class KeyedResults extends AbstractMap<PyValue, PyValue> {
-    private final List<Key> keys;
+    private final List<PyValue> keys;
     private final PyValue[] values;
 
-    KeyedResults(List<Key> keys, PyValue[] values) {
+    KeyedResults(List<PyValue> keys, PyValue[] values) {
         this.keys = keys;
         this.values = values;
     }
@@ -52,7 +52,7 @@ final class KeyedResults extends AbstractMap<PyValue, PyValue> {
                         if (i >= values.length) {
                             throw new NoSuchElementException();
                         }
-                        Map.Entry<PyValue, PyValue> e = new SimpleImmutableEntry<>(keys.get(i).value(), values[i]);
+                        Map.Entry<PyValue, PyValue> e = new SimpleImmutableEntry<>(keys.get(i), values[i]);
                         i++;
                         return e;
                     }

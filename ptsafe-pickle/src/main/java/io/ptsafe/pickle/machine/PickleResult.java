@@ -7,7 +7,8 @@ import java.util.Set;
  * What the machine made of a pickle.
  *
  * @param root      the value STOP returned: a machine value ({@link ListObj}, {@link DictObj}, ...,
- *                  or a {@code PyValue} scalar); convert it with {@link TreeConverter}
+ *                  or a {@code PyValue} scalar); convert it with {@link TreeConverter}, once (converting
+ *                  consumes the machine's containers)
  * @param end       the offset just past STOP (the pickle's length unless trailing data was allowed)
  * @param protocol  the protocol PROTO declared, or 0 without PROTO
  * @param opcodes   every opcode that ran

@@ -53,6 +53,8 @@ public final class PythonGlobals {
 
         private static void fill(DictObj d, Object source, Call call) throws PtsafeException {
             PickleMachine m = call.machine();
+            // Entries put here are not charged one by one (the mapping's or the pairs' were).
+            d.entriesUncharged();
             switch (source) {
                 case DictObj other -> d.entries.putAll(other.entries);
                 case ListObj l -> pairs(d, l.items, call, m);

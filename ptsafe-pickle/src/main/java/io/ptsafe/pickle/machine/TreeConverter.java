@@ -6,6 +6,7 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.PyValue;
 import io.ptsafe.Reason;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -26,6 +27,13 @@ import java.util.Set;
  *
  * <p>What it builds is charged to the file's {@link DecodeBudget} (the converted containers, the
  * walk's own tables), after what the machine charged for the same pickle.
+ *
+ * <p>Converting consumes the machine's values, so that they die while the tree is built rather than
+ * after: a dict's entries are taken from it ({@code DictObj.take()}, their map entries given back),
+ * the slots of dicts, lists and objects are cleared once passed, and a leaf the graph reaches at one
+ * place only (a pass before the conversion counts the places) is not remembered, and is given back
+ * once converted when its {@link Leaves} says what it was charged. A {@link PickleResult} is
+ * converted once.
  */
 public final class TreeConverter {
     /**
@@ -45,6 +53,23 @@ public final class TreeConverter {
          * @param path where it is first met (see {@link Names})
          */
         PyValue convert(Object leaf, Path path) throws PtsafeException;
+
+        /**
+         * What the machine charged for {@code leaf} itself (not for what it refers to), given back
+         * once it is converted when nothing holds it any more: met once in the graph, its container's
+         * slot cleared ({@code 0}: nothing is given back).
+         */
+        default long charged(Object leaf) {
+            return 0;
+        }
+
+        /**
+         * The values {@code leaf} refers to that can also be leaves of the graph (a quantized tensor's
+         * scale and zero-point tensors): a leaf referred to so is not given back when converted.
+         */
+        default List<?> parts(Object leaf) {
+            return List.of();
+        }
     }
 
     /** The path of a value, built only when asked for: paths can be long and most are never needed. */
@@ -72,7 +97,7 @@ public final class TreeConverter {
         @Override
         public boolean isKeyString() {
             Frame f = stack.getFirst();
-            return stack.size() == 1 && f.keys != null && f.keys.get(f.next).value() instanceof PyValue.Str;
+            return stack.size() == 1 && f.keys != null && f.keys.get(f.next) instanceof PyValue.Str;
         }
     }
 
@@ -83,8 +108,17 @@ public final class TreeConverter {
     public record Converted(PyValue root, Set<PyValue> holdingLeaves) {
         /** Whether {@code v} is, or contains, a converted leaf. */
         public boolean holdsLeaves(PyValue v) {
-            return holdingLeaves.contains(v);
+            return holds(v, holdingLeaves);
         }
+    }
+
+    /**
+     * A {@link PyValue.TensorValue} is a converted leaf without an entry in the set (an identity
+     * entry per tensor, 24 bytes, for what its type tells): the set holds the other leaves' values
+     * and the containers.
+     */
+    private static boolean holds(PyValue v, Set<PyValue> holding) {
+        return v instanceof PyValue.TensorValue || holding.contains(v);
     }
 
     private final Leaves leaves;
@@ -98,16 +132,24 @@ public final class TreeConverter {
      */
     private final IdentityHashMap<Object, Made> done;
     private final Set<PyValue> holding;
-    /** Charged for {@link #done}, which goes when the conversion is over. */
+    /**
+     * The leaves met more than once (by {@link #countShared}): only these are remembered in
+     * {@link #done}; every other leaf is converted at its one place, and can die once converted.
+     */
+    private Set<Object> shared = Set.of();
+    /** Charged for {@link #done} and {@link #shared}, which go when the conversion is over. */
     private long tables;
+    /** Sizes the table of {@link #countShared}. */
+    private final int expected;
 
     private TreeConverter(Leaves leaves, LoadOptions options, PickleInput input, DecodeBudget budget,
             int expectedLeaves) {
         // Sized for the leaves the caller expects (a state dict's tensors), so the tables are not
         // rehashed on the way (each rehash of an identity table rehashes every key).
-        int expected = Math.min(Math.max(expectedLeaves, 0), MAX_PRESIZE) + 32;
-        this.done = new IdentityHashMap<>(expected);
-        this.holding = Collections.newSetFromMap(new IdentityHashMap<>(expected));
+        this.expected = Math.min(Math.max(expectedLeaves, 0), MAX_PRESIZE) + 32;
+        // Containers and shared leaves only: a state dict's tensors are in neither.
+        this.done = new IdentityHashMap<>();
+        this.holding = Collections.newSetFromMap(new IdentityHashMap<>());
         this.leaves = leaves;
         this.options = options;
         this.input = input;
@@ -150,9 +192,18 @@ public final class TreeConverter {
     private static final class Frame {
         final Object node;
         final List<Object> children;
+        /**
+         * Whether the slots of {@link #children} are cleared as the walk passes them: the frame's own
+         * list (a dict's values, an object's arguments and state) or a list's (converted once, never
+         * read again); not a tuple's, which cannot be written. What they held can then die before the
+         * conversion ends, unless something else keeps it.
+         */
+        final boolean clears;
         /** A dict's keys, in the order of {@link #children}; null for other containers. */
-        final List<Key> keys;
+        final List<PyValue> keys;
         final PyValue[] results;
+        /** What the dict's map entries were charged, given back once they are taken (see {@link DictObj#take()}). */
+        long taken;
         int next;
         int height;
         boolean holds;
@@ -163,14 +214,23 @@ public final class TreeConverter {
                 case ListObj l -> {
                     children = l.items;
                     keys = null;
+                    clears = true;
                 }
                 case TupleObj t -> {
                     children = t.items();
                     keys = null;
+                    clears = false;
                 }
                 case DictObj d -> {
-                    children = new ArrayList<>(d.entries.values());
-                    keys = new ArrayList<>(d.entries.keySet());
+                    // The machine's dict lets go of its entries: the frame keeps the keys' values and the values.
+                    DictObj.Taken t = d.take();
+                    children = new ArrayList<>(t.entries().values());
+                    keys = new ArrayList<>(t.entries().size());
+                    for (Key k : t.entries().keySet()) {
+                        keys.add(k.value());
+                    }
+                    taken = t.charged();
+                    clears = true;
                 }
                 case OpaqueObj o -> {
                     children = new ArrayList<>(o.args().items());
@@ -178,15 +238,21 @@ public final class TreeConverter {
                         children.add(o.state());
                     }
                     keys = null;
+                    clears = true;
                 }
                 default -> throw new AssertionError(node);
             }
             this.results = new PyValue[children.size()];
         }
 
+        /** The child at {@code i}; its slot is cleared when {@link #clears}, the child being converted now. */
+        Object take(int i) {
+            return clears ? children.set(i, null) : children.get(i);
+        }
+
         String segment(int i) {
             if (keys != null) {
-                return Names.segment(keys.get(i).value());
+                return Names.segment(keys.get(i));
             }
             return node instanceof OpaqueObj o && i == o.args().size() ? "state" : Integer.toString(i);
         }
@@ -217,10 +283,75 @@ public final class TreeConverter {
         return v instanceof ListObj || v instanceof TupleObj || v instanceof DictObj || v instanceof OpaqueObj;
     }
 
+    /** Marks a container in {@link #countShared}'s table. */
+    private static final Object CONTAINER = new Object();
+
+    /**
+     * Finds the leaves the graph reaches more than once (through two slots of containers, or as a
+     * part of another leaf), before anything is converted: a table of every leaf while it runs, kept
+     * only for the shared ones, so that the conversion need not keep every leaf alive to its end.
+     */
+    private void countShared(Object root) throws PtsafeException {
+        IdentityHashMap<Object, Object> seen = new IdentityHashMap<>(expected);
+        ArrayDeque<Object> todo = new ArrayDeque<>();
+        long charged = 0;
+        Set<Object> twice = Collections.newSetFromMap(new IdentityHashMap<>());
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            Object v = todo.pop();
+            if (v instanceof PyValue) {
+                continue;
+            }
+            Object before = seen.putIfAbsent(v, isContainer(v) ? CONTAINER : Boolean.FALSE);
+            if (before == Boolean.FALSE) {
+                if (twice.add(v)) {
+                    // its entry in shared, kept until the end
+                    charge(IDENTITY_ENTRY, List.of());
+                    tables += IDENTITY_ENTRY;
+                }
+                continue;
+            }
+            if (before != null) {
+                continue; // a container met again: its children were counted once, as they are converted once
+            }
+            // its entry in seen, and its children's slots in todo
+            long entry = IDENTITY_ENTRY + HeapCost.SLOT * switch (v) {
+                case ListObj l -> l.items.size();
+                case TupleObj t -> t.size();
+                case DictObj d -> d.size();
+                case OpaqueObj o -> o.args().size() + 1;
+                default -> leaves.parts(v).size();
+            };
+            charge(entry, List.of());
+            charged += entry;
+            switch (v) {
+                case ListObj l -> l.items.forEach(todo::push);
+                case TupleObj t -> t.items().forEach(todo::push);
+                case DictObj d -> d.entries.values().forEach(todo::push);
+                case OpaqueObj o -> {
+                    o.args().items().forEach(todo::push);
+                    if (o.state() != null) {
+                        todo.push(o.state());
+                    }
+                }
+                default -> {
+                    for (Object part : leaves.parts(v)) {
+                        if (part != null) {
+                            todo.push(part);
+                        }
+                    }
+                }
+            }
+        }
+        budget.release(charged);
+        shared = twice;
+    }
+
     private PyValue run(Object root) throws PtsafeException {
         if (!isContainer(root)) {
             return leaf(root, max -> "", List.of());
         }
+        countShared(root);
         ArrayList<Frame> stack = new ArrayList<>();
         open(root, stack);
         PyValue result = null;
@@ -228,7 +359,7 @@ public final class TreeConverter {
             Frame f = stack.getLast();
             if (f.next < f.children.size()) {
                 int i = f.next;
-                Object child = f.children.get(i);
+                Object child = f.take(i);
                 if (child instanceof PyValue p) {
                     // Scalars and strings are already immutable values: nothing to convert or remember.
                     accept(f, i, p, Values.heightOf(p));
@@ -280,6 +411,9 @@ public final class TreeConverter {
         done.put(node, OPEN);
         Frame f = new Frame(node);
         charge(f.cost(), stack);
+        // The dict's map and its Key objects are unreachable now (the frame holds what they held);
+        // only the entries' charge is given back: a Key can be shared by two dicts (OrderedDict(d)).
+        budget.release(f.taken);
         stack.add(f);
     }
 
@@ -316,7 +450,7 @@ public final class TreeConverter {
     private void accept(Frame f, int i, PyValue v, int height) {
         f.results[i] = v;
         f.height = Math.max(f.height, height);
-        if (holding.contains(v)) {
+        if (holds(v, holding)) {
             f.holds = true;
         }
         f.next = i + 1;
@@ -327,9 +461,12 @@ public final class TreeConverter {
     }
 
     private PyValue leaf(Object v, Path path, List<Frame> stack) throws PtsafeException {
-        // Its entry in done and the Made there.
-        charge(IDENTITY_ENTRY + MADE, stack);
-        tables += IDENTITY_ENTRY + MADE;
+        boolean remembered = stack.isEmpty() || shared.contains(v);
+        if (remembered) {
+            // Its entry in done and the Made there.
+            charge(IDENTITY_ENTRY + MADE, stack);
+            tables += IDENTITY_ENTRY + MADE;
+        }
         PyValue r = switch (v) {
             case PyValue p -> p; // only the root comes here: run() takes other values directly
             case GlobalRef g -> g.value();
@@ -347,12 +484,20 @@ public final class TreeConverter {
                     + ": a value made from the forbidden global " + p.origin());
             default -> {
                 PyValue c = leaves.convert(v, path);
-                charge(IDENTITY_ENTRY, stack);
-                holding.add(c);
+                if (!(c instanceof PyValue.TensorValue)) {
+                    charge(IDENTITY_ENTRY, stack);
+                    holding.add(c);
+                }
+                if (!remembered && stack.getLast().clears) {
+                    // Met once, its slot cleared, not in done: nothing holds it now.
+                    budget.release(leaves.charged(v));
+                }
                 yield c;
             }
         };
-        done.put(v, new Made(r, leafHeight(v)));
+        if (remembered) {
+            done.put(v, new Made(r, leafHeight(v)));
+        }
         return r;
     }
 

@@ -17,10 +17,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -53,18 +53,30 @@ public final class TensorTree {
     private final Arena arena;
     private final LoadOptions options;
     private final Path file;
-    /** A Tensor, its TensorValue, its list slot and map entry; its arrays and name aside. */
-    private static final long TENSOR = 160;
-    /** A resolved storage: its slice of the file and its map entry. */
-    private static final long STORAGE = 96;
-    /** A Visit of the naming walk and its slot in the deque (its path is charged as a string). */
-    private static final long VISIT = 32;
+    /**
+     * A Tensor (48 bytes: what it shares with the file's other tensors, its origin and equal shapes,
+     * is the file's), its TensorValue (16), its slots in the list of named tensors and the file's
+     * (16), its entry in the file's name index (16, an int table at most half full), its shape's slot
+     * in the file's table of shapes (16), and an origin of its own (24) when its storage is not in the
+     * file's mapping; its shape array (one per distinct shape, charged for every tensor), side object
+     * and name aside.
+     */
+    private static final long TENSOR = 136;
+    /** The side object of a tensor with something rare (strides kept, offset, byte order, quantizer); its strides aside. */
+    private static final long RARE = 40;
+    /**
+     * A resolved storage: its slice of the file (40), its entry in {@link #segments} (a node and its
+     * share of the table, 48) and in {@link #named} (an identity table presized for every storage,
+     * up to 24: measured, 2 MiB for 100,000 storages).
+     */
+    private static final long STORAGE = 96 + HeapCost.IDENTITY_ENTRY;
+    /** A container of the naming walk: its {@link Walk} and iterator (its path is charged as a string). */
+    private static final long WALK = 64;
 
     private final Map<StorageRef, MemorySegment> segments;
     /** The same segments by the identity of the refs the pickle named (a table of at most their number). */
     private final IdentityHashMap<StorageRef, MemorySegment> named;
     private final DecodeBudget budget;
-    private final IdentityHashMap<PyValue.TensorValue, Object> specs;
     private final long nameBudget;
     private long nameChars;
 
@@ -74,8 +86,6 @@ public final class TensorTree {
         // Sized once: the storages were all named by the pickle (and each was charged there).
         this.segments = HashMap.newHashMap(decoded.storages().size());
         this.named = new IdentityHashMap<>(decoded.storages().size());
-        // Most checkpoints have a tensor per storage: sized so, the table is not rehashed as it fills.
-        this.specs = new IdentityHashMap<>(Math.min(decoded.storages().size(), 1 << 16) + 16);
         this.source = source;
         this.order = order;
         this.arena = arena;
@@ -118,7 +128,7 @@ public final class TensorTree {
         for (StorageRef ref : decoded.storages().values()) {
             t.resolve(ref);
         }
-        TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t::leaf, options, decoded.input(),
+        TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t.new Leaves(), options, decoded.input(),
                 decoded.storages().size());
         return new Tree(c.root(), naming == null ? t.name(c) : t.named(naming.name(c.root())));
     }
@@ -128,7 +138,7 @@ public final class TensorTree {
         for (Map.Entry<String, PyValue.TensorValue> e : names) {
             PyValue.TensorValue t = e.getValue();
             charge(e.getKey().length());
-            out.add(t.tensor().name().equals(e.getKey()) ? t.tensor() : tensor(specs.get(t), e.getKey(), false));
+            out.add(t.tensor().name().equals(e.getKey()) ? t.tensor() : renamed(t.tensor(), e.getKey(), false));
         }
         return out;
     }
@@ -160,6 +170,33 @@ public final class TensorTree {
         return s;
     }
 
+    /**
+     * The tensors of the tree. A rebuilt tensor ({@link TensorNode}) is given back to the budget once
+     * converted, when the converter lets go of it: the Tensor made of it keeps none of it (its
+     * storage, kept by the table of storages, is charged on its own).
+     */
+    private final class Leaves implements TreeConverter.Leaves {
+        @Override
+        public PyValue convert(Object leaf, TreeConverter.Path path) throws PtsafeException {
+            return leaf(leaf, path);
+        }
+
+        @Override
+        public long charged(Object leaf) {
+            return leaf instanceof TensorNode n ? TorchHeapCost.node(n) : 0;
+        }
+
+        @Override
+        public List<?> parts(Object leaf) {
+            return switch (leaf) {
+                case TensorNode n when n.quantization() instanceof TensorNode.Quantization.PerChannel p ->
+                        List.of(p.scales(), p.zeroPoints());
+                case LegacyTensor l when l.node() != null -> List.of(l.node());
+                default -> List.of();
+            };
+        }
+    }
+
     private PyValue leaf(Object leaf, TreeConverter.Path path) throws PtsafeException {
         if (leaf instanceof NumpyDType d) {
             return d.asValue();
@@ -169,24 +206,33 @@ public final class TensorTree {
             throw nameTooLong();
         }
         charge(name.length());
-        // Its entry in specs.
-        if (!budget.add(HeapCost.IDENTITY_ENTRY)) {
-            throw budget.exceeded(file, where() + ", tensor '" + shortName(name) + "'");
-        }
-        PyValue.TensorValue v = new PyValue.TensorValue(tensor(leaf, name, path.isKeyString()));
-        specs.put(v, leaf);
-        return v;
+        return new PyValue.TensorValue(tensor(leaf, name, path.isKeyString()));
     }
 
     /** @param keyString whether {@code name} is the string of a dict key the tree holds (no heap of its own) */
     private Tensor tensor(Object spec, String name, boolean keyString) throws PtsafeException {
-        Tensor t = switch (spec) {
+        return charged(build(spec, name), name, keyString, rare(spec));
+    }
+
+    /** Whether the Tensor built from {@code spec} keeps a side object (see {@link #charged}). */
+    private boolean rare(Object spec) {
+        return switch (spec) {
+            case TensorNode n -> order != ByteOrder.LITTLE_ENDIAN || n.storageOffset() != 0 || n.quantization() != null
+                    || !rowMajor(n.shape(), n.strides());
+            case LegacyTensor l when l.node() != null -> rare(l.node());
+            case NumpyArray a -> a.order() != ByteOrder.LITTLE_ENDIAN || !rowMajor(a.shape(), a.strides());
+            default -> order != ByteOrder.LITTLE_ENDIAN;
+        };
+    }
+
+    private Tensor build(Object spec, String name) throws PtsafeException {
+        return switch (spec) {
             // The builder copies the arrays: the node's own are passed.
             case TensorNode n -> Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage()))
                     .strides(n.strides())
                     .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
                     .quantization(quantization(n.quantization(), name)).build();
-            case LegacyTensor l when l.node() != null -> tensor(l.node(), name, keyString);
+            case LegacyTensor l when l.node() != null -> build(l.node(), name);
             case LegacyTensor l -> throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, file, where() + ": " + l.notSet());
             case NumpyArray a when a.built() -> Tensor.builder(name, a.dtype(), a.shape(), a.segment(arena))
                     .strides(a.strides()).byteOrder(a.order()).arena(arena).file(file).build();
@@ -197,11 +243,62 @@ public final class TensorTree {
             default -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()
                     + ": a value of type " + spec.getClass().getSimpleName() + " has no place in a checkpoint");
         };
-        if (!budget.add(TENSOR + 2 * HeapCost.longs(t.rank()) + (keyString ? 0 : HeapCost.string(name)))) {
+    }
+
+    /**
+     * Charges {@code t}: {@link #TENSOR}, its shape, and its side object and strides when {@code rare}
+     * (a storage offset, a quantizer, strides other than the row-major ones, or a byte order other
+     * than little-endian: what makes {@link Tensor} keep one).
+     */
+    private Tensor charged(Tensor t, String name, boolean keyString, boolean rare) throws PtsafeException {
+        long shape = HeapCost.longs(t.rank());
+        if (!budget.add(TENSOR + shape + (rare ? RARE + shape : 0) + (keyString ? 0 : HeapCost.string(name)))) {
             // the place is written only on refusal, not once per tensor
             throw budget.exceeded(file, where() + ", tensor '" + shortName(name) + "'");
         }
         return t;
+    }
+
+    /** Whether {@code strides} are the row-major ones of {@code shape} (a 0 dimension counts as 1), as Tensor's builder finds them. */
+    private static boolean rowMajor(long[] shape, long[] strides) {
+        if (strides == null) {
+            return true;
+        }
+        if (strides.length != shape.length) {
+            return false;
+        }
+        long acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (strides[i] != acc) {
+                return false;
+            }
+            // Tensor's builder checked the products: a shape that overflows never gets here.
+            acc = shape[i] == 0 ? acc : acc * shape[i];
+        }
+        return true;
+    }
+
+    /**
+     * {@code t} under another name (a tensor reached under a second name, or named otherwise than by
+     * its path): the same storage, view and quantizer, built again, as its leaf was (a per-channel
+     * quantizer's scale and zero-point tensors are named after it, as torch's accessors are). No
+     * table of the leaves is kept for this: they can die once converted.
+     */
+    private Tensor renamed(Tensor t, String name, boolean keyString) throws PtsafeException {
+        Quantization q = switch (t.quantization().orElse(null)) {
+            case Quantization.PerChannelAffine p -> new Quantization.PerChannelAffine(
+                    renamed(p.scales(), name + ".q_per_channel_scales", false),
+                    renamed(p.zeroPoints(), name + ".q_per_channel_zero_points", false), p.axis());
+            case null, default -> t.quantization().orElse(null);
+        };
+        long[] shape = t.shape();
+        long[] strides = t.strides();
+        Tensor r = Tensor.builder(name, t.dtype(), shape, t.storage()).strides(strides)
+                .storageOffset(t.storageOffset()).byteOrder(t.storageByteOrder()).arena(arena).file(file)
+                .quantization(q).build();
+        boolean rare = t.storageOffset() != 0 || q != null || t.storageByteOrder() != ByteOrder.LITTLE_ENDIAN
+                || !rowMajor(shape, strides);
+        return charged(r, name, keyString, rare);
     }
 
     private static String shortName(String name) {
@@ -231,74 +328,110 @@ public final class TensorTree {
         };
     }
 
-    /** @param keyString whether {@code path} is the string of a str key of the root dict (no heap of its own) */
-    private record Visit(PyValue value, String path, boolean root, boolean keyString) {
+    /**
+     * A container the naming walk is in: its children are met one at a time (no record or copy per
+     * child: a state dict's 100,000 tensors are named from one of these).
+     */
+    private static final class Walk {
+        /** The container's path ("" at the root, whose children's paths are their segments). */
+        final String path;
+        final boolean root;
+        /** Whether {@link #path} is the string of a str key of the root dict (no heap of its own). */
+        final boolean keyString;
+        final Iterator<Map.Entry<PyValue, PyValue>> entries;
+        final List<PyValue> items;
+        int next;
+
+        Walk(PyValue value, String path, boolean root, boolean keyString) {
+            this.path = path;
+            this.root = root;
+            this.keyString = keyString;
+            this.entries = value instanceof PyValue.Dict d ? d.entries().entrySet().iterator() : null;
+            this.items = switch (value) {
+                case PyValue.PyList l -> l.items();
+                case PyValue.Tuple t -> t.items();
+                default -> List.of();
+            };
+        }
+
         String child(String segment) {
             return root ? segment : path + "." + segment;
         }
     }
 
+    /** The containers whose tensors are listed (not those in opaque values or sets). */
+    private static boolean walked(PyValue v) {
+        return v instanceof PyValue.Dict || v instanceof PyValue.PyList || v instanceof PyValue.Tuple;
+    }
+
     private List<Tensor> name(TreeConverter.Converted c) throws PtsafeException {
         List<Tensor> out = new ArrayList<>();
-        ArrayDeque<Visit> todo = new ArrayDeque<>();
-        if (c.holdsLeaves(c.root())) {
-            todo.push(new Visit(c.root(), "", true, false));
+        PyValue root = c.root();
+        if (!c.holdsLeaves(root)) {
+            return out;
         }
-        while (!todo.isEmpty()) {
-            Visit v = todo.pop();
-            if (!v.root()) {
-                budget.release(VISIT + (v.keyString() ? 0 : HeapCost.string(v.path())));
+        if (root instanceof PyValue.TensorValue t) {
+            add(out, t, "", false);
+            return out;
+        }
+        ArrayList<Walk> stack = new ArrayList<>();
+        if (walked(root)) {
+            stack.add(new Walk(root, "", true, false));
+        }
+        while (!stack.isEmpty()) {
+            Walk w = stack.getLast();
+            PyValue child;
+            String segment;
+            boolean keyString = false;
+            if (w.entries != null && w.entries.hasNext()) {
+                Map.Entry<PyValue, PyValue> e = w.entries.next();
+                child = e.getValue();
+                if (!c.holdsLeaves(child)) {
+                    continue;
+                }
+                segment = Names.segment(e.getKey());
+                // A str key's segment is its own string: at the root, the path is that string.
+                keyString = w.root && e.getKey() instanceof PyValue.Str s && s.value() == segment;
+            } else if (w.next < w.items.size()) {
+                int i = w.next++;
+                child = w.items.get(i);
+                if (!c.holdsLeaves(child)) {
+                    continue;
+                }
+                segment = Integer.toString(i);
+            } else {
+                stack.removeLast();
+                if (!w.root) {
+                    budget.release(WALK + (w.keyString ? 0 : HeapCost.string(w.path)));
+                }
+                continue;
             }
-            switch (v.value()) {
-                case PyValue.TensorValue t -> {
-                    if (out.size() + 1 > options.maxTensors()) {
-                        throw Limit.MAX_TENSORS.exceeded(file, where() + ": named tensors", out.size() + 1L,
-                                options.maxTensors());
-                    }
-                    out.add(t.tensor().name().equals(v.path()) ? t.tensor() : tensor(specs.get(t), v.path(), v.keyString()));
-                }
-                case PyValue.Dict d -> {
-                    // The copy of the entries, while they are pushed.
-                    long copy = HeapCost.list(d.entries().size() + 3L);
-                    chargeHeap(copy, "naming tensors");
-                    List<Map.Entry<PyValue, PyValue>> entries = new ArrayList<>(d.entries().entrySet());
-                    for (int i = entries.size() - 1; i >= 0; i--) {
-                        var e = entries.get(i);
-                        if (c.holdsLeaves(e.getValue())) {
-                            String segment = Names.segment(e.getKey());
-                            // A str key's segment is its own string: at the root, the path is that string.
-                            boolean keyString = v.root() && e.getKey() instanceof PyValue.Str s && s.value() == segment;
-                            todo.push(new Visit(e.getValue(), child(v, segment, keyString), false, keyString));
-                        }
-                    }
-                    budget.release(copy);
-                }
-                case PyValue.PyList l -> pushIndexed(c, todo, v, l.items());
-                case PyValue.Tuple t -> pushIndexed(c, todo, v, t.items());
-                default -> { }
+            String path = child(w, segment);
+            if (child instanceof PyValue.TensorValue t) {
+                add(out, t, path, keyString);
+            } else if (walked(child)) {
+                chargeHeap(WALK + (keyString ? 0 : HeapCost.string(path)), "naming tensors");
+                stack.add(new Walk(child, path, false, keyString));
             }
         }
         return out;
     }
 
-    private void pushIndexed(TreeConverter.Converted c, ArrayDeque<Visit> todo, Visit v, List<PyValue> items)
-            throws PtsafeException {
-        for (int i = items.size() - 1; i >= 0; i--) {
-            if (c.holdsLeaves(items.get(i))) {
-                todo.push(new Visit(items.get(i), child(v, Integer.toString(i), false), false, false));
-            }
+    /** Lists {@code t} under {@code path}: its own Tensor when that is its name, else one renamed. */
+    private void add(List<Tensor> out, PyValue.TensorValue t, String path, boolean keyString) throws PtsafeException {
+        if (out.size() + 1 > options.maxTensors()) {
+            throw Limit.MAX_TENSORS.exceeded(file, where() + ": named tensors", out.size() + 1L, options.maxTensors());
         }
+        out.add(t.tensor().name().equals(path) ? t.tensor() : renamed(t.tensor(), path, keyString));
     }
 
-    private String child(Visit v, String segment, boolean keyString) throws PtsafeException {
-        long len = v.root() ? segment.length() : (long) v.path().length() + 1 + segment.length();
+    private String child(Walk w, String segment) throws PtsafeException {
+        long len = w.root ? segment.length() : (long) w.path.length() + 1 + segment.length();
         if (len > options.maxStringLength()) {
             throw nameTooLong();
         }
         charge(len);
-        String path = v.child(segment);
-        chargeHeap(VISIT + (keyString ? 0 : HeapCost.string(path)), "naming tensors");
-        return path;
+        return w.child(segment);
     }
 
     private void charge(long chars) throws PtsafeException {

@@ -15,6 +15,12 @@ public final class TorchHeapCost {
     private static final long STORAGE_REF = 40;
     /** An entry of a LinkedHashMap with its share of the table. */
     private static final long MAP_ENTRY = 56;
+    /**
+     * A legacy root's place in {@code LegacyStorageIds}: its slot in {@code KeySlots} (a decimal key's
+     * cells, 12 bytes each in tables at most half full, up to 72 while a table grows; another key's
+     * HashMap node, Integer and table share, about 56) and in the list of roots (8).
+     */
+    private static final long LEGACY_ROOT = 80;
 
     private TorchHeapCost() {
     }
@@ -25,22 +31,45 @@ public final class TorchHeapCost {
      */
     public static ToLongFunction<Object> of(boolean legacy) {
         String[] lastLocation = new String[1];
+        // A legacy stream's refs counted so far, and whether a view was met (see legacy()).
+        long[] roots = new long[1];
+        boolean[] viewMet = new boolean[1];
         return v -> switch (v) {
-            case TensorNode n -> TENSOR_NODE + 2 * HeapCost.longs(n.shape().length)
-                    // The quantizer record; a per-channel one's scale and zero-point nodes are values of
-                    // their own, charged when their rebuild made them.
-                    + (n.quantization() == null ? 0 : 32);
+            case TensorNode n -> node(n);
             // The ref and its entry in StorageIds, and the strings it keeps of its persistent id (which
             // die with the id otherwise, see keepsNoArguments): its key, and its location unless it is
             // the very string the last ref kept (torch memoizes 'cpu'). A legacy stream also lists it
-            // as a root and in all storages, and a view adds the root's own ref, the view's ref, View
-            // and ViewOf, its two entries and its key.
+            // as a root (and, once a view is met, in all storages), and a view adds the root's own ref,
+            // the view's ref, View and ViewOf, its two entries and its key.
             case StorageRef r -> STORAGE_REF + MAP_ENTRY + HeapCost.string(r.key())
                     + location(r.location(), lastLocation)
-                    + (legacy ? 2 * MAP_ENTRY : 0)
+                    + (legacy ? legacy(r, roots, viewMet) : 0)
                     + (r.view() == null ? 0 : 2 * STORAGE_REF + 32 + 24 + 2 * MAP_ENTRY + HeapCost.string(r.view().key()));
             default -> 128;
         };
+    }
+
+    /** What a {@link TensorNode} was charged when its rebuild made it (what dies with it, its storage aside). */
+    static long node(TensorNode n) {
+        return TENSOR_NODE + 2 * HeapCost.longs(n.shape().length)
+                // The quantizer record; a per-channel one's scale and zero-point nodes are values of
+                // their own, charged when their rebuild made them.
+                + (n.quantization() == null ? 0 : 32);
+    }
+
+    /**
+     * A legacy ref's root in {@code LegacyStorageIds}: {@link #LEGACY_ROOT}, and its entry in the map of
+     * all storages, which exists from the first view on: that view's ref is also charged an entry for
+     * every ref counted before it (each ref counts, so a root named twice is counted twice).
+     */
+    private static long legacy(StorageRef r, long[] roots, boolean[] viewMet) {
+        long cost = LEGACY_ROOT;
+        if (r.view() != null && !viewMet[0]) {
+            viewMet[0] = true;
+            cost += MAP_ENTRY * roots[0];
+        }
+        roots[0]++;
+        return viewMet[0] ? cost + MAP_ENTRY : cost;
     }
 
     private static long location(String location, String[] last) {

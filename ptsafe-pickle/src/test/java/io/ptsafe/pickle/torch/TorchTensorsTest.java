@@ -168,6 +168,35 @@ class TorchTensorsTest {
     }
 
     @Test
+    void aTensorUnderASecondNameKeepsItsView() throws Exception {
+        // {'a': t, 'b': [t]}: t a 2x3 view with strides (1, 2) at element 1 of a 7-element storage,
+        // listed twice; the second Tensor is rebuilt from the first (no table of leaves is kept).
+        Pkl p = new Pkl().op('}', '(').str("a")
+                .tensorV2("torch.FloatStorage", "0", 7, 1, new int[] {2, 3}, new int[] {1, 2}).op('q', 1)
+                .str("b").op(']', 'h', 1, 'a')
+                .op('u');
+        byte[] storage = new byte[28];
+        for (int i = 0; i < 7; i++) {
+            int bits = Float.floatToIntBits(i);
+            for (int k = 0; k < 4; k++) {
+                storage[4 * i + k] = (byte) (bits >> (8 * k));
+            }
+        }
+        try (TensorFile f = open(p.stop(), Map.of("0", storage))) {
+            Tensor a = f.tensor("a");
+            Tensor b = f.tensor("b.0");
+            assertNotSame(a, b);
+            assertArrayEquals(new long[] {2, 3}, b.shape());
+            assertArrayEquals(new long[] {1, 2}, b.strides());
+            assertEquals(1, b.storageOffset());
+            assertEquals(true, b.isView());
+            assertEquals(a.storage().address(), b.storage().address());
+            assertArrayEquals(new float[] {1, 3, 5, 2, 4, 6}, b.toFloatArray());
+            assertArrayEquals(a.toFloatArray(), b.toFloatArray());
+        }
+    }
+
+    @Test
     void tensorNameLength() throws Exception {
         String key = "k".repeat(100);
         byte[] p = new Pkl().op('}').str(key).tensorV2("torch.FloatStorage", "0", 1, 0, new int[] {}, new int[] {})
