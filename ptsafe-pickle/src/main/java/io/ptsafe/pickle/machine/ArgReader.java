@@ -54,6 +54,14 @@ final class ArgReader {
      */
     void read(Opcode op, long at) throws PtsafeException {
         ArgKind kind = op.arg();
+        int width = kind.numberSize();
+        if (kind.fixedSize() == width) {
+            // No argument, or a fixed-size integer: nearly every opcode of a data.pkl, without the switch.
+            if (width != 0) {
+                num = number(kind, op, at);
+            }
+            return;
+        }
         switch (kind) {
             case NONE -> {
             }

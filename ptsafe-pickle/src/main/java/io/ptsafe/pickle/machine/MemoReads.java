@@ -24,6 +24,21 @@ final class MemoReads {
     /** Bits of the indices read, up to {@link #maxRead}; null for {@link #ALL}. */
     private final long[] bits;
     private final int maxRead;
+    /**
+     * By opcode byte: the size of the argument of a fixed-size opcode that reads no memo index, or
+     * -1 for every other byte (the general path). Most opcodes of a data.pkl (BINPUT, LONG_BINPUT,
+     * BININT1, MARK, TUPLE, REDUCE) are skipped by one table load, without the opcode enum.
+     */
+    private static final byte[] SKIP = new byte[256];
+
+    static {
+        java.util.Arrays.fill(SKIP, (byte) -1);
+        for (Opcode op : Opcode.values()) {
+            if (op.arg().fixedSize() >= 0 && op != Opcode.BINGET && op != Opcode.LONG_BINGET && op != Opcode.STOP) {
+                SKIP[op.code()] = (byte) op.arg().fixedSize();
+            }
+        }
+    }
 
     private MemoReads(long[] bits, int maxRead) {
         this.bits = bits;
@@ -59,7 +74,18 @@ final class MemoReads {
         int max = -1;
         long pos = start;
         while (pos < size) {
-            Opcode op = Opcode.byCode(in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff);
+            int code = in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff;
+            int skip = SKIP[code];
+            if (skip >= 0) {
+                // What the general path below does for these opcodes: stop where the argument would
+                // run past the end, else step over it.
+                if (skip > size - pos) {
+                    break;
+                }
+                pos += skip;
+                continue;
+            }
+            Opcode op = Opcode.byCode(code);
             if (op == null || op == Opcode.STOP) {
                 break;
             }

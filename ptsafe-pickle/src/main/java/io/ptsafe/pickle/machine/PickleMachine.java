@@ -779,10 +779,21 @@ public final class PickleMachine {
         long nodes = 1;
         for (int i = 0, n = items.size(); i < n; i++) { // indexed: no iterator per tuple
             Object item = items.get(i);
-            if (item instanceof PyValue.Int || item instanceof PyValue.Str || item instanceof GlobalRef) {
-                // Most items of a checkpoint's tuples (sizes, strides, keys, globals): height 0, hashable,
-                // one node, as Values says of them, without its type switches.
+            if (item instanceof PyValue.Int || item instanceof PyValue.Str || item instanceof GlobalRef
+                    || item instanceof PyValue.Bool || item instanceof PyValue.None) {
+                // Most items of a checkpoint's tuples (sizes, strides, keys, globals, flags): height 0,
+                // hashable, one node, as Values says of them, without its type switches.
                 nodes = Math.min(nodes + 1, MAX_KEY_NODES + 1);
+                continue;
+            }
+            if (item instanceof TupleObj t) {
+                // A rebuild's sizes and strides: what Values' switches give for a tuple, read directly.
+                height = Math.max(height, t.height());
+                if (hashable && t.isHashable()) {
+                    nodes = Math.min(nodes + t.keyNodes(), MAX_KEY_NODES + 1);
+                } else {
+                    hashable = false;
+                }
                 continue;
             }
             height = Math.max(height, Values.heightOf(item));
