@@ -123,4 +123,24 @@ enum ArgKind {
             default -> throw new IllegalStateException(this + " has no binary number");
         };
     }
+
+    /** {@link #readNumber(MemorySegment, long)} from {@code b} at {@code off}: the same number. */
+    long readNumber(byte[] b, int off) {
+        return switch (numberSize) {
+            case 1 -> b[off] & 0xff;
+            case 2 -> (b[off] & 0xff) | (b[off + 1] & 0xff) << 8;
+            case 4 -> {
+                int v = (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+                yield this == INT4 || signedLength ? v : v & 0xffffffffL;
+            }
+            case 8 -> {
+                long v = 0;
+                for (int i = 7; i >= 0; i--) {
+                    v = v << 8 | (b[off + i] & 0xff);
+                }
+                yield v;
+            }
+            default -> throw new IllegalStateException(this + " has no binary number");
+        };
+    }
 }

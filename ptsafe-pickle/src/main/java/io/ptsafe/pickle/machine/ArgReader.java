@@ -40,12 +40,50 @@ final class ArgReader {
     String text2;
     double dbl;
 
+    /**
+     * A window of the pickle's bytes, [{@link #base}, base + {@link #len}), copied from {@link #in} a
+     * block at a time: opcodes and their fixed-size arguments are read from a byte[], one bounds
+     * check each, instead of a memory segment access (bounds, liveness, heap or native base) each.
+     * Every decision is still made on positions in the pickle, as before; only where bytes are read
+     * from changes. Its size does not depend on anything the pickle says.
+     */
+    private final byte[] buf;
+    private long base;
+    private int len;
+
     ArgReader(PickleMachine m, MemorySegment in, LoadOptions options) {
         this.m = m;
         this.in = in;
         this.size = in.byteSize();
         this.options = options;
+        this.buf = new byte[(int) Math.min(WINDOW, size)];
     }
+
+    /** Bytes of the window: a few pages of a data.pkl (about 110 bytes a tensor). */
+    static final int WINDOW = 8192;
+
+    /**
+     * The offset in {@link #buf} of position {@code p}, with {@code n} bytes (at most 8 + 1) of the
+     * pickle there; the caller has checked {@code n <= size - p}.
+     */
+    private int window(long p, int n) {
+        long off = p - base;
+        if (off < 0 || off + n > len) {
+            len = (int) Math.min(buf.length, size - p);
+            MemorySegment.copy(in, ValueLayout.JAVA_BYTE, p, buf, 0, len);
+            base = p;
+            off = 0;
+        }
+        return (int) off;
+    }
+
+    /** The opcode byte at {@link #pos}, which is below the pickle's size; moves past it. */
+    int opcode() {
+        int off = window(pos, 1);
+        pos++;
+        return buf[off] & 0xff;
+    }
+
 
     /**
      * Reads {@code op}'s argument as the opcode table describes it ({@link Opcode#arg()}, pickletools'
@@ -93,7 +131,7 @@ final class ArgReader {
     private long number(ArgKind kind, Opcode op, long at) throws PtsafeException {
         int width = kind.numberSize();
         need(width, op, at);
-        long v = kind.readNumber(in, pos);
+        long v = kind.readNumber(buf, window(pos, width));
         pos += width;
         if (v < 0 && kind.signedLength()) {
             throw m.error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + v);
@@ -161,6 +199,11 @@ final class ArgReader {
      * asSlice().toArray(): toArray makes a slice and asks the JDK for the class's simple name each call.
      */
     private byte[] copy(long at, int n) {
+        long off = at - base;
+        if (off >= 0 && off + n <= len) {
+            // Names and keys: from the window, when they are in it.
+            return java.util.Arrays.copyOfRange(buf, (int) off, (int) off + n);
+        }
         byte[] b = new byte[n];
         MemorySegment.copy(in, ValueLayout.JAVA_BYTE, at, b, 0, n);
         return b;

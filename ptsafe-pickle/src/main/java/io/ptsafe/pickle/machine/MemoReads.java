@@ -73,8 +73,18 @@ final class MemoReads {
         long[] bits = new long[1];
         int max = -1;
         long pos = start;
+        // The bytes are read from a window copied a block at a time (as ArgReader does): the
+        // opcode byte, and the 8 bytes an argument's number can take, are in it.
+        byte[] buf = new byte[(int) Math.min(ArgReader.WINDOW, size - Math.min(start, size))];
+        long base = start;
+        int len = 0;
         while (pos < size) {
-            int code = in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff;
+            if (pos - base + 9 > len && base + len < size) {
+                len = (int) Math.min(buf.length, size - pos);
+                MemorySegment.copy(in, ValueLayout.JAVA_BYTE, pos, buf, 0, len);
+                base = pos;
+            }
+            int code = buf[(int) (pos++ - base)] & 0xff;
             int skip = SKIP[code];
             if (skip >= 0) {
                 // What the general path below does for these opcodes: stop where the argument would
@@ -98,13 +108,13 @@ final class MemoReads {
                     break;
                 }
                 if (op == Opcode.BINGET || op == Opcode.LONG_BINGET) {
-                    index = kind.readNumber(in, pos);
+                    index = kind.readNumber(buf, (int) (pos - base));
                 }
             } else if (kind.lengthSize() > 0) {
                 if (kind.lengthSize() > size - pos) {
                     break;
                 }
-                long n = kind.readNumber(in, pos);
+                long n = kind.readNumber(buf, (int) (pos - base));
                 if (n < 0 || n > size - pos - kind.lengthSize()) {
                     break;
                 }

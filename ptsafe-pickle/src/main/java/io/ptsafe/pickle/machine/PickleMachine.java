@@ -7,7 +7,6 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.PyValue;
 import io.ptsafe.Reason;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -290,7 +289,7 @@ public final class PickleMachine {
                 if (args.pos >= size) {
                     throw error(Reason.TRUNCATED_PICKLE, at, null, "the pickle ends before STOP");
                 }
-                int b = in.get(ValueLayout.JAVA_BYTE, args.pos++) & 0xff;
+                int b = args.opcode();
                 Opcode op = Opcode.byCode(b);
                 if (op == null) {
                     throw error(Reason.UNKNOWN_OPCODE, at, null, String.format("byte 0x%02x is no pickle opcode", b));
