@@ -121,8 +121,8 @@ public final class PickleMachine {
     private final IdentityHashMap<Object, Key> keys = new IdentityHashMap<>();
     private static final Opcode[] OPCODES = Opcode.values();
 
-    /** Opcodes seen, by ordinal: a plain array, as this is marked for every opcode run. */
-    private final boolean[] used = new boolean[OPCODES.length];
+    /** Opcodes seen, by byte: a plain array, as this is marked for every opcode run (no load of the opcode first). */
+    private final boolean[] used = new boolean[256];
     private final List<GlobalUse> globals = new ArrayList<>();
     private final List<GlobalUse> forbidden = new ArrayList<>();
     /** Reads the opcodes' arguments, and holds the position and the open frame. */
@@ -297,7 +297,7 @@ public final class PickleMachine {
                 if (++opcodeCount > maxOpcodes) {
                     throw limit(at, op, "opcodes run", Limit.MAX_PICKLE_OPCODES, opcodeCount, options.maxPickleOpcodes());
                 }
-                used[op.ordinal()] = true;
+                used[b] = true;
                 current = op;
                 if (listening) {
                     listener.opcode(op, at);
@@ -337,7 +337,7 @@ public final class PickleMachine {
         budget.release(working);
         EnumSet<Opcode> seen = EnumSet.noneOf(Opcode.class);
         for (Opcode o : OPCODES) {
-            if (used[o.ordinal()]) {
+            if (used[o.code()]) {
                 seen.add(o);
             }
         }
@@ -415,8 +415,8 @@ public final class PickleMachine {
             // --- strings and bytes
             case STRING -> push(new PyValue.Str(args.utf8(unescape(args.raw, op, at), op, at)), at);
             case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 -> {
-                PyValue.Str str = new PyValue.Str(args.utf8(args.raw, op, at));
-                pushCharged(str, HeapCost.str(str, args.raw.length), at);
+                PyValue.Str str = new PyValue.Str(args.text); // decoded by ArgReader (its text)
+                pushCharged(str, HeapCost.str(str, args.textBytes), at);
             }
             case UNICODE -> {
                 try {
