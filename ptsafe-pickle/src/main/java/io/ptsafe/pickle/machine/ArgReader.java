@@ -138,7 +138,7 @@ final class ArgReader {
      * the signed lengths sign-extended (a negative length is refused, as CPython does), an 8-byte
      * value over Long.MAX_VALUE negative (it then fails every check).
      */
-    private long number(ArgKind kind, Opcode op, long at) throws PtsafeException {
+    long number(ArgKind kind, Opcode op, long at) throws PtsafeException {
         int width = kind.numberSize();
         need(width, op, at);
         long v = kind.readNumber(buf, window(pos, width));
