@@ -466,7 +466,10 @@ public final class PickleMachine {
             case EMPTY_TUPLE -> push(TupleObj.EMPTY, at);
             case TUPLE -> {
                 long since = sinceMark();
-                pushTuple(tuple(popMark(op, at), true, at), since, at);
+                if (stack.markCount() == 0) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, op + " without a MARK");
+                }
+                pushTuple(tuple(stack.popMarkArray(), null, at), since, at);
             }
             case TUPLE1 -> {
                 Object a = pop(op, at);
@@ -783,20 +786,25 @@ public final class PickleMachine {
 
     /** A tuple of machine values, with its hashable form when every item is hashable. */
     TupleObj tuple(List<Object> items, long at) throws PtsafeException {
-        return tuple(items, false, at);
+        return tuple(null, List.copyOf(items), at);
     }
 
-    /** @param owned whether {@code items} is a fresh list nobody else holds (popMark's): not copied again */
-    private TupleObj tuple(List<Object> items, boolean owned, long at) throws PtsafeException {
-        if (items.isEmpty()) {
+    /**
+     * A tuple of {@code array} (a fresh array nobody else holds: TUPLE's, from the stack) or else of
+     * {@code list} (immutable). The array is read as an array: the list call sites then see only
+     * List.of's classes, and stay inlined.
+     */
+    private TupleObj tuple(Object[] array, List<Object> list, long at) throws PtsafeException {
+        int size = array != null ? array.length : list.size();
+        if (size == 0) {
             return TupleObj.EMPTY;
         }
-        checkItems(items.size(), Opcode.TUPLE, at);
+        checkItems(size, Opcode.TUPLE, at);
         boolean hashable = true;
         int height = 0;
         long nodes = 1;
-        for (int i = 0, n = items.size(); i < n; i++) { // indexed: no iterator per tuple
-            Object item = items.get(i);
+        for (int i = 0; i < size; i++) { // indexed: no iterator per tuple
+            Object item = array != null ? array[i] : list.get(i);
             if (item instanceof PyValue.Int || item instanceof PyValue.Str || item instanceof GlobalRef
                     || item instanceof PyValue.Bool || item instanceof PyValue.None) {
                 // Most items of a checkpoint's tuples (sizes, strides, keys, globals, flags): height 0,
@@ -825,8 +833,9 @@ public final class PickleMachine {
         if (height > options.maxNestingDepth()) {
             throw limit(at, null, "a tuple nested " + height + " deep", Limit.MAX_NESTING_DEPTH, height, options.maxNestingDepth());
         }
-        return new TupleObj(owned ? Collections.unmodifiableList(items) : List.copyOf(items), hashable, height,
-                (int) nodes);
+        // TUPLE's: an unmodifiable view of a fixed-size list over the array, as before.
+        return new TupleObj(array != null ? Collections.unmodifiableList(java.util.Arrays.asList(array)) : list,
+                hashable, height, (int) nodes);
     }
 
     private void append(Object target, List<Object> items, Opcode op, long at) throws PtsafeException {
