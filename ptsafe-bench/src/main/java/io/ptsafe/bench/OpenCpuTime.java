@@ -15,7 +15,9 @@ import java.util.Arrays;
  * <pre>java -cp benchmarks.jar io.ptsafe.bench.OpenCpuTime FILE... (bench data names or paths)</pre>
  *
  * <p>An argument {@code tokens:open-N.safetensors} times {@link HeaderTokenBench}'s bare jackson token pass
- * over that file's header instead, the peer of the "within 2x of a token pass" target.
+ * over that file's header instead, the peer of the "within 2x of a token pass" target. {@code pkl:open-N.pt}
+ * times the pickle machine alone on that file's data.pkl ({@link OpenTorchBench#ptsafeDataPkl}), and
+ * {@code pyrolite:open-N.pt} Pyrolite on the same bytes ({@link OpenTorchBench#pyroliteDataPkl}).
  */
 public final class OpenCpuTime {
     private OpenCpuTime() {
@@ -32,12 +34,18 @@ public final class OpenCpuTime {
         for (String arg : args) {
             // "tokens:open-N.safetensors" times HeaderTokenBench's bare jackson token pass over that header
             boolean tokens = arg.startsWith("tokens:");
-            String name = tokens ? arg.substring("tokens:".length()) : arg;
+            String kind = arg.contains(":") ? arg.substring(0, arg.indexOf(':') + 1) : "";
+            String name = arg.substring(kind.length());
             Path file = Path.of(name).getParent() != null ? Path.of(name)
                     : name.endsWith(".safetensors") ? SafetensorsFiles.openFile(Integer.parseInt(name.substring(5, name.length() - 12)))
                     : BenchData.torchFile(name);
             Op op;
-            if (tokens) {
+            if (kind.equals("pkl:") || kind.equals("pyrolite:")) {
+                OpenTorchBench bench = new OpenTorchBench();
+                byte[] pkl = PyrolitePeer.dataPkl(file);
+                bench.useDataPkl(pkl);
+                op = kind.equals("pkl:") ? bench::ptsafeDataPkl : bench::pyroliteDataPkl;
+            } else if (tokens) {
                 HeaderTokenBench bench = new HeaderTokenBench();
                 bench.header = HeaderTokenBench.headerBytes(file);
                 op = bench::jacksonTokens;
@@ -62,7 +70,7 @@ public final class OpenCpuTime {
             }
             Arrays.sort(us);
             System.out.printf("%s%s: CPU per %s median %.1f us (min %.1f, max %.1f; %d batches of %d)%n",
-                    tokens ? "jackson tokens of " : "", file.getFileName(), tokens ? "pass" : "open", us[us.length / 2],
+                    tokens ? "jackson tokens of " : kind, file.getFileName(), kind.isEmpty() ? "open" : "pass", us[us.length / 2],
                     us[0], us[us.length - 1], us.length, perBatch);
         }
     }

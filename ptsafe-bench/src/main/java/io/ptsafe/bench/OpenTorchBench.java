@@ -46,6 +46,11 @@ public class OpenTorchBench {
         }
     }
 
+    /** Uses {@code pkl} as the data.pkl bytes without a file (for {@link OpenCpuTime}). */
+    void useDataPkl(byte[] pkl) {
+        dataPkl = pkl;
+    }
+
     @Benchmark
     public long ptsafeOpen() throws IOException {
         return Opening.open(file, lastName);

@@ -10,60 +10,78 @@ import java.nio.ByteOrder;
  */
 enum ArgKind {
     /** No inline argument. */
-    NONE(0),
+    NONE(0, 0, 0),
     /** One unsigned byte. */
-    UINT1(1),
+    UINT1(1, 0, 1),
     /** Two-byte little-endian unsigned integer. */
-    UINT2(2),
+    UINT2(2, 0, 2),
     /** Four-byte little-endian signed integer. */
-    INT4(4),
+    INT4(4, 0, 4),
     /** Four-byte little-endian unsigned integer. */
-    UINT4(4),
+    UINT4(4, 0, 4),
     /** Eight-byte little-endian unsigned integer. */
-    UINT8(8),
+    UINT8(8, 0, 8),
     /** Eight-byte big-endian IEEE-754 double. */
-    FLOAT8(8),
+    FLOAT8(8, 0, 0),
     /** One-byte length, then that many bytes of little-endian two's complement. */
-    LONG1(-1),
+    LONG1(-1, 1, 1),
     /** Four-byte signed length, then that many bytes of little-endian two's complement. */
-    LONG4(-1),
+    LONG4(-1, 4, 4, true),
     /** One-byte length, then bytes (SHORT_BINSTRING, SHORT_BINBYTES). */
-    BYTES1(-1),
+    BYTES1(-1, 1, 1),
     /** Four-byte signed length, then bytes (BINSTRING; a negative length is refused). */
-    STRING4(-1),
+    STRING4(-1, 4, 4, true),
     /** Four-byte unsigned length, then bytes (BINBYTES). */
-    BYTES4(-1),
+    BYTES4(-1, 4, 4),
     /** Eight-byte length, then bytes (BINBYTES8, BYTEARRAY8). */
-    BYTES8(-1),
+    BYTES8(-1, 8, 8),
     /** One-byte length, then UTF-8. */
-    UNICODE1(-1),
+    UNICODE1(-1, 1, 1),
     /** Four-byte length, then UTF-8. */
-    UNICODE4(-1),
+    UNICODE4(-1, 4, 4),
     /** Eight-byte length, then UTF-8. */
-    UNICODE8(-1),
+    UNICODE8(-1, 8, 8),
     /** A decimal integer ending at a newline (INT, GET, PUT); "00"/"01" are False/True for INT. */
-    DECIMAL_NL(-1),
+    DECIMAL_NL(-1, 0, 0),
     /** A decimal integer ending at a newline, with an optional trailing 'L' (LONG). */
-    DECIMAL_NL_LONG(-1),
+    DECIMAL_NL_LONG(-1, 0, 0),
     /** A float in Python repr syntax ending at a newline. */
-    FLOAT_NL(-1),
+    FLOAT_NL(-1, 0, 0),
     /** A quoted, backslash-escaped string ending at a newline (STRING). */
-    STRING_NL(-1),
+    STRING_NL(-1, 0, 0),
     /** Raw text ending at a newline (PERSID). */
-    STRING_NL_NOESCAPE(-1),
+    STRING_NL_NOESCAPE(-1, 0, 0),
     /** Two newline-terminated lines, module then name (GLOBAL, INST). */
-    STRING_NL_NOESCAPE_PAIR(-1),
+    STRING_NL_NOESCAPE_PAIR(-1, 0, 0),
     /** raw-unicode-escape text ending at a newline (UNICODE). */
-    UNICODE_NL(-1);
+    UNICODE_NL(-1, 0, 0);
 
     private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int fixedSize;
+    /** Fields, not switches over the constant: the machine asks them for every opcode it runs. */
+    private final int lengthSize;
+    private final int numberSize;
+    private final boolean signedLength;
 
-    ArgKind(int fixedSize) {
+    /**
+     * @param fixedSize  bytes of a fixed-size argument, else -1
+     * @param lengthSize bytes of a length prefix, else 0
+     * @param numberSize bytes of the binary number {@link #readNumber} reads (a fixed-size integer or
+     *                   the length prefix), else 0
+     */
+    ArgKind(int fixedSize, int lengthSize, int numberSize) {
+        this(fixedSize, lengthSize, numberSize, false);
+    }
+
+    /** @param signedLength whether the length prefix is signed */
+    ArgKind(int fixedSize, int lengthSize, int numberSize, boolean signedLength) {
         this.fixedSize = fixedSize;
+        this.lengthSize = lengthSize;
+        this.numberSize = numberSize;
+        this.signedLength = signedLength;
     }
 
     /** Bytes of the argument when its size is fixed, else -1. */
@@ -73,17 +91,12 @@ enum ArgKind {
 
     /** Bytes of the length that prefixes a length-prefixed argument (1, 4 or 8), else 0. */
     public int lengthSize() {
-        return switch (this) {
-            case LONG1, BYTES1, UNICODE1 -> 1;
-            case LONG4, STRING4, BYTES4, UNICODE4 -> 4;
-            case BYTES8, UNICODE8 -> 8;
-            default -> 0;
-        };
+        return lengthSize;
     }
 
     /** Whether the length prefix is signed (a negative one is refused, as CPython does). */
     public boolean signedLength() {
-        return this == LONG4 || this == STRING4;
+        return signedLength;
     }
 
     /** Whether the argument is text ending at a newline (one line, or two for the pair). */
@@ -93,7 +106,7 @@ enum ArgKind {
 
     /** Bytes of the number {@link #readNumber} reads: a fixed-size integer, or a length prefix; else 0. */
     int numberSize() {
-        return this == FLOAT8 ? 0 : fixedSize > 0 ? fixedSize : lengthSize();
+        return numberSize;
     }
 
     /**
@@ -102,11 +115,31 @@ enum ArgKind {
      * sign-extended, an 8-byte value over Long.MAX_VALUE negative. The caller checks the bytes are there.
      */
     long readNumber(MemorySegment in, long pos) {
-        return switch (numberSize()) {
+        return switch (numberSize) {
             case 1 -> in.get(ValueLayout.JAVA_BYTE, pos) & 0xff;
             case 2 -> in.get(I16_LE, pos) & 0xffff;
-            case 4 -> this == INT4 || signedLength() ? in.get(I32_LE, pos) : in.get(I32_LE, pos) & 0xffffffffL;
+            case 4 -> this == INT4 || signedLength ? in.get(I32_LE, pos) : in.get(I32_LE, pos) & 0xffffffffL;
             case 8 -> in.get(I64_LE, pos);
+            default -> throw new IllegalStateException(this + " has no binary number");
+        };
+    }
+
+    /** {@link #readNumber(MemorySegment, long)} from {@code b} at {@code off}: the same number. */
+    long readNumber(byte[] b, int off) {
+        return switch (numberSize) {
+            case 1 -> b[off] & 0xff;
+            case 2 -> (b[off] & 0xff) | (b[off + 1] & 0xff) << 8;
+            case 4 -> {
+                int v = (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+                yield this == INT4 || signedLength ? v : v & 0xffffffffL;
+            }
+            case 8 -> {
+                long v = 0;
+                for (int i = 7; i >= 0; i--) {
+                    v = v << 8 | (b[off + i] & 0xff);
+                }
+                yield v;
+            }
             default -> throw new IllegalStateException(this + " has no binary number");
         };
     }

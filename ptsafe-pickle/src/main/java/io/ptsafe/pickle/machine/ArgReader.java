@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Reads the machine's opcode arguments, one way for each {@link ArgKind} of the opcode table, with
@@ -35,17 +36,57 @@ final class ArgReader {
      */
     long num;
     byte[] raw;
+    /** The UTF-8 bytes of a length-prefixed {@link #text} (BINUNICODE and its kin). */
+    int textBytes;
     BigInteger big;
     String text;
     String text2;
     double dbl;
+
+    /**
+     * A window of the pickle's bytes, [{@link #base}, base + {@link #len}), copied from {@link #in} a
+     * block at a time: opcodes and their fixed-size arguments are read from a byte[], one bounds
+     * check each, instead of a memory segment access (bounds, liveness, heap or native base) each.
+     * Every decision is still made on positions in the pickle, as before; only where bytes are read
+     * from changes. Its size does not depend on anything the pickle says.
+     */
+    private final byte[] buf;
+    private long base;
+    private int len;
 
     ArgReader(PickleMachine m, MemorySegment in, LoadOptions options) {
         this.m = m;
         this.in = in;
         this.size = in.byteSize();
         this.options = options;
+        this.buf = new byte[(int) Math.min(WINDOW, size)];
     }
+
+    /** Bytes of the window: a few pages of a data.pkl (about 110 bytes a tensor). */
+    static final int WINDOW = 8192;
+
+    /**
+     * The offset in {@link #buf} of position {@code p}, with {@code n} bytes (at most the window's
+     * size) of the pickle there; the caller has checked {@code n <= size - p}.
+     */
+    private int window(long p, int n) {
+        long off = p - base;
+        if (off < 0 || off + n > len) {
+            len = (int) Math.min(buf.length, size - p);
+            MemorySegment.copy(in, ValueLayout.JAVA_BYTE, p, buf, 0, len);
+            base = p;
+            off = 0;
+        }
+        return (int) off;
+    }
+
+    /** The opcode byte at {@link #pos}, which is below the pickle's size; moves past it. */
+    int opcode() {
+        int off = window(pos, 1);
+        pos++;
+        return buf[off] & 0xff;
+    }
+
 
     /**
      * Reads {@code op}'s argument as the opcode table describes it ({@link Opcode#arg()}, pickletools'
@@ -54,6 +95,14 @@ final class ArgReader {
      */
     void read(Opcode op, long at) throws PtsafeException {
         ArgKind kind = op.arg();
+        int width = kind.numberSize();
+        if (kind.fixedSize() == width) {
+            // No argument, or a fixed-size integer: nearly every opcode of a data.pkl, without the switch.
+            if (width != 0) {
+                num = number(kind, op, at);
+            }
+            return;
+        }
         switch (kind) {
             case NONE -> {
             }
@@ -64,7 +113,14 @@ final class ArgReader {
                 pos += 8;
             }
             case LONG1, LONG4 -> big = longBytes((int) number(kind, op, at), op, at);
-            case STRING4, BYTES1, UNICODE1, BYTES4, UNICODE4, BYTES8, UNICODE8 -> raw = bytes(number(kind, op, at), op, at);
+            case STRING4, BYTES1, UNICODE1, BYTES4, UNICODE4, BYTES8, UNICODE8 -> {
+                long n = number(kind, op, at);
+                if (isText(op)) {
+                    text = text(n, op, at);
+                } else {
+                    raw = bytes(n, op, at);
+                }
+            }
             case DECIMAL_NL -> text = op == Opcode.INT ? asciiLine(op, at, options.maxIntBytes(), Limit.MAX_INT_BYTES)
                     : asciiLine(op, at, 24, null);
             case DECIMAL_NL_LONG -> text = asciiLine(op, at, options.maxIntBytes() + 1, Limit.MAX_INT_BYTES);
@@ -82,10 +138,10 @@ final class ArgReader {
      * the signed lengths sign-extended (a negative length is refused, as CPython does), an 8-byte
      * value over Long.MAX_VALUE negative (it then fails every check).
      */
-    private long number(ArgKind kind, Opcode op, long at) throws PtsafeException {
+    long number(ArgKind kind, Opcode op, long at) throws PtsafeException {
         int width = kind.numberSize();
         need(width, op, at);
-        long v = kind.readNumber(in, pos);
+        long v = kind.readNumber(buf, window(pos, width));
         pos += width;
         if (v < 0 && kind.signedLength()) {
             throw m.error(Reason.MALFORMED_PICKLE, at, op, "negative byte count " + v);
@@ -127,11 +183,58 @@ final class ArgReader {
                 + "): torch's C unpickler would read the argument from after the frame, pickle.py refuses it");
     }
 
+    /** The length-prefixed opcodes whose bytes are decoded as UTF-8 text into {@link #text}. */
+    private static boolean isText(Opcode op) {
+        return op == Opcode.BINUNICODE || op == Opcode.SHORT_BINUNICODE || op == Opcode.BINSTRING
+                || op == Opcode.SHORT_BINSTRING || op == Opcode.BINUNICODE8;
+    }
+
+    /** Texts up to this many bytes are decoded from the window, without a copy of their bytes first. */
+    private static final int SHORT_TEXT = 256;
+
+    /**
+     * {@code n} bytes decoded as UTF-8, with {@link #bytes}'s checks and then {@link #utf8}'s, in that
+     * order; {@link #textBytes} is set to {@code n}. A short ASCII text (names, keys) is made straight
+     * from the window: no byte[] of its own first.
+     */
+    private String text(long n, Opcode op, long at) throws PtsafeException {
+        if (n > SHORT_TEXT || n < 0) {
+            byte[] b = bytes(n, op, at);
+            textBytes = b.length;
+            return utf8(b, op, at);
+        }
+        checkBytes(n, op, at);
+        int len = (int) n;
+        int off = window(pos, len);
+        m.room(HeapCost.string(len), op, at);
+        String t;
+        if (Texts.isAscii(buf, off, len)) {
+            t = new String(buf, off, len, StandardCharsets.ISO_8859_1);
+        } else {
+            try {
+                t = Texts.utf8(java.util.Arrays.copyOfRange(buf, off, off + len));
+            } catch (IllegalArgumentException e) {
+                throw m.error(Reason.MALFORMED_PICKLE, at, op, "text is not valid UTF-8");
+            }
+        }
+        pos += len;
+        textBytes = len;
+        return t;
+    }
+
     /**
      * {@code n} bytes of a str or bytes value, checked against the bytes present (a length no limit
      * could make valid is TRUNCATED_PICKLE) and then the limit, before anything is allocated.
      */
     private byte[] bytes(long n, Opcode op, long at) throws PtsafeException {
+        checkBytes(n, op, at);
+        byte[] b = copy(pos, (int) n);
+        pos += n;
+        return b;
+    }
+
+    /** {@link #bytes}' checks: the frame, the bytes present, the limit, the budget's room. */
+    private void checkBytes(long n, Opcode op, long at) throws PtsafeException {
         if (n >= 0) {
             inFrame(n, op, at);
         }
@@ -143,9 +246,6 @@ final class ArgReader {
             throw m.limit(at, op, "a string of " + n + " bytes", Limit.MAX_PICKLE_STRING_BYTES, n, options.maxPickleStringBytes());
         }
         m.room(HeapCost.bytes(n), op, at);
-        byte[] b = copy(pos, (int) n);
-        pos += n;
-        return b;
     }
 
     /**
@@ -153,6 +253,11 @@ final class ArgReader {
      * asSlice().toArray(): toArray makes a slice and asks the JDK for the class's simple name each call.
      */
     private byte[] copy(long at, int n) {
+        long off = at - base;
+        if (off >= 0 && off + n <= len) {
+            // Names and keys: from the window, when they are in it.
+            return java.util.Arrays.copyOfRange(buf, (int) off, (int) off + n);
+        }
         byte[] b = new byte[n];
         MemorySegment.copy(in, ValueLayout.JAVA_BYTE, at, b, 0, n);
         return b;

@@ -24,6 +24,21 @@ final class MemoReads {
     /** Bits of the indices read, up to {@link #maxRead}; null for {@link #ALL}. */
     private final long[] bits;
     private final int maxRead;
+    /**
+     * By opcode byte: the size of the argument of a fixed-size opcode that reads no memo index, or
+     * -1 for every other byte (the general path). Most opcodes of a data.pkl (BINPUT, LONG_BINPUT,
+     * BININT1, MARK, TUPLE, REDUCE) are skipped by one table load, without the opcode enum.
+     */
+    private static final byte[] SKIP = new byte[256];
+
+    static {
+        java.util.Arrays.fill(SKIP, (byte) -1);
+        for (Opcode op : Opcode.values()) {
+            if (op.arg().fixedSize() >= 0 && op != Opcode.BINGET && op != Opcode.LONG_BINGET && op != Opcode.STOP) {
+                SKIP[op.code()] = (byte) op.arg().fixedSize();
+            }
+        }
+    }
 
     private MemoReads(long[] bits, int maxRead) {
         this.bits = bits;
@@ -58,8 +73,29 @@ final class MemoReads {
         long[] bits = new long[1];
         int max = -1;
         long pos = start;
+        // The bytes are read from a window copied a block at a time (as ArgReader does): the
+        // opcode byte, and the 8 bytes an argument's number can take, are in it.
+        byte[] buf = new byte[(int) Math.min(ArgReader.WINDOW, size - Math.min(start, size))];
+        long base = start;
+        int len = 0;
         while (pos < size) {
-            Opcode op = Opcode.byCode(in.get(ValueLayout.JAVA_BYTE, pos++) & 0xff);
+            if (pos - base + 9 > len && base + len < size) {
+                len = (int) Math.min(buf.length, size - pos);
+                MemorySegment.copy(in, ValueLayout.JAVA_BYTE, pos, buf, 0, len);
+                base = pos;
+            }
+            int code = buf[(int) (pos++ - base)] & 0xff;
+            int skip = SKIP[code];
+            if (skip >= 0) {
+                // What the general path below does for these opcodes: stop where the argument would
+                // run past the end, else step over it.
+                if (skip > size - pos) {
+                    break;
+                }
+                pos += skip;
+                continue;
+            }
+            Opcode op = Opcode.byCode(code);
             if (op == null || op == Opcode.STOP) {
                 break;
             }
@@ -72,13 +108,13 @@ final class MemoReads {
                     break;
                 }
                 if (op == Opcode.BINGET || op == Opcode.LONG_BINGET) {
-                    index = kind.readNumber(in, pos);
+                    index = kind.readNumber(buf, (int) (pos - base));
                 }
             } else if (kind.lengthSize() > 0) {
                 if (kind.lengthSize() > size - pos) {
                     break;
                 }
-                long n = kind.readNumber(in, pos);
+                long n = kind.readNumber(buf, (int) (pos - base));
                 if (n < 0 || n > size - pos - kind.lengthSize()) {
                     break;
                 }

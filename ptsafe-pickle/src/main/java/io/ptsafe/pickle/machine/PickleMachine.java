@@ -7,7 +7,6 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.PyValue;
 import io.ptsafe.Reason;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -122,8 +121,8 @@ public final class PickleMachine {
     private final IdentityHashMap<Object, Key> keys = new IdentityHashMap<>();
     private static final Opcode[] OPCODES = Opcode.values();
 
-    /** Opcodes seen, by ordinal: a plain array, as this is marked for every opcode run. */
-    private final boolean[] used = new boolean[OPCODES.length];
+    /** Opcodes seen, by byte: a plain array, as this is marked for every opcode run (no load of the opcode first). */
+    private final boolean[] used = new boolean[256];
     private final List<GlobalUse> globals = new ArrayList<>();
     private final List<GlobalUse> forbidden = new ArrayList<>();
     /** Reads the opcodes' arguments, and holds the position and the open frame. */
@@ -134,6 +133,15 @@ public final class PickleMachine {
     private long tensorCount;
     /** The opcode running, for the messages of refusals made below {@link #step}. */
     private Opcode current;
+
+    static {
+        // The bytes execute() switches on, and the opcodes and argument kinds step() gives them.
+        assert Opcode.BININT1.code() == 'K' && Opcode.BININT1.arg() == ArgKind.UINT1;
+        assert Opcode.BINPUT.code() == 'q' && Opcode.BINPUT.arg() == ArgKind.UINT1;
+        assert Opcode.LONG_BINPUT.code() == 'r' && Opcode.LONG_BINPUT.arg() == ArgKind.UINT4;
+        assert Opcode.BINGET.code() == 'h' && Opcode.BINGET.arg() == ArgKind.UINT1;
+        assert Opcode.LONG_BINGET.code() == 'j' && Opcode.LONG_BINGET.arg() == ArgKind.UINT4;
+    }
 
     private PickleMachine(Builder b, boolean scanning) {
         this.scanning = scanning;
@@ -290,7 +298,7 @@ public final class PickleMachine {
                 if (args.pos >= size) {
                     throw error(Reason.TRUNCATED_PICKLE, at, null, "the pickle ends before STOP");
                 }
-                int b = in.get(ValueLayout.JAVA_BYTE, args.pos++) & 0xff;
+                int b = args.opcode();
                 Opcode op = Opcode.byCode(b);
                 if (op == null) {
                     throw error(Reason.UNKNOWN_OPCODE, at, null, String.format("byte 0x%02x is no pickle opcode", b));
@@ -298,7 +306,7 @@ public final class PickleMachine {
                 if (++opcodeCount > maxOpcodes) {
                     throw limit(at, op, "opcodes run", Limit.MAX_PICKLE_OPCODES, opcodeCount, options.maxPickleOpcodes());
                 }
-                used[op.ordinal()] = true;
+                used[b] = true;
                 current = op;
                 if (listening) {
                     listener.opcode(op, at);
@@ -306,7 +314,17 @@ public final class PickleMachine {
                 if (op == Opcode.STOP) {
                     return stop(at);
                 }
-                step(op, at);
+                // The memo opcodes and BININT1, 60% of a data.pkl's opcodes, run here with an int
+                // switch on the byte: what step's cases do for them, without the call, the argument
+                // reader's dispatch and the enum switch.
+                switch (b) {
+                    case 'K' -> pushCharged(SMALL_INTS[(int) args.number(ArgKind.UINT1, op, at)], 0, at); // BININT1
+                    case 'q' -> put(args.number(ArgKind.UINT1, op, at), op, at); // BINPUT
+                    case 'r' -> put(args.number(ArgKind.UINT4, op, at), op, at); // LONG_BINPUT
+                    case 'h' -> get(args.number(ArgKind.UINT1, op, at), op, at); // BINGET
+                    case 'j' -> get(args.number(ArgKind.UINT4, op, at), op, at); // LONG_BINGET
+                    default -> step(op, at);
+                }
             }
         } catch (PtsafeException e) {
             if (!forbidden.isEmpty() && e.reason() != Reason.FORBIDDEN_GLOBAL) {
@@ -338,7 +356,7 @@ public final class PickleMachine {
         budget.release(working);
         EnumSet<Opcode> seen = EnumSet.noneOf(Opcode.class);
         for (Opcode o : OPCODES) {
-            if (used[o.ordinal()]) {
+            if (used[o.code()]) {
                 seen.add(o);
             }
         }
@@ -416,8 +434,8 @@ public final class PickleMachine {
             // --- strings and bytes
             case STRING -> push(new PyValue.Str(args.utf8(unescape(args.raw, op, at), op, at)), at);
             case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 -> {
-                PyValue.Str str = new PyValue.Str(args.utf8(args.raw, op, at));
-                pushCharged(str, HeapCost.str(str, args.raw.length), at);
+                PyValue.Str str = new PyValue.Str(args.text); // decoded by ArgReader (its text)
+                pushCharged(str, HeapCost.str(str, args.textBytes), at);
             }
             case UNICODE -> {
                 try {
@@ -448,7 +466,10 @@ public final class PickleMachine {
             case EMPTY_TUPLE -> push(TupleObj.EMPTY, at);
             case TUPLE -> {
                 long since = sinceMark();
-                pushTuple(tuple(popMark(op, at), true, at), since, at);
+                if (stack.markCount() == 0) {
+                    throw error(Reason.MALFORMED_PICKLE, at, op, op + " without a MARK");
+                }
+                pushTuple(tuple(stack.popMarkArray(), null, at), since, at);
             }
             case TUPLE1 -> {
                 Object a = pop(op, at);
@@ -765,24 +786,40 @@ public final class PickleMachine {
 
     /** A tuple of machine values, with its hashable form when every item is hashable. */
     TupleObj tuple(List<Object> items, long at) throws PtsafeException {
-        return tuple(items, false, at);
+        return tuple(null, List.copyOf(items), at);
     }
 
-    /** @param owned whether {@code items} is a fresh list nobody else holds (popMark's): not copied again */
-    private TupleObj tuple(List<Object> items, boolean owned, long at) throws PtsafeException {
-        if (items.isEmpty()) {
+    /**
+     * A tuple of {@code array} (a fresh array nobody else holds: TUPLE's, from the stack) or else of
+     * {@code list} (immutable). The array is read as an array: the list call sites then see only
+     * List.of's classes, and stay inlined.
+     */
+    private TupleObj tuple(Object[] array, List<Object> list, long at) throws PtsafeException {
+        int size = array != null ? array.length : list.size();
+        if (size == 0) {
             return TupleObj.EMPTY;
         }
-        checkItems(items.size(), Opcode.TUPLE, at);
+        checkItems(size, Opcode.TUPLE, at);
         boolean hashable = true;
         int height = 0;
         long nodes = 1;
-        for (int i = 0, n = items.size(); i < n; i++) { // indexed: no iterator per tuple
-            Object item = items.get(i);
-            if (item instanceof PyValue.Int || item instanceof PyValue.Str || item instanceof GlobalRef) {
-                // Most items of a checkpoint's tuples (sizes, strides, keys, globals): height 0, hashable,
-                // one node, as Values says of them, without its type switches.
+        for (int i = 0; i < size; i++) { // indexed: no iterator per tuple
+            Object item = array != null ? array[i] : list.get(i);
+            if (item instanceof PyValue.Int || item instanceof PyValue.Str || item instanceof GlobalRef
+                    || item instanceof PyValue.Bool || item instanceof PyValue.None) {
+                // Most items of a checkpoint's tuples (sizes, strides, keys, globals, flags): height 0,
+                // hashable, one node, as Values says of them, without its type switches.
                 nodes = Math.min(nodes + 1, MAX_KEY_NODES + 1);
+                continue;
+            }
+            if (item instanceof TupleObj t) {
+                // A rebuild's sizes and strides: what Values' switches give for a tuple, read directly.
+                height = Math.max(height, t.height());
+                if (hashable && t.isHashable()) {
+                    nodes = Math.min(nodes + t.keyNodes(), MAX_KEY_NODES + 1);
+                } else {
+                    hashable = false;
+                }
                 continue;
             }
             height = Math.max(height, Values.heightOf(item));
@@ -796,8 +833,9 @@ public final class PickleMachine {
         if (height > options.maxNestingDepth()) {
             throw limit(at, null, "a tuple nested " + height + " deep", Limit.MAX_NESTING_DEPTH, height, options.maxNestingDepth());
         }
-        return new TupleObj(owned ? Collections.unmodifiableList(items) : List.copyOf(items), hashable, height,
-                (int) nodes);
+        // TUPLE's: an unmodifiable view of a fixed-size list over the array, as before.
+        return new TupleObj(array != null ? Collections.unmodifiableList(java.util.Arrays.asList(array)) : list,
+                hashable, height, (int) nodes);
     }
 
     private void append(Object target, List<Object> items, Opcode op, long at) throws PtsafeException {

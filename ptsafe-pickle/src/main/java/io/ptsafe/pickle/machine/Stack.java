@@ -78,9 +78,14 @@ final class Stack {
 
     /** The values since the last MARK, as one fixed-size copy, and the MARK; the caller checks there is one. */
     List<Object> popMark() {
+        // One copy, fixed size; callers only read it.
+        return Arrays.asList(popMarkArray());
+    }
+
+    /** {@link #popMark} as the array copy itself (TUPLE keeps it as the tuple's items). */
+    Object[] popMarkArray() {
         int base = marks[--markCount];
-        // One copy, fixed size; callers only read it (TUPLE keeps it as the tuple's items).
-        List<Object> items = Arrays.asList(Arrays.copyOfRange(values, base, size));
+        Object[] items = Arrays.copyOfRange(values, base, size);
         Arrays.fill(values, base, size, null);
         size = base;
         return items;

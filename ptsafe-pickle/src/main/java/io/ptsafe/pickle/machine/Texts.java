@@ -39,6 +39,16 @@ public final class Texts {
         }
     }
 
+    /** Whether {@code n} bytes of {@code b} from {@code off} are all ASCII. */
+    static boolean isAscii(byte[] b, int off, int n) {
+        for (int i = off, end = off + n; i < end; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean isAscii(byte[] b) {
         for (byte x : b) {
             if (x < 0) {

@@ -68,9 +68,8 @@ public final class StorageIds implements PersistentLoader {
         long numel = count(items.get(4), call, "numel");
         StorageRef.View view = legacy ? view(items.get(5), call) : null;
         StorageRef ref = new StorageRef(key, type.global(), type.dtype(), location, numel, view);
-        StorageRef seen = byKey.get(key);
+        StorageRef seen = byKey.putIfAbsent(key, ref); // one lookup: most keys are new
         if (seen == null) {
-            byKey.put(key, ref);
             return ref;
         }
         if (!seen.storageClass().equals(ref.storageClass()) || seen.numel() != ref.numel()) {

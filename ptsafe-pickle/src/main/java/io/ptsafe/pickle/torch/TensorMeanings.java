@@ -424,7 +424,9 @@ final class TensorMeanings {
     }
 
     private static StorageRef storage(Call c, int i) throws PtsafeException {
-        return storage(c, c.args().get(i), "argument " + i);
+        Object v = c.args().get(i);
+        // Checked here first: the name of the argument is made only for a refusal.
+        return v instanceof StorageRef s ? s : storage(c, v, "argument " + i);
     }
 
     static StorageRef storage(Call c, Object v, String what) throws PtsafeException {
