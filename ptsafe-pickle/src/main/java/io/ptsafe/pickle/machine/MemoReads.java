@@ -25,17 +25,18 @@ final class MemoReads {
     private final long[] bits;
     private final int maxRead;
     /**
-     * By opcode byte: the size of the argument of a fixed-size opcode that reads no memo index, or
-     * -1 for every other byte (the general path). Most opcodes of a data.pkl (BINPUT, LONG_BINPUT,
-     * BININT1, MARK, TUPLE, REDUCE) are skipped by one table load, without the opcode enum.
+     * By opcode byte: 1 + the size of the argument of a fixed-size opcode that reads no memo index,
+     * or 0 for every other byte (the general path). Most opcodes of a data.pkl (BINPUT, LONG_BINPUT,
+     * BININT1, MARK, TUPLE, REDUCE) are stepped over by one table load, without the opcode enum.
      */
-    private static final byte[] SKIP = new byte[256];
+    private static final byte[] STEP = new byte[256];
+    /** Bytes of the window the inner loop keeps ahead: an opcode and the largest fixed-size argument (8). */
+    private static final int AHEAD = 9;
 
     static {
-        java.util.Arrays.fill(SKIP, (byte) -1);
         for (Opcode op : Opcode.values()) {
             if (op.arg().fixedSize() >= 0 && op != Opcode.BINGET && op != Opcode.LONG_BINGET && op != Opcode.STOP) {
-                SKIP[op.code()] = (byte) op.arg().fixedSize();
+                STEP[op.code()] = (byte) (1 + op.arg().fixedSize());
             }
         }
     }
@@ -72,29 +73,37 @@ final class MemoReads {
         long size = in.byteSize();
         long[] bits = new long[1];
         int max = -1;
-        long pos = start;
-        // The bytes are read from a window copied a block at a time (as ArgReader does): the
-        // opcode byte, and the 8 bytes an argument's number can take, are in it.
+        // The bytes are read from a window copied a block at a time (as ArgReader does): pos = base + i.
         byte[] buf = new byte[(int) Math.min(ArgReader.WINDOW, size - Math.min(start, size))];
         long base = start;
         int len = 0;
-        while (pos < size) {
-            if (pos - base + 9 > len && base + len < size) {
+        int i = 0;
+        while (true) {
+            if (i + AHEAD > len && base + len < size) {
+                long pos = base + i;
                 len = (int) Math.min(buf.length, size - pos);
                 MemorySegment.copy(in, ValueLayout.JAVA_BYTE, pos, buf, 0, len);
                 base = pos;
+                i = 0;
             }
-            int code = buf[(int) (pos++ - base)] & 0xff;
-            int skip = SKIP[code];
-            if (skip >= 0) {
-                // What the general path below does for these opcodes: stop where the argument would
-                // run past the end, else step over it.
-                if (skip > size - pos) {
-                    break;
-                }
-                pos += skip;
-                continue;
+            // While AHEAD bytes are in the window, every fixed-size argument is in it, so in the
+            // pickle: the opcodes that read no index are stepped over by the table alone (what the
+            // general path below does for them, without its checks, which cannot fail here).
+            int ahead = len - AHEAD;
+            int step;
+            while (i <= ahead && (step = STEP[buf[i] & 0xff]) != 0) {
+                i += step;
             }
+            if (i > ahead && base + len < size) {
+                continue; // the window first moves on
+            }
+            long pos = base + i;
+            if (pos >= size) {
+                break;
+            }
+            // The general path: the window holds AHEAD bytes from pos, or every byte up to the end.
+            int code = buf[i++] & 0xff;
+            pos++;
             Opcode op = Opcode.byCode(code);
             if (op == null || op == Opcode.STOP) {
                 break;
@@ -108,13 +117,13 @@ final class MemoReads {
                     break;
                 }
                 if (op == Opcode.BINGET || op == Opcode.LONG_BINGET) {
-                    index = kind.readNumber(buf, (int) (pos - base));
+                    index = kind.readNumber(buf, i);
                 }
             } else if (kind.lengthSize() > 0) {
                 if (kind.lengthSize() > size - pos) {
                     break;
                 }
-                long n = kind.readNumber(buf, (int) (pos - base));
+                long n = kind.readNumber(buf, i);
                 if (n < 0 || n > size - pos - kind.lengthSize()) {
                     break;
                 }
@@ -142,7 +151,14 @@ final class MemoReads {
                 bits[word] |= 1L << index;
                 max = Math.max(max, (int) index);
             }
-            pos = next;
+            if (next - base > len) {
+                // Past the window (a long argument): the next round copies a new one from there.
+                base = next;
+                len = 0;
+                i = 0;
+            } else {
+                i = (int) (next - base);
+            }
         }
         return new MemoReads(Arrays.copyOf(bits, max < 0 ? 1 : (max >>> 6) + 1), max);
     }
