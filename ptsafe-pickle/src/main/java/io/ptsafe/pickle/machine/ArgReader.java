@@ -72,12 +72,17 @@ final class ArgReader {
     private int window(long p, int n) {
         long off = p - base;
         if (off < 0 || off + n > len) {
-            len = (int) Math.min(buf.length, size - p);
-            MemorySegment.copy(in, ValueLayout.JAVA_BYTE, p, buf, 0, len);
-            base = p;
-            off = 0;
+            refill(p);
+            return 0;
         }
         return (int) off;
+    }
+
+    /** Copies the window from {@code p} on: once every few thousand opcodes, so kept out of the loop's code. */
+    private void refill(long p) {
+        len = (int) Math.min(buf.length, size - p);
+        MemorySegment.copy(in, ValueLayout.JAVA_BYTE, p, buf, 0, len);
+        base = p;
     }
 
     /** The opcode byte at {@link #pos}, which is below the pickle's size; moves past it. */
@@ -87,6 +92,32 @@ final class ArgReader {
         return buf[off] & 0xff;
     }
 
+    /**
+     * {@link #number}{@code (UINT1, op, at)}: when the byte is in the window (so in the pickle) and in
+     * the open frame, if any, read straight from it; else by {@link #number}, which refuses.
+     */
+    int uint1(Opcode op, long at) throws PtsafeException {
+        long p = pos;
+        long off = p - base;
+        if (off >= 0 && off < len && (frameEnd < 0 || p < frameEnd)) {
+            pos = p + 1;
+            return buf[(int) off] & 0xff;
+        }
+        return (int) number(ArgKind.UINT1, op, at);
+    }
+
+    /** {@link #number}{@code (UINT4, op, at)}, as {@link #uint1} reads it. */
+    long uint4(Opcode op, long at) throws PtsafeException {
+        long p = pos;
+        long off = p - base;
+        if (off >= 0 && off + 4 <= len && (frameEnd < 0 || 4 <= frameEnd - p)) {
+            pos = p + 4;
+            int o = (int) off;
+            return ((buf[o] & 0xff) | (buf[o + 1] & 0xff) << 8 | (buf[o + 2] & 0xff) << 16 | (buf[o + 3] & 0xff) << 24)
+                    & 0xffffffffL;
+        }
+        return number(ArgKind.UINT4, op, at);
+    }
 
     /**
      * Reads {@code op}'s argument as the opcode table describes it ({@link Opcode#arg()}, pickletools'
@@ -207,10 +238,11 @@ final class ArgReader {
         int len = (int) n;
         int off = window(pos, len);
         m.room(HeapCost.string(len), op, at);
-        String t;
-        if (Texts.isAscii(buf, off, len)) {
-            t = new String(buf, off, len, StandardCharsets.ISO_8859_1);
-        } else {
+        // US-ASCII decoding checks the bytes with the JDK's intrinsic and copies them as one byte a
+        // character; any byte over 0x7f becomes U+FFFD, which a Latin-1 string cannot hold (so
+        // indexOf answers at once for ASCII text). Then the bytes are decoded strictly as UTF-8.
+        String t = new String(buf, off, len, StandardCharsets.US_ASCII);
+        if (t.indexOf('\uFFFD') >= 0) {
             try {
                 t = Texts.utf8(java.util.Arrays.copyOfRange(buf, off, off + len));
             } catch (IllegalArgumentException e) {

@@ -45,13 +45,17 @@ final class Memo {
         return reads.isRead(index);
     }
 
-    /** Sets {@code index}, below {@link #capacity()}. */
-    void set(long index, Object v) {
-        if (isFree(index)) {
+    /**
+     * Sets {@code index}, below {@link #capacity()}; the caller has asked whether it is
+     * {@link #isFree free} and {@link #keeps kept} (a kept index is below {@link #slots}' length:
+     * read indices are at most {@link MemoReads#maxRead()}, and slots reach it or the capacity).
+     */
+    void set(long index, Object v, boolean free, boolean kept) {
+        if (free) {
             size++;
             set[(int) (index >>> 6)] |= 1L << index;
         }
-        if (index < slots.length && reads.isRead(index)) {
+        if (kept) {
             slots[(int) index] = v;
         }
     }

@@ -95,6 +95,7 @@ public final class PickleMachine {
     private final long maxOpcodes;
     private final long maxStack;
     private final long maxItems;
+    private final int maxMemo;
     /** Whether the listener wants each opcode (not {@link PickleListener#NONE}). */
     private final boolean listening;
 
@@ -160,6 +161,7 @@ public final class PickleMachine {
         this.maxOpcodes = options.maxPickleOpcodes();
         this.maxStack = options.maxStackSize();
         this.maxItems = options.maxContainerItems();
+        this.maxMemo = options.maxMemoEntries();
         this.listening = listener != PickleListener.NONE;
     }
 
@@ -318,11 +320,11 @@ public final class PickleMachine {
                 // switch on the byte: what step's cases do for them, without the call, the argument
                 // reader's dispatch and the enum switch.
                 switch (b) {
-                    case 'K' -> pushCharged(SMALL_INTS[(int) args.number(ArgKind.UINT1, op, at)], 0, at); // BININT1
-                    case 'q' -> put(args.number(ArgKind.UINT1, op, at), op, at); // BINPUT
-                    case 'r' -> put(args.number(ArgKind.UINT4, op, at), op, at); // LONG_BINPUT
-                    case 'h' -> get(args.number(ArgKind.UINT1, op, at), op, at); // BINGET
-                    case 'j' -> get(args.number(ArgKind.UINT4, op, at), op, at); // LONG_BINGET
+                    case 'K' -> pushFree(SMALL_INTS[args.uint1(op, at)], at); // BININT1
+                    case 'q' -> put(args.uint1(op, at), op, at); // BINPUT
+                    case 'r' -> put(args.uint4(op, at), op, at); // LONG_BINPUT
+                    case 'h' -> get(args.uint1(op, at), op, at); // BINGET
+                    case 'j' -> get(args.uint4(op, at), op, at); // LONG_BINGET
                     default -> step(op, at);
                 }
             }
@@ -409,7 +411,7 @@ public final class PickleMachine {
                 }
             }
             case BININT, BININT2 -> pushInt((int) args.num, at);
-            case BININT1 -> pushCharged(SMALL_INTS[(int) args.num], 0, at);
+            case BININT1 -> pushFree(SMALL_INTS[(int) args.num], at);
             case LONG -> {
                 String s = args.text;
                 String digits = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
@@ -469,22 +471,22 @@ public final class PickleMachine {
                 if (stack.markCount() == 0) {
                     throw error(Reason.MALFORMED_PICKLE, at, op, op + " without a MARK");
                 }
-                pushTuple(tuple(stack.popMarkArray(), null, at), since, at);
+                pushTuple(tuple(stack.popMarkArray(), at), since, at);
             }
             case TUPLE1 -> {
                 Object a = pop(op, at);
-                pushTuple(tuple(List.of(a), at), 0, at);
+                pushTuple(tuple(new Object[] {a}, at), 0, at);
             }
             case TUPLE2 -> {
                 Object b = pop(op, at);
                 Object a = pop(op, at);
-                pushTuple(tuple(List.of(a, b), at), 0, at);
+                pushTuple(tuple(new Object[] {a, b}, at), 0, at);
             }
             case TUPLE3 -> {
                 Object c = pop(op, at);
                 Object b = pop(op, at);
                 Object a = pop(op, at);
-                pushTuple(tuple(List.of(a, b, c), at), 0, at);
+                pushTuple(tuple(new Object[] {a, b, c}, at), 0, at);
             }
             case EMPTY_DICT -> push(new DictObj(DictObj.DICT), at);
             case DICT -> {
@@ -786,16 +788,13 @@ public final class PickleMachine {
 
     /** A tuple of machine values, with its hashable form when every item is hashable. */
     TupleObj tuple(List<Object> items, long at) throws PtsafeException {
-        return tuple(null, List.copyOf(items), at);
+        // A copy the tuple owns; toArray of an immutable list (Call's callers) gives a fresh array too.
+        return tuple(items.toArray(), at);
     }
 
-    /**
-     * A tuple of {@code array} (a fresh array nobody else holds: TUPLE's, from the stack) or else of
-     * {@code list} (immutable). The array is read as an array: the list call sites then see only
-     * List.of's classes, and stay inlined.
-     */
-    private TupleObj tuple(Object[] array, List<Object> list, long at) throws PtsafeException {
-        int size = array != null ? array.length : list.size();
+    /** A tuple of {@code array}, a fresh array nobody else holds (TUPLE's, from the stack). */
+    private TupleObj tuple(Object[] array, long at) throws PtsafeException {
+        int size = array.length;
         if (size == 0) {
             return TupleObj.EMPTY;
         }
@@ -803,8 +802,7 @@ public final class PickleMachine {
         boolean hashable = true;
         int height = 0;
         long nodes = 1;
-        for (int i = 0; i < size; i++) { // indexed: no iterator per tuple
-            Object item = array != null ? array[i] : list.get(i);
+        for (Object item : array) {
             if (item instanceof PyValue.Int || item instanceof PyValue.Str || item instanceof GlobalRef
                     || item instanceof PyValue.Bool || item instanceof PyValue.None) {
                 // Most items of a checkpoint's tuples (sizes, strides, keys, globals, flags): height 0,
@@ -833,9 +831,7 @@ public final class PickleMachine {
         if (height > options.maxNestingDepth()) {
             throw limit(at, null, "a tuple nested " + height + " deep", Limit.MAX_NESTING_DEPTH, height, options.maxNestingDepth());
         }
-        // TUPLE's: an unmodifiable view of a fixed-size list over the array, as before.
-        return new TupleObj(array != null ? Collections.unmodifiableList(java.util.Arrays.asList(array)) : list,
-                hashable, height, (int) nodes);
+        return new TupleObj(array, hashable, height, (int) nodes);
     }
 
     private void append(Object target, List<Object> items, Opcode op, long at) throws PtsafeException {
@@ -967,13 +963,23 @@ public final class PickleMachine {
         add(v, at);
     }
 
+    /**
+     * Pushes a value that costs nothing (a shared small int): {@link #pushCharged} without its charge
+     * of 0, which can never refuse (every charge that put the budget over its limit was refused).
+     */
+    private void pushFree(Object v, long at) throws PtsafeException {
+        assert HeapCost.of(v, otherCost) == 0 : v;
+        checkStack(at, null);
+        add(v, at);
+    }
+
     private void add(Object v, long at) throws PtsafeException {
-        if (stack.atPeak()) {
-            // The stack's array keeps its largest size: charge each slot the first time it is used.
+        if (stack.add(v)) {
+            // The stack's array keeps its largest size: charge each slot the first time it is used
+            // (charged once it is in; a refusal ends the run, which drops the stack).
             keep(HeapCost.SLOT, current, at);
             working += HeapCost.SLOT;
         }
-        stack.add(v);
     }
 
     /** Pushes a value just created that something else keeps too (a persistent id's storage). */
@@ -1100,22 +1106,24 @@ public final class PickleMachine {
         if (index < 0) {
             throw error(Reason.MALFORMED_PICKLE, at, op, "negative memo index " + index);
         }
-        if (index > options.maxMemoEntries()) {
+        if (index > maxMemo) {
             throw limit(at, op, "memo index " + index, Limit.MAX_MEMO_ENTRIES, index, options.maxMemoEntries());
         }
         Object v = top(op, at);
         if (index >= memo.capacity()) {
             growMemo(index, op, at);
         }
-        if (memo.isFree(index) && memo.size() + 1L > options.maxMemoEntries()) {
+        boolean free = memo.isFree(index);
+        if (free && memo.size() + 1L > maxMemo) {
             throw limit(at, op, "memo of " + (memo.size() + 1L) + " entries", Limit.MAX_MEMO_ENTRIES, memo.size() + 1L,
                     options.maxMemoEntries());
         }
-        if (memo.keeps(index)) {
+        boolean kept = memo.keeps(index);
+        if (kept) {
             // A GET may push it again: it outlives whatever consumes it now.
             escape(v);
         }
-        memo.set(index, v);
+        memo.set(index, v, free, kept);
     }
 
     /** Grows the memo to hold {@code index} (at most maxMemoEntries + 1 slots), charged before it is allocated. */

@@ -7,7 +7,7 @@ import java.util.List;
  * The machine's stack: values, and the MARKs as positions into them (as C {@code _pickle} keeps
  * {@code marks} beside its {@code Pdata}). Only data: the machine checks limits and charges the budget.
  * A plain array, not a list: every opcode pushes or pops, and the array grows as an ArrayList would
- * (the machine charges each slot the first time it is used, {@link #atPeak}).
+ * (the machine charges each slot the first time it is used, {@link #add}).
  */
 final class Stack {
     private Object[] values = new Object[32];
@@ -30,19 +30,17 @@ final class Stack {
         return size <= (markCount == 0 ? 0 : marks[markCount - 1]);
     }
 
-    /** Whether the next value takes a slot never used before. */
-    boolean atPeak() {
-        return size == peak;
-    }
-
-    void add(Object v) {
+    /** Adds {@code v}; returns whether it took a slot never used before. */
+    boolean add(Object v) {
         if (size == values.length) {
             values = Arrays.copyOf(values, size + (size >> 1));
         }
         values[size++] = v;
         if (size > peak) {
             peak = size;
+            return true;
         }
+        return false;
     }
 
     /** The top value, removed; the caller checks there is one. */

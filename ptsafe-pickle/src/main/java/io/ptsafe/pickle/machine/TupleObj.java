@@ -1,7 +1,9 @@
 package io.ptsafe.pickle.machine;
 
 import io.ptsafe.PyValue;
+import java.util.AbstractList;
 import java.util.List;
+import java.util.RandomAccess;
 
 /**
  * A Python tuple of machine values. Tuples never change once built: whether the tuple is hashable
@@ -9,14 +11,20 @@ import java.util.List;
  * time it is needed (as a dict key, say), which most tuples of a checkpoint never are.
  */
 public final class TupleObj {
-    static final TupleObj EMPTY = new TupleObj(List.of(), true, 1, 1);
+    static final TupleObj EMPTY = new TupleObj(new Object[0], true, 1, 1);
 
     static {
         // Shared by every machine: made here, never written later.
         EMPTY.frozen = new PyValue.Tuple(List.of());
     }
 
-    private final List<Object> items;
+    /** The items, in an array nobody else holds. */
+    private final Object[] array;
+    /**
+     * The read-only view {@link #items()} gives: one class for every tuple, so that the calls on it
+     * (a meaning reading its arguments) see one receiver type and stay inlined.
+     */
+    private final Items items;
     private final boolean hashable;
     private final int height;
     private final int keyNodes;
@@ -29,8 +37,10 @@ public final class TupleObj {
      */
     private long region;
 
-    TupleObj(List<Object> items, boolean hashable, int height, int keyNodes) {
-        this.items = items;
+    /** A tuple of {@code array}, which the tuple owns from now on (no one else may hold or write it). */
+    TupleObj(Object[] array, boolean hashable, int height, int keyNodes) {
+        this.array = array;
+        this.items = new Items(array);
         this.hashable = hashable;
         this.height = height;
         this.keyNodes = keyNodes;
@@ -42,11 +52,11 @@ public final class TupleObj {
     }
 
     public int size() {
-        return items.size();
+        return array.length;
     }
 
     public Object get(int i) {
-        return items.get(i);
+        return array[i];
     }
 
     /** Whether every item is hashable (not a list, a dict, a tensor, ...). */
@@ -90,6 +100,30 @@ public final class TupleObj {
 
     @Override
     public String toString() {
-        return "tuple[" + items.size() + "]";
+        return "tuple[" + array.length + "]";
+    }
+
+    /** A fixed, read-only list over a tuple's array. */
+    private static final class Items extends AbstractList<Object> implements RandomAccess {
+        private final Object[] a;
+
+        Items(Object[] a) {
+            this.a = a;
+        }
+
+        @Override
+        public Object get(int index) {
+            return a[java.util.Objects.checkIndex(index, a.length)];
+        }
+
+        @Override
+        public int size() {
+            return a.length;
+        }
+
+        @Override
+        public Object[] toArray() {
+            return a.clone();
+        }
     }
 }

@@ -4,8 +4,12 @@ import static io.ptsafe.pickle.machine.Pickles.decode;
 import static io.ptsafe.pickle.machine.Pickles.le4;
 import static io.ptsafe.pickle.machine.Pickles.pk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ptsafe.PtsafeException;
 import io.ptsafe.PyValue;
+import io.ptsafe.Reason;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -50,5 +54,19 @@ class WindowTest {
     void aPickleSmallerThanTheWindow() throws Exception {
         assertEquals(new PyValue.Str("é"), decode(pk(0x80, 2, 'X', le4(2), new byte[] {(byte) 0xc3, (byte) 0xa9}, '.')));
         assertEquals(PyValue.Int.of(5), decode(pk('K', 5, '.')));
+    }
+
+    @Test
+    void shortTextIsDecodedStrictlyAsUtf8() throws Exception {
+        // A U+FFFD in the pickle is text like any other; a byte that is no UTF-8 is refused, not replaced.
+        assertEquals(new PyValue.Str("a\uFFFDb"), decode(pk(0x8c, 5, new byte[] {'a', (byte) 0xef, (byte) 0xbf,
+                (byte) 0xbd, 'b'}, '.')));
+        assertEquals(new PyValue.Str("\u00e9t\u00e9"), decode(pk('X', le4(5), new byte[] {(byte) 0xc3, (byte) 0xa9,
+                't', (byte) 0xc3, (byte) 0xa9}, '.')));
+        for (byte[] bad : List.of(new byte[] {'a', (byte) 0xff}, new byte[] {(byte) 0xc3}, new byte[] {(byte) 0x80, 'x'})) {
+            PtsafeException e = assertThrows(PtsafeException.class, () -> decode(pk(0x8c, bad.length, bad, '.')));
+            assertEquals(Reason.MALFORMED_PICKLE, e.reason());
+            assertTrue(e.getMessage().contains("text is not valid UTF-8"), e.getMessage());
+        }
     }
 }
