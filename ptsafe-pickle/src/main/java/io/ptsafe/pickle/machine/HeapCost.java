@@ -106,6 +106,15 @@ public final class HeapCost {
      * @param other estimates values the machine does not know (tensors, storages, from the table)
      */
     static long of(Object v, ToLongFunction<Object> other) {
+        // What a call or a persistent id returns, before the switch: an OrderedDict, or a value only
+        // the caller knows (a tensor, a storage), which the switch would find only at its default.
+        if (v instanceof DictObj) {
+            return DICT;
+        }
+        if (!(v instanceof PyValue) && !(v instanceof TupleObj) && !(v instanceof ListObj) && !(v instanceof SetObj)
+                && !(v instanceof OpaqueObj) && !(v instanceof GlobalRef) && !(v instanceof Poison)) {
+            return other.applyAsLong(v);
+        }
         return switch (v) {
             case PyValue.None n -> 0;
             case PyValue.Bool b -> 0;

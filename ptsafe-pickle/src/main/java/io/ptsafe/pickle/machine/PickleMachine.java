@@ -142,6 +142,14 @@ public final class PickleMachine {
         assert Opcode.LONG_BINPUT.code() == 'r' && Opcode.LONG_BINPUT.arg() == ArgKind.UINT4;
         assert Opcode.BINGET.code() == 'h' && Opcode.BINGET.arg() == ArgKind.UINT1;
         assert Opcode.LONG_BINGET.code() == 'j' && Opcode.LONG_BINGET.arg() == ArgKind.UINT4;
+        for (Opcode op : new Opcode[] {Opcode.MARK, Opcode.TUPLE, Opcode.TUPLE1, Opcode.TUPLE2, Opcode.EMPTY_TUPLE,
+                Opcode.NEWFALSE, Opcode.NEWTRUE, Opcode.NONE, Opcode.REDUCE, Opcode.BINPERSID}) {
+            assert op.arg() == ArgKind.NONE : op;
+        }
+        assert Opcode.MARK.code() == '(' && Opcode.TUPLE.code() == 't' && Opcode.TUPLE1.code() == 0x85
+                && Opcode.TUPLE2.code() == 0x86 && Opcode.EMPTY_TUPLE.code() == ')' && Opcode.NEWFALSE.code() == 0x89
+                && Opcode.NEWTRUE.code() == 0x88 && Opcode.NONE.code() == 'N' && Opcode.REDUCE.code() == 'R'
+                && Opcode.BINPERSID.code() == 'Q';
     }
 
     private PickleMachine(Builder b, boolean scanning) {
@@ -325,6 +333,18 @@ public final class PickleMachine {
                     case 'r' -> put(args.uint4(op, at), op, at); // LONG_BINPUT
                     case 'h' -> get(args.uint1(op, at), op, at); // BINGET
                     case 'j' -> get(args.uint4(op, at), op, at); // LONG_BINGET
+                    // The other opcodes of a torch state dict that have no argument: step's cases, without
+                    // its call, its argument reader (which reads nothing for them) and its enum switch.
+                    case '(' -> mark(op, at); // MARK
+                    case 't' -> tupleFromMark(op, at); // TUPLE
+                    case 0x85 -> tuple1(op, at); // TUPLE1
+                    case 0x86 -> tuple2(op, at); // TUPLE2
+                    case ')' -> pushFree(TupleObj.EMPTY, at); // EMPTY_TUPLE
+                    case 0x89 -> pushFree(PyValue.Bool.FALSE, at); // NEWFALSE
+                    case 0x88 -> pushFree(PyValue.Bool.TRUE, at); // NEWTRUE
+                    case 'N' -> pushFree(PyValue.None.NONE, at); // NONE
+                    case 'R' -> reduceOp(op, at); // REDUCE
+                    case 'Q' -> binPersId(op, at); // BINPERSID
                     default -> step(op, at);
                 }
             }
@@ -393,9 +413,9 @@ public final class PickleMachine {
                 args.frameEnd = args.pos + n;
             }
             // --- constants
-            case NONE -> push(PyValue.None.NONE, at);
-            case NEWTRUE -> push(PyValue.Bool.TRUE, at);
-            case NEWFALSE -> push(PyValue.Bool.FALSE, at);
+            case NONE -> pushFree(PyValue.None.NONE, at);
+            case NEWTRUE -> pushFree(PyValue.Bool.TRUE, at);
+            case NEWFALSE -> pushFree(PyValue.Bool.FALSE, at);
             case INT -> {
                 String s = args.text;
                 if (s.equals("00")) {
@@ -465,23 +485,10 @@ public final class PickleMachine {
                 List<Object> items = popMark(op, at);
                 append(top(op, at), items, op, at);
             }
-            case EMPTY_TUPLE -> push(TupleObj.EMPTY, at);
-            case TUPLE -> {
-                long since = sinceMark();
-                if (stack.markCount() == 0) {
-                    throw error(Reason.MALFORMED_PICKLE, at, op, op + " without a MARK");
-                }
-                pushTuple(tuple(stack.popMarkArray(), at), since, at);
-            }
-            case TUPLE1 -> {
-                Object a = pop(op, at);
-                pushTuple(tuple(new Object[] {a}, at), 0, at);
-            }
-            case TUPLE2 -> {
-                Object b = pop(op, at);
-                Object a = pop(op, at);
-                pushTuple(tuple(new Object[] {a, b}, at), 0, at);
-            }
+            case EMPTY_TUPLE -> pushFree(TupleObj.EMPTY, at);
+            case TUPLE -> tupleFromMark(op, at);
+            case TUPLE1 -> tuple1(op, at);
+            case TUPLE2 -> tuple2(op, at);
             case TUPLE3 -> {
                 Object c = pop(op, at);
                 Object b = pop(op, at);
@@ -535,15 +542,7 @@ public final class PickleMachine {
                 escape(top(op, at));
                 pushShared(top(op, at), at);
             }
-            case MARK -> {
-                if (stack.markCount() + 1 > options.maxNestingDepth()) {
-                    throw limit(at, op, "MARKs open at once", Limit.MAX_NESTING_DEPTH, stack.markCount() + 1L,
-                            options.maxNestingDepth());
-                }
-                checkStack(at, op);
-                stack.pushMark();
-                markRegion();
-            }
+            case MARK -> mark(op, at);
             case POP_MARK -> popMark(op, at);
             // --- memo
             case GET -> get(decimalIndex(op, at), op, at);
@@ -562,11 +561,7 @@ public final class PickleMachine {
                 }
                 push(resolve(m.value(), n.value(), op, at, true), at);
             }
-            case REDUCE -> {
-                Object args = pop(op, at);
-                Object callable = pop(op, at);
-                push(consumed(args, call(callable, args, null, op, at)), at);
-            }
+            case REDUCE -> reduceOp(op, at);
             case NEWOBJ -> {
                 Object args = pop(op, at);
                 Object cls = pop(op, at);
@@ -644,12 +639,49 @@ public final class PickleMachine {
                 }
                 pushKept(persistent(new PyValue.Str(id), op, at), at);
             }
-            case BINPERSID -> {
-                Object pid = pop(op, at);
-                pushKept(consumed(pid, persistent(pid, op, at)), at);
-            }
+            case BINPERSID -> binPersId(op, at);
             case STOP -> throw new AssertionError("STOP is handled by the loop");
         }
+    }
+
+    private void mark(Opcode op, long at) throws PtsafeException {
+        if (stack.markCount() + 1 > options.maxNestingDepth()) {
+            throw limit(at, op, "MARKs open at once", Limit.MAX_NESTING_DEPTH, stack.markCount() + 1L,
+                    options.maxNestingDepth());
+        }
+        checkStack(at, op);
+        stack.pushMark();
+        markRegion();
+    }
+
+    private void tupleFromMark(Opcode op, long at) throws PtsafeException {
+        long since = sinceMark();
+        if (stack.markCount() == 0) {
+            throw error(Reason.MALFORMED_PICKLE, at, op, op + " without a MARK");
+        }
+        pushTuple(tuple(stack.popMarkArray(), at), since, at);
+    }
+
+    private void tuple1(Opcode op, long at) throws PtsafeException {
+        Object a = pop(op, at);
+        pushTuple(tuple(new Object[] {a}, at), 0, at);
+    }
+
+    private void tuple2(Opcode op, long at) throws PtsafeException {
+        Object b = pop(op, at);
+        Object a = pop(op, at);
+        pushTuple(tuple(new Object[] {a, b}, at), 0, at);
+    }
+
+    private void reduceOp(Opcode op, long at) throws PtsafeException {
+        Object args = pop(op, at);
+        Object callable = pop(op, at);
+        push(consumed(args, call(callable, args, null, op, at)), at);
+    }
+
+    private void binPersId(Opcode op, long at) throws PtsafeException {
+        Object pid = pop(op, at);
+        pushKept(consumed(pid, persistent(pid, op, at)), at);
     }
 
     /**

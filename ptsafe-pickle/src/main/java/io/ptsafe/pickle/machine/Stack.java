@@ -14,6 +14,8 @@ final class Stack {
     private int size;
     private int[] marks = new int[16];
     private int markCount;
+    /** Where the last MARK stands (0 with none): kept, not looked up, as every pop checks it. */
+    private int floor;
     /** The most values held at once. */
     private int peak;
 
@@ -27,7 +29,7 @@ final class Stack {
 
     /** Whether no value lies above the last MARK (or the bottom): a pop would underflow. */
     boolean emptySinceMark() {
-        return size <= (markCount == 0 ? 0 : marks[markCount - 1]);
+        return size <= floor;
     }
 
     /** Adds {@code v}; returns whether it took a slot never used before. */
@@ -67,11 +69,13 @@ final class Stack {
             marks = Arrays.copyOf(marks, marks.length * 2);
         }
         marks[markCount++] = size;
+        floor = size;
     }
 
     /** Drops the last MARK, which has no value above it (POP of an empty MARK level). */
     void dropMark() {
         markCount--;
+        floor = markCount == 0 ? 0 : marks[markCount - 1];
     }
 
     /** The values since the last MARK, as one fixed-size copy, and the MARK; the caller checks there is one. */
@@ -83,8 +87,14 @@ final class Stack {
     /** {@link #popMark} as the array copy itself (TUPLE keeps it as the tuple's items). */
     Object[] popMarkArray() {
         int base = marks[--markCount];
-        Object[] items = Arrays.copyOfRange(values, base, size);
-        Arrays.fill(values, base, size, null);
+        floor = markCount == 0 ? 0 : marks[markCount - 1];
+        int n = size - base;
+        Object[] items = new Object[n];
+        // Loops, not copyOfRange and fill: a MARK holds a few values (a rebuild's arguments).
+        for (int i = 0; i < n; i++) {
+            items[i] = values[base + i];
+            values[base + i] = null;
+        }
         size = base;
         return items;
     }
