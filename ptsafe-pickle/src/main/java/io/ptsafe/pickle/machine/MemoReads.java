@@ -25,20 +25,37 @@ final class MemoReads {
     private final long[] bits;
     private final int maxRead;
     /**
-     * By opcode byte: 1 + the size of the argument of a fixed-size opcode that reads no memo index,
-     * or 0 for every other byte (the general path). Most opcodes of a data.pkl (BINPUT, LONG_BINPUT,
-     * BININT1, MARK, TUPLE, REDUCE) are stepped over by one table load, without the opcode enum.
+     * By opcode byte, what the inner loop does: 1 + the size of the argument of a fixed-size opcode
+     * that reads no memo index (step over it); {@link #GET1} or {@link #GET4} for BINGET and
+     * LONG_BINGET; {@link #LEN1} or {@link #LEN4} for the bytes and str opcodes with a one-byte or
+     * four-byte unsigned length; 0 for every other byte (the general path). Every opcode of a torch
+     * data.pkl but GLOBAL and STOP is read by one table load, without the opcode enum.
      */
     private static final byte[] STEP = new byte[256];
+    private static final byte GET1 = -1;
+    private static final byte GET4 = -2;
+    private static final byte LEN1 = -3;
+    private static final byte LEN4 = -4;
     /** Bytes of the window the inner loop keeps ahead: an opcode and the largest fixed-size argument (8). */
     private static final int AHEAD = 9;
 
     static {
         for (Opcode op : Opcode.values()) {
-            if (op.arg().fixedSize() >= 0 && op != Opcode.BINGET && op != Opcode.LONG_BINGET && op != Opcode.STOP) {
-                STEP[op.code()] = (byte) (1 + op.arg().fixedSize());
+            ArgKind k = op.arg();
+            if (op == Opcode.BINGET) {
+                STEP[op.code()] = GET1;
+            } else if (op == Opcode.LONG_BINGET) {
+                STEP[op.code()] = GET4;
+            } else if (k.fixedSize() >= 0 && op != Opcode.STOP) {
+                STEP[op.code()] = (byte) (1 + k.fixedSize());
+            } else if (k.lengthSize() == 1 && k.numberSize() == 1) {
+                STEP[op.code()] = LEN1;
+            } else if (k.lengthSize() == 4 && !k.signedLength() && k != ArgKind.LONG4) {
+                STEP[op.code()] = LEN4;
             }
         }
+        assert STEP[Opcode.BINGET.code()] == GET1 && Opcode.BINGET.arg() == ArgKind.UINT1;
+        assert STEP[Opcode.LONG_BINGET.code()] == GET4 && Opcode.LONG_BINGET.arg() == ArgKind.UINT4;
     }
 
     private MemoReads(long[] bits, int maxRead) {
@@ -78,6 +95,7 @@ final class MemoReads {
         long base = start;
         int len = 0;
         int i = 0;
+        outer:
         while (true) {
             if (i + AHEAD > len && base + len < size) {
                 long pos = base + i;
@@ -90,9 +108,36 @@ final class MemoReads {
             // pickle: the opcodes that read no index are stepped over by the table alone (what the
             // general path below does for them, without its checks, which cannot fail here).
             int ahead = len - AHEAD;
-            int step;
-            while (i <= ahead && (step = STEP[buf[i] & 0xff]) != 0) {
-                i += step;
+            while (i <= ahead) {
+                int step = STEP[buf[i] & 0xff];
+                if (step > 0) {
+                    i += step;
+                } else if (step == GET1 || step == GET4) {
+                    long index = step == GET1 ? buf[i + 1] & 0xff : u4(buf, i + 1);
+                    if (index <= maxIndex) {
+                        bits = mark(bits, index);
+                        max = Math.max(max, (int) index);
+                    }
+                    i += step == GET1 ? 2 : 5;
+                } else if (step == LEN1 || step == LEN4) {
+                    // The general path's checks for a length-prefixed argument, on the same numbers.
+                    int width = step == LEN1 ? 1 : 4;
+                    long n = step == LEN1 ? buf[i + 1] & 0xff : u4(buf, i + 1);
+                    long pos = base + i + 1;
+                    if (n > size - pos - width) {
+                        break; // the general path stops here
+                    }
+                    long next = pos + width + n;
+                    if (next - base > len) {
+                        base = next; // past the window: the next round copies a new one from there
+                        len = 0;
+                        i = 0;
+                        continue outer;
+                    }
+                    i = (int) (next - base);
+                } else {
+                    break;
+                }
             }
             if (i > ahead && base + len < size) {
                 continue; // the window first moves on
@@ -144,11 +189,7 @@ final class MemoReads {
                 }
             }
             if (index >= 0 && index <= maxIndex) {
-                int word = (int) (index >>> 6);
-                if (word >= bits.length) {
-                    bits = Arrays.copyOf(bits, Math.max(word + 1, 2 * bits.length));
-                }
-                bits[word] |= 1L << index;
+                bits = mark(bits, index);
                 max = Math.max(max, (int) index);
             }
             if (next - base > len) {
@@ -161,6 +202,22 @@ final class MemoReads {
             }
         }
         return new MemoReads(Arrays.copyOf(bits, max < 0 ? 1 : (max >>> 6) + 1), max);
+    }
+
+    /** Sets bit {@code index} (0 to maxIndex), in {@code bits} or a grown copy, which it returns. */
+    private static long[] mark(long[] bits, long index) {
+        int word = (int) (index >>> 6);
+        if (word >= bits.length) {
+            bits = Arrays.copyOf(bits, Math.max(word + 1, 2 * bits.length));
+        }
+        bits[word] |= 1L << index;
+        return bits;
+    }
+
+    /** The four-byte little-endian unsigned number at {@code off}, as {@link ArgKind#readNumber} reads UINT4. */
+    private static long u4(byte[] b, int off) {
+        return ((b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24)
+                & 0xffffffffL;
     }
 
     /** The position after the newline that ends the line at {@code pos}, or -1 when there is none. */
