@@ -146,6 +146,7 @@ public final class PickleMachine {
                 Opcode.NEWFALSE, Opcode.NEWTRUE, Opcode.NONE, Opcode.REDUCE, Opcode.BINPERSID}) {
             assert op.arg() == ArgKind.NONE : op;
         }
+        assert Opcode.BINUNICODE.code() == 'X' && Opcode.SHORT_BINUNICODE.code() == 0x8c;
         assert Opcode.MARK.code() == '(' && Opcode.TUPLE.code() == 't' && Opcode.TUPLE1.code() == 0x85
                 && Opcode.TUPLE2.code() == 0x86 && Opcode.EMPTY_TUPLE.code() == ')' && Opcode.NEWFALSE.code() == 0x89
                 && Opcode.NEWTRUE.code() == 0x88 && Opcode.NONE.code() == 'N' && Opcode.REDUCE.code() == 'R'
@@ -345,6 +346,10 @@ public final class PickleMachine {
                     case 'N' -> pushFree(PyValue.None.NONE, at); // NONE
                     case 'R' -> reduceOp(op, at); // REDUCE
                     case 'Q' -> binPersId(op, at); // BINPERSID
+                    case 'X', 0x8c -> { // BINUNICODE, SHORT_BINUNICODE: every name and storage key
+                        args.read(op, at);
+                        pushText(at);
+                    }
                     default -> step(op, at);
                 }
             }
@@ -455,10 +460,7 @@ public final class PickleMachine {
             case BINFLOAT -> push(new PyValue.Float(args.dbl), at);
             // --- strings and bytes
             case STRING -> push(new PyValue.Str(args.utf8(unescape(args.raw, op, at), op, at)), at);
-            case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 -> {
-                PyValue.Str str = new PyValue.Str(args.text); // decoded by ArgReader (its text)
-                pushCharged(str, HeapCost.str(str, args.textBytes), at);
-            }
+            case BINSTRING, SHORT_BINSTRING, SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 -> pushText(at);
             case UNICODE -> {
                 try {
                     push(new PyValue.Str(Texts.rawUnicodeEscape(args.raw)), at);
@@ -644,6 +646,12 @@ public final class PickleMachine {
         }
     }
 
+    /** Pushes the str ArgReader has just read and decoded (its {@code text}). */
+    private void pushText(long at) throws PtsafeException {
+        PyValue.Str str = new PyValue.Str(args.text);
+        pushCharged(str, HeapCost.str(str, args.textBytes), at);
+    }
+
     private void mark(Opcode op, long at) throws PtsafeException {
         if (stack.markCount() + 1 > options.maxNestingDepth()) {
             throw limit(at, op, "MARKs open at once", Limit.MAX_NESTING_DEPTH, stack.markCount() + 1L,
@@ -765,9 +773,8 @@ public final class PickleMachine {
             return goOn(error(Reason.FORBIDDEN_CALL, at, op, op + " on a " + Values.typeName(callable)
                     + " is not allowed"), op, at, op + " on a " + Values.typeName(callable));
         }
-        List<Object> items = t.items();
-        for (int i = 0, n = items.size(); i < n; i++) { // indexed: no iterator per call
-            if (items.get(i) instanceof Poison p) {
+        for (int i = 0, n = t.size(); i < n; i++) { // indexed: no iterator per call
+            if (t.get(i) instanceof Poison p) {
                 return p;
             }
         }
@@ -840,6 +847,19 @@ public final class PickleMachine {
                 // Most items of a checkpoint's tuples (sizes, strides, keys, globals, flags): height 0,
                 // hashable, one node, as Values says of them, without its type switches.
                 nodes = Math.min(nodes + 1, MAX_KEY_NODES + 1);
+                continue;
+            }
+            if (item instanceof DictObj || item instanceof ListObj) {
+                // A rebuild's hooks (an OrderedDict): height 1 and unhashable, as Values says of them.
+                height = Math.max(height, 1);
+                hashable = false;
+                continue;
+            }
+            if (!(item instanceof PyValue) && !(item instanceof TupleObj) && !(item instanceof SetObj)
+                    && !(item instanceof OpaqueObj) && !(item instanceof Poison)) {
+                // A value of the table's meanings (a rebuild's storage): what Values' defaults say of
+                // it (height 0, unhashable), without their type switches.
+                hashable = false;
                 continue;
             }
             if (item instanceof TupleObj t) {
