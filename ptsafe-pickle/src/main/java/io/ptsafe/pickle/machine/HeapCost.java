@@ -133,8 +133,8 @@ public final class HeapCost {
             case PyValue.Dict d -> dict(d.entries().size());
             case PyValue.PySet s -> 16 + 24 + DICT + FIRST_TABLE + MAP_ENTRY * s.items().size();
             case PyValue.TensorValue t -> 16 + other.applyAsLong(t.tensor());
-            // TupleObj (40 with its region) and its item list: List.of, or (TUPLE) an unmodifiable
-            // view (24) of Arrays.asList (16) over an array; its hashable form is charged if a key needs it.
+            // TupleObj (40 with its region) and its items: an array, and a list view over it (16; charged
+            // 40, as the two lists it replaced); its hashable form is charged if a key needs it.
             case TupleObj t -> tuple(t);
             case ListObj l -> LIST + SLOT * l.items.size();
             case DictObj d -> DICT;

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -912,6 +913,16 @@ public final class PickleMachine {
         if (items.size() % 2 != 0) {
             throw error(Reason.MALFORMED_PICKLE, at, op, op + " with an odd number of items (" + items.size() + ")");
         }
+        int pairs = items.size() / 2;
+        int presized = 0;
+        if (d.entries.isEmpty() && pairs > PRESIZE_FROM && pairs <= maxItems
+                && budget.fits(HeapCost.FIRST_TABLE + HeapCost.MAP_ENTRY * pairs)) {
+            // A state dict's entries come in one SETITEMS (or batches of 1,000): its table made once at
+            // its final size, not grown 16 -> 2,048 by rehashing. Only when every entry's charge would
+            // fit (so no refusal moves) and the pairs are within the item limit (checked per entry).
+            d.entries = LinkedHashMap.newLinkedHashMap(pairs);
+            presized = pairs;
+        }
         for (int i = 0; i < items.size(); i += 2) {
             Key k = key(items.get(i), op, at);
             // One lookup, not containsKey and put: a new key is checked and charged right after it
@@ -923,6 +934,25 @@ public final class PickleMachine {
                 charge(HeapCost.MAP_ENTRY + (before == 0 ? HeapCost.FIRST_TABLE : 0), op, at);
             }
         }
+        if (d.entries.size() < presized) {
+            // Repeated keys: the table is larger than growing it would have made it; the slots more are charged.
+            keep(HeapCost.SLOT / 2 * (tableSlots(presized) - tableSlots(d.entries.size())), op, at);
+        }
+    }
+
+    /** SETITEMS with more pairs than this into an empty dict makes its table at once (16 slots hold 12). */
+    private static final int PRESIZE_FROM = 12;
+
+    /**
+     * The slots of the table a HashMap has after {@code n} distinct puts, as it grows (16, doubled
+     * while n is over three quarters of it); presized for n, it has as many.
+     */
+    static long tableSlots(long n) {
+        long slots = 16;
+        while (n > slots / 4 * 3) {
+            slots *= 2;
+        }
+        return slots;
     }
 
     private void addAll(SetObj s, List<Object> items, Opcode op, long at) throws PtsafeException {

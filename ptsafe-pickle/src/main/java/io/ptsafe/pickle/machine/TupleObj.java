@@ -27,7 +27,8 @@ public final class TupleObj {
     private final Items items;
     private final boolean hashable;
     private final int height;
-    private final int keyNodes;
+    /** At most {@link PickleMachine#MAX_KEY_NODES} + 1: a short, so that a tuple takes 40 bytes, as charged. */
+    private final short keyNodes;
     private PyValue frozen;
     /**
      * What the budget may give back when a call consumes this tuple and keeps nothing of it: the
@@ -43,7 +44,7 @@ public final class TupleObj {
         this.items = new Items(array);
         this.hashable = hashable;
         this.height = height;
-        this.keyNodes = keyNodes;
+        this.keyNodes = (short) Math.min(keyNodes, Short.MAX_VALUE);
     }
 
     /** The items (machine values), read-only. */

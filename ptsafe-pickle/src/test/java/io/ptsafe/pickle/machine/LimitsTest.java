@@ -167,6 +167,34 @@ class LimitsTest {
         assertEquals(HeapCost.LIST, r.budget().used());
     }
 
+    /**
+     * SETITEMS into an empty dict makes the table for all its pairs at once; when keys repeat, the
+     * table is larger than the entries alone would have grown it, and the difference is charged.
+     */
+    @Test
+    void setItemsOfRepeatedKeysChargesTheTableItMade() throws Exception {
+        long few = usedAfter(12); // 12 pairs: no table made ahead
+        long many = usedAfter(100); // 100 pairs, one key: a table of 256 slots where growing makes 16
+        assertEquals(88 * HeapCost.KEY + 4 * (PickleMachine.tableSlots(100) - 16), many - few);
+        assertEquals(256, PickleMachine.tableSlots(100));
+        assertEquals(2048, PickleMachine.tableSlots(1000));
+        assertEquals(16, PickleMachine.tableSlots(12));
+        assertEquals(32, PickleMachine.tableSlots(13));
+    }
+
+    /** The budget used after a dict of one str key set {@code pairs} times by one SETITEMS. */
+    private static long usedAfter(int pairs) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(pk(0x80, 2, "}", "(", 0x8c, 1, "k", "q", 0, "N"));
+        for (int i = 1; i < pairs; i++) {
+            out.writeBytes(pk("h", 0, "N"));
+        }
+        out.writeBytes(pk("u", "."));
+        PickleResult r = Pickles.machine(out.toByteArray(), LoadOptions.defaults()).run();
+        assertEquals(1, ((DictObj) r.root()).size());
+        return r.budget().used();
+    }
+
     /** A PUT no GET reads keeps nothing: the memo is then one bit an index. */
     @Test
     void memoKeepsNoSlotForIndicesNeverRead() throws Exception {
