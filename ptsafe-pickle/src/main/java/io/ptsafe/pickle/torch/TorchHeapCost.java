@@ -36,7 +36,8 @@ public final class TorchHeapCost {
         boolean[] viewMet = new boolean[1];
         return v -> switch (v) {
             case TensorNode n -> node(n);
-            // The ref and its entry in StorageIds, and the strings it keeps of its persistent id (which
+            // The ref and its entry in StorageIds (a legacy stream's keep none, its roots are in
+            // LegacyStorageIds: charged all the same, an upper bound), and the strings it keeps of its persistent id (which
             // die with the id otherwise, see keepsNoArguments): its key, and its location unless it is
             // the very string the last ref kept (torch memoizes 'cpu'). A legacy stream also lists it
             // as a root (and, once a view is met, in all storages), and a view adds the root's own ref,
