@@ -116,14 +116,29 @@ public final class StorageIds implements PersistentLoader {
         if (key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
             return false;
         }
-        for (int i = 0; i < key.length(); i++) {
+        char first = key.charAt(0);
+        if (first >= 128 || NAME_CHARS[first] != WORD) {
+            return false;
+        }
+        for (int i = 1; i < key.length(); i++) {
             char c = key.charAt(i);
-            boolean word = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-            if (!word && (i == 0 || (c != '.' && c != '-'))) {
+            if (c >= 128 || NAME_CHARS[c] == 0) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** {@link #NAME_CHARS} of a word character, allowed anywhere in a key. */
+    private static final byte WORD = 2;
+    /** By ASCII code: {@link #WORD}, 1 for '.' and '-' (allowed after the first character), else 0. */
+    private static final byte[] NAME_CHARS = new byte[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            boolean word = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            NAME_CHARS[c] = word ? WORD : c == '.' || c == '-' ? (byte) 1 : 0;
+        }
     }
 
     private static long count(Object v, Call call, String what) throws PtsafeException {

@@ -229,6 +229,12 @@ public final class TensorTree {
 
     /** @param keyString whether {@code name} is the string of a dict key the tree holds (no heap of its own) */
     private Tensor tensor(Object spec, String name, boolean keyString) throws PtsafeException {
+        if (spec instanceof TensorNode n) {
+            // Nearly every leaf: its strides compared once, for the builder and for the charge.
+            boolean rowMajor = rowMajor(n.shape(), n.strides());
+            return charged(node(n, name, rowMajor), name, keyString, order != ByteOrder.LITTLE_ENDIAN
+                    || n.storageOffset() != 0 || n.quantization() != null || !rowMajor);
+        }
         return charged(build(spec, name), name, keyString, rare(spec));
     }
 
@@ -245,17 +251,7 @@ public final class TensorTree {
 
     private Tensor build(Object spec, String name) throws PtsafeException {
         return switch (spec) {
-            case TensorNode n -> {
-                // The builder copies the arrays: the node's own are passed. Row-major strides (nearly
-                // every tensor's) are the builder's default and make the same tensor: not passed, they
-                // are neither copied nor compared.
-                Tensor.Builder b = Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage()));
-                if (!rowMajor(n.shape(), n.strides())) {
-                    b.strides(n.strides());
-                }
-                yield b.storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
-                        .quantization(quantization(n.quantization(), name)).build();
-            }
+            case TensorNode n -> node(n, name, rowMajor(n.shape(), n.strides()));
             case LegacyTensor l when l.node() != null -> build(l.node(), name);
             case LegacyTensor l -> throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, file, where() + ": " + l.notSet());
             case NumpyArray a when a.built() -> Tensor.builder(name, a.dtype(), a.shape(), a.segment(arena))
@@ -267,6 +263,20 @@ public final class TensorTree {
             default -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()
                     + ": a value of type " + spec.getClass().getSimpleName() + " has no place in a checkpoint");
         };
+    }
+
+    /**
+     * The tensor of a rebuilt node. The builder copies the arrays: the node's own are passed.
+     * Row-major strides (nearly every tensor's) are the builder's default and make the same tensor:
+     * not passed, they are neither copied nor compared again.
+     */
+    private Tensor node(TensorNode n, String name, boolean rowMajor) throws PtsafeException {
+        Tensor.Builder b = Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage()));
+        if (!rowMajor) {
+            b.strides(n.strides());
+        }
+        return b.storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
+                .quantization(quantization(n.quantization(), name)).build();
     }
 
     /**
@@ -285,8 +295,9 @@ public final class TensorTree {
 
     /**
      * Whether {@code strides} are the row-major ones of {@code shape} (a 0 dimension counts as 1), as
-     * Tensor's builder finds them; false when a product overflows or a size is negative (the builder
-     * then refuses the shape, with or without the strides).
+     * Tensor's builder finds them. The products wrap unchecked: a shape whose products overflow is
+     * refused by the builder (which multiplies them checked before it reads any stride) whether or
+     * not its strides are passed, and so is a negative size.
      */
     private static boolean rowMajor(long[] shape, long[] strides) {
         if (strides == null) {
@@ -297,16 +308,10 @@ public final class TensorTree {
         }
         long acc = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
-            long d = shape[i];
-            if (strides[i] != acc || d < 0) {
+            if (strides[i] != acc) {
                 return false;
             }
-            if (d > 1) {
-                if (acc > Long.MAX_VALUE / d) {
-                    return false;
-                }
-                acc *= d;
-            }
+            acc = shape[i] == 0 ? acc : acc * shape[i];
         }
         return true;
     }
@@ -398,7 +403,8 @@ public final class TensorTree {
     }
 
     private List<Tensor> name(TreeConverter.Converted c) throws PtsafeException {
-        List<Tensor> out = new ArrayList<>();
+        // Most tensors have a storage of their own: sized for that (a slot a storage, charged with it).
+        List<Tensor> out = new ArrayList<>(Math.min(decoded.storages().size(), options.maxTensors()));
         PyValue root = c.root();
         if (!c.holdsLeaves(root)) {
             return out;
