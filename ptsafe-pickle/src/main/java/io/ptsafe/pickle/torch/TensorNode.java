@@ -23,6 +23,11 @@ final class TensorNode implements Buildable {
     private final boolean requiresGrad;
     private final boolean parameter;
     private final Quantization quantization;
+    /**
+     * Whether {@link #strides} are the row-major ones of {@link #shape}: found while the rebuild's
+     * arrays are fresh, so that the conversion, long after, need not read the strides at all.
+     */
+    private final boolean rowMajor;
     /** Places the conversion met this node at, saturating at 2 ({@link io.ptsafe.pickle.machine.TreeConverter.Leaves#meet}). */
     private byte meetings;
 
@@ -62,6 +67,35 @@ final class TensorNode implements Buildable {
         this.requiresGrad = requiresGrad;
         this.parameter = parameter;
         this.quantization = quantization;
+        this.rowMajor = rowMajor(shape, strides);
+    }
+
+    /**
+     * Whether {@code strides} are the row-major ones of {@code shape} (a 0 dimension counts as 1), as
+     * Tensor's builder finds them. The products wrap unchecked: a shape whose products overflow is
+     * refused by the builder (which multiplies them checked before it reads any stride) whether or
+     * not its strides are passed, and so is a negative size.
+     */
+    static boolean rowMajor(long[] shape, long[] strides) {
+        if (strides == null) {
+            return true;
+        }
+        if (strides.length != shape.length) {
+            return false;
+        }
+        long acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (strides[i] != acc) {
+                return false;
+            }
+            acc = shape[i] == 0 ? acc : acc * shape[i];
+        }
+        return true;
+    }
+
+    /** Whether the strides are the row-major ones of the shape ({@link #rowMajor(long[], long[])}). */
+    boolean rowMajor() {
+        return rowMajor;
     }
 
     StorageRef storage() {

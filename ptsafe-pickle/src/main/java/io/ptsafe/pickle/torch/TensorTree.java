@@ -230,8 +230,8 @@ public final class TensorTree {
     /** @param keyString whether {@code name} is the string of a dict key the tree holds (no heap of its own) */
     private Tensor tensor(Object spec, String name, boolean keyString) throws PtsafeException {
         if (spec instanceof TensorNode n) {
-            // Nearly every leaf: its strides compared once, for the builder and for the charge.
-            boolean rowMajor = rowMajor(n.shape(), n.strides());
+            // Nearly every leaf: its strides were compared when it was made, for the builder and the charge.
+            boolean rowMajor = n.rowMajor();
             return charged(node(n, name, rowMajor), name, keyString, order != ByteOrder.LITTLE_ENDIAN
                     || n.storageOffset() != 0 || n.quantization() != null || !rowMajor);
         }
@@ -242,7 +242,7 @@ public final class TensorTree {
     private boolean rare(Object spec) {
         return switch (spec) {
             case TensorNode n -> order != ByteOrder.LITTLE_ENDIAN || n.storageOffset() != 0 || n.quantization() != null
-                    || !rowMajor(n.shape(), n.strides());
+                    || !n.rowMajor();
             case LegacyTensor l when l.node() != null -> rare(l.node());
             case NumpyArray a -> a.order() != ByteOrder.LITTLE_ENDIAN || !rowMajor(a.shape(), a.strides());
             default -> order != ByteOrder.LITTLE_ENDIAN;
@@ -251,7 +251,7 @@ public final class TensorTree {
 
     private Tensor build(Object spec, String name) throws PtsafeException {
         return switch (spec) {
-            case TensorNode n -> node(n, name, rowMajor(n.shape(), n.strides()));
+            case TensorNode n -> node(n, name, n.rowMajor());
             case LegacyTensor l when l.node() != null -> build(l.node(), name);
             case LegacyTensor l -> throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, file, where() + ": " + l.notSet());
             case NumpyArray a when a.built() -> Tensor.builder(name, a.dtype(), a.shape(), a.segment(arena))
@@ -293,27 +293,9 @@ public final class TensorTree {
         return t;
     }
 
-    /**
-     * Whether {@code strides} are the row-major ones of {@code shape} (a 0 dimension counts as 1), as
-     * Tensor's builder finds them. The products wrap unchecked: a shape whose products overflow is
-     * refused by the builder (which multiplies them checked before it reads any stride) whether or
-     * not its strides are passed, and so is a negative size.
-     */
+    /** {@link TensorNode#rowMajor(long[], long[])}, for arrays of other origins (numpy, a built tensor). */
     private static boolean rowMajor(long[] shape, long[] strides) {
-        if (strides == null) {
-            return true;
-        }
-        if (strides.length != shape.length) {
-            return false;
-        }
-        long acc = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (strides[i] != acc) {
-                return false;
-            }
-            acc = shape[i] == 0 ? acc : acc * shape[i];
-        }
-        return true;
+        return TensorNode.rowMajor(shape, strides);
     }
 
     /**
