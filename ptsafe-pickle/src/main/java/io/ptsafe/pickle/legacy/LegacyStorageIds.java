@@ -41,6 +41,7 @@ final class LegacyStorageIds implements PersistentLoader {
     record ViewOf(String rootKey, StorageRef ref) {
     }
 
+    /** Validates the ids; the roots are recorded here only ({@link #roots}), not in a second table. */
     private final StorageIds ids = new StorageIds(true);
     /** Each root's slot: its index in {@link #rootsInOrder}, the order first named. */
     private final KeySlots roots = new KeySlots();
@@ -51,11 +52,15 @@ final class LegacyStorageIds implements PersistentLoader {
 
     @Override
     public Object load(Object pid, Call call) throws PtsafeException {
-        StorageRef ref = (StorageRef) ids.load(pid, call);
+        StorageRef ref = ids.parse(pid, call);
         String key = ref.key();
         int known = roots.get(key);
         StorageRef root;
-        if (known < 0) {
+        if (known >= 0) {
+            // The root was made of the first id naming its key: its type and size are that id's.
+            root = rootsInOrder.get(known);
+            StorageIds.checkSame(root, ref, call);
+        } else {
             if (!views.isEmpty() && views.containsKey(key)) {
                 throw conflict(call, "storage key '" + key + "' names a root storage here and a view of storage '"
                         + views.get(key).rootKey() + "' before");
@@ -67,8 +72,6 @@ final class LegacyStorageIds implements PersistentLoader {
             if (all != null) {
                 all.put(key, root);
             }
-        } else {
-            root = rootsInOrder.get(known);
         }
         StorageRef.View v = ref.view();
         if (v == null) {

@@ -36,12 +36,6 @@ import java.util.Set;
  * converted once.
  */
 public final class TreeConverter {
-    /**
-     * Largest hint {@link #convert(PickleResult, Leaves, LoadOptions, PickleInput, int)} sizes the tables for:
-     * presized tables are not charged to the budget, so their size stays bounded (about 1 MiB) whatever
-     * the file says; past it they grow as entries come, each entry charged.
-     */
-    private static final int MAX_PRESIZE = 1 << 16;
     /** Keys of one dict (or elements of one set) allowed to share a Java hash code. */
     static final int MAX_COLLISIONS = 32;
 
@@ -69,6 +63,22 @@ public final class TreeConverter {
          */
         default List<?> parts(Object leaf) {
             return List.of();
+        }
+
+        /**
+         * Counts one more place the graph reaches {@code leaf} at, on the leaf itself, for leaves that
+         * keep such a count (a field, where the converter's own table would hash the leaf's identity
+         * to count it and again to convert it): the places counted before this one, saturating at 2
+         * ({@code 0} the first time); {@code -1} when the leaf keeps no count (the converter's table
+         * counts it then). A leaf's count is of one conversion: a {@link PickleResult} is converted once.
+         */
+        default int meet(Object leaf) {
+            return -1;
+        }
+
+        /** The places {@link #meet} counted for {@code leaf} (2 for more), or {@code -1} when it keeps no count. */
+        default int meetings(Object leaf) {
+            return -1;
         }
     }
 
@@ -139,14 +149,8 @@ public final class TreeConverter {
     private Set<Object> shared = Set.of();
     /** Charged for {@link #done} and {@link #shared}, which go when the conversion is over. */
     private long tables;
-    /** Sizes the table of {@link #countShared}. */
-    private final int expected;
 
-    private TreeConverter(Leaves leaves, LoadOptions options, PickleInput input, DecodeBudget budget,
-            int expectedLeaves) {
-        // Sized for the leaves the caller expects (a state dict's tensors), so the tables are not
-        // rehashed on the way (each rehash of an identity table rehashes every key).
-        this.expected = Math.min(Math.max(expectedLeaves, 0), MAX_PRESIZE) + 32;
+    private TreeConverter(Leaves leaves, LoadOptions options, PickleInput input, DecodeBudget budget) {
         // Containers and shared leaves only: a state dict's tensors are in neither.
         this.done = new IdentityHashMap<>();
         this.holding = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -165,21 +169,7 @@ public final class TreeConverter {
     /** Converts {@code root} (a {@link PickleResult#root()}), charging {@code budget}. */
     public static Converted convert(Object root, Leaves leaves, LoadOptions options, PickleInput input,
             DecodeBudget budget) throws PtsafeException {
-        return convert(root, leaves, options, input, budget, 0);
-    }
-
-    /**
-     * {@link #convert(PickleResult, Leaves, LoadOptions, PickleInput)} with the number of leaves the
-     * caller expects (a hint that sizes the walk's tables: the storages a checkpoint's pickle named).
-     */
-    public static Converted convert(PickleResult result, Leaves leaves, LoadOptions options, PickleInput input,
-            int expectedLeaves) throws PtsafeException {
-        return convert(result.root(), leaves, options, input, result.budget(), expectedLeaves);
-    }
-
-    private static Converted convert(Object root, Leaves leaves, LoadOptions options, PickleInput input,
-            DecodeBudget budget, int expectedLeaves) throws PtsafeException {
-        TreeConverter c = new TreeConverter(leaves, options, input, budget, expectedLeaves);
+        TreeConverter c = new TreeConverter(leaves, options, input, budget);
         PyValue v = c.run(root);
         budget.release(c.tables);
         return new Converted(v, c.holding);
@@ -223,12 +213,18 @@ public final class TreeConverter {
                 }
                 case DictObj d -> {
                     // The machine's dict lets go of its entries: the frame keeps the keys' values and the values.
+                    // One pass over the entries, into two arrays (viewed as lists: set() clears a slot).
                     DictObj.Taken t = d.take();
-                    children = new ArrayList<>(t.entries().values());
-                    keys = new ArrayList<>(t.entries().size());
-                    for (Key k : t.entries().keySet()) {
-                        keys.add(k.value());
+                    int n = t.entries().size();
+                    Object[] values = new Object[n];
+                    PyValue[] keyValues = new PyValue[n];
+                    int i = 0;
+                    for (Map.Entry<Key, Object> e : t.entries().entrySet()) {
+                        keyValues[i] = e.getKey().value();
+                        values[i++] = e.getValue();
                     }
+                    children = Arrays.asList(values);
+                    keys = Arrays.asList(keyValues);
                     taken = t.charged();
                     clears = true;
                 }
@@ -288,68 +284,107 @@ public final class TreeConverter {
 
     /**
      * Finds the leaves the graph reaches more than once (through two slots of containers, or as a
-     * part of another leaf), before anything is converted: a table of every leaf while it runs, kept
-     * only for the shared ones, so that the conversion need not keep every leaf alive to its end.
+     * part of another leaf), before anything is converted: a table of every leaf while it runs (or
+     * the leaf's own count, {@link Leaves#meet}), kept only for the shared ones, so that the
+     * conversion need not keep every leaf alive to its end. Each container is expanded once (its
+     * children are converted once); a leaf's parts are visited when it is first met.
      */
     private void countShared(Object root) throws PtsafeException {
-        IdentityHashMap<Object, Object> seen = new IdentityHashMap<>(expected);
+        seen = new IdentityHashMap<>();
+        twice = Collections.newSetFromMap(new IdentityHashMap<>());
         ArrayDeque<Object> todo = new ArrayDeque<>();
-        long charged = 0;
-        Set<Object> twice = Collections.newSetFromMap(new IdentityHashMap<>());
-        todo.push(root);
+        counted = 0;
+        visit(root, todo);
         while (!todo.isEmpty()) {
-            Object v = todo.pop();
-            if (v instanceof PyValue) {
-                continue;
-            }
-            Object before = seen.putIfAbsent(v, isContainer(v) ? CONTAINER : Boolean.FALSE);
-            if (before == Boolean.FALSE) {
-                if (twice.add(v)) {
-                    // its entry in shared, kept until the end
-                    charge(IDENTITY_ENTRY, List.of());
-                    tables += IDENTITY_ENTRY;
-                }
-                continue;
-            }
-            if (before != null) {
-                continue; // a container met again: its children were counted once, as they are converted once
-            }
-            // its entry in seen, and its children's slots in todo
-            long entry = IDENTITY_ENTRY + HeapCost.SLOT * switch (v) {
-                case ListObj l -> l.items.size();
-                case TupleObj t -> t.size();
-                case DictObj d -> d.size();
-                case OpaqueObj o -> o.args().size() + 1;
-                default -> leaves.parts(v).size();
-            };
-            charge(entry, List.of());
-            charged += entry;
-            switch (v) {
-                case ListObj l -> l.items.forEach(todo::push);
-                case TupleObj t -> t.items().forEach(todo::push);
-                case DictObj d -> d.entries.values().forEach(todo::push);
-                case OpaqueObj o -> {
-                    o.args().items().forEach(todo::push);
-                    if (o.state() != null) {
-                        todo.push(o.state());
+            switch (todo.pop()) {
+                case ListObj l -> visitAll(l.items, todo);
+                case TupleObj t -> visitAll(t.items(), todo);
+                case DictObj d -> {
+                    for (Object child : d.entries.values()) {
+                        visit(child, todo);
                     }
                 }
-                default -> {
-                    for (Object part : leaves.parts(v)) {
+                case OpaqueObj o -> {
+                    visitAll(o.args().items(), todo);
+                    if (o.state() != null) {
+                        visit(o.state(), todo);
+                    }
+                }
+                case Object leaf -> {
+                    for (Object part : leaves.parts(leaf)) {
                         if (part != null) {
-                            todo.push(part);
+                            visit(part, todo);
                         }
                     }
                 }
             }
         }
-        budget.release(charged);
+        budget.release(counted);
         shared = twice;
+        seen = null;
+        twice = null;
+    }
+
+    /** {@link #countShared}'s table: containers and leaves that keep no count of their own. */
+    private IdentityHashMap<Object, Object> seen;
+    /** The shared leaves found by {@link #countShared}. */
+    private Set<Object> twice;
+    /** What {@link #countShared} charged for its table and work list, given back when it ends. */
+    private long counted;
+
+    private void visitAll(List<Object> children, ArrayDeque<Object> todo) throws PtsafeException {
+        for (int i = 0, n = children.size(); i < n; i++) {
+            visit(children.get(i), todo);
+        }
+    }
+
+    /**
+     * Counts one place {@code v} is met at: a container met the first time, or a leaf with parts met
+     * the first time, goes on {@code todo}; a leaf met the second time is shared.
+     */
+    private void visit(Object v, ArrayDeque<Object> todo) throws PtsafeException {
+        if (v instanceof PyValue) {
+            return;
+        }
+        boolean container = isContainer(v);
+        int before = container ? -1 : leaves.meet(v);
+        if (before < 0) {
+            Object was = seen.putIfAbsent(v, container ? CONTAINER : Boolean.FALSE);
+            // a container met again: its children were counted once, as they are converted once
+            before = was == null ? 0 : was == Boolean.FALSE ? 1 : 2;
+            if (was == Boolean.FALSE) {
+                seen.put(v, Boolean.TRUE);
+            }
+        }
+        if (before == 1) {
+            // its entry in shared, kept until the end
+            twice.add(v);
+            charge(IDENTITY_ENTRY, List.of());
+            tables += IDENTITY_ENTRY;
+            return;
+        }
+        if (before != 0) {
+            return;
+        }
+        // its entry in the table (charged whether or not it keeps its own count), and its children's slots in todo
+        List<?> parts = container ? List.of() : leaves.parts(v);
+        long entry = IDENTITY_ENTRY + HeapCost.SLOT * switch (v) {
+            case ListObj l -> l.items.size();
+            case TupleObj t -> t.size();
+            case DictObj d -> d.size();
+            case OpaqueObj o -> o.args().size() + 1;
+            default -> parts.size();
+        };
+        charge(entry, List.of());
+        counted += entry;
+        if (container || !parts.isEmpty()) {
+            todo.push(v);
+        }
     }
 
     private PyValue run(Object root) throws PtsafeException {
         if (!isContainer(root)) {
-            return leaf(root, max -> "", List.of());
+            return leaf(root, max -> "", List.of(), true);
         }
         countShared(root);
         ArrayList<Frame> stack = new ArrayList<>();
@@ -365,6 +400,13 @@ public final class TreeConverter {
                     accept(f, i, p, Values.heightOf(p));
                     continue;
                 }
+                int met = isContainer(child) ? -1 : leaves.meetings(child);
+                if (met == 1) {
+                    // A leaf that keeps its own count, met at this one place: not in done.
+                    PyValue v = leaf(child, new StackPath(stack), stack, false);
+                    accept(f, i, v, leafHeight(child));
+                    continue;
+                }
                 Made made = done.get(child);
                 if (made != null && made != OPEN) {
                     accept(f, i, made.value(), made.height());
@@ -376,7 +418,7 @@ public final class TreeConverter {
                 } else if (isContainer(child)) {
                     open(child, stack);
                 } else {
-                    PyValue v = leaf(child, new StackPath(stack), stack);
+                    PyValue v = leaf(child, new StackPath(stack), stack, met < 0 ? shared.contains(child) : met > 1);
                     accept(f, i, v, leafHeight(child));
                 }
                 continue;
@@ -460,8 +502,9 @@ public final class TreeConverter {
         return v instanceof SetObj s ? s.height() : Values.heightOf(v);
     }
 
-    private PyValue leaf(Object v, Path path, List<Frame> stack) throws PtsafeException {
-        boolean remembered = stack.isEmpty() || shared.contains(v);
+    /** @param reachedTwice whether {@code v} is reached at more than one place ({@link #countShared}) */
+    private PyValue leaf(Object v, Path path, List<Frame> stack, boolean reachedTwice) throws PtsafeException {
+        boolean remembered = stack.isEmpty() || reachedTwice;
         if (remembered) {
             // Its entry in done and the Made there.
             charge(IDENTITY_ENTRY + MADE, stack);
@@ -528,8 +571,9 @@ public final class TreeConverter {
             case ListObj l -> new PyValue.PyList(items);
             case TupleObj t -> new PyValue.Tuple(items);
             case DictObj d -> {
+                // The keys themselves: the map's key set would make an entry per key to read them.
+                checkCollisions(f.keys);
                 Map<PyValue, PyValue> m = new KeyedResults(f.keys, f.results);
-                checkCollisions(m.keySet());
                 yield new PyValue.Dict(m, d.kind());
             }
             case OpaqueObj o -> new PyValue.Opaque(o.global(), items.subList(0, o.args().size()),
@@ -543,12 +587,33 @@ public final class TreeConverter {
     /**
      * PyValue's maps hash keys with the records' own hash codes, which a file can make collide at
      * will (strings, ints, tuples); many keys sharing one code would make building the map quadratic.
+     *
+     * <p>First a linear pass counts the codes by bucket (a byte per bucket, saturating: at most 2
+     * bytes a key, within the 4 charged for the sorted codes): codes shared by more than
+     * {@link #MAX_COLLISIONS} keys fall in one bucket, so a file without a crowded bucket is cleared
+     * without sorting. Only a crowded bucket (an attack, or distinct codes crowding by chance) pays
+     * for the exact check, which sorts the codes.
      */
     private void checkCollisions(java.util.Collection<PyValue> keys) throws PtsafeException {
         if (keys.size() <= MAX_COLLISIONS) {
             return;
         }
-        // Sorted hash codes: equal codes are neighbours (an int array, not a map of boxed counts).
+        byte[] buckets = new byte[Integer.highestOneBit(keys.size() * 2 - 1)];
+        int mask = buckets.length - 1;
+        for (PyValue k : keys) {
+            int h = k.hashCode();
+            int b = (h ^ (h >>> 16)) & mask;
+            if (buckets[b] == MAX_COLLISIONS) {
+                checkCollisionsExactly(keys);
+                return;
+            }
+            buckets[b]++;
+        }
+    }
+
+    /** The exact check of {@link #checkCollisions}: sorted hash codes, so that equal codes are neighbours. */
+    private void checkCollisionsExactly(java.util.Collection<PyValue> keys) throws PtsafeException {
+        // An int array, not a map of boxed counts.
         int[] codes = new int[keys.size()];
         int i = 0;
         for (PyValue k : keys) {

@@ -9,8 +9,6 @@ import io.ptsafe.pickle.machine.PersistentLoader;
 import io.ptsafe.pickle.machine.TupleObj;
 import io.ptsafe.pickle.machine.Values;
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +23,7 @@ public final class StorageIds implements PersistentLoader {
     private static final int MAX_KEY_LENGTH = 256;
 
     private final boolean legacy;
-    private final Map<String, StorageRef> byKey = new LinkedHashMap<>();
+    private final StorageTable byKey = new StorageTable();
 
     /** @param legacy whether ids carry the legacy format's sixth item (view metadata) */
     public StorageIds(boolean legacy) {
@@ -34,11 +32,29 @@ public final class StorageIds implements PersistentLoader {
 
     /** Every storage named so far, by key, in the order first named. */
     public Map<String, StorageRef> storages() {
-        return Collections.unmodifiableMap(byKey);
+        return byKey.asMap();
     }
 
     @Override
     public Object load(Object pid, Call call) throws PtsafeException {
+        StorageRef ref = parse(pid, call);
+        StorageRef seen = byKey.putIfAbsent(ref); // one lookup: most keys are new
+        if (seen == null) {
+            return ref;
+        }
+        checkSame(seen, ref, call);
+        if (legacy && !java.util.Objects.equals(seen.view(), ref.view())) {
+            return ref;
+        }
+        return seen;
+    }
+
+    /**
+     * The storage {@code pid} names, validated, as a new ref that is not recorded: for a caller that
+     * keeps its own table of the storages (the legacy format's roots), and checks with
+     * {@link #checkSame} a key named again.
+     */
+    public StorageRef parse(Object pid, Call call) throws PtsafeException {
         if (!(pid instanceof TupleObj t)) {
             throw invalid(call, "a persistent id must be a tuple, got a " + Values.typeName(pid));
         }
@@ -67,19 +83,15 @@ public final class StorageIds implements PersistentLoader {
         }
         long numel = count(items.get(4), call, "numel");
         StorageRef.View view = legacy ? view(items.get(5), call) : null;
-        StorageRef ref = new StorageRef(key, type.global(), type.dtype(), location, numel, view);
-        StorageRef seen = byKey.putIfAbsent(key, ref); // one lookup: most keys are new
-        if (seen == null) {
-            return ref;
-        }
+        return new StorageRef(key, type.global(), type.dtype(), location, numel, view);
+    }
+
+    /** Refuses {@code ref} when it names the key of {@code seen} (named before) with another type or size. */
+    public static void checkSame(StorageRef seen, StorageRef ref, Call call) throws PtsafeException {
         if (!seen.storageClass().equals(ref.storageClass()) || seen.numel() != ref.numel()) {
-            throw call.fail(Reason.STORAGE_CONFLICT, "storage '" + key + "' is named as " + ref.storageClass() + " of "
-                    + ref.numel() + " and before as " + seen.storageClass() + " of " + seen.numel());
+            throw call.fail(Reason.STORAGE_CONFLICT, "storage '" + ref.key() + "' is named as " + ref.storageClass()
+                    + " of " + ref.numel() + " and before as " + seen.storageClass() + " of " + seen.numel());
         }
-        if (legacy && !java.util.Objects.equals(seen.view(), view)) {
-            return ref;
-        }
-        return seen;
     }
 
     private StorageRef.View view(Object v, Call call) throws PtsafeException {
@@ -104,14 +116,29 @@ public final class StorageIds implements PersistentLoader {
         if (key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
             return false;
         }
-        for (int i = 0; i < key.length(); i++) {
+        char first = key.charAt(0);
+        if (first >= 128 || NAME_CHARS[first] != WORD) {
+            return false;
+        }
+        for (int i = 1; i < key.length(); i++) {
             char c = key.charAt(i);
-            boolean word = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-            if (!word && (i == 0 || (c != '.' && c != '-'))) {
+            if (c >= 128 || NAME_CHARS[c] == 0) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** {@link #NAME_CHARS} of a word character, allowed anywhere in a key. */
+    private static final byte WORD = 2;
+    /** By ASCII code: {@link #WORD}, 1 for '.' and '-' (allowed after the first character), else 0. */
+    private static final byte[] NAME_CHARS = new byte[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            boolean word = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            NAME_CHARS[c] = word ? WORD : c == '.' || c == '-' ? (byte) 1 : 0;
+        }
     }
 
     private static long count(Object v, Call call, String what) throws PtsafeException {

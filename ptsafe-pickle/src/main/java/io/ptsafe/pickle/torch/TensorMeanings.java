@@ -477,23 +477,31 @@ final class TensorMeanings {
     }
 
     long[] longs(Call c, Object v, String what) throws PtsafeException {
-        List<?> items = switch (v) {
-            case TupleObj t -> t.items();
-            case ListObj l -> l.items();
-            case PyValue.Opaque o when o.global().equals("torch.Size") && o.args().size() == 1
-                    && o.args().getFirst() instanceof PyValue.Tuple t -> t.items();
-            default -> throw invalid(c, what + " must be a tuple of ints, got " + Values.typeName(v));
-        };
-        if (items.size() > c.options().maxRank()) {
-            throw Limit.MAX_RANK.exceeded(c.file(), c.place() + ": " + what
-                    + " of " + items.size() + " dimensions", items.size(), c.options().maxRank());
+        // Tests of types rather than a pattern switch: twice a tensor, on the open path.
+        List<?> items;
+        if (v instanceof TupleObj t) {
+            items = t.items();
+        } else if (v instanceof ListObj l) {
+            items = l.items();
+        } else if (v instanceof PyValue.Opaque o && o.global().equals("torch.Size") && o.args().size() == 1
+                && o.args().getFirst() instanceof PyValue.Tuple t) {
+            items = t.items();
+        } else {
+            throw invalid(c, what + " must be a tuple of ints, got " + Values.typeName(v));
         }
-        long[] out = new long[items.size()];
-        for (int k = 0; k < out.length; k++) {
-            if (!(items.get(k) instanceof PyValue.Int n) || n.value().bitLength() > 63) {
-                throw invalid(c, what + " must be a tuple of ints, item " + k + " is " + Values.typeName(items.get(k)));
+        int n = items.size();
+        if (n > c.options().maxRank()) {
+            throw Limit.MAX_RANK.exceeded(c.file(), c.place() + ": " + what
+                    + " of " + n + " dimensions", n, c.options().maxRank());
+        }
+        long[] out = new long[n];
+        for (int k = 0; k < n; k++) {
+            Object item = items.get(k);
+            java.math.BigInteger b;
+            if (!(item instanceof PyValue.Int i) || (b = i.value()).bitLength() > 63) {
+                throw invalid(c, what + " must be a tuple of ints, item " + k + " is " + Values.typeName(item));
             }
-            out[k] = n.value().longValue();
+            out[k] = b.longValue();
         }
         return out;
     }

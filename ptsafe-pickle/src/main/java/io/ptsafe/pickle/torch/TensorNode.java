@@ -10,17 +10,26 @@ import io.ptsafe.pickle.machine.Call;
  * and its view geometry. torch's rebuild functions produce these; {@link TensorTree} turns them into
  * {@link io.ptsafe.Tensor}s over the records.
  *
- * @param storage       the storage viewed
- * @param dtype         the element type (the storage's, or {@code _rebuild_tensor_v3}'s)
- * @param storageOffset first element, in elements of {@code dtype}
- * @param shape         sizes
- * @param strides       strides in elements
- * @param requiresGrad  as saved; recorded only
- * @param parameter     whether it was an {@code nn.Parameter}
- * @param quantization  the quantizer's parameters, or null
+ * <p>A class, not a record, for one mutable field: how often the conversion of the pickle's result
+ * met it ({@link #meet()}), which spares the converter a table of every tensor hashed by identity.
+ * Two rebuilds of one storage are two tensors: equality is identity.
  */
-record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] shape, long[] strides,
-        boolean requiresGrad, boolean parameter, Quantization quantization) implements Buildable {
+final class TensorNode implements Buildable {
+    private final StorageRef storage;
+    private final DType dtype;
+    private final long storageOffset;
+    private final long[] shape;
+    private final long[] strides;
+    private final boolean requiresGrad;
+    private final boolean parameter;
+    private final Quantization quantization;
+    /**
+     * Whether {@link #strides} are the row-major ones of {@link #shape}: found while the rebuild's
+     * arrays are fresh, so that the conversion, long after, need not read the strides at all.
+     */
+    private final boolean rowMajor;
+    /** Places the conversion met this node at, saturating at 2 ({@link io.ptsafe.pickle.machine.TreeConverter.Leaves#meet}). */
+    private byte meetings;
 
     /** A quantizer's parameters as the pickle gives them; {@link io.ptsafe.Quantization} says what they mean. */
     public sealed interface Quantization {
@@ -36,10 +45,103 @@ record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] sh
     /**
      * Takes {@code shape} and {@code strides} as they are, and hands them out as they are: every
      * caller passes arrays it just made (or another node's), and nothing writes them once a node
-     * holds them (the record is package-private; builders copy). Copying on the way in and out made
+     * holds them (the class is package-private; builders copy). Copying on the way in and out made
      * seven arrays per tensor.
+     *
+     * @param storage       the storage viewed
+     * @param dtype         the element type (the storage's, or {@code _rebuild_tensor_v3}'s)
+     * @param storageOffset first element, in elements of {@code dtype}
+     * @param shape         sizes
+     * @param strides       strides in elements
+     * @param requiresGrad  as saved; recorded only
+     * @param parameter     whether it was an {@code nn.Parameter}
+     * @param quantization  the quantizer's parameters, or null
      */
-    public TensorNode {
+    TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] shape, long[] strides,
+            boolean requiresGrad, boolean parameter, Quantization quantization) {
+        this.storage = storage;
+        this.dtype = dtype;
+        this.storageOffset = storageOffset;
+        this.shape = shape;
+        this.strides = strides;
+        this.requiresGrad = requiresGrad;
+        this.parameter = parameter;
+        this.quantization = quantization;
+        this.rowMajor = rowMajor(shape, strides);
+    }
+
+    /**
+     * Whether {@code strides} are the row-major ones of {@code shape} (a 0 dimension counts as 1), as
+     * Tensor's builder finds them. The products wrap unchecked: a shape whose products overflow is
+     * refused by the builder (which multiplies them checked before it reads any stride) whether or
+     * not its strides are passed, and so is a negative size.
+     */
+    static boolean rowMajor(long[] shape, long[] strides) {
+        if (strides == null) {
+            return true;
+        }
+        if (strides.length != shape.length) {
+            return false;
+        }
+        long acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (strides[i] != acc) {
+                return false;
+            }
+            acc = shape[i] == 0 ? acc : acc * shape[i];
+        }
+        return true;
+    }
+
+    /** Whether the strides are the row-major ones of the shape ({@link #rowMajor(long[], long[])}). */
+    boolean rowMajor() {
+        return rowMajor;
+    }
+
+    StorageRef storage() {
+        return storage;
+    }
+
+    DType dtype() {
+        return dtype;
+    }
+
+    long storageOffset() {
+        return storageOffset;
+    }
+
+    long[] shape() {
+        return shape;
+    }
+
+    long[] strides() {
+        return strides;
+    }
+
+    boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    boolean parameter() {
+        return parameter;
+    }
+
+    Quantization quantization() {
+        return quantization;
+    }
+
+    /** Counts one more place the conversion met this node at: the count before (0, 1 or 2, saturating). */
+    int meet() {
+        int before = meetings;
+        if (before < 2) {
+            meetings = (byte) (before + 1);
+        }
+        return before;
+    }
+
+    /** The places counted by {@link #meet()} (0, 1 or 2 for more). */
+    int meetings() {
+        return meetings;
     }
 
     @Override
@@ -54,17 +156,6 @@ record TensorNode(StorageRef storage, DType dtype, long storageOffset, long[] sh
 
     TensorNode withRequiresGrad(boolean requiresGrad) {
         return new TensorNode(storage, dtype, storageOffset, shape, strides, requiresGrad, parameter, quantization);
-    }
-
-    // Identity semantics: two rebuilds of one storage are two tensors (records would compare arrays by reference anyway).
-    @Override
-    public boolean equals(Object o) {
-        return this == o;
-    }
-
-    @Override
-    public int hashCode() {
-        return System.identityHashCode(this);
     }
 
     @Override

@@ -73,9 +73,17 @@ public final class TensorTree {
     /** A container of the naming walk: its {@link Walk} and iterator (its path is charged as a string). */
     private static final long WALK = 64;
 
-    private final Map<StorageRef, MemorySegment> segments;
-    /** The same segments by the identity of the refs the pickle named (a table of at most their number). */
+    /**
+     * The resolved storages by the identity of the refs the pickle named (a table of at most their
+     * number): the refs in tensors are, but for refs made elsewhere, the very ones the pickle named,
+     * so they are found without hashing the record's fields.
+     */
     private final IdentityHashMap<StorageRef, MemorySegment> named;
+    /**
+     * The same segments by the refs' values, made only when a tensor's ref is not one the pickle named
+     * (its entries are charged with each storage, {@link #STORAGE}): null until then.
+     */
+    private Map<StorageRef, MemorySegment> segments;
     private final DecodeBudget budget;
     private final long nameBudget;
     private long nameChars;
@@ -84,7 +92,6 @@ public final class TensorTree {
             LoadOptions options) {
         this.decoded = decoded;
         // Sized once: the storages were all named by the pickle (and each was charged there).
-        this.segments = HashMap.newHashMap(decoded.storages().size());
         this.named = new IdentityHashMap<>(decoded.storages().size());
         this.source = source;
         this.order = order;
@@ -128,8 +135,7 @@ public final class TensorTree {
         for (StorageRef ref : decoded.storages().values()) {
             t.resolve(ref);
         }
-        TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t.new Leaves(), options, decoded.input(),
-                decoded.storages().size());
+        TreeConverter.Converted c = TreeConverter.convert(decoded.result(), t.new Leaves(), options, decoded.input());
         return new Tree(c.root(), naming == null ? t.name(c) : t.named(naming.name(c.root())));
     }
 
@@ -149,17 +155,18 @@ public final class TensorTree {
             // the place is written only on refusal, not once per storage
             throw budget.exceeded(file, where() + ", storage '" + ref.key() + "'");
         }
-        MemorySegment s = source.resolve(ref);
-        segments.put(ref, s);
-        named.put(ref, s);
+        named.put(ref, source.resolve(ref));
     }
 
     private MemorySegment segment(StorageRef ref) throws PtsafeException {
-        // The refs in tensors are, but for legacy views, the very ones the pickle named: found by
-        // identity first, without hashing the record's fields.
         MemorySegment s = named.get(ref);
         if (s != null) {
             return s;
+        }
+        if (segments == null) {
+            // The pickle's keys are distinct: equal refs are the same storage, and found again by value.
+            segments = HashMap.newHashMap(named.size() + 1);
+            segments.putAll(named);
         }
         s = segments.get(ref);
         if (s == null) {
@@ -184,6 +191,17 @@ public final class TensorTree {
         @Override
         public long charged(Object leaf) {
             return leaf instanceof TensorNode n ? TorchHeapCost.node(n) : 0;
+        }
+
+        /** A rebuilt tensor keeps its own count: the converter hashes none of them. */
+        @Override
+        public int meet(Object leaf) {
+            return leaf instanceof TensorNode n ? n.meet() : -1;
+        }
+
+        @Override
+        public int meetings(Object leaf) {
+            return leaf instanceof TensorNode n ? n.meetings() : -1;
         }
 
         @Override
@@ -211,6 +229,12 @@ public final class TensorTree {
 
     /** @param keyString whether {@code name} is the string of a dict key the tree holds (no heap of its own) */
     private Tensor tensor(Object spec, String name, boolean keyString) throws PtsafeException {
+        if (spec instanceof TensorNode n) {
+            // Nearly every leaf: its strides were compared when it was made, for the builder and the charge.
+            boolean rowMajor = n.rowMajor();
+            return charged(node(n, name, rowMajor), name, keyString, order != ByteOrder.LITTLE_ENDIAN
+                    || n.storageOffset() != 0 || n.quantization() != null || !rowMajor);
+        }
         return charged(build(spec, name), name, keyString, rare(spec));
     }
 
@@ -218,7 +242,7 @@ public final class TensorTree {
     private boolean rare(Object spec) {
         return switch (spec) {
             case TensorNode n -> order != ByteOrder.LITTLE_ENDIAN || n.storageOffset() != 0 || n.quantization() != null
-                    || !rowMajor(n.shape(), n.strides());
+                    || !n.rowMajor();
             case LegacyTensor l when l.node() != null -> rare(l.node());
             case NumpyArray a -> a.order() != ByteOrder.LITTLE_ENDIAN || !rowMajor(a.shape(), a.strides());
             default -> order != ByteOrder.LITTLE_ENDIAN;
@@ -227,11 +251,7 @@ public final class TensorTree {
 
     private Tensor build(Object spec, String name) throws PtsafeException {
         return switch (spec) {
-            // The builder copies the arrays: the node's own are passed.
-            case TensorNode n -> Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage()))
-                    .strides(n.strides())
-                    .storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
-                    .quantization(quantization(n.quantization(), name)).build();
+            case TensorNode n -> node(n, name, n.rowMajor());
             case LegacyTensor l when l.node() != null -> build(l.node(), name);
             case LegacyTensor l -> throw new PtsafeException(Reason.UNSUPPORTED_FORMAT, file, where() + ": " + l.notSet());
             case NumpyArray a when a.built() -> Tensor.builder(name, a.dtype(), a.shape(), a.segment(arena))
@@ -243,6 +263,20 @@ public final class TensorTree {
             default -> throw new PtsafeException(Reason.MALFORMED_PICKLE, file, where()
                     + ": a value of type " + spec.getClass().getSimpleName() + " has no place in a checkpoint");
         };
+    }
+
+    /**
+     * The tensor of a rebuilt node. The builder copies the arrays: the node's own are passed.
+     * Row-major strides (nearly every tensor's) are the builder's default and make the same tensor:
+     * not passed, they are neither copied nor compared again.
+     */
+    private Tensor node(TensorNode n, String name, boolean rowMajor) throws PtsafeException {
+        Tensor.Builder b = Tensor.builder(name, n.dtype(), n.shape(), segment(n.storage()));
+        if (!rowMajor) {
+            b.strides(n.strides());
+        }
+        return b.storageOffset(n.storageOffset()).byteOrder(order).arena(arena).file(file)
+                .quantization(quantization(n.quantization(), name)).build();
     }
 
     /**
@@ -259,23 +293,9 @@ public final class TensorTree {
         return t;
     }
 
-    /** Whether {@code strides} are the row-major ones of {@code shape} (a 0 dimension counts as 1), as Tensor's builder finds them. */
+    /** {@link TensorNode#rowMajor(long[], long[])}, for arrays of other origins (numpy, a built tensor). */
     private static boolean rowMajor(long[] shape, long[] strides) {
-        if (strides == null) {
-            return true;
-        }
-        if (strides.length != shape.length) {
-            return false;
-        }
-        long acc = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (strides[i] != acc) {
-                return false;
-            }
-            // Tensor's builder checked the products: a shape that overflows never gets here.
-            acc = shape[i] == 0 ? acc : acc * shape[i];
-        }
-        return true;
+        return TensorNode.rowMajor(shape, strides);
     }
 
     /**
@@ -365,7 +385,8 @@ public final class TensorTree {
     }
 
     private List<Tensor> name(TreeConverter.Converted c) throws PtsafeException {
-        List<Tensor> out = new ArrayList<>();
+        // Most tensors have a storage of their own: sized for that (a slot a storage, charged with it).
+        List<Tensor> out = new ArrayList<>(Math.min(decoded.storages().size(), options.maxTensors()));
         PyValue root = c.root();
         if (!c.holdsLeaves(root)) {
             return out;

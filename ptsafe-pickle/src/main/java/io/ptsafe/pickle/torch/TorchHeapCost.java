@@ -34,18 +34,25 @@ public final class TorchHeapCost {
         // A legacy stream's refs counted so far, and whether a view was met (see legacy()).
         long[] roots = new long[1];
         boolean[] viewMet = new boolean[1];
-        return v -> switch (v) {
-            case TensorNode n -> node(n);
-            // The ref and its entry in StorageIds, and the strings it keeps of its persistent id (which
-            // die with the id otherwise, see keepsNoArguments): its key, and its location unless it is
-            // the very string the last ref kept (torch memoizes 'cpu'). A legacy stream also lists it
-            // as a root (and, once a view is met, in all storages), and a view adds the root's own ref,
-            // the view's ref, View and ViewOf, its two entries and its key.
-            case StorageRef r -> STORAGE_REF + MAP_ENTRY + HeapCost.string(r.key())
-                    + location(r.location(), lastLocation)
-                    + (legacy ? legacy(r, roots, viewMet) : 0)
-                    + (r.view() == null ? 0 : 2 * STORAGE_REF + 32 + 24 + 2 * MAP_ENTRY + HeapCost.string(r.view().key()));
-            default -> 128;
+        // Tests of types rather than a pattern switch: once per value a call makes, on the open path.
+        return v -> {
+            if (v instanceof TensorNode n) {
+                return node(n);
+            }
+            // The ref and its entry in StorageIds (a legacy stream's keep none, its roots are in
+            // LegacyStorageIds: charged all the same, an upper bound), and the strings it keeps of
+            // its persistent id (which die with the id otherwise, see keepsNoArguments): its key, and
+            // its location unless it is the very string the last ref kept (torch memoizes 'cpu'). A
+            // legacy stream also lists it as a root (and, once a view is met, in all storages), and a
+            // view adds the root's own ref, the view's ref, View and ViewOf, its two entries and its key.
+            if (v instanceof StorageRef r) {
+                return STORAGE_REF + MAP_ENTRY + HeapCost.string(r.key())
+                        + location(r.location(), lastLocation)
+                        + (legacy ? legacy(r, roots, viewMet) : 0)
+                        + (r.view() == null ? 0
+                                : 2 * STORAGE_REF + 32 + 24 + 2 * MAP_ENTRY + HeapCost.string(r.view().key()));
+            }
+            return 128;
         };
     }
 
