@@ -5,15 +5,16 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import io.ptsafe.pickle.machine.Texts;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,6 +35,8 @@ import java.util.Map;
 final class ZipArchive {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int LOCAL = 0x04034b50;
     private static final int FLAG_ENCRYPTED = 1;
     private static final int FLAG_DATA_DESCRIPTOR = 1 << 3;
@@ -42,11 +45,29 @@ final class ZipArchive {
     private static final int FLAG_MASKED = 1 << 13;
 
     private final String root;
-    private final Map<String, ZipEntryInfo> records;
+    /** What every name starts with: {@code root + "/"}, or "" for a flat zip. */
+    private final int prefixLength;
+    /** The hash ({@link #hash}) of the prefix in lower case, where the hash of a record's name goes on from. */
+    private final int prefixHash;
+    /** Every entry, folders too, in directory order. */
+    private final ZipEntryInfo[] entries;
+    /** Whether the entry is a file (a record), not a folder. */
+    private final boolean[] isRecord;
+    /** Each entry's {@link #hash} of its whole name in lower case. */
+    private final int[] hashes;
+    /** Open addressing on {@link #hashes}: entry index + 1, 0 for an empty cell; twice as long as needed at least. */
+    private final int[] table;
+    private Map<String, ZipEntryInfo> records;
 
-    private ZipArchive(String root, Map<String, ZipEntryInfo> records) {
+    private ZipArchive(String root, int prefixLength, ZipEntryInfo[] entries, boolean[] isRecord, int[] hashes,
+            int[] table) {
         this.root = root;
-        this.records = records;
+        this.prefixLength = prefixLength;
+        this.entries = entries;
+        this.isRecord = isRecord;
+        this.hashes = hashes;
+        this.table = table;
+        this.prefixHash = entries.length == 0 ? 0 : hash(0, entries[0].name(), 0, prefixLength);
     }
 
     /** The single top folder, without its slash ("archive", or the file's stem for older torch). */
@@ -57,15 +78,60 @@ final class ZipArchive {
     /**
      * Files under the root by name relative to it ({@code data.pkl}, {@code data/0}), in directory
      * order, keyed in ASCII lower case: torch finds records through miniz, which compares names
-     * ignoring ASCII case, so {@code DATA.PKL} is the record torch reads as {@code data.pkl}.
+     * ignoring ASCII case, so {@code DATA.PKL} is the record torch reads as {@code data.pkl}. Built on
+     * first use: opening a checkpoint finds its records by name ({@link #record}) and never needs it.
      */
     Map<String, ZipEntryInfo> records() {
+        if (records == null) {
+            Map<String, ZipEntryInfo> m = LinkedHashMap.newLinkedHashMap(entries.length);
+            for (int i = 0; i < entries.length; i++) {
+                if (isRecord[i]) {
+                    m.put(asciiLower(entries[i].name().substring(prefixLength)), entries[i]);
+                }
+            }
+            records = Collections.unmodifiableMap(m);
+        }
         return records;
     }
 
     /** The record torch would find under {@code name} (relative to the root), or null. */
     ZipEntryInfo record(String name) {
-        return records.get(asciiLower(name));
+        return record(name, "");
+    }
+
+    /**
+     * The record torch would find under {@code folder + key} (relative to the root), or null: the
+     * name is hashed and compared in place, in ASCII lower case, without being built.
+     */
+    ZipEntryInfo record(String folder, String key) {
+        int h = hash(hash(prefixHash, folder, 0, folder.length()), key, 0, key.length());
+        int mask = table.length - 1;
+        for (int c = mix(h) & mask; ; c = (c + 1) & mask) {
+            int slot = table[c] - 1;
+            if (slot < 0) {
+                return null;
+            }
+            if (hashes[slot] == h && isRecord[slot]) {
+                String name = entries[slot].name();
+                if (name.length() == prefixLength + folder.length() + key.length()
+                        && sameIgnoringAsciiCase(name, prefixLength, folder)
+                        && sameIgnoringAsciiCase(name, prefixLength + folder.length(), key)) {
+                    return entries[slot];
+                }
+            }
+        }
+    }
+
+    /** Whether a record's name (relative to the root, in ASCII lower case) starts with {@code lowerPrefix}. */
+    boolean anyRecordUnder(String lowerPrefix) {
+        for (int i = 0; i < entries.length; i++) {
+            String name = entries[i].name();
+            if (isRecord[i] && name.length() >= prefixLength + lowerPrefix.length()
+                    && sameIgnoringAsciiCase(name, prefixLength, lowerPrefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String asciiLower(String s) {
@@ -80,6 +146,35 @@ final class ZipArchive {
             }
         }
         return sb == null ? s : sb.toString();
+    }
+
+    private static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
+
+    /** {@code h} carried on over {@code s[from, to)} in ASCII lower case (String.hashCode's polynomial). */
+    private static int hash(int h, String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            h = 31 * h + lower(s.charAt(i));
+        }
+        return h;
+    }
+
+    private static int mix(int h) {
+        int x = h * 0x9E3779B9;
+        return x ^ (x >>> 16);
+    }
+
+    /** Whether {@code name} holds {@code part} at {@code at}, ignoring ASCII case (the caller checked the length). */
+    private static boolean sameIgnoringAsciiCase(String name, int at, String part) {
+        for (int i = 0; i < part.length(); i++) {
+            char a = name.charAt(at + i);
+            char b = part.charAt(i);
+            if (a != b && lower(a) != lower(b)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static ZipArchive read(Path path, MemorySegment file, LoadOptions options) throws PtsafeException {
@@ -101,28 +196,47 @@ final class ZipArchive {
             throw new PtsafeException(Reason.INVALID_ZIP, path, "the file does not start with a zip local header");
         }
         EndOfCentralDirectory cd = EndOfCentralDirectory.read(file, path, options);
-        List<ZipEntryInfo> entries = new ArrayList<>((int) cd.entries());
+        // cd.entries() is at most maxZipEntries, and EndOfCentralDirectory walked exactly that many records.
+        ZipEntryInfo[] entries = new ZipEntryInfo[(int) cd.entries()];
+        CentralEntry c = new CentralEntry();
+        // One buffer for every name (at most 65,535 bytes): the String is made from it once.
+        byte[] name = new byte[64];
+        int count = 0;
         for (long p = cd.offset(); p < cd.end(); ) {
-            CentralEntry c = CentralEntry.read(file, p, cd.end(), path);
-            entries.add(entry(c, path, file));
+            c.read(file, p, cd.end(), path);
+            if (count == entries.length) {
+                throw new PtsafeException(Reason.INVALID_ZIP, path, "read " + (count + 1)
+                        + " entries, the central directory holds " + cd.entries());
+            }
+            if (c.nameLength() > name.length) {
+                name = new byte[Math.max(c.nameLength(), 2 * name.length)];
+            }
+            entries[count++] = entry(c, path, file, name);
             p = c.next();
         }
-        if (entries.size() != cd.entries()) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, "read " + entries.size()
+        if (count != cd.entries()) {
+            throw new PtsafeException(Reason.INVALID_ZIP, path, "read " + count
                     + " entries, the central directory holds " + cd.entries());
         }
         checkExtents(entries, cd, path, file.byteSize());
         return layout(entries, path, rooted);
     }
 
-    private static ZipEntryInfo entry(CentralEntry e, Path path, MemorySegment file) throws PtsafeException {
-        byte[] raw = e.rawName();
+    /** The entry of the record {@code e} holds, checked; {@code raw} is a buffer for its name. */
+    private static ZipEntryInfo entry(CentralEntry e, Path path, MemorySegment file, byte[] raw)
+            throws PtsafeException {
+        int rawLength = e.nameLength();
+        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, e.nameOffset(), raw, 0, rawLength);
         String name;
-        try {
-            name = Texts.utf8(raw);
-        } catch (IllegalArgumentException x) {
-            throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry name is not UTF-8: "
-                    + java.util.HexFormat.of().formatHex(raw, 0, Math.min(raw.length, 64)));
+        if (isAscii(raw, rawLength)) {
+            name = new String(raw, 0, rawLength, StandardCharsets.ISO_8859_1);
+        } else {
+            try {
+                name = Texts.utf8(Arrays.copyOf(raw, rawLength));
+            } catch (IllegalArgumentException x) {
+                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry name is not UTF-8: "
+                        + java.util.HexFormat.of().formatHex(raw, 0, Math.min(rawLength, 64)));
+            }
         }
         // The place of a refusal, "entry 'NAME'", is spelled only when refusing (where(name)).
         int flags = e.flags();
@@ -167,7 +281,7 @@ final class ZipArchive {
             throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(name) + ": local header at " + lho
                     + " runs past the end of the file");
         }
-        if (!sameName(file, lho + 30, n, raw)) {
+        if (!sameName(file, lho + 30, n, raw, rawLength)) {
             byte[] localName = new byte[n];
             MemorySegment.copy(file, ValueLayout.JAVA_BYTE, lho + 30, localName, 0, n);
             throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + ": the local header at " + lho
@@ -227,53 +341,105 @@ final class ZipArchive {
         return "entry '" + name + "'";
     }
 
-    /** Whether the {@code n} bytes at {@code at} are the central directory's name {@code raw} (no copy). */
-    private static boolean sameName(MemorySegment file, long at, int n, byte[] raw) {
-        return n == raw.length && MemorySegment.mismatch(file, at, at + n, MemorySegment.ofArray(raw), 0, n) == -1;
+    /**
+     * Whether the {@code n} bytes at {@code at} are the central directory's name, {@code raw[0, length)}:
+     * eight bytes at a time (MemorySegment.mismatch, which wraps the array and sets up a bulk
+     * comparison, was 2.5% of a 1,000-tensor open for names of about 20 bytes).
+     */
+    private static boolean sameName(MemorySegment file, long at, int n, byte[] raw, int length) {
+        if (n != length) {
+            return false;
+        }
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            if (file.get(U64, at + i) != (long) LONGS.get(raw, i)) {
+                return false;
+            }
+        }
+        for (; i < n; i++) {
+            if (file.get(ValueLayout.JAVA_BYTE, at + i) != raw[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isAscii(byte[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean localAgrees(long local, long raw, long resolved, boolean descriptor, boolean zip64) {
         return local == raw || local == resolved || descriptor && local == 0 || zip64 && local == 0xffffffffL;
     }
 
-    /** No entry's header or data may reach into the next entry, or into the central directory. */
-    private static void checkExtents(List<ZipEntryInfo> entries, EndOfCentralDirectory cd, Path path, long size)
+    /**
+     * No entry's header or data may reach into the next entry, or into the central directory. Taken
+     * in the order of the local headers; torch.save writes the directory in that order, so the copy
+     * and sort are made only for a zip that does not.
+     */
+    private static void checkExtents(ZipEntryInfo[] entries, EndOfCentralDirectory cd, Path path, long size)
             throws PtsafeException {
-        List<ZipEntryInfo> sorted = new ArrayList<>(entries);
-        sorted.sort(Comparator.comparingLong(ZipEntryInfo::headerOffset));
-        for (int i = 0; i < sorted.size(); i++) {
-            ZipEntryInfo a = sorted.get(i);
-            long limit = i + 1 < sorted.size() ? sorted.get(i + 1).headerOffset() : cd.offset();
+        ZipEntryInfo[] sorted = entries;
+        for (int i = 1; i < entries.length; i++) {
+            if (entries[i].headerOffset() < entries[i - 1].headerOffset()) {
+                // Stable, as List.sort was: entries at one offset stay in directory order.
+                sorted = entries.clone();
+                Arrays.sort(sorted, Comparator.comparingLong(ZipEntryInfo::headerOffset));
+                break;
+            }
+        }
+        for (int i = 0; i < sorted.length; i++) {
+            ZipEntryInfo a = sorted[i];
+            long limit = i + 1 < sorted.length ? sorted[i + 1].headerOffset() : cd.offset();
             if (a.dataEnd() > limit) {
-                String next = i + 1 < sorted.size() ? "entry '" + sorted.get(i + 1).name() + "'" : "the central directory";
+                String next = i + 1 < sorted.length ? "entry '" + sorted[i + 1].name() + "'" : "the central directory";
                 throw new PtsafeException(Reason.ENTRY_OVERLAP, path, "entry '" + a.name() + "' (bytes "
                         + a.headerOffset() + " to " + a.dataEnd() + ") overlaps " + next + " at offset " + limit);
             }
         }
     }
 
-    /** Names: safe, unique, all under one root folder when {@code rooted}. */
-    private static ZipArchive layout(List<ZipEntryInfo> entries, Path path, boolean rooted) throws PtsafeException {
+    /**
+     * Names: safe, unique, all under one root folder when {@code rooted}. Unique is checked on the
+     * whole name in ASCII lower case, before the root, through one open-addressed table of entry
+     * indexes that {@link #record} then searches: no lower-case copy of a name, no map node.
+     */
+    private static ZipArchive layout(ZipEntryInfo[] entries, Path path, boolean rooted) throws PtsafeException {
         String root = null;
-        Map<String, ZipEntryInfo> records = LinkedHashMap.newLinkedHashMap(entries.size());
-        java.util.Set<String> seen = java.util.HashSet.newHashSet(entries.size());
-        for (ZipEntryInfo e : entries) {
+        int n = entries.length;
+        boolean[] isRecord = new boolean[n];
+        int[] hashes = new int[n];
+        int[] table = new int[Math.max(4, Integer.highestOneBit(Math.max(1, n)) << 2)];
+        int mask = table.length - 1;
+        for (int i = 0; i < n; i++) {
+            ZipEntryInfo e = entries[i];
             String name = e.name();
-            String lower = asciiLower(name);
-            if (!seen.add(lower)) {
-                throw new PtsafeException(Reason.DUPLICATE_ENTRY, path, "two entries named '" + clip(name)
-                        + "' (names are compared ignoring ASCII case, as torch's zip reader finds them)");
+            int h = hash(0, name, 0, name.length());
+            int c = mix(h) & mask;
+            for (int slot; (slot = table[c] - 1) >= 0; c = (c + 1) & mask) {
+                String other = entries[slot].name();
+                if (hashes[slot] == h && other.length() == name.length() && sameIgnoringAsciiCase(other, 0, name)) {
+                    throw new PtsafeException(Reason.DUPLICATE_ENTRY, path, "two entries named '" + clip(name)
+                            + "' (names are compared ignoring ASCII case, as torch's zip reader finds them)");
+                }
             }
+            table[c] = i + 1;
+            hashes[i] = h;
             String unsafe = unsafe(name);
             if (unsafe != null) {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name) + "': " + unsafe);
             }
+            boolean folder = name.endsWith("/");
             if (!rooted) {
-                if (!name.endsWith("/")) {
-                    records.put(lower, e);
-                } else if (e.size() != 0) {
+                if (folder && e.size() != 0) {
                     throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(name) + "' has data");
                 }
+                isRecord[i] = !folder;
                 root = "";
                 continue;
             }
@@ -290,18 +456,15 @@ final class ZipArchive {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name)
                         + "' is a file at the top level, not inside a root folder");
             }
-            if (name.endsWith("/")) {
-                if (e.size() != 0) {
-                    throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(name) + "' has data");
-                }
-                continue;
+            if (folder && e.size() != 0) {
+                throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(name) + "' has data");
             }
-            records.put(lower.substring(slash + 1), e);
+            isRecord[i] = !folder;
         }
         if (root == null) {
             throw new PtsafeException(rooted ? Reason.NOT_A_CHECKPOINT : Reason.INVALID_ZIP, path, "an empty zip archive");
         }
-        return new ZipArchive(root, Collections.unmodifiableMap(records));
+        return new ZipArchive(root, root.isEmpty() ? 0 : root.length() + 1, entries, isRecord, hashes, table);
     }
 
     /** Why a name is unsafe, or null: absolute, backslashes, NUL or control characters, empty, "." or ".." segments. */
