@@ -3,10 +3,7 @@ package io.ptsafe.pickle.zip;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
-import io.ptsafe.pickle.machine.Texts;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +32,6 @@ import java.util.Map;
 final class ZipArchive {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int LOCAL = 0x04034b50;
     private static final int FLAG_ENCRYPTED = 1;
     private static final int FLAG_DATA_DESCRIPTOR = 1 << 3;
@@ -153,7 +148,7 @@ final class ZipArchive {
     }
 
     /** {@code h} carried on over {@code s[from, to)} in ASCII lower case (String.hashCode's polynomial). */
-    private static int hash(int h, String s, int from, int to) {
+    static int hash(int h, String s, int from, int to) {
         for (int i = from; i < to; i++) {
             h = 31 * h + lower(s.charAt(i));
         }
@@ -199,8 +194,9 @@ final class ZipArchive {
         // cd.entries() is at most maxZipEntries, and EndOfCentralDirectory walked exactly that many records.
         ZipEntryInfo[] entries = new ZipEntryInfo[(int) cd.entries()];
         CentralEntry c = new CentralEntry();
-        // One buffer for every name (at most 65,535 bytes): the String is made from it once.
-        byte[] name = new byte[64];
+        EntryNames names = new EntryNames();
+        int[] hashes = new int[entries.length];
+        boolean[] plain = new boolean[entries.length];
         int count = 0;
         for (long p = cd.offset(); p < cd.end(); ) {
             c.read(file, p, cd.end(), path);
@@ -208,10 +204,10 @@ final class ZipArchive {
                 throw new PtsafeException(Reason.INVALID_ZIP, path, "read " + (count + 1)
                         + " entries, the central directory holds " + cd.entries());
             }
-            if (c.nameLength() > name.length) {
-                name = new byte[Math.max(c.nameLength(), 2 * name.length)];
-            }
-            entries[count++] = entry(c, path, file, name);
+            entries[count] = entry(c, path, file, names);
+            hashes[count] = names.hash();
+            plain[count] = names.plain();
+            count++;
             p = c.next();
         }
         if (count != cd.entries()) {
@@ -219,25 +215,13 @@ final class ZipArchive {
                     + " entries, the central directory holds " + cd.entries());
         }
         checkExtents(entries, cd, path, file.byteSize());
-        return layout(entries, path, rooted);
+        return layout(entries, hashes, plain, path, rooted);
     }
 
-    /** The entry of the record {@code e} holds, checked; {@code raw} is a buffer for its name. */
-    private static ZipEntryInfo entry(CentralEntry e, Path path, MemorySegment file, byte[] raw)
+    /** The entry of the record {@code e} holds, checked; {@code names} reads its name. */
+    private static ZipEntryInfo entry(CentralEntry e, Path path, MemorySegment file, EntryNames names)
             throws PtsafeException {
-        int rawLength = e.nameLength();
-        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, e.nameOffset(), raw, 0, rawLength);
-        String name;
-        if (isAscii(raw, rawLength)) {
-            name = new String(raw, 0, rawLength, StandardCharsets.ISO_8859_1);
-        } else {
-            try {
-                name = Texts.utf8(Arrays.copyOf(raw, rawLength));
-            } catch (IllegalArgumentException x) {
-                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry name is not UTF-8: "
-                        + java.util.HexFormat.of().formatHex(raw, 0, Math.min(rawLength, 64)));
-            }
-        }
+        String name = names.read(file, e.nameOffset(), e.nameLength(), path);
         // The place of a refusal, "entry 'NAME'", is spelled only when refusing (where(name)).
         int flags = e.flags();
         // miniz_zip.c 2.1.0: bit 13 (masked local headers) refuses the whole archive in
@@ -281,7 +265,7 @@ final class ZipArchive {
             throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(name) + ": local header at " + lho
                     + " runs past the end of the file");
         }
-        if (!sameName(file, lho + 30, n, raw, rawLength)) {
+        if (!names.sameAs(file, lho + 30, n)) {
             byte[] localName = new byte[n];
             MemorySegment.copy(file, ValueLayout.JAVA_BYTE, lho + 30, localName, 0, n);
             throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + ": the local header at " + lho
@@ -341,38 +325,6 @@ final class ZipArchive {
         return "entry '" + name + "'";
     }
 
-    /**
-     * Whether the {@code n} bytes at {@code at} are the central directory's name, {@code raw[0, length)}:
-     * eight bytes at a time (MemorySegment.mismatch, which wraps the array and sets up a bulk
-     * comparison, was 2.5% of a 1,000-tensor open for names of about 20 bytes).
-     */
-    private static boolean sameName(MemorySegment file, long at, int n, byte[] raw, int length) {
-        if (n != length) {
-            return false;
-        }
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            if (file.get(U64, at + i) != (long) LONGS.get(raw, i)) {
-                return false;
-            }
-        }
-        for (; i < n; i++) {
-            if (file.get(ValueLayout.JAVA_BYTE, at + i) != raw[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isAscii(byte[] b, int n) {
-        for (int i = 0; i < n; i++) {
-            if (b[i] < 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static boolean localAgrees(long local, long raw, long resolved, boolean descriptor, boolean zip64) {
         return local == raw || local == resolved || descriptor && local == 0 || zip64 && local == 0xffffffffL;
     }
@@ -409,17 +361,17 @@ final class ZipArchive {
      * whole name in ASCII lower case, before the root, through one open-addressed table of entry
      * indexes that {@link #record} then searches: no lower-case copy of a name, no map node.
      */
-    private static ZipArchive layout(ZipEntryInfo[] entries, Path path, boolean rooted) throws PtsafeException {
+    private static ZipArchive layout(ZipEntryInfo[] entries, int[] hashes, boolean[] plain, Path path, boolean rooted)
+            throws PtsafeException {
         String root = null;
         int n = entries.length;
         boolean[] isRecord = new boolean[n];
-        int[] hashes = new int[n];
         int[] table = new int[Math.max(4, Integer.highestOneBit(Math.max(1, n)) << 2)];
         int mask = table.length - 1;
         for (int i = 0; i < n; i++) {
             ZipEntryInfo e = entries[i];
             String name = e.name();
-            int h = hash(0, name, 0, name.length());
+            int h = hashes[i];
             int c = mix(h) & mask;
             for (int slot; (slot = table[c] - 1) >= 0; c = (c + 1) & mask) {
                 String other = entries[slot].name();
@@ -429,8 +381,7 @@ final class ZipArchive {
                 }
             }
             table[c] = i + 1;
-            hashes[i] = h;
-            String unsafe = unsafe(name);
+            String unsafe = plain[i] ? null : unsafe(name);
             if (unsafe != null) {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name) + "': " + unsafe);
             }
@@ -468,7 +419,7 @@ final class ZipArchive {
     }
 
     /** Why a name is unsafe, or null: absolute, backslashes, NUL or control characters, empty, "." or ".." segments. */
-    private static String unsafe(String name) {
+    static String unsafe(String name) {
         if (name.isEmpty()) {
             return "empty name";
         }
