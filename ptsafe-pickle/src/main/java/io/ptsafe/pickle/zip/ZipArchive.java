@@ -52,11 +52,22 @@ final class ZipArchive {
     private final int[] hashes;
     /** Open addressing on {@link #hashes}: entry index + 1, 0 for an empty cell; twice as long as needed at least. */
     private final int[] table;
+    /**
+     * Entry index + 1 of the record {@code data/N} by N, for each N below the number of entries spelled
+     * as Python's {@code str} spells it (torch's storage keys), 0 for none; null for a flat zip.
+     */
+    private final int[] dataByNumber;
+    /** Whether some record is under {@code code/} or {@code .data/} (ASCII case ignored), for {@link ZipKinds}. */
+    private final boolean underCode;
+    private final boolean underDotData;
     private Map<String, ZipEntryInfo> records;
 
     private ZipArchive(String root, int prefixLength, ZipEntryInfo[] entries, boolean[] isRecord, int[] hashes,
-            int[] table) {
+            int[] table, int[] dataByNumber, boolean underCode, boolean underDotData) {
         this.root = root;
+        this.dataByNumber = dataByNumber;
+        this.underCode = underCode;
+        this.underDotData = underDotData;
         this.prefixLength = prefixLength;
         this.entries = entries;
         this.isRecord = isRecord;
@@ -99,6 +110,14 @@ final class ZipArchive {
      * name is hashed and compared in place, in ASCII lower case, without being built.
      */
     ZipEntryInfo record(String folder, String key) {
+        if (dataByNumber != null && folder.equals("data/")) {
+            int n = number(key, 0);
+            if (n >= 0 && n < dataByNumber.length) {
+                // Every record data/N with N in range is in the array: no entry there means no record.
+                int slot = dataByNumber[n] - 1;
+                return slot < 0 ? null : entries[slot];
+            }
+        }
         int h = hash(hash(prefixHash, folder, 0, folder.length()), key, 0, key.length());
         int mask = table.length - 1;
         for (int c = mix(h) & mask; ; c = (c + 1) & mask) {
@@ -119,6 +138,12 @@ final class ZipArchive {
 
     /** Whether a record's name (relative to the root, in ASCII lower case) starts with {@code lowerPrefix}. */
     boolean anyRecordUnder(String lowerPrefix) {
+        if (dataByNumber != null && lowerPrefix.equals("code/")) {
+            return underCode;
+        }
+        if (dataByNumber != null && lowerPrefix.equals(".data/")) {
+            return underDotData;
+        }
         for (int i = 0; i < entries.length; i++) {
             String name = entries[i].name();
             if (isRecord[i] && name.length() >= prefixLength + lowerPrefix.length()
@@ -143,6 +168,26 @@ final class ZipArchive {
         return sb == null ? s : sb.toString();
     }
 
+    /**
+     * The number {@code s[from, end)} spells as Python's {@code str} of an int would (digits, no
+     * leading zero, at most 9 of them), or -1.
+     */
+    private static int number(String s, int from) {
+        int len = s.length() - from;
+        if (len == 0 || len > 9 || len > 1 && s.charAt(from) == '0') {
+            return -1;
+        }
+        int v = 0;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
     private static char lower(char c) {
         return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
     }
@@ -158,6 +203,10 @@ final class ZipArchive {
     private static int mix(int h) {
         int x = h * 0x9E3779B9;
         return x ^ (x >>> 16);
+    }
+
+    private static boolean startsIgnoringAsciiCase(String name, int at, String part) {
+        return name.length() - at >= part.length() && sameIgnoringAsciiCase(name, at, part);
     }
 
     /** Whether {@code name} holds {@code part} at {@code at}, ignoring ASCII case (the caller checked the length). */
@@ -366,6 +415,9 @@ final class ZipArchive {
         String root = null;
         int n = entries.length;
         boolean[] isRecord = new boolean[n];
+        int[] dataByNumber = rooted ? new int[n] : null;
+        boolean underCode = false;
+        boolean underDotData = false;
         int[] table = new int[Math.max(4, Integer.highestOneBit(Math.max(1, n)) << 2)];
         int mask = table.length - 1;
         for (int i = 0; i < n; i++) {
@@ -411,11 +463,27 @@ final class ZipArchive {
                 throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(name) + "' has data");
             }
             isRecord[i] = !folder;
+            if (!folder) {
+                // What the lookups and ZipKinds ask of every open, noted while the name is at hand.
+                int rel = slash + 1;
+                char first = rel < name.length() ? lower(name.charAt(rel)) : 0;
+                if (first == 'd' && startsIgnoringAsciiCase(name, rel, "data/")) {
+                    int number = number(name, rel + 5);
+                    if (number >= 0 && number < n) {
+                        dataByNumber[number] = i + 1;
+                    }
+                } else if (first == 'c' && startsIgnoringAsciiCase(name, rel, "code/")) {
+                    underCode = true;
+                } else if (first == '.' && startsIgnoringAsciiCase(name, rel, ".data/")) {
+                    underDotData = true;
+                }
+            }
         }
         if (root == null) {
             throw new PtsafeException(rooted ? Reason.NOT_A_CHECKPOINT : Reason.INVALID_ZIP, path, "an empty zip archive");
         }
-        return new ZipArchive(root, root.isEmpty() ? 0 : root.length() + 1, entries, isRecord, hashes, table);
+        return new ZipArchive(root, root.isEmpty() ? 0 : root.length() + 1, entries, isRecord, hashes, table,
+                dataByNumber, underCode, underDotData);
     }
 
     /** Why a name is unsafe, or null: absolute, backslashes, NUL or control characters, empty, "." or ".." segments. */
