@@ -5,16 +5,15 @@ import io.ptsafe.Reason;
 import io.ptsafe.pickle.machine.Texts;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * Reads the entry names of one central directory, each in a single pass over its bytes: the name as
- * a String, its hash in ASCII lower case ({@link ZipArchive#hash}, for the duplicate check and the
- * lookups), and whether {@link ZipArchive}'s name rules need to look at it at all. One buffer serves
- * every name (at most 65,535 bytes each).
+ * Checks the entry names of one central directory, each in a single pass over its bytes: that it is
+ * UTF-8 (decoded only when it is not ASCII), its hash in ASCII lower case ({@link ZipArchive#hash},
+ * for the duplicate check and the lookups), where its first '/' is, and whether {@link ZipArchive}'s
+ * name rules need to look at it at all. One buffer serves every name (at most 65,535 bytes each).
  *
  * <p>An ASCII name needs the rules only when it could break one: empty, starting with '/' or '.',
  * holding a control character, a backslash, "//" or "/.". Any other name (non-ASCII ones too) is
@@ -26,10 +25,13 @@ final class EntryNames {
     private long nameAt;
     private int hash;
     private boolean plain;
+    private int firstSlash;
 
     /**
-     * The name of {@code n} bytes at {@code at}; refused when it is not UTF-8. Sets {@link #hash()}
-     * and {@link #plain()}.
+     * Checks the name of {@code n} bytes at {@code at}, refused when it is not UTF-8, and sets
+     * {@link #hash()}, {@link #plain()} and {@link #firstSlash()}.
+     *
+     * @return the name when it is not ASCII, null when it is (its bytes are its chars)
      */
     String read(MemorySegment file, long at, int n, Path path) throws PtsafeException {
         if (n > name.length) {
@@ -43,11 +45,15 @@ final class EntryNames {
         boolean ascii = true;
         boolean suspect = n == 0 || b[0] == '/' || b[0] == '.';
         byte previous = 0;
+        int slash = -1;
         for (int i = 0; i < n; i++) {
             byte c = b[i];
             if (c < 0) {
                 ascii = false;
                 break;
+            }
+            if (c == '/' && slash < 0) {
+                slash = i;
             }
             // Letters, digits and most signs skip the tests: what a rule looks at is below '0', '\\' or DEL.
             if (c < '0' && (c < 0x20 || previous == '/' && (c == '/' || c == '.')) || c == '\\' || c == 0x7f) {
@@ -59,7 +65,8 @@ final class EntryNames {
         if (ascii) {
             hash = h;
             plain = !suspect;
-            return new String(b, 0, n, StandardCharsets.ISO_8859_1);
+            firstSlash = slash;
+            return null;
         }
         String s;
         try {
@@ -70,12 +77,25 @@ final class EntryNames {
         }
         hash = ZipArchive.hash(0, s, 0, s.length());
         plain = false;
+        // '/' is one byte in UTF-8 and no part of another character's bytes.
+        firstSlash = -1;
+        for (int i = 0; i < n; i++) {
+            if (b[i] == '/') {
+                firstSlash = i;
+                break;
+            }
+        }
         return s;
     }
 
     /** The hash of the last name read, in ASCII lower case. */
     int hash() {
         return hash;
+    }
+
+    /** Byte offset of the first '/' of the last name read, or -1. */
+    int firstSlash() {
+        return firstSlash;
     }
 
     /** Whether the last name read is ASCII and can break none of the name rules. */

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link EntryNames} lets {@link ZipArchive} skip its name rules only for names that break none:
- * every name it calls plain is one {@link ZipArchive#unsafe} accepts, and its hash is the one
- * lookups compute from the name in ASCII lower case.
+ * every name it calls plain is one {@link ZipArchive#unsafe} accepts, its hash is the one lookups
+ * compute from the name in ASCII lower case, and its first '/' is found as a byte offset.
  */
 class EntryNamesTest {
     private static final Path PATH = Path.of("t.pt");
@@ -39,8 +39,9 @@ class EntryNamesTest {
         int plain = 0;
         for (String name : names) {
             byte[] b = name.getBytes(StandardCharsets.UTF_8);
-            assertEquals(name, reader.read(MemorySegment.ofArray(b), 0, b.length, PATH));
+            assertNull(reader.read(MemorySegment.ofArray(b), 0, b.length, PATH), "ASCII: its bytes are its chars");
             assertEquals(ZipArchive.hash(0, ZipArchive.asciiLower(name), 0, name.length()), reader.hash(), name);
+            assertEquals(name.indexOf('/'), reader.firstSlash(), name);
             if (reader.plain()) {
                 plain++;
                 assertNull(ZipArchive.unsafe(name), name);
@@ -57,6 +58,11 @@ class EntryNamesTest {
         assertEquals(name, reader.read(MemorySegment.ofArray(b), 0, b.length, PATH));
         assertFalse(reader.plain());
         assertEquals(ZipArchive.hash(0, name, 0, name.length()), reader.hash());
+        assertEquals(7, reader.firstSlash());
+        String deep = "\u00e4\u00e4/x";
+        byte[] d = deep.getBytes(StandardCharsets.UTF_8);
+        assertEquals(deep, reader.read(MemorySegment.ofArray(d), 0, d.length, PATH));
+        assertEquals(4, reader.firstSlash(), "a byte offset");
     }
 
     @Test

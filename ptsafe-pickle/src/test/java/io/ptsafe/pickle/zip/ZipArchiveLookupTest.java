@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ptsafe.LoadOptions;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Reason;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -68,5 +71,26 @@ class ZipArchiveLookupTest {
         assertFalse(zip("a/data.pkl", "a/code/").anyRecordUnder("code/"), "a folder entry alone is no record");
         assertTrue(zip("a/data.pkl", "a/.Data/version").anyRecordUnder(".data/"));
         assertFalse(zip("a/data.pkl", "a/xcode/y").anyRecordUnder("code/"));
+    }
+
+    @Test
+    void nonAsciiNamesAreFoundAndComparedAsTorchDoes() throws Exception {
+        ZipArchive zip = zip("\u00e4/data.pkl", "\u00e4/DATA/0", "\u00e4/\u00c4", "\u00e4/\u00e4");
+        assertEquals("\u00e4", zip.root());
+        assertEquals("\u00e4/DATA/0", zip.record("data/", "0").name());
+        assertEquals("\u00e4/\u00c4", zip.record("\u00c4").name(), "only ASCII case is ignored");
+        assertEquals("\u00e4/\u00e4", zip.record("\u00e4").name());
+        assertSame(zip.records().get("data.pkl"), zip.record("DATA.pkl"));
+    }
+
+    @Test
+    void duplicatesAndRootsAreJudgedOnTheNames() throws Exception {
+        PtsafeException dup = assertThrows(PtsafeException.class, () -> zip("a/\u00c4B", "a/\u00c4b"));
+        assertEquals(Reason.DUPLICATE_ENTRY, dup.reason());
+        PtsafeException root = assertThrows(PtsafeException.class, () -> zip("a/x", "A/y"));
+        assertEquals(Reason.ENTRY_OUTSIDE_ROOT, root.reason());
+        PtsafeException root2 = assertThrows(PtsafeException.class, () -> zip("ab/x", "a/y"));
+        assertEquals(Reason.ENTRY_OUTSIDE_ROOT, root2.reason());
+        assertTrue(root2.getMessage().contains("entry 'a/y' is outside the root folder 'ab/'"), root2.getMessage());
     }
 }
