@@ -16,6 +16,7 @@ import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A legacy {@code torch.save} stream (torch before 1.6, or {@code _use_new_zipfile_serialization=False}),
@@ -103,13 +104,15 @@ public final class LegacyStream {
                     + "none, and a second file hidden there reads differently in other tools");
         }
         TorchPickle.Decoded decoded = new TorchPickle.Decoded(obj.input(), obj.result(), ids.all());
-        StorageSource source = ref -> resolve(ref, ids, blocks, path);
+        // The views are all known now: their map is taken once, not once per storage.
+        Map<String, LegacyStorageIds.ViewOf> views = ids.views().isEmpty() ? Map.of() : ids.views();
+        StorageSource source = ref -> resolve(ref, ids, views, blocks, path);
         return new LegacyStream(decoded, source, sysInfo);
     }
 
-    private static MemorySegment resolve(StorageRef ref, LegacyStorageIds ids, StorageSection.Blocks blocks,
-            Path path) throws PtsafeException {
-        LegacyStorageIds.ViewOf view = ids.views().isEmpty() ? null : ids.views().get(ref.key());
+    private static MemorySegment resolve(StorageRef ref, LegacyStorageIds ids, Map<String, LegacyStorageIds.ViewOf> views,
+            StorageSection.Blocks blocks, Path path) throws PtsafeException {
+        LegacyStorageIds.ViewOf view = views.isEmpty() ? null : views.get(ref.key());
         if (view != null) {
             MemorySegment root = blocks.get(ids.slot(view.rootKey()));
             long item = ref.elementType().byteSize();

@@ -47,12 +47,21 @@ record SysInfo(boolean littleEndian) {
             throw unsupported(path, where, "declares little_endian " + describe(little) + ", not a bool");
         }
         PyValue sizes = required(d, "type_sizes", path, where);
-        if (!(sizes instanceof PyValue.Dict s) || s.entries().size() != TYPE_SIZES.size()
-                || !TYPE_SIZES.entrySet().stream().allMatch(e -> isInt(s.get(e.getKey()), e.getValue()))) {
+        if (!(sizes instanceof PyValue.Dict s) || s.entries().size() != TYPE_SIZES.size() || !typeSizes(s)) {
             throw unsupported(path, where, "declares type_sizes " + describe(sizes) + "; ptsafe reads files with "
                     + "short 2, int 4, long 4 (what every torch version writes)");
         }
         return new SysInfo(b.value());
+    }
+
+    /** Whether each of {@link #TYPE_SIZES} is in {@code s} with its size (no stream: this runs on every open). */
+    private static boolean typeSizes(PyValue.Dict s) {
+        for (Map.Entry<String, Integer> e : TYPE_SIZES.entrySet()) {
+            if (!isInt(s.get(e.getKey()), e.getValue())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static PyValue required(PyValue.Dict d, String key, Path path, String where) throws PtsafeException {

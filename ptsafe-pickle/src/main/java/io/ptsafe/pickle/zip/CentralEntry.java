@@ -8,7 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
- * One central directory record, read straight from the mapping (APPNOTE 4.3.12), with its ZIP64
+ * The central directory record being read, straight from the mapping (APPNOTE 4.3.12), with its ZIP64
  * extra field (4.5.3) where a size or offset is 0xFFFFFFFF. Only the fields ptsafe uses are read; the
  * checks against the local header and the rest of the file are {@link ZipArchive}'s.
  *
@@ -16,13 +16,12 @@ import java.nio.file.Path;
  * and, for the zero DOS time every torch record carries, BigInteger arithmetic per entry, which was
  * half the time of opening a 1,000-tensor checkpoint (ptsafe-bench OpenTorchBench).
  *
- * @param rawCompressed the 32-bit compressed size as written (0xFFFFFFFF when in the ZIP64 extra field)
- * @param rawSize       the 32-bit size as written, likewise
- * @param diskStart     the disk its local header is on
- * @param next          offset of the record after this one
+ * <p>One instance is a cursor that {@link #read} refills for each record, and the name stays in the
+ * mapping ({@link #nameOffset()}): {@link ZipArchive} keeps only what it validates into a
+ * {@link ZipEntryInfo}, so a record costs no object and no copy of its name of its own (a record and a
+ * name array per entry were 3% of a 1,000-tensor open, JFR).
  */
-record CentralEntry(int flags, int method, long crc, long compressedSize, long size, long localHeaderOffset,
-        byte[] rawName, long rawCompressed, long rawSize, int diskStart, long next) {
+final class CentralEntry {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -30,16 +29,89 @@ record CentralEntry(int flags, int method, long crc, long compressedSize, long s
     private static final int ZIP64_EXTRA = 0x0001;
     private static final long MAX32 = 0xffffffffL;
 
-    /** The record at {@code p}, which must lie wholly before {@code end} (the end of the directory). */
-    static CentralEntry read(MemorySegment file, long p, long end, Path path) throws PtsafeException {
+    private int flags;
+    private int method;
+    private long crc;
+    private long compressedSize;
+    private long size;
+    private long localHeaderOffset;
+    private long nameOffset;
+    private int nameLength;
+    private long rawCompressed;
+    private long rawSize;
+    private int diskStart;
+    private long next;
+
+    /** General purpose bit flags. */
+    int flags() {
+        return flags;
+    }
+
+    /** Compression method. */
+    int method() {
+        return method;
+    }
+
+    /** CRC-32 as written. */
+    long crc() {
+        return crc;
+    }
+
+    /** Compressed size, from the ZIP64 extra field when the 32-bit one is 0xFFFFFFFF. */
+    long compressedSize() {
+        return compressedSize;
+    }
+
+    /** Uncompressed size, likewise. */
+    long size() {
+        return size;
+    }
+
+    /** Offset of the local header, likewise. */
+    long localHeaderOffset() {
+        return localHeaderOffset;
+    }
+
+    /** Where the name's bytes are in the file. */
+    long nameOffset() {
+        return nameOffset;
+    }
+
+    /** How many bytes the name has. */
+    int nameLength() {
+        return nameLength;
+    }
+
+    /** The 32-bit compressed size as written (0xFFFFFFFF when in the ZIP64 extra field). */
+    long rawCompressed() {
+        return rawCompressed;
+    }
+
+    /** The 32-bit size as written, likewise. */
+    long rawSize() {
+        return rawSize;
+    }
+
+    /** The disk its local header is on. */
+    int diskStart() {
+        return diskStart;
+    }
+
+    /** Offset of the record after this one. */
+    long next() {
+        return next;
+    }
+
+    /** Reads the record at {@code p}, which must lie wholly before {@code end} (the end of the directory). */
+    void read(MemorySegment file, long p, long end, Path path) throws PtsafeException {
         if (p > end - 46 || file.get(U32, p) != CENTRAL) {
             throw invalid(path, "no central directory record at offset " + p);
         }
         int n = u16(file, p + 28);
         int m = u16(file, p + 30);
         int k = u16(file, p + 32);
-        long next = p + 46 + n + m + k;
-        if (next > end) {
+        long after = p + 46 + n + m + k;
+        if (after > end) {
             throw invalid(path, "central directory record at offset " + p + " runs past the directory's end " + end);
         }
         long rawSize = u32(file, p + 24);
@@ -47,7 +119,7 @@ record CentralEntry(int flags, int method, long crc, long compressedSize, long s
         long size = rawSize;
         long compressed = rawCompressed;
         long offset = u32(file, p + 42);
-        int zip64Fields = zip64Fields(file, p + 46 + n, m, p, path);
+        int zip64Fields = m == 0 ? 0 : zip64Fields(file, p + 46 + n, m, p, path);
         // mz_zip_file_stat_internal (miniz_zip.c 2.1.0, lines 1213-1282) reads the first ZIP64 extra
         // field only when a value is 0xFFFFFFFF, in the order uncompressed size, compressed size, offset.
         if (size == MAX32 || compressed == MAX32 || offset == MAX32) {
@@ -60,11 +132,18 @@ record CentralEntry(int flags, int method, long crc, long compressedSize, long s
             throw new PtsafeException(Reason.ZIP64_MISMATCH, path, "central directory record at offset " + p + " has "
                     + zip64Fields + " ZIP64 extra fields (readers may take either)");
         }
-        // MemorySegment.copy, not asSlice().toArray(): toArray asks the JDK for the class's simple name each call.
-        byte[] name = new byte[n];
-        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, p + 46, name, 0, n);
-        return new CentralEntry(u16(file, p + 8), u16(file, p + 10), u32(file, p + 16), compressed, size, offset,
-                name, rawCompressed, rawSize, u16(file, p + 34), next);
+        this.flags = u16(file, p + 8);
+        this.method = u16(file, p + 10);
+        this.crc = u32(file, p + 16);
+        this.compressedSize = compressed;
+        this.size = size;
+        this.localHeaderOffset = offset;
+        this.nameOffset = p + 46;
+        this.nameLength = n;
+        this.rawCompressed = rawCompressed;
+        this.rawSize = rawSize;
+        this.diskStart = u16(file, p + 34);
+        this.next = after;
     }
 
     /**

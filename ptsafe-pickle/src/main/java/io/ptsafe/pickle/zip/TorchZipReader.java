@@ -160,7 +160,7 @@ public final class TorchZipReader {
             }
             Set<ZipEntryInfo> referenced = Collections.newSetFromMap(new IdentityHashMap<>());
             for (StorageRef ref : decoded.get().storages().values()) {
-                ZipEntryInfo e = zip.record("data/" + ref.key());
+                ZipEntryInfo e = zip.record("data/", ref.key());
                 if (e != null) {
                     referenced.add(e);
                 }
@@ -227,7 +227,7 @@ public final class TorchZipReader {
         if (e.size() > 21) {
             throw badVersion(path, e, e.size() + " bytes");
         }
-        byte[] b = reader.data(e).toArray(ValueLayout.JAVA_BYTE);
+        byte[] b = bytes(reader.data(e));
         int n = b.length > 0 && b[b.length - 1] == '\n' ? b.length - 1 : b.length;
         long value = 0;
         for (int i = 0; i < n; i++) {
@@ -239,6 +239,13 @@ public final class TorchZipReader {
         if (n == 0 || value < MIN_VERSION || value > MAX_VERSION) {
             throw badVersion(path, e, "'" + printable(b) + "'");
         }
+    }
+
+    /** A small record's bytes (MemorySegment.copy: toArray asks the JDK for the class's simple name each call). */
+    private static byte[] bytes(MemorySegment s) {
+        byte[] b = new byte[(int) s.byteSize()];
+        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, b, 0, b.length);
+        return b;
     }
 
     private static String printable(byte[] b) {
@@ -290,7 +297,7 @@ public final class TorchZipReader {
             if (bo.size() > 16) {
                 throw badOrder(path, root, bo.size() + " bytes");
             }
-            String s = new String(reader.data(bo).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
+            String s = new String(bytes(reader.data(bo)), StandardCharsets.ISO_8859_1);
             order = switch (s) {
                 case "little" -> ByteOrder.LITTLE_ENDIAN;
                 case "big" -> ByteOrder.BIG_ENDIAN;
@@ -308,7 +315,7 @@ public final class TorchZipReader {
     /** The record {@code <folder><key>} of a storage ({@code data/} for data.pkl, {@code constants/} for TorchScript's constants). */
     static MemorySegment storage(Path path, String root, ZipArchive zip, Records reader, StorageRef ref, String folder)
             throws PtsafeException {
-        ZipEntryInfo e = zip.record(folder + ref.key());
+        ZipEntryInfo e = zip.record(folder, ref.key());
         if (e == null) {
             throw new PtsafeException(Reason.MISSING_RECORD, path, "storage '" + ref.key() + "' (" + ref.storageClass()
                     + ") has no record " + root + "/" + folder + ref.key());

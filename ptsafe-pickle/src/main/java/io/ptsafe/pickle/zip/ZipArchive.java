@@ -3,17 +3,15 @@ package io.ptsafe.pickle.zip;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
-import io.ptsafe.pickle.machine.Texts;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,11 +40,40 @@ final class ZipArchive {
     private static final int FLAG_MASKED = 1 << 13;
 
     private final String root;
-    private final Map<String, ZipEntryInfo> records;
+    /** What every name starts with: {@code root + "/"}, or "" for a flat zip. */
+    private final int prefixLength;
+    /** The hash ({@link #hash}) of the prefix in lower case, where the hash of a record's name goes on from. */
+    private final int prefixHash;
+    /** Every entry, folders too, in directory order. */
+    private final ZipEntryInfo[] entries;
+    /** Whether the entry is a file (a record), not a folder. */
+    private final boolean[] isRecord;
+    /** Each entry's {@link #hash} of its whole name in lower case. */
+    private final int[] hashes;
+    /** Open addressing on {@link #hashes}: entry index + 1, 0 for an empty cell; twice as long as needed at least. */
+    private final int[] table;
+    /**
+     * Entry index + 1 of the record {@code data/N} by N, for each N below the number of entries spelled
+     * as Python's {@code str} spells it (torch's storage keys), 0 for none; null for a flat zip.
+     */
+    private final int[] dataByNumber;
+    /** Whether some record is under {@code code/} or {@code .data/} (ASCII case ignored), for {@link ZipKinds}. */
+    private final boolean underCode;
+    private final boolean underDotData;
+    private Map<String, ZipEntryInfo> records;
 
-    private ZipArchive(String root, Map<String, ZipEntryInfo> records) {
+    private ZipArchive(String root, int prefixLength, ZipEntryInfo[] entries, boolean[] isRecord, int[] hashes,
+            int[] table, int[] dataByNumber, boolean underCode, boolean underDotData) {
         this.root = root;
-        this.records = records;
+        this.dataByNumber = dataByNumber;
+        this.underCode = underCode;
+        this.underDotData = underDotData;
+        this.prefixLength = prefixLength;
+        this.entries = entries;
+        this.isRecord = isRecord;
+        this.hashes = hashes;
+        this.table = table;
+        this.prefixHash = prefixLength == 0 ? 0 : hash(0, entries[0].name(), 0, prefixLength);
     }
 
     /** The single top folder, without its slash ("archive", or the file's stem for older torch). */
@@ -57,15 +84,77 @@ final class ZipArchive {
     /**
      * Files under the root by name relative to it ({@code data.pkl}, {@code data/0}), in directory
      * order, keyed in ASCII lower case: torch finds records through miniz, which compares names
-     * ignoring ASCII case, so {@code DATA.PKL} is the record torch reads as {@code data.pkl}.
+     * ignoring ASCII case, so {@code DATA.PKL} is the record torch reads as {@code data.pkl}. Built on
+     * first use: opening a checkpoint finds its records by name ({@link #record}) and never needs it.
      */
     Map<String, ZipEntryInfo> records() {
+        if (records == null) {
+            Map<String, ZipEntryInfo> m = LinkedHashMap.newLinkedHashMap(entries.length);
+            for (int i = 0; i < entries.length; i++) {
+                if (isRecord[i]) {
+                    m.put(asciiLower(entries[i].name().substring(prefixLength)), entries[i]);
+                }
+            }
+            records = Collections.unmodifiableMap(m);
+        }
         return records;
     }
 
     /** The record torch would find under {@code name} (relative to the root), or null. */
     ZipEntryInfo record(String name) {
-        return records.get(asciiLower(name));
+        return record(name, "");
+    }
+
+    /**
+     * The record torch would find under {@code folder + key} (relative to the root), or null: the
+     * name is hashed and compared in place, in ASCII lower case, without being built.
+     */
+    ZipEntryInfo record(String folder, String key) {
+        if (dataByNumber != null && folder.equals("data/")) {
+            int n = number(key, 0);
+            if (n >= 0 && n < dataByNumber.length) {
+                // Every record data/N with N in range is in the array: no entry there means no record.
+                int slot = dataByNumber[n] - 1;
+                return slot < 0 ? null : entries[slot];
+            }
+        }
+        int h = hash(hash(prefixHash, folder, 0, folder.length()), key, 0, key.length());
+        int mask = table.length - 1;
+        for (int c = mix(h) & mask; ; c = (c + 1) & mask) {
+            int slot = table[c] - 1;
+            if (slot < 0) {
+                return null;
+            }
+            if (hashes[slot] == h && isRecord[slot]) {
+                ZipEntryInfo e = entries[slot];
+                if (e.ascii() ? e.nameLength() == prefixLength + folder.length() + key.length()
+                        && sameIgnoringAsciiCase(e, prefixLength, folder)
+                        && sameIgnoringAsciiCase(e, prefixLength + folder.length(), key)
+                        : e.name().length() == prefixLength + folder.length() + key.length()
+                        && sameIgnoringAsciiCase(e.name(), prefixLength, folder)
+                        && sameIgnoringAsciiCase(e.name(), prefixLength + folder.length(), key)) {
+                    return e;
+                }
+            }
+        }
+    }
+
+    /** Whether a record's name (relative to the root, in ASCII lower case) starts with {@code lowerPrefix}. */
+    boolean anyRecordUnder(String lowerPrefix) {
+        if (dataByNumber != null && lowerPrefix.equals("code/")) {
+            return underCode;
+        }
+        if (dataByNumber != null && lowerPrefix.equals(".data/")) {
+            return underDotData;
+        }
+        for (int i = 0; i < entries.length; i++) {
+            String name = entries[i].name();
+            if (isRecord[i] && name.length() >= prefixLength + lowerPrefix.length()
+                    && sameIgnoringAsciiCase(name, prefixLength, lowerPrefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String asciiLower(String s) {
@@ -80,6 +169,117 @@ final class ZipArchive {
             }
         }
         return sb == null ? s : sb.toString();
+    }
+
+    /**
+     * The number {@code s[from, end)} spells as Python's {@code str} of an int would (digits, no
+     * leading zero, at most 9 of them), or -1.
+     */
+    private static int number(String s, int from) {
+        int len = s.length() - from;
+        if (len == 0 || len > 9 || len > 1 && s.charAt(from) == '0') {
+            return -1;
+        }
+        int v = 0;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    private static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
+
+    /** {@code h} carried on over {@code s[from, to)} in ASCII lower case (String.hashCode's polynomial). */
+    static int hash(int h, String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            h = 31 * h + lower(s.charAt(i));
+        }
+        return h;
+    }
+
+    private static int mix(int h) {
+        int x = h * 0x9E3779B9;
+        return x ^ (x >>> 16);
+    }
+
+    /** Whether the ASCII name of {@code e} holds {@code part} at {@code at}, ignoring ASCII case (length checked by the caller). */
+    private static boolean sameIgnoringAsciiCase(ZipEntryInfo e, int at, String part) {
+        for (int i = 0; i < part.length(); i++) {
+            char a = (char) e.nameByte(at + i);
+            char b = part.charAt(i);
+            if (a != b && lower(a) != lower(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the names of {@code a} and {@code b}, of one length, are the same ignoring ASCII case, byte by byte. */
+    private static boolean sameBytesIgnoringAsciiCase(ZipEntryInfo a, ZipEntryInfo b) {
+        for (int i = 0; i < a.nameLength(); i++) {
+            byte x = a.nameByte(i);
+            byte y = b.nameByte(i);
+            if (x != y && lower((char) (x & 0xff)) != lower((char) (y & 0xff))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Byte {@code i} of the name of {@code e} in ASCII lower case. */
+    private static char lowerByte(ZipEntryInfo e, int i) {
+        return lower((char) (e.nameByte(i) & 0xff));
+    }
+
+    /** Whether the name of {@code e} holds the ASCII {@code part} at byte {@code at}, ignoring ASCII case. */
+    private static boolean startsIgnoringAsciiCase(ZipEntryInfo e, int at, String part) {
+        if (e.nameLength() - at < part.length()) {
+            return false;
+        }
+        for (int i = 0; i < part.length(); i++) {
+            if (lowerByte(e, at + i) != part.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The number the name of {@code e} spells from byte {@code from} to its end as Python's
+     * {@code str} of an int would (digits, no leading zero, at most 9 of them), or -1.
+     */
+    private static int number(ZipEntryInfo e, int from) {
+        int len = e.nameLength() - from;
+        if (len == 0 || len > 9 || len > 1 && e.nameByte(from) == '0') {
+            return -1;
+        }
+        int v = 0;
+        for (int i = from; i < e.nameLength(); i++) {
+            byte c = e.nameByte(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    /** Whether {@code name} holds {@code part} at {@code at}, ignoring ASCII case (the caller checked the length). */
+    private static boolean sameIgnoringAsciiCase(String name, int at, String part) {
+        for (int i = 0; i < part.length(); i++) {
+            char a = name.charAt(at + i);
+            char b = part.charAt(i);
+            if (a != b && lower(a) != lower(b)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static ZipArchive read(Path path, MemorySegment file, LoadOptions options) throws PtsafeException {
@@ -101,97 +301,108 @@ final class ZipArchive {
             throw new PtsafeException(Reason.INVALID_ZIP, path, "the file does not start with a zip local header");
         }
         EndOfCentralDirectory cd = EndOfCentralDirectory.read(file, path, options);
-        List<ZipEntryInfo> entries = new ArrayList<>((int) cd.entries());
+        // cd.entries() is at most maxZipEntries, and EndOfCentralDirectory walked exactly that many records.
+        ZipEntryInfo[] entries = new ZipEntryInfo[(int) cd.entries()];
+        CentralEntry c = new CentralEntry();
+        EntryNames names = new EntryNames();
+        int[] hashes = new int[entries.length];
+        boolean[] plain = new boolean[entries.length];
+        int[] firstSlash = new int[entries.length];
+        int count = 0;
         for (long p = cd.offset(); p < cd.end(); ) {
-            CentralEntry c = CentralEntry.read(file, p, cd.end(), path);
-            entries.add(entry(c, path, file));
+            c.read(file, p, cd.end(), path);
+            if (count == entries.length) {
+                throw new PtsafeException(Reason.INVALID_ZIP, path, "read " + (count + 1)
+                        + " entries, the central directory holds " + cd.entries());
+            }
+            entries[count] = entry(c, path, file, names);
+            hashes[count] = names.hash();
+            plain[count] = names.plain();
+            firstSlash[count] = names.firstSlash();
+            count++;
             p = c.next();
         }
-        if (entries.size() != cd.entries()) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, "read " + entries.size()
+        if (count != cd.entries()) {
+            throw new PtsafeException(Reason.INVALID_ZIP, path, "read " + count
                     + " entries, the central directory holds " + cd.entries());
         }
         checkExtents(entries, cd, path, file.byteSize());
-        return layout(entries, path, rooted);
+        return layout(entries, hashes, plain, firstSlash, path, rooted);
     }
 
-    private static ZipEntryInfo entry(CentralEntry e, Path path, MemorySegment file) throws PtsafeException {
-        byte[] raw = e.rawName();
-        String name;
-        try {
-            name = Texts.utf8(raw);
-        } catch (IllegalArgumentException x) {
-            throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry name is not UTF-8: "
-                    + java.util.HexFormat.of().formatHex(raw, 0, Math.min(raw.length, 64)));
-        }
-        // The place of a refusal, "entry 'NAME'", is spelled only when refusing (where(name)).
+    /** The entry of the record {@code e} holds, checked; {@code names} reads its name. */
+    private static ZipEntryInfo entry(CentralEntry e, Path path, MemorySegment file, EntryNames names)
+            throws PtsafeException {
+        // The name's text: null while it is ASCII (its bytes in the mapping are its chars).
+        String decoded = names.read(file, e.nameOffset(), e.nameLength(), path);
+        // The place of a refusal, "entry 'NAME'", is spelled only when refusing (where(file, e, decoded)).
         int flags = e.flags();
         // miniz_zip.c 2.1.0: bit 13 (masked local headers) refuses the whole archive in
         // mz_zip_reader_read_central_dir (line 828); bits 0 and 6 (encryption) and 5 (patch data) refuse
         // the entry when mz_zip_reader_extract_to_mem_no_alloc reads it (line 1451). ptsafe refuses them
         // wherever they are, read or not.
         if ((flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED)) != 0) {
-            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where(name) + " is encrypted (general purpose flags 0x"
+            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where(file, e, decoded) + " is encrypted (general purpose flags 0x"
                     + Integer.toHexString(flags) + ": bit 0 encrypted, 6 strong encryption, 13 masked headers)");
         }
         if ((flags & FLAG_PATCH) != 0) {
-            throw new PtsafeException(Reason.UNSUPPORTED_ZIP_FEATURE, path, where(name) + " is patch data (general purpose "
+            throw new PtsafeException(Reason.UNSUPPORTED_ZIP_FEATURE, path, where(file, e, decoded) + " is patch data (general purpose "
                     + "flag bit 5), which torch's zip reader refuses to read");
         }
         // Lines 817-819: miniz refuses an entry on a disk other than the end record's (or 1).
         if (e.diskStart() != 0) {
-            throw new PtsafeException(Reason.MULTI_DISK_ZIP, path, where(name) + " starts on disk " + e.diskStart());
+            throw new PtsafeException(Reason.MULTI_DISK_ZIP, path, where(file, e, decoded) + " starts on disk " + e.diskStart());
         }
         int method = e.method();
         if (method != ZipEntryInfo.STORED && method != ZipEntryInfo.DEFLATED) {
-            throw new PtsafeException(Reason.UNSUPPORTED_COMPRESSION, path, where(name) + " uses compression method " + method
+            throw new PtsafeException(Reason.UNSUPPORTED_COMPRESSION, path, where(file, e, decoded) + " uses compression method " + method
                     + " (only STORED and DEFLATED)");
         }
         long lho = e.localHeaderOffset();
         long size = file.byteSize();
         if (lho < 0 || lho > size - 30) {
-            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(name) + ": local header at " + lho
+            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(file, e, decoded) + ": local header at " + lho
                     + " is past the end of the file (" + size + " bytes)");
         }
         if (file.get(U32, lho) != LOCAL) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + ": no local header signature at offset " + lho);
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where(file, e, decoded) + ": no local header signature at offset " + lho);
         }
         if ((file.get(U16, lho + 6) & 1) != 0) {
-            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where(name) + ": its local header says encrypted");
+            throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where(file, e, decoded) + ": its local header says encrypted");
         }
-        checkLocal(file, path, name, e, lho);
+        checkLocal(file, path, decoded, e, lho);
         int n = file.get(U16, lho + 26) & 0xffff;
         int m = file.get(U16, lho + 28) & 0xffff;
         long dataOffset = lho + 30 + n + m;
         if (dataOffset > size) {
-            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(name) + ": local header at " + lho
+            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(file, e, decoded) + ": local header at " + lho
                     + " runs past the end of the file");
         }
-        if (!sameName(file, lho + 30, n, raw)) {
+        if (!names.sameAs(file, lho + 30, n)) {
             byte[] localName = new byte[n];
             MemorySegment.copy(file, ValueLayout.JAVA_BYTE, lho + 30, localName, 0, n);
-            throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + ": the local header at " + lho
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where(file, e, decoded) + ": the local header at " + lho
                     + " names '" + new String(localName, StandardCharsets.UTF_8) + "'");
         }
         long csize = e.compressedSize();
         long usize = e.size();
         if (csize < 0 || usize < 0) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + ": sizes unknown or negative");
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where(file, e, decoded) + ": sizes unknown or negative");
         }
         // Line 813: miniz refuses a record with data but no compressed bytes.
         if (usize != 0 && csize == 0) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + " declares " + usize
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where(file, e, decoded) + " declares " + usize
                     + " bytes from 0 compressed bytes");
         }
         if (method == ZipEntryInfo.STORED && csize != usize) {
-            throw new PtsafeException(Reason.INVALID_ZIP, path, where(name) + " is STORED but its sizes differ ("
+            throw new PtsafeException(Reason.INVALID_ZIP, path, where(file, e, decoded) + " is STORED but its sizes differ ("
                     + csize + " stored, " + usize + " declared)");
         }
         if (csize > size - dataOffset) {
-            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(name) + ": " + csize + " bytes of data at offset "
+            throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(file, e, decoded) + ": " + csize + " bytes of data at offset "
                     + dataOffset + " run past the end of the file (" + size + " bytes)");
         }
-        return new ZipEntryInfo(name, lho, dataOffset, csize, usize, method, e.crc());
+        return new ZipEntryInfo(file, e.nameOffset(), e.nameLength(), decoded, lho, dataOffset, csize, usize, method, e.crc());
     }
 
     /**
@@ -202,12 +413,12 @@ final class ZipArchive {
      * 1.13 sets, writing zeros), or 0xFFFFFFFF (a local ZIP64 field, not read by miniz or ptsafe). The
      * CRC selects no bytes and is left to {@link LoadOptions#crcPolicy()}.
      */
-    private static void checkLocal(MemorySegment file, Path path, String name, CentralEntry e, long lho)
+    private static void checkLocal(MemorySegment file, Path path, String decoded, CentralEntry e, long lho)
             throws PtsafeException {
         int flags = file.get(U16, lho + 6) & 0xffff;
         int method = file.get(U16, lho + 8) & 0xffff;
         if (flags != e.flags() || method != e.method()) {
-            throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where(name) + ": the local header at " + lho
+            throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where(file, e, decoded) + ": the local header at " + lho
                     + " says method " + method + ", flags 0x" + Integer.toHexString(flags)
                     + "; the central directory says method " + e.method() + ", flags 0x" + Integer.toHexString(e.flags()));
         }
@@ -216,96 +427,150 @@ final class ZipArchive {
         long usize = file.get(U32, lho + 22) & 0xffffffffL;
         if (!localAgrees(csize, e.rawCompressed(), e.compressedSize(), descriptor, true)
                 || !localAgrees(usize, e.rawSize(), e.size(), descriptor, true)) {
-            throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where(name) + ": the local header at " + lho
+            throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where(file, e, decoded) + ": the local header at " + lho
                     + " says " + csize + " bytes compressed, " + usize + " bytes; the central directory says "
                     + e.compressedSize() + " and " + e.size() + (descriptor ? " (a data descriptor allows zeros)" : ""));
         }
     }
 
-    /** "entry 'NAME'", the place of a refusal about one entry. */
-    private static String where(String name) {
-        return "entry '" + name + "'";
-    }
-
-    /** Whether the {@code n} bytes at {@code at} are the central directory's name {@code raw} (no copy). */
-    private static boolean sameName(MemorySegment file, long at, int n, byte[] raw) {
-        return n == raw.length && MemorySegment.mismatch(file, at, at + n, MemorySegment.ofArray(raw), 0, n) == -1;
+    /** "entry 'NAME'", the place of a refusal about the entry {@code e} is reading (spelled only when refusing). */
+    private static String where(MemorySegment file, CentralEntry e, String decoded) {
+        return "entry '" + (decoded != null ? decoded : ZipEntryInfo.text(file, e.nameOffset(), e.nameLength())) + "'";
     }
 
     private static boolean localAgrees(long local, long raw, long resolved, boolean descriptor, boolean zip64) {
         return local == raw || local == resolved || descriptor && local == 0 || zip64 && local == 0xffffffffL;
     }
 
-    /** No entry's header or data may reach into the next entry, or into the central directory. */
-    private static void checkExtents(List<ZipEntryInfo> entries, EndOfCentralDirectory cd, Path path, long size)
+    /**
+     * No entry's header or data may reach into the next entry, or into the central directory. Taken
+     * in the order of the local headers; torch.save writes the directory in that order, so the copy
+     * and sort are made only for a zip that does not.
+     */
+    private static void checkExtents(ZipEntryInfo[] entries, EndOfCentralDirectory cd, Path path, long size)
             throws PtsafeException {
-        List<ZipEntryInfo> sorted = new ArrayList<>(entries);
-        sorted.sort(Comparator.comparingLong(ZipEntryInfo::headerOffset));
-        for (int i = 0; i < sorted.size(); i++) {
-            ZipEntryInfo a = sorted.get(i);
-            long limit = i + 1 < sorted.size() ? sorted.get(i + 1).headerOffset() : cd.offset();
+        ZipEntryInfo[] sorted = entries;
+        for (int i = 1; i < entries.length; i++) {
+            if (entries[i].headerOffset() < entries[i - 1].headerOffset()) {
+                // Stable, as List.sort was: entries at one offset stay in directory order.
+                sorted = entries.clone();
+                Arrays.sort(sorted, Comparator.comparingLong(ZipEntryInfo::headerOffset));
+                break;
+            }
+        }
+        for (int i = 0; i < sorted.length; i++) {
+            ZipEntryInfo a = sorted[i];
+            long limit = i + 1 < sorted.length ? sorted[i + 1].headerOffset() : cd.offset();
             if (a.dataEnd() > limit) {
-                String next = i + 1 < sorted.size() ? "entry '" + sorted.get(i + 1).name() + "'" : "the central directory";
+                String next = i + 1 < sorted.length ? "entry '" + sorted[i + 1].name() + "'" : "the central directory";
                 throw new PtsafeException(Reason.ENTRY_OVERLAP, path, "entry '" + a.name() + "' (bytes "
                         + a.headerOffset() + " to " + a.dataEnd() + ") overlaps " + next + " at offset " + limit);
             }
         }
     }
 
-    /** Names: safe, unique, all under one root folder when {@code rooted}. */
-    private static ZipArchive layout(List<ZipEntryInfo> entries, Path path, boolean rooted) throws PtsafeException {
+    /**
+     * Names: safe, unique, all under one root folder when {@code rooted}. Unique is checked on the
+     * whole name in ASCII lower case, before the root, through one open-addressed table of entry
+     * indexes that {@link #record} then searches: no lower-case copy of a name, no map node.
+     */
+    private static ZipArchive layout(ZipEntryInfo[] entries, int[] hashes, boolean[] plain, int[] firstSlash, Path path,
+            boolean rooted) throws PtsafeException {
         String root = null;
-        Map<String, ZipEntryInfo> records = LinkedHashMap.newLinkedHashMap(entries.size());
-        java.util.Set<String> seen = java.util.HashSet.newHashSet(entries.size());
-        for (ZipEntryInfo e : entries) {
-            String name = e.name();
-            String lower = asciiLower(name);
-            if (!seen.add(lower)) {
-                throw new PtsafeException(Reason.DUPLICATE_ENTRY, path, "two entries named '" + clip(name)
-                        + "' (names are compared ignoring ASCII case, as torch's zip reader finds them)");
-            }
-            String unsafe = unsafe(name);
-            if (unsafe != null) {
-                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name) + "': " + unsafe);
-            }
-            if (!rooted) {
-                if (!name.endsWith("/")) {
-                    records.put(lower, e);
-                } else if (e.size() != 0) {
-                    throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(name) + "' has data");
+        ZipEntryInfo first = null;
+        int rootBytes = 0;
+        int n = entries.length;
+        boolean[] isRecord = new boolean[n];
+        int[] dataByNumber = rooted ? new int[n] : null;
+        boolean underCode = false;
+        boolean underDotData = false;
+        int[] table = new int[Math.max(4, Integer.highestOneBit(Math.max(1, n)) << 2)];
+        int mask = table.length - 1;
+        for (int i = 0; i < n; i++) {
+            ZipEntryInfo e = entries[i];
+            int length = e.nameLength();
+            int h = hashes[i];
+            int c = mix(h) & mask;
+            for (int slot; (slot = table[c] - 1) >= 0; c = (c + 1) & mask) {
+                ZipEntryInfo other = entries[slot];
+                // Compared byte by byte: in valid UTF-8, ASCII bytes are ASCII characters and nothing else.
+                if (hashes[slot] == h && other.nameLength() == length && sameBytesIgnoringAsciiCase(other, e)) {
+                    throw new PtsafeException(Reason.DUPLICATE_ENTRY, path, "two entries named '" + clip(e.name())
+                            + "' (names are compared ignoring ASCII case, as torch's zip reader finds them)");
                 }
+            }
+            table[c] = i + 1;
+            String unsafe = plain[i] ? null : unsafe(e.name());
+            if (unsafe != null) {
+                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name()) + "': " + unsafe);
+            }
+            // Not empty here (refused as unsafe).
+            boolean folder = e.nameByte(length - 1) == '/';
+            if (!rooted) {
+                if (folder && e.size() != 0) {
+                    throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(e.name()) + "' has data");
+                }
+                isRecord[i] = !folder;
                 root = "";
                 continue;
             }
-            int slash = name.indexOf('/');
-            // The top folder is cut out of the name once, for the first entry; the others are compared in place.
-            int topLength = slash < 0 ? name.length() : slash;
+            int slash = firstSlash[i];
+            // The top folder is cut out of the first name once; the others are compared with it in place,
+            // as bytes (UTF-8 keeps the order and identity of characters, and '/' is one byte).
+            int topLength = slash < 0 ? length : slash;
             if (root == null) {
-                root = name.substring(0, topLength);
-            } else if (topLength != root.length() || !name.startsWith(root)) {
-                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name)
+                String name = e.name();
+                int charSlash = name.indexOf('/');
+                root = name.substring(0, charSlash < 0 ? name.length() : charSlash);
+                first = e;
+                rootBytes = topLength;
+            } else if (topLength != rootBytes || !sameBytes(e, first, rootBytes)) {
+                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name())
                         + "' is outside the root folder '" + root + "/' (a torch archive has exactly one)");
             }
             if (slash < 0) {
-                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(name)
+                throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name())
                         + "' is a file at the top level, not inside a root folder");
             }
-            if (name.endsWith("/")) {
-                if (e.size() != 0) {
-                    throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(name) + "' has data");
-                }
-                continue;
+            if (folder && e.size() != 0) {
+                throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(e.name()) + "' has data");
             }
-            records.put(lower.substring(slash + 1), e);
+            isRecord[i] = !folder;
+            if (!folder) {
+                // What the lookups and ZipKinds ask of every open, noted while the name is at hand.
+                int rel = slash + 1;
+                char lead = lowerByte(e, rel);
+                if (lead == 'd' && startsIgnoringAsciiCase(e, rel, "data/")) {
+                    int number = number(e, rel + 5);
+                    if (number >= 0 && number < n) {
+                        dataByNumber[number] = i + 1;
+                    }
+                } else if (lead == 'c' && startsIgnoringAsciiCase(e, rel, "code/")) {
+                    underCode = true;
+                } else if (lead == '.' && startsIgnoringAsciiCase(e, rel, ".data/")) {
+                    underDotData = true;
+                }
+            }
         }
         if (root == null) {
             throw new PtsafeException(rooted ? Reason.NOT_A_CHECKPOINT : Reason.INVALID_ZIP, path, "an empty zip archive");
         }
-        return new ZipArchive(root, Collections.unmodifiableMap(records));
+        return new ZipArchive(root, root.isEmpty() ? 0 : root.length() + 1, entries, isRecord, hashes, table,
+                dataByNumber, underCode, underDotData);
+    }
+
+    /** Whether the first {@code n} bytes of the names of {@code a} and {@code b} are the same. */
+    private static boolean sameBytes(ZipEntryInfo a, ZipEntryInfo b, int n) {
+        for (int i = 0; i < n; i++) {
+            if (a.nameByte(i) != b.nameByte(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Why a name is unsafe, or null: absolute, backslashes, NUL or control characters, empty, "." or ".." segments. */
-    private static String unsafe(String name) {
+    static String unsafe(String name) {
         if (name.isEmpty()) {
             return "empty name";
         }

@@ -9,9 +9,9 @@ import io.ptsafe.scan.ScanRule;
 import io.ptsafe.spi.FileProbe;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * The zips that are no torch.save checkpoint though they may look like one, recognised here once
@@ -27,6 +27,8 @@ import java.util.Map;
  * @param scanMessage the scan finding's message
  */
 record ZipKinds(ContainerKind kind, String load, ScanRule rule, String scanMessage) {
+    /** ".npy" read as a little-endian int. */
+    private static final int NPY = '.' | 'n' << 8 | 'p' << 16 | 'y' << 24;
 
     /** The refusal of {@link TorchZipReader#open}. */
     PtsafeException refusal(Path path) {
@@ -56,10 +58,14 @@ record ZipKinds(ContainerKind kind, String load, ScanRule rule, String scanMessa
         if (30 + n > head) {
             return null;
         }
-        String first = new String(file.asSlice(30, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-        if (!first.endsWith(".npy")) {
+        // The decoded name ends with ".npy" exactly when its bytes do (ASCII bytes decode alone, even
+        // after malformed ones): a torch zip is told apart without decoding its first name.
+        if (n < 4 || file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 30 + n - 4) != NPY) {
             return null;
         }
+        byte[] name = new byte[n];
+        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, 30, name, 0, n);
+        String first = new String(name, StandardCharsets.UTF_8);
         String what = "a numpy .npz archive (first entry '" + ZipArchive.clip(first) + "'): ptsafe loads safetensors "
                 + "and torch checkpoints, not numpy arrays";
         return new ZipKinds(ContainerKind.NUMPY, what, ScanRule.UNSUPPORTED_FORMAT, what);
@@ -67,22 +73,20 @@ record ZipKinds(ContainerKind kind, String load, ScanRule rule, String scanMessa
 
     /**
      * A TorchScript or torch.package archive, found by its records (as torch's readers name them,
-     * ignoring ASCII case: {@link ZipArchive#records()}).
+     * ignoring ASCII case: {@link ZipArchive#record}).
      *
      * @return the kind, or null when the zip holds neither
      */
     static ZipKinds code(ZipArchive zip) {
-        Map<String, ZipEntryInfo> records = zip.records();
         String root = zip.root();
-        if (records.containsKey("constants.pkl") || records.keySet().stream().anyMatch(n -> n.startsWith("code/"))) {
+        if (zip.record("constants.pkl") != null || zip.anyRecordUnder("code/")) {
             return new ZipKinds(ContainerKind.TORCHSCRIPT, "a TorchScript archive (" + root + "/constants.pkl or "
                     + root + "/code/): it holds code, and ptsafe loads only data (save the state_dict with torch.save "
                     + "instead)", ScanRule.HOLDS_CODE, "a TorchScript archive (" + root + "/constants.pkl, " + root
                     + "/code/): it holds TorchScript programs, which torch.load hands to torch.jit.load; ptsafe loads "
                     + "only data (save the state_dict instead)");
         }
-        boolean dotData = records.keySet().stream().anyMatch(n -> n.startsWith(".data/"));
-        if (records.containsKey(".data/extern_modules") || dotData && !records.containsKey("data.pkl")) {
+        if (zip.record(".data/extern_modules") != null || zip.anyRecordUnder(".data/") && zip.record("data.pkl") == null) {
             return new ZipKinds(ContainerKind.TORCH_PACKAGE, "a torch.package archive (" + root + "/.data/): it "
                     + "packages code, and ptsafe loads only data", ScanRule.HOLDS_CODE, "a torch.package archive ("
                     + root + "/.data/): it packages Python code that loading it imports; ptsafe loads only data");
