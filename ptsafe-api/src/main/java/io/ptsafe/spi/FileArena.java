@@ -1,9 +1,13 @@
 package io.ptsafe.spi;
 
+import io.ptsafe.DType;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The arena of one opened file ({@link MappedFiles#open}): it allocates and closes as the arena it
@@ -62,6 +66,52 @@ public final class FileArena implements Arena {
             grow(table);
         }
         return shape;
+    }
+
+    /**
+     * A tensor of this file as {@code Tensor.builder(name, dtype, shape, mapping.asSlice(start, byteSize))
+     * .arena(this).file(file).build()} makes it, where {@code mapping} and {@code file} are
+     * {@link #origin()}'s: the same checks, refusals and result, for less (no builder, no slice, no copy of
+     * a shape seen before). For providers whose tensors are plain byte ranges of the mapping (safetensors).
+     *
+     * @param name     the tensor's name
+     * @param dtype    the element type
+     * @param shape    the shape: read, not kept (an equal array of the file's is, or a copy)
+     * @param start    the storage's first byte in the mapping
+     * @param byteSize the storage's length in bytes
+     * @return the tensor
+     * @throws PtsafeException as the builder would
+     * @throws IllegalStateException if the file is not mapped yet
+     * @throws IndexOutOfBoundsException if the range is not within the mapping
+     */
+    public Tensor tensor(String name, DType dtype, long[] shape, long start, long byteSize) throws PtsafeException {
+        TensorOrigin o = origin;
+        if (o == null) {
+            throw new IllegalStateException("the file is not mapped");
+        }
+        Objects.checkFromIndexSize(start, byteSize, o.mapping().byteSize());
+        return FileTensors.maker().make(name, dtype, internCopy(shape), o, start, byteSize);
+    }
+
+    /** {@link #intern} of a shape the caller goes on writing: an equal array of the file's, or a copy kept. */
+    private long[] internCopy(long[] shape) {
+        long[][] table = shapes;
+        if (table == null) {
+            return shape.clone();
+        }
+        int mask = table.length - 1;
+        int i = slot(shape, mask);
+        for (long[] s; (s = table[i]) != null; i = i + 1 & mask) {
+            if (Arrays.equals(s, shape)) {
+                return s;
+            }
+        }
+        long[] copy = shape.clone();
+        table[i] = copy;
+        if (++shapeCount * 2 > table.length) {
+            grow(table);
+        }
+        return copy;
     }
 
     private void grow(long[][] table) {

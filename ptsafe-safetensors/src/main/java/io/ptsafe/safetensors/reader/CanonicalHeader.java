@@ -6,6 +6,7 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Tensor;
 import io.ptsafe.spi.BasicTensorFile;
+import io.ptsafe.spi.FileArena;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -124,6 +125,12 @@ final class CanonicalHeader {
     private final Path path;
     private final MemorySegment file;
     private final Arena arena;
+    /**
+     * The arena when it is the {@link FileArena} whose origin is this very mapping of this path (every
+     * open's): tensors are then made by {@link FileArena#tensor}, the builder's result for less; else null
+     * and they are built ({@link Tensor.Builder}).
+     */
+    private final FileArena fileArena;
     private final long dataStart;
     private final long bufferLength;
     private final int maxDepth;
@@ -140,7 +147,8 @@ final class CanonicalHeader {
     private long[] dims = new long[8];
     /**
      * One array per rank that the shape of the entry being read is copied to ({@link #shapeOf}): the
-     * tensor builder copies the shape it is given, so no array per tensor is made here.
+     * tensor builder and {@link FileArena#tensor} copy the shape they are given (the latter only when the
+     * file has no equal one yet), so no array per tensor is made here.
      */
     private long[][] shapes = new long[9][];
     /** The dtype name last matched (its length and words) and its dtype, tried before the table. */
@@ -155,6 +163,9 @@ final class CanonicalHeader {
         this.path = path;
         this.file = file;
         this.arena = arena;
+        this.fileArena = arena instanceof FileArena f && f.origin() != null && path != null
+                && path.equals(f.origin().file()) && f.origin().offsetOf(file) == 0
+                && f.origin().mapping().byteSize() == file.byteSize() ? f : null;
         this.dataStart = SafetensorsReader.LENGTH_BYTES + (long) header.length;
         this.bufferLength = file.byteSize() - dataStart;
         this.maxDepth = options.maxJsonDepth();
@@ -310,6 +321,9 @@ final class CanonicalHeader {
         }
         begins[index] = begin;
         ends[index] = stop;
+        if (fileArena != null) {
+            return fileArena.tensor(name, dtype, shape, dataStart + begin, size);
+        }
         MemorySegment bytes = file.asSlice(dataStart + begin, size);
         return Tensor.builder(name, dtype, shape, bytes).arena(arena).file(path).build();
     }
