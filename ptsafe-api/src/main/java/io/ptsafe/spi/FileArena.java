@@ -27,6 +27,8 @@ public final class FileArena implements Arena {
     /** Open addressing over shapes, by content; null once the file is opened. Used by the opening thread only. */
     private volatile long[][] shapes = new long[64][];
     private int shapeCount;
+    /** The shape {@link #internCopy} last returned, by rank (up to 7): tried before the table. Opening thread only. */
+    private final long[][] lastByRank = new long[8][];
 
     FileArena(Arena arena) {
         this.arena = arena;
@@ -93,25 +95,51 @@ public final class FileArena implements Arena {
         return FileTensors.maker().make(name, dtype, internCopy(shape), o, start, byteSize);
     }
 
-    /** {@link #intern} of a shape the caller goes on writing: an equal array of the file's, or a copy kept. */
+    /**
+     * {@link #intern} of a shape the caller goes on writing: an equal array of the file's, or a copy kept.
+     * The array last returned for each small rank is tried first: files list runs of equal shapes, and a
+     * comparison of a few longs costs less than the table's hash.
+     */
     private long[] internCopy(long[] shape) {
         long[][] table = shapes;
         if (table == null) {
             return shape.clone();
         }
+        int rank = shape.length;
+        long[] last = rank < lastByRank.length ? lastByRank[rank] : null;
+        if (last != null && same(last, shape)) {
+            return last;
+        }
+        long[] result = null;
         int mask = table.length - 1;
         int i = slot(shape, mask);
         for (long[] s; (s = table[i]) != null; i = i + 1 & mask) {
             if (Arrays.equals(s, shape)) {
-                return s;
+                result = s;
+                break;
             }
         }
-        long[] copy = shape.clone();
-        table[i] = copy;
-        if (++shapeCount * 2 > table.length) {
-            grow(table);
+        if (result == null) {
+            result = shape.clone();
+            table[i] = result;
+            if (++shapeCount * 2 > table.length) {
+                grow(table);
+            }
         }
-        return copy;
+        if (rank < lastByRank.length) {
+            lastByRank[rank] = result;
+        }
+        return result;
+    }
+
+    /** Whether two shapes of the same rank are equal. */
+    private static boolean same(long[] a, long[] b) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != b[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void grow(long[][] table) {
@@ -137,6 +165,7 @@ public final class FileArena implements Arena {
     /** The file is opened: the shape table is dropped (tensors keep the arrays they share). */
     public void opened() {
         shapes = null;
+        Arrays.fill(lastByRank, null);
     }
 
     @Override

@@ -364,6 +364,18 @@ final class CanonicalHeader {
     }
 
     private DType dtype() throws GiveUp {
+        // The dtype name last matched, quotes included, in one word comparison (names up to 6 characters):
+        // what string() accepts of these bytes when the name is within maxStringLength.
+        int k = lastDtypeLength;
+        if (k >= 0 && k <= 6 && k <= maxString && p + 8 <= end) {
+            long quoted = '"' | lastDtype0 << 8 | (long) '"' << 8 * (k + 1);
+            long mask = k == 6 ? -1L : (1L << 8 * (k + 2)) - 1;
+            if (((long) LONGS.get(b, p) & mask) == quoted) {
+                stringEnd = p + k + 1;
+                p += k + 2;
+                return lastDtype;
+            }
+        }
         int s = string();
         int length = stringEnd - s;
         if (length <= DTYPE_NAME_MAX) {

@@ -273,6 +273,14 @@ class CanonicalHeaderDifferentialTest {
             "{" + a + "}{}", "{/*c*/" + a + "}", "{'a':1}", "", "   ", "[]", "{", "{\"a\"", "{\"a\":",
             "{\"a\":{\"dtype\":\"F32\"", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,",
             "{" + a.replace("\"dtype\"", "\"dtype\" ") + "}", "{\"a\":{\"dtype\" \"F32\"}}",
+            // the dtype last matched, read in one word: names it prefixes, escapes, spaces, short and long names
+            "{" + a + "," + b.replace("\"F32\"", "\"F3\"") + "}", "{" + a + "," + b.replace("\"F32\"", "\"F322\"") + "}",
+            "{" + a + "," + b.replace("\"F32\"", "\"F32\\\"\"") + "}", "{" + a + "," + b.replace("\"F32\"", "\"F3\\u0032\"") + "}",
+            "{" + a + "," + b.replace("\"F32\"", " \"F32\" ") + "}", "{" + a + "," + b.replace("\"F32\"", "\"F32 \"") + "}",
+            "{" + entry("u", "U8", "4", 0, 4) + "," + entry("v", "U8", "4", 4, 8) + "," + entry("w", "U16", "2", 8, 12) + "}",
+            "{" + entry("u", "BOOL", "4", 0, 4) + "," + entry("v", "BOOL", "4", 4, 8) + "," + entry("w", "BOOL", "4", 8, 12) + "}",
+            "{" + entry("u", "F8_E4M3", "4", 0, 4) + "," + entry("v", "F8_E4M3", "4", 4, 8) + "," + entry("w", "I8", "4", 8, 12) + "}",
+            "{\"a\":{\"shape\":[2],\"data_offsets\":[0,8],\"dtype\":\"F32\"},\"b\":{\"shape\":[1],\"data_offsets\":[8,12],\"dtype\":\"F32\"}}",
         };
         int[] data = {4, 8, 10, 12, 16};
         for (String h : other) {
