@@ -64,12 +64,12 @@ public final class SafetensorsProvider implements FormatProvider {
         if (probe.isDirectory()) {
             return false;
         }
-        byte[] head = probe.head();
+        int n = probe.headLength();
         int i = SafetensorsReader.LENGTH_BYTES;
-        while (i < head.length && isJsonWhitespace(head[i])) {
+        while (i < n && isJsonWhitespace(probe.headByte(i))) {
             i++;
         }
-        return i < head.length && head[i] == '{';
+        return i < n && probe.headByte(i) == '{';
     }
 
     /** Maps the file ({@link MappedFiles#open}) and reads it; a scan is this open ({@link FormatProvider#scan}). */
