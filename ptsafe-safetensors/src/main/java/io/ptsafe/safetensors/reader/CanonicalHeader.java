@@ -462,6 +462,7 @@ final class CanonicalHeader {
         int i = p;
         int start = i;
         long v = 0;
+        boolean more = true;
         if (i + 8 <= end) {
             // Up to eight digits at once: the value of the digits before the first other byte, then the
             // byte loop goes on from there (the same value, and the same wrap past 2^63, as the loop alone).
@@ -474,9 +475,10 @@ final class CanonicalHeader {
                 v = eightDigits(t << 8 * (8 - k));
                 i += k;
             }
+            more = k == 8; // under eight digits, the byte at i is known not to be one
         }
         int d;
-        while (i < end && (d = a[i] - '0') >= 0 && d <= 9) {
+        while (more && i < end && (d = a[i] - '0') >= 0 && d <= 9) {
             v = v * 10 + d;
             i++;
         }
