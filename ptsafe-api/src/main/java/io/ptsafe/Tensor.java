@@ -134,7 +134,7 @@ public final class Tensor {
         } catch (ArithmeticException e) {
             return refusedFileTensor(name, dtype, shape, origin, start, byteSize);
         }
-        return new Tensor(name, dtype, shape, origin, start, byteSize, null);
+        return new Tensor(name, dtype, shape, origin, start, byteSize);
     }
 
     /** What {@link #fileTensor} leaves to the builder: its refusal (or its tensor, were there one). */
@@ -142,6 +142,20 @@ public final class Tensor {
             long byteSize) throws PtsafeException {
         return builder(name, dtype, shape, origin.mapping().asSlice(start, byteSize)).arena(origin.arena())
                 .file(origin.file()).build();
+    }
+
+    /**
+     * A tensor without a {@link Rare}. A constructor of its own: the JIT does not inline a call whose
+     * signature names a class not loaded yet, and {@link Rare} is not, in a file of plain tensors.
+     */
+    private Tensor(String name, DType dtype, long[] shape, TensorOrigin origin, long storageStart, long storageSize) {
+        this.name = name;
+        this.dtype = dtype;
+        this.shape = shape;
+        this.origin = origin;
+        this.storageStart = storageStart;
+        this.storageSize = storageSize;
+        this.rare = null;
     }
 
     private Tensor(String name, DType dtype, long[] shape, TensorOrigin origin, long storageStart, long storageSize,
