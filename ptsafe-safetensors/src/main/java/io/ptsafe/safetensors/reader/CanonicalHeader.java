@@ -7,6 +7,7 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.Tensor;
 import io.ptsafe.spi.BasicTensorFile;
 import io.ptsafe.spi.FileArena;
+import io.ptsafe.spi.MappedFiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -157,16 +158,18 @@ final class CanonicalHeader {
     private long lastDtype8;
     private DType lastDtype;
 
-    private CanonicalHeader(byte[] header, Path path, MemorySegment file, Arena arena, LoadOptions options) {
-        this.b = header;
-        this.end = header.length;
+    /** Over {@code bytes}: the 8 bytes of the length, then the {@code n} of the header (more may follow). */
+    private CanonicalHeader(byte[] bytes, int n, Path path, MemorySegment file, Arena arena, LoadOptions options) {
+        this.b = bytes;
+        this.p = SafetensorsReader.LENGTH_BYTES;
+        this.end = SafetensorsReader.LENGTH_BYTES + n;
         this.path = path;
         this.file = file;
         this.arena = arena;
         this.fileArena = arena instanceof FileArena f && f.origin() != null && path != null
                 && path.equals(f.origin().file()) && f.origin().offsetOf(file) == 0
                 && f.origin().mapping().byteSize() == file.byteSize() ? f : null;
-        this.dataStart = SafetensorsReader.LENGTH_BYTES + (long) header.length;
+        this.dataStart = SafetensorsReader.LENGTH_BYTES + (long) n;
         this.bufferLength = file.byteSize() - dataStart;
         this.maxDepth = options.maxJsonDepth();
         this.maxString = options.maxStringLength();
@@ -184,13 +187,28 @@ final class CanonicalHeader {
      * @return the file, owning {@code arena}; or null to leave the file to the general path
      */
     static BasicTensorFile read(Path path, MemorySegment file, long n, Arena arena, LoadOptions options) {
+        return read(path, file, n, arena, options, null);
+    }
+
+    /**
+     * {@link #read(Path, MemorySegment, long, Arena, LoadOptions)}, the header taken from {@code prefix}
+     * when it holds it: the file's first bytes as read from it (the length, then the header), so that the
+     * mapping is not touched (see {@link MappedFiles#open(io.ptsafe.spi.FileProbe, int, MappedFiles.ReadingPrefix)}).
+     *
+     * @param prefix the file's first bytes, at least {@code 8 + n} of them to be used; or null
+     */
+    static BasicTensorFile read(Path path, MemorySegment file, long n, Arena arena, LoadOptions options, byte[] prefix) {
         if (n > MAX_BYTES) {
             return null;
         }
-        byte[] header = new byte[(int) n];
-        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, SafetensorsReader.LENGTH_BYTES, header, 0, header.length);
+        byte[] bytes = prefix;
+        if (bytes == null || bytes.length < SafetensorsReader.LENGTH_BYTES + n) {
+            // the length bytes too (8 more), so that both sources are read at the same places
+            bytes = new byte[SafetensorsReader.LENGTH_BYTES + (int) n];
+            MemorySegment.copy(file, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+        }
         try {
-            return new CanonicalHeader(header, path, file, arena, options).parse();
+            return new CanonicalHeader(bytes, (int) n, path, file, arena, options).parse();
         } catch (GiveUp | PtsafeException e) {
             return null;
         }
@@ -240,7 +258,7 @@ final class CanonicalHeader {
      * more than half the header's length again, whatever the first entry.
      */
     private void expect(ArrayList<Tensor> tensors, int firstBytes) {
-        int guess = (int) Math.min(maxTensors, end / Math.max(firstBytes, 1) + 1L);
+        int guess = (int) Math.min(maxTensors, (end - SafetensorsReader.LENGTH_BYTES) / Math.max(firstBytes, 1) + 1L);
         if (guess > begins.length) {
             tensors.ensureCapacity(guess);
             begins = Arrays.copyOf(begins, guess);

@@ -45,7 +45,7 @@ class CanonicalHeaderDifferentialTest {
             LoadOptions.builder().maxStringLength(12).maxRank(2).maxTensors(3).maxContainerItems(2).build(),
             LoadOptions.builder().maxJsonDepth(1).maxHeaderBytes(200).build());
 
-    private enum Way { READ, GENERAL, CANONICAL }
+    private enum Way { READ, READ_PREFIX, READ_SHORT_PREFIX, GENERAL, CANONICAL }
 
     /** Reads {@code bytes} one way; null when the canonical path leaves it. */
     private static String run(byte[] bytes, LoadOptions options, Way how) {
@@ -56,6 +56,11 @@ class CanonicalHeaderDifferentialTest {
         try {
             BasicTensorFile f = switch (how) {
                 case READ -> SafetensorsReader.read(FILE, file, arena, options);
+                // the file's first bytes read into an array as the mapping is made: all of them, or too few
+                // for the header (the mapping is then read)
+                case READ_PREFIX -> SafetensorsReader.read(FILE, file, arena, options, bytes.clone());
+                case READ_SHORT_PREFIX -> SafetensorsReader.read(FILE, file, arena, options,
+                        Arrays.copyOf(bytes, bytes.length / 2));
                 case GENERAL -> SafetensorsReader.general(FILE, file, SafetensorsReader.headerLength(FILE, file, options),
                         arena, options);
                 case CANONICAL -> CanonicalHeader.read(FILE, file, SafetensorsReader.headerLength(FILE, file, options),
@@ -124,6 +129,8 @@ class CanonicalHeaderDifferentialTest {
         String read = run(bytes, o, Way.READ);
         String what = label + " under " + o;
         assertEquals(general, read, what);
+        assertEquals(general, run(bytes, o, Way.READ_PREFIX), what + ", header from a prefix");
+        assertEquals(general, run(bytes, o, Way.READ_SHORT_PREFIX), what + ", a prefix too short");
         if (canonical != null) {
             assertEquals(general, canonical, what);
         }
