@@ -20,7 +20,7 @@ final class Containers {
         if (probe.isDirectory() || probe.startsWith((byte) 'P', (byte) 'K', (byte) 3, (byte) 4)) {
             return null;
         }
-        return TarHeader.checksumValid(probe.head()) ? ContainerKind.TAR : null;
+        return TarHeader.checksumValid(probe) ? ContainerKind.TAR : null;
     }
 
     /** The refusal of a file {@link #unloadable} names. */

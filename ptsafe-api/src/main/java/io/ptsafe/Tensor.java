@@ -1,6 +1,7 @@
 package io.ptsafe;
 
 import io.ptsafe.spi.FileArena;
+import io.ptsafe.spi.FileTensors;
 import io.ptsafe.spi.MappedFiles;
 import io.ptsafe.spi.TensorOrigin;
 import java.io.UncheckedIOException;
@@ -95,6 +96,66 @@ public final class Tensor {
             this.quantization = quantization;
             this.contiguous = contiguous;
         }
+    }
+
+    static {
+        FileTensors.install(Tensor::fileTensor);
+    }
+
+    /**
+     * {@link FileTensors}' maker: the tensor {@link Builder#build()} makes of bytes
+     * {@code [start, start + byteSize)} of {@code origin}'s mapping (contiguous, little-endian, in the
+     * file's arena), with the checks it makes of such a tensor: dimensions not negative, element, bit and
+     * row-major stride counts within 64 bits, whole bytes, the storage long enough. Whatever the builder
+     * would refuse is left to it, for its reason and message.
+     */
+    private static Tensor fileTensor(String name, DType dtype, long[] shape, TensorOrigin origin, long start,
+            long byteSize) throws PtsafeException {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(dtype, "dtype");
+        try {
+            long numel = 1;
+            for (long d : shape) {
+                if (d < 0) {
+                    return refusedFileTensor(name, dtype, shape, origin, start, byteSize);
+                }
+                numel = Math.multiplyExact(numel, d);
+            }
+            long bits = Math.multiplyExact(numel, dtype.bits());
+            long acc = 1;
+            for (int i = shape.length - 1; i >= 0; i--) {
+                acc = shape[i] == 0 ? acc : Math.multiplyExact(acc, shape[i]);
+            }
+            long needed = dtype.isSubByte() ? bits / 8
+                    : numel == 0 ? 0 : Math.multiplyExact(numel, (long) dtype.byteSize());
+            if (bits % 8 != 0 || needed > byteSize) {
+                return refusedFileTensor(name, dtype, shape, origin, start, byteSize);
+            }
+        } catch (ArithmeticException e) {
+            return refusedFileTensor(name, dtype, shape, origin, start, byteSize);
+        }
+        return new Tensor(name, dtype, shape, origin, start, byteSize);
+    }
+
+    /** What {@link #fileTensor} leaves to the builder: its refusal (or its tensor, were there one). */
+    private static Tensor refusedFileTensor(String name, DType dtype, long[] shape, TensorOrigin origin, long start,
+            long byteSize) throws PtsafeException {
+        return builder(name, dtype, shape, origin.mapping().asSlice(start, byteSize)).arena(origin.arena())
+                .file(origin.file()).build();
+    }
+
+    /**
+     * A tensor without a {@link Rare}. A constructor of its own: the JIT does not inline a call whose
+     * signature names a class not loaded yet, and {@link Rare} is not, in a file of plain tensors.
+     */
+    private Tensor(String name, DType dtype, long[] shape, TensorOrigin origin, long storageStart, long storageSize) {
+        this.name = name;
+        this.dtype = dtype;
+        this.shape = shape;
+        this.origin = origin;
+        this.storageStart = storageStart;
+        this.storageSize = storageSize;
+        this.rare = null;
     }
 
     private Tensor(String name, DType dtype, long[] shape, TensorOrigin origin, long storageStart, long storageSize,

@@ -1,9 +1,13 @@
 package io.ptsafe.spi;
 
+import io.ptsafe.DType;
+import io.ptsafe.PtsafeException;
+import io.ptsafe.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The arena of one opened file ({@link MappedFiles#open}): it allocates and closes as the arena it
@@ -23,6 +27,8 @@ public final class FileArena implements Arena {
     /** Open addressing over shapes, by content; null once the file is opened. Used by the opening thread only. */
     private volatile long[][] shapes = new long[64][];
     private int shapeCount;
+    /** The shape {@link #internCopy} last returned, by rank (up to 7): tried before the table. Opening thread only. */
+    private final long[][] lastByRank = new long[8][];
 
     FileArena(Arena arena) {
         this.arena = arena;
@@ -64,6 +70,78 @@ public final class FileArena implements Arena {
         return shape;
     }
 
+    /**
+     * A tensor of this file as {@code Tensor.builder(name, dtype, shape, mapping.asSlice(start, byteSize))
+     * .arena(this).file(file).build()} makes it, where {@code mapping} and {@code file} are
+     * {@link #origin()}'s: the same checks, refusals and result, for less (no builder, no slice, no copy of
+     * a shape seen before). For providers whose tensors are plain byte ranges of the mapping (safetensors).
+     *
+     * @param name     the tensor's name
+     * @param dtype    the element type
+     * @param shape    the shape: read, not kept (an equal array of the file's is, or a copy)
+     * @param start    the storage's first byte in the mapping
+     * @param byteSize the storage's length in bytes
+     * @return the tensor
+     * @throws PtsafeException as the builder would
+     * @throws IllegalStateException if the file is not mapped yet
+     * @throws IndexOutOfBoundsException if the range is not within the mapping
+     */
+    public Tensor tensor(String name, DType dtype, long[] shape, long start, long byteSize) throws PtsafeException {
+        TensorOrigin o = origin;
+        if (o == null) {
+            throw new IllegalStateException("the file is not mapped");
+        }
+        Objects.checkFromIndexSize(start, byteSize, o.mapping().byteSize());
+        return FileTensors.maker().make(name, dtype, internCopy(shape), o, start, byteSize);
+    }
+
+    /**
+     * {@link #intern} of a shape the caller goes on writing: an equal array of the file's, or a copy kept.
+     * The array last returned for each small rank is tried first: files list runs of equal shapes, and a
+     * comparison of a few longs costs less than the table's hash.
+     */
+    private long[] internCopy(long[] shape) {
+        long[][] table = shapes;
+        if (table == null) {
+            return shape.clone();
+        }
+        int rank = shape.length;
+        long[] last = rank < lastByRank.length ? lastByRank[rank] : null;
+        if (last != null && same(last, shape)) {
+            return last;
+        }
+        long[] result = null;
+        int mask = table.length - 1;
+        int i = slot(shape, mask);
+        for (long[] s; (s = table[i]) != null; i = i + 1 & mask) {
+            if (Arrays.equals(s, shape)) {
+                result = s;
+                break;
+            }
+        }
+        if (result == null) {
+            result = shape.clone();
+            table[i] = result;
+            if (++shapeCount * 2 > table.length) {
+                grow(table);
+            }
+        }
+        if (rank < lastByRank.length) {
+            lastByRank[rank] = result;
+        }
+        return result;
+    }
+
+    /** Whether two shapes of the same rank are equal. */
+    private static boolean same(long[] a, long[] b) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != b[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void grow(long[][] table) {
         long[][] bigger = new long[table.length * 2][];
         int mask = bigger.length - 1;
@@ -87,6 +165,7 @@ public final class FileArena implements Arena {
     /** The file is opened: the shape table is dropped (tensors keep the arrays they share). */
     public void opened() {
         shapes = null;
+        Arrays.fill(lastByRank, null);
     }
 
     @Override

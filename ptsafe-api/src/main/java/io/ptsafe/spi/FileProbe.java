@@ -119,6 +119,20 @@ public final class FileProbe {
     public long size() { return size; }
     /** {@return up to {@link #HEAD_BYTES} leading bytes (fewer for a short file), as a copy} */
     public byte[] head() { return head.clone(); }
+    /** {@return how many leading bytes the probe holds: the length of {@link #head()}, without its copy} */
+    public int headLength() { return head.length; }
+
+    /**
+     * {@return leading byte {@code i}, without a copy of the head} Recognising a file asks a few bytes of
+     * every provider in turn: a copy of 4 KiB each was most of what opening a small file allocated.
+     *
+     * @param i the byte's place, {@code 0 <= i < headLength()}
+     * @throws IndexOutOfBoundsException outside the head
+     */
+    public byte headByte(int i) { return head[i]; }
+
+    /** The head itself, for this package's readers that only read it ({@link TarHeader}). */
+    byte[] headBytes() { return head; }
 
     /**
      * {@return whether the file starts with these bytes}

@@ -5,6 +5,7 @@ import io.ptsafe.Reason;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -80,6 +81,55 @@ public final class MappedFiles {
         FileArena arena = new FileArena(Arena.ofShared());
         try {
             return run(probe.path(), inArena(probe.content(), arena), arena, reading);
+        } catch (PtsafeException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * What is done with a mapped file whose first bytes were also read into an array.
+     *
+     * @param <T> the result
+     */
+    @FunctionalInterface
+    public interface ReadingPrefix<T> {
+        /**
+         * Reads the file.
+         *
+         * @param file   a read-only segment of the whole file
+         * @param arena  the mapping's arena
+         * @param prefix the file's first bytes, as many as asked for, read from the file through the channel
+         *               the mapping was made from; null when they could not all be read (a shorter file) or
+         *               the content is in memory
+         * @return the result
+         * @throws PtsafeException when the file is refused
+         */
+        T read(MemorySegment file, Arena arena, byte[] prefix) throws PtsafeException;
+    }
+
+    /**
+     * {@link #open(FileProbe, Reading)}, and the file's first {@code prefixBytes} read into an array by a
+     * positioned read before the channel is closed: a reader of a header then need not touch the mapping
+     * (a page fault for each 64 KiB touched, and pages {@code munmap} must then unmap at close).
+     *
+     * @param probe       the probe a provider recognised
+     * @param prefixBytes how many leading bytes to read: 0 for none; the caller bounds it (it is allocated)
+     * @param reading     builds the result, which owns the arena from then on
+     * @param <T>         the result
+     * @return what {@code reading} returned
+     * @throws PtsafeException as {@link #open(Path, Reading)}
+     */
+    public static <T> T open(FileProbe probe, int prefixBytes, ReadingPrefix<T> reading) throws PtsafeException {
+        if (probe.inMemory() || prefixBytes <= 0) {
+            return open(probe, (file, arena) -> reading.read(file, arena, null));
+        }
+        Path path = probe.path();
+        FileArena arena = new FileArena(Arena.ofShared());
+        try {
+            byte[][] prefix = new byte[1][];
+            MemorySegment file = map(path, arena, prefixBytes, prefix);
+            return run(path, file, arena, (f, a) -> reading.read(f, a, prefix[0]));
         } catch (PtsafeException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -164,6 +214,14 @@ public final class MappedFiles {
      * closed before returning. An empty file gives an empty segment.
      */
     private static MemorySegment map(Path path, Arena arena) throws PtsafeException {
+        return map(path, arena, 0, null);
+    }
+
+    /**
+     * {@link #map(Path, Arena)}, and when {@code prefixBytes > 0} the first {@code prefixBytes} of the file
+     * read through the same channel into {@code prefix[0]} (left null when the file holds fewer).
+     */
+    private static MemorySegment map(Path path, Arena arena, int prefixBytes, byte[][] prefix) throws PtsafeException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) {
@@ -171,7 +229,15 @@ public final class MappedFiles {
                 // method that makes the JDK warn about native access).
                 return arena.allocate(0).asReadOnly();
             }
-            return ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asReadOnly();
+            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asReadOnly();
+            if (prefixBytes > 0 && prefixBytes <= size) {
+                ByteBuffer buffer = ByteBuffer.allocate(prefixBytes);
+                while (buffer.hasRemaining() && ch.read(buffer, buffer.position()) > 0) {
+                    // positioned reads until the prefix is full or the file ends (it was truncated)
+                }
+                prefix[0] = buffer.hasRemaining() ? null : buffer.array();
+            }
+            return file;
         } catch (IOException e) {
             throw new PtsafeException(Reason.IO_ERROR, path, "cannot map the file: " + e, e);
         }

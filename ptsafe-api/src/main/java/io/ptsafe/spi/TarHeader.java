@@ -26,6 +26,20 @@ public final class TarHeader {
      * @param head the file's leading bytes ({@link FileProbe#head()}); fewer than {@link #BLOCK} give false
      */
     public static boolean checksumValid(byte[] head) {
+        return checksumValidIn(head);
+    }
+
+    /**
+     * {@link #checksumValid(byte[])} of a probe's head, read in place (not copied).
+     *
+     * @param probe the probe of a file
+     * @return whether its first block is a tar header by its checksum
+     */
+    public static boolean checksumValid(FileProbe probe) {
+        return checksumValidIn(probe.headBytes());
+    }
+
+    private static boolean checksumValidIn(byte[] head) {
         if (head.length < BLOCK || allZero(head)) {
             return false;
         }

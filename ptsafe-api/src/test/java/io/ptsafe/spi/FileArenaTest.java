@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.ptsafe.DType;
+import io.ptsafe.PtsafeException;
 import io.ptsafe.Tensor;
 import io.ptsafe.TensorFileClosedException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** What the tensors of one file share through its arena: shapes while opening, and the mapping. */
@@ -79,5 +81,66 @@ class FileArenaTest {
         assertThrows(TensorFileClosedException.class, a::data);
         assertThrows(TensorFileClosedException.class, b::storage);
         assertThrows(TensorFileClosedException.class, c::toFloatArray);
+    }
+
+    /**
+     * {@link FileArena#tensor} makes what the builder makes of the same range, and refuses what it
+     * refuses with its reason and message; a shape it is given is copied (the caller writes it again),
+     * and shared with an equal one of the file.
+     */
+    @Test
+    void tensorOfARangeIsTheBuildersTensor() throws Exception {
+        try (FileArena arena = new FileArena(Arena.ofShared())) {
+            MemorySegment mapping = arena.allocate(64, 16);
+            for (int i = 0; i < 16; i++) {
+                mapping.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, i);
+            }
+            arena.mapped(mapping.asReadOnly(), FILE);
+            long[][] shapes = {{2, 2}, {}, {4}, {0}, {0, 3}, {1, 1, 4}, {2, 8}};
+            for (DType dtype : new DType[] {DType.F32, DType.U8, DType.F4, DType.F6_E2M3, DType.C128, DType.QINT8}) {
+                for (long[] shape : shapes) {
+                    for (long[] range : new long[][] {{16, 16}, {0, 64}, {60, 4}, {8, 0}, {48, 16}}) {
+                        String what = dtype + Arrays.toString(shape) + " over " + Arrays.toString(range);
+                        long[] scratch = shape.clone();
+                        Object fast = outcome(() -> arena.tensor("t", dtype, scratch, range[0], range[1]));
+                        Object built = outcome(() -> Tensor.builder("t", dtype, shape, mapping.asSlice(range[0], range[1]))
+                                .arena(arena).file(FILE).build());
+                        assertEquals(built, fast, what);
+                    }
+                }
+            }
+            long[][] refused = {{-1}, {4, -2}, {0, 1L << 40, 1L << 40}, {1L << 40, 1L << 40, 0}, {1L << 62}};
+            for (long[] shape : refused) {
+                Object fast = outcome(() -> arena.tensor("t", DType.F32, shape, 0, 16));
+                Object built = outcome(() -> Tensor.builder("t", DType.F32, shape, mapping.asSlice(0, 16)).arena(arena)
+                        .file(FILE).build());
+                assertEquals(built, fast, Arrays.toString(shape));
+                assertEquals(true, built.toString().startsWith("refused"), Arrays.toString(shape));
+            }
+            long[] scratch = {2, 2};
+            Tensor a = arena.tensor("a", DType.F32, scratch, 0, 16);
+            scratch[1] = 5;
+            assertArrayEquals(new long[] {2, 2}, a.shape(), "the caller's array is not kept");
+            assertThrows(IndexOutOfBoundsException.class, () -> arena.tensor("b", DType.F32, new long[] {4}, 56, 16));
+        }
+    }
+
+    @FunctionalInterface
+    private interface Make {
+        Tensor make() throws PtsafeException;
+    }
+
+    /** What a user sees of a tensor made, or of its refusal. */
+    private static String outcome(Make make) {
+        try {
+            Tensor t = make.make();
+            return "tensor " + t.name() + " " + t.dtype() + Arrays.toString(t.shape()) + " storage "
+                    + t.storage().address() + "+" + t.storage().byteSize() + " data " + t.data().address() + "+"
+                    + t.data().byteSize() + " strides " + Arrays.toString(t.strides()) + " view " + t.isView()
+                    + " numel " + t.numel() + " file " + t.file() + " order " + t.storageByteOrder() + " offset "
+                    + t.storageOffset() + " quantization " + t.quantization();
+        } catch (PtsafeException e) {
+            return "refused " + e.reason() + ": " + e.getMessage();
+        }
     }
 }

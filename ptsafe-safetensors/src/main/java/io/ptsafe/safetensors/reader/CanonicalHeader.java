@@ -6,6 +6,8 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Tensor;
 import io.ptsafe.spi.BasicTensorFile;
+import io.ptsafe.spi.FileArena;
+import io.ptsafe.spi.MappedFiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -124,6 +126,12 @@ final class CanonicalHeader {
     private final Path path;
     private final MemorySegment file;
     private final Arena arena;
+    /**
+     * The arena when it is the {@link FileArena} whose origin is this very mapping of this path (every
+     * open's): tensors are then made by {@link FileArena#tensor}, the builder's result for less; else null
+     * and they are built ({@link Tensor.Builder}).
+     */
+    private final FileArena fileArena;
     private final long dataStart;
     private final long bufferLength;
     private final int maxDepth;
@@ -140,7 +148,8 @@ final class CanonicalHeader {
     private long[] dims = new long[8];
     /**
      * One array per rank that the shape of the entry being read is copied to ({@link #shapeOf}): the
-     * tensor builder copies the shape it is given, so no array per tensor is made here.
+     * tensor builder and {@link FileArena#tensor} copy the shape they are given (the latter only when the
+     * file has no equal one yet), so no array per tensor is made here.
      */
     private long[][] shapes = new long[9][];
     /** The dtype name last matched (its length and words) and its dtype, tried before the table. */
@@ -149,13 +158,18 @@ final class CanonicalHeader {
     private long lastDtype8;
     private DType lastDtype;
 
-    private CanonicalHeader(byte[] header, Path path, MemorySegment file, Arena arena, LoadOptions options) {
-        this.b = header;
-        this.end = header.length;
+    /** Over {@code bytes}: the 8 bytes of the length, then the {@code n} of the header (more may follow). */
+    private CanonicalHeader(byte[] bytes, int n, Path path, MemorySegment file, Arena arena, LoadOptions options) {
+        this.b = bytes;
+        this.p = SafetensorsReader.LENGTH_BYTES;
+        this.end = SafetensorsReader.LENGTH_BYTES + n;
         this.path = path;
         this.file = file;
         this.arena = arena;
-        this.dataStart = SafetensorsReader.LENGTH_BYTES + (long) header.length;
+        this.fileArena = arena instanceof FileArena f && f.origin() != null && path != null
+                && path.equals(f.origin().file()) && f.origin().offsetOf(file) == 0
+                && f.origin().mapping().byteSize() == file.byteSize() ? f : null;
+        this.dataStart = SafetensorsReader.LENGTH_BYTES + (long) n;
         this.bufferLength = file.byteSize() - dataStart;
         this.maxDepth = options.maxJsonDepth();
         this.maxString = options.maxStringLength();
@@ -173,13 +187,28 @@ final class CanonicalHeader {
      * @return the file, owning {@code arena}; or null to leave the file to the general path
      */
     static BasicTensorFile read(Path path, MemorySegment file, long n, Arena arena, LoadOptions options) {
+        return read(path, file, n, arena, options, null);
+    }
+
+    /**
+     * {@link #read(Path, MemorySegment, long, Arena, LoadOptions)}, the header taken from {@code prefix}
+     * when it holds it: the file's first bytes as read from it (the length, then the header), so that the
+     * mapping is not touched (see {@link MappedFiles#open(io.ptsafe.spi.FileProbe, int, MappedFiles.ReadingPrefix)}).
+     *
+     * @param prefix the file's first bytes, at least {@code 8 + n} of them to be used; or null
+     */
+    static BasicTensorFile read(Path path, MemorySegment file, long n, Arena arena, LoadOptions options, byte[] prefix) {
         if (n > MAX_BYTES) {
             return null;
         }
-        byte[] header = new byte[(int) n];
-        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, SafetensorsReader.LENGTH_BYTES, header, 0, header.length);
+        byte[] bytes = prefix;
+        if (bytes == null || bytes.length < SafetensorsReader.LENGTH_BYTES + n) {
+            // the length bytes too (8 more), so that both sources are read at the same places
+            bytes = new byte[SafetensorsReader.LENGTH_BYTES + (int) n];
+            MemorySegment.copy(file, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+        }
         try {
-            return new CanonicalHeader(header, path, file, arena, options).parse();
+            return new CanonicalHeader(bytes, (int) n, path, file, arena, options).parse();
         } catch (GiveUp | PtsafeException e) {
             return null;
         }
@@ -229,7 +258,7 @@ final class CanonicalHeader {
      * more than half the header's length again, whatever the first entry.
      */
     private void expect(ArrayList<Tensor> tensors, int firstBytes) {
-        int guess = (int) Math.min(maxTensors, end / Math.max(firstBytes, 1) + 1L);
+        int guess = (int) Math.min(maxTensors, (end - SafetensorsReader.LENGTH_BYTES) / Math.max(firstBytes, 1) + 1L);
         if (guess > begins.length) {
             tensors.ensureCapacity(guess);
             begins = Arrays.copyOf(begins, guess);
@@ -310,6 +339,9 @@ final class CanonicalHeader {
         }
         begins[index] = begin;
         ends[index] = stop;
+        if (fileArena != null) {
+            return fileArena.tensor(name, dtype, shape, dataStart + begin, size);
+        }
         MemorySegment bytes = file.asSlice(dataStart + begin, size);
         return Tensor.builder(name, dtype, shape, bytes).arena(arena).file(path).build();
     }
@@ -350,6 +382,18 @@ final class CanonicalHeader {
     }
 
     private DType dtype() throws GiveUp {
+        // The dtype name last matched, quotes included, in one word comparison (names up to 6 characters):
+        // what string() accepts of these bytes when the name is within maxStringLength.
+        int k = lastDtypeLength;
+        if (k >= 0 && k <= 6 && k <= maxString && p + 8 <= end) {
+            long quoted = '"' | lastDtype0 << 8 | (long) '"' << 8 * (k + 1);
+            long mask = k == 6 ? -1L : (1L << 8 * (k + 2)) - 1;
+            if (((long) LONGS.get(b, p) & mask) == quoted) {
+                stringEnd = p + k + 1;
+                p += k + 2;
+                return lastDtype;
+            }
+        }
         int s = string();
         int length = stringEnd - s;
         if (length <= DTYPE_NAME_MAX) {
@@ -436,6 +480,7 @@ final class CanonicalHeader {
         int i = p;
         int start = i;
         long v = 0;
+        boolean more = true;
         if (i + 8 <= end) {
             // Up to eight digits at once: the value of the digits before the first other byte, then the
             // byte loop goes on from there (the same value, and the same wrap past 2^63, as the loop alone).
@@ -448,9 +493,10 @@ final class CanonicalHeader {
                 v = eightDigits(t << 8 * (8 - k));
                 i += k;
             }
+            more = k == 8; // under eight digits, the byte at i is known not to be one
         }
         int d;
-        while (i < end && (d = a[i] - '0') >= 0 && d <= 9) {
+        while (more && i < end && (d = a[i] - '0') >= 0 && d <= 9) {
             v = v * 10 + d;
             i++;
         }

@@ -64,18 +64,44 @@ public final class SafetensorsProvider implements FormatProvider {
         if (probe.isDirectory()) {
             return false;
         }
-        byte[] head = probe.head();
+        int n = probe.headLength();
         int i = SafetensorsReader.LENGTH_BYTES;
-        while (i < head.length && isJsonWhitespace(head[i])) {
+        while (i < n && isJsonWhitespace(probe.headByte(i))) {
             i++;
         }
-        return i < head.length && head[i] == '{';
+        return i < n && probe.headByte(i) == '{';
     }
 
-    /** Maps the file ({@link MappedFiles#open}) and reads it; a scan is this open ({@link FormatProvider#scan}). */
+    /**
+     * Maps the file ({@link MappedFiles#open}) and reads it, its length and header read into an array with
+     * the mapping (see {@link #headerPrefix}); a scan is this open ({@link FormatProvider#scan}).
+     */
     @Override
     public TensorFile open(FileProbe probe, LoadOptions options) throws IOException {
-        return MappedFiles.open(probe, (file, arena) -> SafetensorsReader.read(probe.path(), file, arena, options));
+        return MappedFiles.open(probe, headerPrefix(probe, options),
+                (file, arena, prefix) -> SafetensorsReader.read(probe.path(), file, arena, options, prefix));
+    }
+
+    /**
+     * How many leading bytes to read with the mapping: the 8 of the length and the N of the header that
+     * bytes 0-7 of the probe give, when the fast path would copy such a header anyway (N within
+     * {@link LoadOptions#maxHeaderBytes()}, {@link CanonicalHeader#MAX_BYTES} and the file as probed); else
+     * 0, and the header is read from the mapping. Checked before anything is allocated from it; the length
+     * is read again, and checked, from what is read ({@link SafetensorsReader#headerLength}).
+     */
+    static int headerPrefix(FileProbe probe, LoadOptions options) {
+        if (probe.headLength() < SafetensorsReader.LENGTH_BYTES) {
+            return 0;
+        }
+        long n = 0;
+        for (int i = SafetensorsReader.LENGTH_BYTES - 1; i >= 0; i--) {
+            n = n << 8 | (probe.headByte(i) & 0xFF);
+        }
+        if (n < 0 || n > CanonicalHeader.MAX_BYTES || n > options.maxHeaderBytes()
+                || n > probe.size() - SafetensorsReader.LENGTH_BYTES) {
+            return 0;
+        }
+        return SafetensorsReader.LENGTH_BYTES + (int) n;
     }
 
     static boolean isJsonWhitespace(byte b) {

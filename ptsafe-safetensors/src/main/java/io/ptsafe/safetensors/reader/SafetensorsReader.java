@@ -7,9 +7,13 @@ import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
 import io.ptsafe.Tensor;
 import io.ptsafe.spi.BasicTensorFile;
+import io.ptsafe.spi.FileProbe;
+import io.ptsafe.spi.MappedFiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,25 +38,43 @@ import java.util.List;
 final class SafetensorsReader {
     static final int LENGTH_BYTES = 8;
     private static final ValueLayout.OfLong U64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Bytes 0-7 of a prefix read into an array, as {@link #U64_LE} reads them of the mapping. */
+    private static final VarHandle LENGTH = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private SafetensorsReader() {
     }
 
     /** Reads {@code file}, the whole mapping of {@code path} in {@code arena}, which the result owns. */
     static BasicTensorFile read(Path path, MemorySegment file, Arena arena, LoadOptions options) throws PtsafeException {
-        long n = headerLength(path, file, options);
-        BasicTensorFile canonical = CanonicalHeader.read(path, file, n, arena, options);
+        return read(path, file, arena, options, null);
+    }
+
+    /**
+     * {@link #read(Path, MemorySegment, Arena, LoadOptions)}, the length and header taken from
+     * {@code prefix} where it holds them: the file's first bytes, read from it as the mapping was made
+     * ({@link MappedFiles#open(FileProbe, int, MappedFiles.ReadingPrefix)}), or null. The same checks, in
+     * the same order, of the same bytes; an open that reads no tensor data then never touches the mapping.
+     */
+    static BasicTensorFile read(Path path, MemorySegment file, Arena arena, LoadOptions options, byte[] prefix)
+            throws PtsafeException {
+        long n = headerLength(path, file, options, prefix);
+        BasicTensorFile canonical = CanonicalHeader.read(path, file, n, arena, options, prefix);
         return canonical != null ? canonical : general(path, file, n, arena, options);
     }
 
     /** The header length N of bytes 0-7, checked: within {@link LoadOptions#maxHeaderBytes()} and the file. */
     static long headerLength(Path path, MemorySegment file, LoadOptions options) throws PtsafeException {
+        return headerLength(path, file, options, null);
+    }
+
+    /** {@link #headerLength(Path, MemorySegment, LoadOptions)}, bytes 0-7 read from {@code prefix} when it has them. */
+    static long headerLength(Path path, MemorySegment file, LoadOptions options, byte[] prefix) throws PtsafeException {
         long fileSize = file.byteSize();
         if (fileSize < LENGTH_BYTES) {
             throw new PtsafeException(Reason.HEADER_TOO_SMALL, path, "the file has " + fileSize
                     + " bytes, fewer than the 8 of the header length");
         }
-        long n = file.get(U64_LE, 0);
+        long n = prefix != null && prefix.length >= LENGTH_BYTES ? (long) LENGTH.get(prefix, 0) : file.get(U64_LE, 0);
         if (n < 0) {
             // No setting can admit this: LoadOptions limits are signed longs.
             throw new PtsafeException(Reason.HEADER_TOO_LARGE, path, "header length (bytes 0-7) is "

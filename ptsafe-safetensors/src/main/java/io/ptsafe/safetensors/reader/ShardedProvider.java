@@ -82,17 +82,18 @@ public final class ShardedProvider implements FormatProvider {
         if (probe.isDirectory()) {
             return indexIn(probe.path()) != null;
         }
-        byte[] head = probe.head();
-        for (int i = 0; i < Math.min(8, head.length); i++) {
-            if (head[i] == 0) {
+        // The first bytes read in place; the head copied only for the search of an index's key.
+        int n = probe.headLength();
+        for (int i = 0; i < Math.min(8, n); i++) {
+            if (probe.headByte(i) == 0) {
                 return false;
             }
         }
         int i = 0;
-        while (i < head.length && SafetensorsProvider.isJsonWhitespace(head[i])) {
+        while (i < n && SafetensorsProvider.isJsonWhitespace(probe.headByte(i))) {
             i++;
         }
-        return i < head.length && head[i] == '{' && contains(head, WEIGHT_MAP);
+        return i < n && probe.headByte(i) == '{' && contains(probe.head(), WEIGHT_MAP);
     }
 
     @Override

@@ -45,7 +45,7 @@ class CanonicalHeaderDifferentialTest {
             LoadOptions.builder().maxStringLength(12).maxRank(2).maxTensors(3).maxContainerItems(2).build(),
             LoadOptions.builder().maxJsonDepth(1).maxHeaderBytes(200).build());
 
-    private enum Way { READ, GENERAL, CANONICAL }
+    private enum Way { READ, READ_PREFIX, READ_SHORT_PREFIX, GENERAL, CANONICAL }
 
     /** Reads {@code bytes} one way; null when the canonical path leaves it. */
     private static String run(byte[] bytes, LoadOptions options, Way how) {
@@ -56,6 +56,11 @@ class CanonicalHeaderDifferentialTest {
         try {
             BasicTensorFile f = switch (how) {
                 case READ -> SafetensorsReader.read(FILE, file, arena, options);
+                // the file's first bytes read into an array as the mapping is made: all of them, or too few
+                // for the header (the mapping is then read)
+                case READ_PREFIX -> SafetensorsReader.read(FILE, file, arena, options, bytes.clone());
+                case READ_SHORT_PREFIX -> SafetensorsReader.read(FILE, file, arena, options,
+                        Arrays.copyOf(bytes, bytes.length / 2));
                 case GENERAL -> SafetensorsReader.general(FILE, file, SafetensorsReader.headerLength(FILE, file, options),
                         arena, options);
                 case CANONICAL -> CanonicalHeader.read(FILE, file, SafetensorsReader.headerLength(FILE, file, options),
@@ -124,6 +129,8 @@ class CanonicalHeaderDifferentialTest {
         String read = run(bytes, o, Way.READ);
         String what = label + " under " + o;
         assertEquals(general, read, what);
+        assertEquals(general, run(bytes, o, Way.READ_PREFIX), what + ", header from a prefix");
+        assertEquals(general, run(bytes, o, Way.READ_SHORT_PREFIX), what + ", a prefix too short");
         if (canonical != null) {
             assertEquals(general, canonical, what);
         }
@@ -273,6 +280,14 @@ class CanonicalHeaderDifferentialTest {
             "{" + a + "}{}", "{/*c*/" + a + "}", "{'a':1}", "", "   ", "[]", "{", "{\"a\"", "{\"a\":",
             "{\"a\":{\"dtype\":\"F32\"", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,",
             "{" + a.replace("\"dtype\"", "\"dtype\" ") + "}", "{\"a\":{\"dtype\" \"F32\"}}",
+            // the dtype last matched, read in one word: names it prefixes, escapes, spaces, short and long names
+            "{" + a + "," + b.replace("\"F32\"", "\"F3\"") + "}", "{" + a + "," + b.replace("\"F32\"", "\"F322\"") + "}",
+            "{" + a + "," + b.replace("\"F32\"", "\"F32\\\"\"") + "}", "{" + a + "," + b.replace("\"F32\"", "\"F3\\u0032\"") + "}",
+            "{" + a + "," + b.replace("\"F32\"", " \"F32\" ") + "}", "{" + a + "," + b.replace("\"F32\"", "\"F32 \"") + "}",
+            "{" + entry("u", "U8", "4", 0, 4) + "," + entry("v", "U8", "4", 4, 8) + "," + entry("w", "U16", "2", 8, 12) + "}",
+            "{" + entry("u", "BOOL", "4", 0, 4) + "," + entry("v", "BOOL", "4", 4, 8) + "," + entry("w", "BOOL", "4", 8, 12) + "}",
+            "{" + entry("u", "F8_E4M3", "4", 0, 4) + "," + entry("v", "F8_E4M3", "4", 4, 8) + "," + entry("w", "I8", "4", 8, 12) + "}",
+            "{\"a\":{\"shape\":[2],\"data_offsets\":[0,8],\"dtype\":\"F32\"},\"b\":{\"shape\":[1],\"data_offsets\":[8,12],\"dtype\":\"F32\"}}",
         };
         int[] data = {4, 8, 10, 12, 16};
         for (String h : other) {
