@@ -58,9 +58,13 @@ public final class FileArena implements Arena {
         }
         int mask = table.length - 1;
         int i = slot(shape, mask);
+        int probes = 0;
         for (long[] s; (s = table[i]) != null; i = i + 1 & mask) {
             if (Arrays.equals(s, shape)) {
                 return s;
+            }
+            if (++probes == MAX_PROBES) {
+                return shape;
             }
         }
         table[i] = shape;
@@ -113,17 +117,23 @@ public final class FileArena implements Arena {
         long[] result = null;
         int mask = table.length - 1;
         int i = slot(shape, mask);
+        int probes = 0;
         for (long[] s; (s = table[i]) != null; i = i + 1 & mask) {
             if (Arrays.equals(s, shape)) {
                 result = s;
                 break;
             }
+            if (++probes == MAX_PROBES) {
+                break;
+            }
         }
         if (result == null) {
             result = shape.clone();
-            table[i] = result;
-            if (++shapeCount * 2 > table.length) {
-                grow(table);
+            if (probes < MAX_PROBES) {
+                table[i] = result;
+                if (++shapeCount * 2 > table.length) {
+                    grow(table);
+                }
             }
         }
         if (rank < lastByRank.length) {
@@ -157,10 +167,28 @@ public final class FileArena implements Arena {
         shapes = bigger;
     }
 
+    /**
+     * A shape's first cell: a hash seeded per process. Shapes come from the file, and
+     * {@code Arrays.hashCode} is easy to steer ([0, 31] and [1, 0] collide, and zero-sized tensors
+     * can have any such shape): with it, a header could fill one run of cells and make interning
+     * quadratic. {@link #MAX_PROBES} bounds a lookup whatever the hash does.
+     */
     private static int slot(long[] shape, int mask) {
-        int h = Arrays.hashCode(shape) * 0x9E3779B9;
-        return (h ^ h >>> 16) & mask;
+        long h = SEED ^ shape.length;
+        for (long v : shape) {
+            h = (h ^ v) * 0x9E3779B97F4A7C15L;
+            h ^= h >>> 29;
+        }
+        return (int) (h ^ h >>> 32) & mask;
     }
+
+    private static final long SEED = new java.security.SecureRandom().nextLong();
+    /**
+     * Cells a lookup tries before it gives up sharing: interning only saves memory, so a shape not
+     * found by then is kept as its own array (never put in the table), and no file can make a lookup
+     * longer.
+     */
+    static final int MAX_PROBES = 16;
 
     /** The file is opened: the shape table is dropped (tensors keep the arrays they share). */
     public void opened() {

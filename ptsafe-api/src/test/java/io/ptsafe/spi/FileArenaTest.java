@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ptsafe.DType;
 import io.ptsafe.PtsafeException;
@@ -45,6 +46,32 @@ class FileArenaTest {
             arena.opened();
             long[] later = {4, 3};
             assertSame(later, arena.intern(later), "no table kept once the file is opened");
+        }
+    }
+
+    /**
+     * Shapes a header can choose to share one {@code Arrays.hashCode} ([0, i, 31 * (n - i)]: zero-sized
+     * tensors may have any of them). The table's seeded hash spreads them, so they are still found and
+     * shared; and no lookup probes more than {@link FileArena#MAX_PROBES} cells whatever the hash does.
+     */
+    @Test
+    void shapesChosenToShareAHashCodeAreStillInterned() {
+        int n = 20_000;
+        try (FileArena arena = new FileArena(Arena.ofConfined())) {
+            long[][] shapes = new long[n][];
+            for (int i = 0; i < n; i++) {
+                shapes[i] = new long[] {0, i, 31L * (n - i)};
+                assertEquals(Arrays.hashCode(shapes[0]), Arrays.hashCode(shapes[i]));
+                assertSame(shapes[i], arena.intern(shapes[i]));
+            }
+            int shared = 0;
+            for (int i = 0; i < n; i++) {
+                long[] again = arena.intern(new long[] {0, i, 31L * (n - i)});
+                assertArrayEquals(shapes[i], again);
+                shared += again == shapes[i] ? 1 : 0;
+            }
+            // Under Arrays.hashCode they would form one run, and all but the first MAX_PROBES go unshared.
+            assertTrue(shared > n * 99 / 100, shared + " of " + n + " shared");
         }
     }
 

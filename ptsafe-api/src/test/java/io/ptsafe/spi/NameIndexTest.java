@@ -55,6 +55,37 @@ class NameIndexTest {
         }
     }
 
+    /**
+     * Names a file can choose to share one String hash code (every string of "Aa" and "BB" blocks):
+     * past {@link NameIndex#MAX_SAME_HASH} of them the index gives way to a map, with the same answers.
+     */
+    @Test
+    void namesSharingOneHashCodeAreIndexedByAMap() throws Exception {
+        List<Tensor> tensors = new ArrayList<>();
+        for (int i = 0; i < 1 << 12; i++) {
+            StringBuilder name = new StringBuilder();
+            for (int bit = 0; bit < 12; bit++) {
+                name.append((i >> bit & 1) == 0 ? "Aa" : "BB");
+            }
+            tensors.add(t(name.toString()));
+            assertEquals(tensors.getFirst().name().hashCode(), name.toString().hashCode());
+        }
+        NameIndex index = NameIndex.of(tensors);
+        assertTrue(index.isCrowded());
+        for (Tensor x : tensors) {
+            assertSame(x, index.get(x.name()), x.name());
+        }
+        assertEquals(null, index.get("Aa".repeat(11) + "Ab"));
+        assertEquals(null, index.get("Aa".repeat(13)));
+        List<Tensor> repeated = new ArrayList<>(tensors);
+        repeated.add(t(tensors.get(100).name()));
+        repeated.add(t(tensors.get(7).name()));
+        NameIndex.Duplicate d = assertThrows(NameIndex.Duplicate.class, () -> NameIndex.of(repeated));
+        assertEquals(tensors.get(100).name(), d.name());
+        // A few sharing one code stay in the table.
+        assertTrue(!NameIndex.of(tensors.subList(0, NameIndex.MAX_SAME_HASH)).isCrowded());
+    }
+
     @Test
     void refusesTheFirstRepeatedName() {
         for (List<String> names : List.of(List.of("a", "b", "a"), List.of("Aa", "BB", "Aa", "BB"),

@@ -1,5 +1,6 @@
 package io.ptsafe.pickle.legacy;
 
+import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -11,9 +12,14 @@ import java.util.Map;
  * 1,000-tensor file the map lookups were a twentieth of the open (JFR). A key is held as a number
  * only when the number spells it back exactly (digits only, no leading zero, at most 18 digits), so
  * equal numbers mean equal keys; every other key is in an ordinary map.
+ *
+ * <p>The keys come from the file, and linear probing is quadratic when they pile into one run of
+ * cells: a fixed hash lets a file pick such keys offline. Numbers are hashed with a per-process random
+ * seed and a full-avalanche finalizer, so that which keys collide cannot be known when the file is made.
  */
 final class KeySlots {
     private static final int MAX_DIGITS = 18;
+    private static final long SEED = new SecureRandom().nextLong();
 
     private long[] numbers = new long[64];
     /** slot + 1 for each cell of {@link #numbers}; 0 marks an empty cell. */
@@ -96,8 +102,23 @@ final class KeySlots {
         return n;
     }
 
+    /** MurmurHash3's 64-bit finalizer of the seeded number: a bijection in which every bit moves every other. */
     private static int mix(long n) {
-        long h = n * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32));
+        long h = n ^ SEED;
+        h = (h ^ (h >>> 33)) * 0xff51afd7ed558ccdL;
+        h = (h ^ (h >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return (int) (h ^ (h >>> 33));
+    }
+
+    /** The longest run of occupied cells in the number table (for tests: how far a lookup may probe). */
+    int longestRun() {
+        int longest = 0;
+        int run = 0;
+        // Twice round, so that a run wrapping past the last cell is counted whole.
+        for (int i = 0; i < 2 * slots.length; i++) {
+            run = slots[i & (slots.length - 1)] != 0 ? run + 1 : 0;
+            longest = Math.max(longest, Math.min(run, count));
+        }
+        return longest;
     }
 }

@@ -203,10 +203,28 @@ final class ZipArchive {
         return h;
     }
 
+    /**
+     * A name hash's cell: MurmurHash3's 32-bit finalizer of the hash and a per-process random seed. The
+     * names come from the file and the polynomial above is easy to steer: with a fixed spread, a file
+     * could choose names whose cells form one long run, and linear probing would then be quadratic in
+     * the number of entries. Names with one and the same hash are bounded by {@link #MAX_SAME_HASH}.
+     */
     private static int mix(int h) {
-        int x = h * 0x9E3779B9;
+        int x = h ^ SEED;
+        x = (x ^ (x >>> 16)) * 0x85ebca6b;
+        x = (x ^ (x >>> 13)) * 0xc2b2ae35;
         return x ^ (x >>> 16);
     }
+
+    private static final int SEED = new java.security.SecureRandom().nextInt();
+    /**
+     * Entries allowed to share one name hash: equal hashes are told apart by comparing the names, so
+     * n of them cost n * n / 2 comparisons (String.hashCode collisions are easy to make: "Aa" and
+     * "BB"). torch writes a few dozen names at most that are not data/N, and distinct decimal names of
+     * one length never collide; a file with more than this many is refused as a hash-flooding pattern,
+     * as dict keys are (TreeConverter.MAX_COLLISIONS).
+     */
+    static final int MAX_SAME_HASH = 32;
 
     /** Whether the ASCII name of {@code e} holds {@code part} at {@code at}, ignoring ASCII case (length checked by the caller). */
     private static boolean sameIgnoringAsciiCase(ZipEntryInfo e, int at, String part) {
@@ -491,12 +509,21 @@ final class ZipArchive {
             int length = e.nameLength();
             int h = hashes[i];
             int c = mix(h) & mask;
+            int sameHash = 0;
             for (int slot; (slot = table[c] - 1) >= 0; c = (c + 1) & mask) {
+                if (hashes[slot] != h) {
+                    continue;
+                }
                 ZipEntryInfo other = entries[slot];
                 // Compared byte by byte: in valid UTF-8, ASCII bytes are ASCII characters and nothing else.
-                if (hashes[slot] == h && other.nameLength() == length && sameBytesIgnoringAsciiCase(other, e)) {
+                if (other.nameLength() == length && sameBytesIgnoringAsciiCase(other, e)) {
                     throw new PtsafeException(Reason.DUPLICATE_ENTRY, path, "two entries named '" + clip(e.name())
                             + "' (names are compared ignoring ASCII case, as torch's zip reader finds them)");
+                }
+                if (++sameHash >= MAX_SAME_HASH) {
+                    throw new PtsafeException(Reason.INVALID_ZIP, path, "entry '" + clip(e.name()) + "': "
+                            + (sameHash + 1) + " entry names share the hash code " + h + " (at most " + MAX_SAME_HASH
+                            + " may share one; more is a hash-flooding pattern, which torch never writes)");
                 }
             }
             table[c] = i + 1;

@@ -45,4 +45,33 @@ class KeySlotsTest {
             assertEquals(-1, k.get(Long.toString(297701728L + 16L * i + 1)));
         }
     }
+
+    /**
+     * Keys a file could pick to fall into one cell under an unseeded hash (here the multiplicative
+     * hash this table once used, with the mask of the table 4,096 keys grow it to): with a
+     * per-process seed they spread, so a lookup probes a short run, not all of them.
+     */
+    @Test
+    void keysChosenToCollideUnderAFixedHashSpreadOut() {
+        int n = 4096;
+        int mask = 2 * 4096 - 1;
+        long[] chosen = new long[n];
+        int found = 0;
+        for (long x = 1; found < n; x++) {
+            long h = x * 0x9E3779B97F4A7C15L;
+            if (((int) (h ^ (h >>> 32)) & mask) == 0) {
+                chosen[found++] = x;
+            }
+        }
+        KeySlots k = new KeySlots();
+        for (int i = 0; i < n; i++) {
+            k.put(Long.toString(chosen[i]), i);
+        }
+        for (int i = 0; i < n; i++) {
+            assertEquals(i, k.get(Long.toString(chosen[i])));
+        }
+        // At half load a random hash leaves runs of a few dozen cells at most; the fixed one left 4,096.
+        int longest = k.longestRun();
+        org.junit.jupiter.api.Assertions.assertTrue(longest < 200, "longest probe run " + longest);
+    }
 }

@@ -55,6 +55,34 @@ class ZipRulesTest {
         loads(TorchZips.write(dir.resolve("d.pt"), linear(), true), LoadOptions.defaults());
     }
 
+    /**
+     * Names a file can choose to share one String hash ("b!" and "a@" hash alike, so every string of
+     * such blocks does): told apart only by comparing them, n of them would cost n * n / 2 comparisons.
+     * At most {@link ZipArchive#MAX_SAME_HASH} may share one hash; one more is refused.
+     */
+    @Test
+    void entryNamesSharingOneHashAreBounded() throws Exception {
+        for (int extra : new int[] {ZipArchive.MAX_SAME_HASH, ZipArchive.MAX_SAME_HASH + 1}) {
+            Map<String, byte[]> e = new LinkedHashMap<>(linear());
+            String root = e.keySet().iterator().next().substring(0, e.keySet().iterator().next().indexOf('/') + 1);
+            for (int i = 0; i < extra; i++) {
+                StringBuilder name = new StringBuilder(root).append("extra/");
+                for (int bit = 0; bit < 6; bit++) {
+                    name.append((i >> bit & 1) == 0 ? "b!" : "a@");
+                }
+                e.put(name.toString(), new byte[0]);
+            }
+            Path p = TorchZips.write(dir.resolve("flood-" + extra + ".pt"), e, false);
+            if (extra <= ZipArchive.MAX_SAME_HASH) {
+                loads(p, LoadOptions.defaults());
+            } else {
+                PtsafeException x = refused(p, LoadOptions.defaults());
+                assertEquals(Reason.INVALID_ZIP, x.reason());
+                org.junit.jupiter.api.Assertions.assertTrue(x.getMessage().contains("hash-flooding"), x.getMessage());
+            }
+        }
+    }
+
     @Test
     void zipEntriesLimit() throws Exception {
         Path p = TorchZips.write(dir.resolve("s.pt"), linear(), false);
