@@ -70,30 +70,14 @@ final class CompactMap<K, V> extends AbstractMap<K, V> {
         return Math.max(2, Integer.highestOneBit(Math.max(1, 2 * n - 1)) << 1);
     }
 
-    /**
-     * A key's first cell: MurmurHash3's 32-bit finalizer of its hash code and a per-process random
-     * seed. Keys come from files, and a file can pick distinct hash codes that a fixed spread puts in
-     * one run of cells (probing would then be quadratic); with the seed it cannot know which do.
-     */
+    /** A key's first cell, seeded: keys come from files ({@link io.ptsafe.spi.SeededHash}). */
     private static int spread(int h) {
-        h ^= SEED;
-        h = (h ^ (h >>> 16)) * 0x85ebca6b;
-        h = (h ^ (h >>> 13)) * 0xc2b2ae35;
-        return h ^ (h >>> 16);
+        return io.ptsafe.spi.SeededHash.spread(h);
     }
-
-    private static final int SEED = new java.security.SecureRandom().nextInt();
 
     /** The longest run of occupied cells in the table (for tests: how far a lookup may probe). */
     int longestRun() {
-        int longest = 0;
-        int run = 0;
-        // Twice round, so that a run wrapping past the last cell is counted whole.
-        for (int i = 0; i < 2 * index.length; i++) {
-            run = index[i & (index.length - 1)] != 0 ? run + 1 : 0;
-            longest = Math.max(longest, Math.min(run, size));
-        }
-        return longest;
+        return io.ptsafe.spi.SeededHash.longestRun(index, size);
     }
 
     private int find(Object k) {

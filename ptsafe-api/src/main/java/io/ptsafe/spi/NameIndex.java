@@ -1,7 +1,6 @@
 package io.ptsafe.spi;
 
 import io.ptsafe.Tensor;
-import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +18,6 @@ import java.util.Map;
  * instead, whose crowded buckets are trees of comparable keys (log n a lookup, not n).
  */
 final class NameIndex {
-    private static final int SEED = new SecureRandom().nextInt();
     /** Names sharing one hash code that the table compares before it gives way to a map. */
     static final int MAX_SAME_HASH = 32;
 
@@ -95,12 +93,8 @@ final class NameIndex {
         return null;
     }
 
-    /** MurmurHash3's 32-bit finalizer of the seeded hash code. */
     private static int slot(int hashCode, int mask) {
-        int h = hashCode ^ SEED;
-        h = (h ^ h >>> 16) * 0x85ebca6b;
-        h = (h ^ h >>> 13) * 0xc2b2ae35;
-        return (h ^ h >>> 16) & mask;
+        return SeededHash.spread(hashCode) & mask;
     }
 
     /** Two tensors share a name. */

@@ -112,13 +112,6 @@ final class KeySlots {
 
     /** The longest run of occupied cells in the number table (for tests: how far a lookup may probe). */
     int longestRun() {
-        int longest = 0;
-        int run = 0;
-        // Twice round, so that a run wrapping past the last cell is counted whole.
-        for (int i = 0; i < 2 * slots.length; i++) {
-            run = slots[i & (slots.length - 1)] != 0 ? run + 1 : 0;
-            longest = Math.max(longest, Math.min(run, count));
-        }
-        return longest;
+        return io.ptsafe.spi.SeededHash.longestRun(slots, count);
     }
 }

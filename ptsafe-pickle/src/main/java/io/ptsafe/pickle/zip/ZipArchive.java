@@ -204,19 +204,13 @@ final class ZipArchive {
     }
 
     /**
-     * A name hash's cell: MurmurHash3's 32-bit finalizer of the hash and a per-process random seed. The
-     * names come from the file and the polynomial above is easy to steer: with a fixed spread, a file
-     * could choose names whose cells form one long run, and linear probing would then be quadratic in
-     * the number of entries. Names with one and the same hash are bounded by {@link #MAX_SAME_HASH}.
+     * A name hash's cell, seeded ({@link io.ptsafe.spi.SeededHash}): the names come from the file and
+     * the polynomial above is easy to steer. Names with one and the same hash are bounded by
+     * {@link #MAX_SAME_HASH}.
      */
     private static int mix(int h) {
-        int x = h ^ SEED;
-        x = (x ^ (x >>> 16)) * 0x85ebca6b;
-        x = (x ^ (x >>> 13)) * 0xc2b2ae35;
-        return x ^ (x >>> 16);
+        return io.ptsafe.spi.SeededHash.spread(h);
     }
-
-    private static final int SEED = new java.security.SecureRandom().nextInt();
     /**
      * Entries allowed to share one name hash: equal hashes are told apart by comparing the names, so
      * n of them cost n * n / 2 comparisons (String.hashCode collisions are easy to make: "Aa" and

@@ -1,0 +1,39 @@
+package io.ptsafe.spi;
+
+import java.security.SecureRandom;
+
+/**
+ * The spread of the open-addressed tables keyed by what a file says (entry names, tensor names, dict
+ * keys): MurmurHash3's 32-bit finalizer of a hash code and a per-process random seed. With a fixed
+ * spread a file can pick distinct hash codes whose cells form one run, and linear probing is then
+ * quadratic; with the seed it cannot know which codes do. Equal hash codes still meet in one cell:
+ * each table bounds how many it compares.
+ */
+public final class SeededHash {
+    private static final int SEED = new SecureRandom().nextInt();
+
+    private SeededHash() {
+    }
+
+    /** {@return the cell bits of {@code hashCode}: every bit of it moves every bit of the result} */
+    public static int spread(int hashCode) {
+        int h = hashCode ^ SEED;
+        h = (h ^ (h >>> 16)) * 0x85ebca6b;
+        h = (h ^ (h >>> 13)) * 0xc2b2ae35;
+        return h ^ (h >>> 16);
+    }
+
+    /**
+     * The longest run of occupied cells (non-zero) in a table holding {@code count} keys, wrapping
+     * round its end: how far a lookup may probe (for tests).
+     */
+    public static int longestRun(int[] cells, int count) {
+        int longest = 0;
+        int run = 0;
+        for (int i = 0; i < 2 * cells.length; i++) {
+            run = cells[i & (cells.length - 1)] != 0 ? run + 1 : 0;
+            longest = Math.max(longest, Math.min(run, count));
+        }
+        return longest;
+    }
+}
