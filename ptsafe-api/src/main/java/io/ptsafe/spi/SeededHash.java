@@ -15,7 +15,12 @@ public final class SeededHash {
     private SeededHash() {
     }
 
-    /** {@return the cell bits of {@code hashCode}: every bit of it moves every bit of the result} */
+    /**
+     * Spreads a hash code over all 32 bits, seeded.
+     *
+     * @param hashCode a key's hash code
+     * @return the bits a table takes its cell from: every bit of {@code hashCode} moves every bit of it
+     */
     public static int spread(int hashCode) {
         int h = hashCode ^ SEED;
         h = (h ^ (h >>> 16)) * 0x85ebca6b;
@@ -24,8 +29,12 @@ public final class SeededHash {
     }
 
     /**
-     * The longest run of occupied cells (non-zero) in a table holding {@code count} keys, wrapping
-     * round its end: how far a lookup may probe (for tests).
+     * The longest run of occupied cells in a table, wrapping round its end: how far a lookup may probe
+     * (for tests).
+     *
+     * @param cells the table, a power of two long, 0 for an empty cell
+     * @param count the keys it holds (no run is longer)
+     * @return the longest run of non-zero cells
      */
     public static int longestRun(int[] cells, int count) {
         int longest = 0;
