@@ -15,11 +15,15 @@ import java.util.Set;
  * the root of a state dict is converted). The machine's dict already made its keys distinct, by
  * Python's equality, which implies the records' own. Read once, by one thread; not a general map.
  */
-final class KeyedResults extends AbstractMap<PyValue, PyValue> {
+public final class KeyedResults extends AbstractMap<PyValue, PyValue> {
     private final List<PyValue> keys;
     private final PyValue[] values;
 
-    KeyedResults(List<PyValue> keys, PyValue[] values) {
+    /**
+     * @param keys   distinct keys, in order
+     * @param values their values, in the same order (as many)
+     */
+    public KeyedResults(List<PyValue> keys, PyValue[] values) {
         this.keys = keys;
         this.values = values;
     }

@@ -14,6 +14,7 @@ import io.ptsafe.TensorFile;
 import io.ptsafe.pickle.machine.PickleInput;
 import io.ptsafe.pickle.scan.PickleScan;
 import io.ptsafe.pickle.torch.StorageRef;
+import io.ptsafe.pickle.torch.StateDictLane;
 import io.ptsafe.pickle.torch.StorageSource;
 import io.ptsafe.pickle.torch.TensorTree;
 import io.ptsafe.pickle.torch.TorchPickle;
@@ -135,6 +136,14 @@ public final class TorchZipReader {
             // torch refuses the file before reading data.pkl; the scan still reports what data.pkl holds.
             ZipEntryInfo v = zip.record("version");
             report.add(ScanFinding.of(e, v == null ? Location.FILE : Location.entry(v.name(), v.dataOffset())));
+        }
+        if (!scan) {
+            // A plain state dict is read by the lane, as the machine reads it; anything else, by the machine.
+            TensorTree.Tree lane = StateDictLane.read(archive.pickle(), archive.storages(), archive.order(), arena,
+                    reading);
+            if (lane != null) {
+                return lane;
+            }
         }
         ZipEntryInfo pkl = zip.record("data.pkl");
         long start = pkl.method() == ZipEntryInfo.STORED ? pkl.dataOffset() : -1;
