@@ -77,7 +77,8 @@ public final class LegacyReader {
         TensorTree.Tree tree;
         try {
             // Legacy storages are little-endian whatever the writing host (see SysInfo).
-            tree = TensorTree.build(stream.object(), stream.storages(), ByteOrder.LITTLE_ENDIAN, arena, options);
+            tree = stream.lane() != null ? stream.lane().tree(path, stream.storages(), ByteOrder.LITTLE_ENDIAN, arena)
+                    : TensorTree.build(stream.object(), stream.storages(), ByteOrder.LITTLE_ENDIAN, arena, options);
         } catch (PtsafeException e) {
             if (report == null) {
                 throw e;

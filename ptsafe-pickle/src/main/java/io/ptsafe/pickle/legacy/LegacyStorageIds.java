@@ -114,6 +114,16 @@ final class LegacyStorageIds implements PersistentLoader {
         return viewRef;
     }
 
+    /**
+     * Records a root storage as {@link #load} records a new key without view metadata: for the ids of
+     * an object pickle {@link io.ptsafe.pickle.torch.StateDictLane} read (distinct keys, in the order
+     * first named, validated as {@link StorageIds#parse} validates them).
+     */
+    void root(StorageRef ref) {
+        roots.put(ref.key(), rootsInOrder.size());
+        rootsInOrder.add(ref);
+    }
+
     /** The slot of the root storage named {@code key}, or -1 if no root has that key. */
     int slot(String key) {
         return roots.get(key);

@@ -9,6 +9,7 @@ import io.ptsafe.pickle.machine.PickleListener;
 import io.ptsafe.pickle.machine.TreeConverter;
 import io.ptsafe.pickle.machine.Values;
 import io.ptsafe.pickle.torch.StorageRef;
+import io.ptsafe.pickle.torch.StateDictLane;
 import io.ptsafe.pickle.torch.StorageSource;
 import io.ptsafe.pickle.torch.TorchPickle;
 import java.lang.foreign.MemorySegment;
@@ -42,18 +43,25 @@ import java.util.Map;
  */
 public final class LegacyStream {
     private final TorchPickle.Decoded object;
+    private final StateDictLane.Dict lane;
     private final StorageSource storages;
     private final SysInfo sysInfo;
 
-    private LegacyStream(TorchPickle.Decoded object, StorageSource storages, SysInfo sysInfo) {
+    private LegacyStream(TorchPickle.Decoded object, StateDictLane.Dict lane, StorageSource storages, SysInfo sysInfo) {
         this.object = object;
+        this.lane = lane;
         this.storages = storages;
         this.sysInfo = sysInfo;
     }
 
-    /** The decoded object pickle (its storages named, not yet resolved). */
+    /** The decoded object pickle (its storages named, not yet resolved), or null when {@link #lane()} read it. */
     public TorchPickle.Decoded object() {
         return object;
+    }
+
+    /** The object pickle as {@link StateDictLane} read it (a plain state dict, when opening), or null. */
+    public StateDictLane.Dict lane() {
+        return lane;
     }
 
     /** The storages: zero-copy slices of the file, each exactly its declared size. */
@@ -73,6 +81,24 @@ public final class LegacyStream {
      */
     public static LegacyStream read(Path path, MemorySegment file, LoadOptions options, PickleListener listener)
             throws PtsafeException {
+        // Opening (nothing listens): the object pickle goes to the lane first.
+        if (listener == PickleListener.NONE) {
+            LegacyStream s = read(path, file, options, listener, true);
+            if (s != null) {
+                return s;
+            }
+        }
+        return read(path, file, options, listener, false);
+    }
+
+    /**
+     * {@link #read(Path, MemorySegment, LoadOptions, PickleListener)}, with the object pickle read by
+     * {@link StateDictLane} when {@code lane}: then null when anything after it could have gone
+     * otherwise with the machine's values charged (the key list refused, the budget near its limit),
+     * for the caller to read the stream again without the lane.
+     */
+    private static LegacyStream read(Path path, MemorySegment file, LoadOptions options, PickleListener listener,
+            boolean lane) throws PtsafeException {
         PickleCursor cursor = new PickleCursor(path, file, options, listener);
         PickleCursor.Run magic = cursor.next("the magic number", null);
         if (!(magic.result().root() instanceof PyValue.Int m) || !m.value().equals(LegacyMagic.MAGIC)) {
@@ -88,10 +114,37 @@ public final class LegacyStream {
         PickleCursor.Run sys = cursor.next("sys_info", null);
         SysInfo sysInfo = SysInfo.check(inert(sys, options, path), path, sys.input().entry());
         LegacyStorageIds ids = new LegacyStorageIds();
-        PickleCursor.Run obj = cursor.next("the object", ids);
+        long beforeObject = cursor.budget().used();
+        StateDictLane.Dict dict = null;
+        PickleCursor.Run obj = null;
+        if (lane) {
+            dict = cursor.lane();
+            if (dict == null) {
+                return null;
+            }
+            for (StorageRef r : dict.storages()) {
+                ids.root(r);
+            }
+        } else {
+            obj = cursor.next("the object", ids);
+        }
         long beforeList = cursor.budget().used();
-        PickleCursor.Run list = cursor.next("the storage key list", null);
-        List<String> keys = keys(inert(list, options, path), path, list.input());
+        PickleCursor.Run list;
+        List<String> keys;
+        try {
+            list = cursor.next("the storage key list", null);
+            keys = keys(inert(list, options, path), path, list.input());
+        } catch (PtsafeException e) {
+            if (lane) {
+                return null; // the machine's refusal, with the object pickle's values charged as it charges them
+            }
+            throw e;
+        }
+        // Without the lane the object's values were charged under the key list's: the budget would
+        // have held both only if the bound on the first and the key list's peak fit together.
+        if (lane && beforeObject + dict.budgetBound() + (cursor.budget().peak() - beforeList) > cursor.budget().limit()) {
+            return null;
+        }
         // What the key list's pickle and its conversion were charged (its machine values, its list).
         long listCharge = cursor.budget().used() - beforeList;
         StorageSection.Blocks blocks = StorageSection.read(path, file, cursor.position(), keys, ids);
@@ -103,11 +156,11 @@ public final class LegacyStream {
                     + " bytes after the last storage block (file offset " + blocks.end() + "): torch.save writes "
                     + "none, and a second file hidden there reads differently in other tools");
         }
-        TorchPickle.Decoded decoded = new TorchPickle.Decoded(obj.input(), obj.result(), ids.all());
+        TorchPickle.Decoded decoded = lane ? null : new TorchPickle.Decoded(obj.input(), obj.result(), ids.all());
         // The views are all known now: their map is taken once, not once per storage.
         Map<String, LegacyStorageIds.ViewOf> views = ids.views().isEmpty() ? Map.of() : ids.views();
         StorageSource source = ref -> resolve(ref, ids, views, blocks, path);
-        return new LegacyStream(decoded, source, sysInfo);
+        return new LegacyStream(decoded, dict, source, sysInfo);
     }
 
     private static MemorySegment resolve(StorageRef ref, LegacyStorageIds ids, Map<String, LegacyStorageIds.ViewOf> views,

@@ -11,6 +11,7 @@ import io.ptsafe.pickle.machine.PickleInput;
 import io.ptsafe.pickle.machine.PickleListener;
 import io.ptsafe.pickle.machine.PickleMachine;
 import io.ptsafe.pickle.machine.PickleResult;
+import io.ptsafe.pickle.torch.StateDictLane;
 import io.ptsafe.pickle.torch.TorchGlobals;
 import io.ptsafe.pickle.torch.TorchHeapCost;
 import java.lang.foreign.MemorySegment;
@@ -58,6 +59,20 @@ final class PickleCursor {
     /** Offset of the next byte after the pickles read so far. */
     long position() {
         return pos;
+    }
+
+    /**
+     * Reads the next pickle with {@link StateDictLane} (the object pickle, when opening): when it
+     * takes it, the cursor moves past it as after {@link #next}; else it stays, for {@link #next}.
+     */
+    StateDictLane.Dict lane() {
+        long window = Math.min(file.byteSize() - pos, options.maxPickleBytes());
+        StateDictLane.Dict d = StateDictLane.legacyObject(file.asSlice(pos, window), options);
+        if (d != null) {
+            count++;
+            pos += d.length();
+        }
+        return d;
     }
 
     /**

@@ -5,6 +5,8 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.pickle.machine.Meaning;
 import io.ptsafe.pickle.machine.Texts;
 import io.ptsafe.spi.SeededHash;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -20,7 +22,7 @@ import java.util.Map;
  * root     := GLOBAL 'collections OrderedDict' [PUT] EMPTY_TUPLE REDUCE [PUT] | EMPTY_DICT [PUT]
  * body     := ( MARK (str [PUT] tensor)* SETITEMS | str [PUT] tensor SETITEM )*
  *             [ EMPTY_DICT [PUT] attrs BUILD ]            (an OrderedDict's _metadata)
- *             STOP                                         (the last byte)
+ *             STOP                                         (the last byte of a zip's data.pkl)
  * tensor   := rebuild [PUT] MARK pid BINPERSID int ints [PUT] ints [PUT] bool hooks TUPLE [PUT] REDUCE [PUT]
  * rebuild  := GLOBAL 'torch._utils _rebuild_tensor_v2' | GET of it
  * pid      := MARK str='storage' [PUT] storage [PUT] str=key [PUT] str=location [PUT] int TUPLE [PUT]
@@ -32,6 +34,9 @@ import java.util.Map;
  * dict     := EMPTY_DICT [PUT] items(scalar)
  * str      := BINUNICODE | GET of a str;  int := BININT1 | BININT2 | BININT (not negative)
  * </pre>
+ *
+ * <p>A legacy stream's object pickle is the same but for a sixth item of each persistent id, its
+ * view metadata, which must be None, and for the bytes after STOP (the next pickle of the stream).
  *
  * <p>Anything else, or any value the general machine would refuse or that comes near a limit, makes
  * {@link #parse} return null: the caller then decodes the same bytes with the general machine. The
@@ -107,14 +112,24 @@ final class StateDictGrammar {
 
     private static final Decline DECLINE = new Decline();
 
-    /** What the grammar read: the entries in order, and the storages in the order first named. */
+    /**
+     * What the grammar read: the entries in order, the storages in the order first named, the bound
+     * on what the general path would have charged the decode budget, and the pickle's length (to
+     * just past STOP).
+     */
     record Parsed(boolean ordered, int size, String[] names, StorageRef[] storages, long[] offsets, long[][] shapes,
-            long[][] strides, StorageRef[] named, int namedCount, long bound) {
+            long[][] strides, StorageRef[] named, int namedCount, long bound, int length) {
     }
 
-    private final byte[] b;
+
+    /** The pickle's bytes: {@link #b} holds a prefix of them, copied further as the reading goes on. */
+    private final MemorySegment source;
+    /** How many bytes of {@link #source} may be read: the pickle, or the window a legacy pickle lies in. */
     private final int end;
+    private byte[] b;
     private final LoadOptions options;
+    /** A legacy stream's object pickle: persistent ids of six items, and bytes after STOP (the next pickle). */
+    private final boolean legacy;
     private int pos;
     private long opcodes;
     private Object[] memo = new Object[64];
@@ -133,25 +148,49 @@ final class StateDictGrammar {
     private int[] table = new int[64];
     private int[] hashes = new int[16];
 
-    private StateDictGrammar(byte[] b, LoadOptions options) {
-        this.b = b;
-        this.end = b.length;
+    private StateDictGrammar(MemorySegment source, int end, LoadOptions options, boolean legacy) {
+        this.source = source;
+        this.end = end;
         this.options = options;
+        this.legacy = legacy;
+        this.b = source.asSlice(0, Math.min(end, AHEAD)).toArray(ValueLayout.JAVA_BYTE);
     }
 
-    /** The state dict {@code pickle} holds, or null when it is anything else (the machine decides then). */
-    static Parsed parse(byte[] pickle, LoadOptions options) {
+    /** What is copied ahead of an entry: more than any entry torch writes (a longer one declines). */
+    private static final int AHEAD = 64 << 10;
+
+    /**
+     * Copies more of the pickle when less than {@link #AHEAD} bytes are left in {@link #b}: a legacy
+     * pickle is followed by the storages (gigabytes), and only the pickle's bytes are wanted.
+     */
+    private void ahead() {
+        if (end - b.length > 0 && b.length - pos < AHEAD) {
+            int n = (int) Math.min(end, Math.max(2L * b.length, (long) pos + AHEAD));
+            byte[] more = Arrays.copyOf(b, n);
+            MemorySegment.copy(source, ValueLayout.JAVA_BYTE, b.length, more, b.length, n - b.length);
+            b = more;
+        }
+    }
+
+    /**
+     * The state dict {@code pickle} holds, or null when it is anything else (the machine decides then).
+     *
+     * @param pickle the whole pickle (a zip's data.pkl), or for a legacy stream ({@code legacy}) the
+     *               bytes from its object pickle on (it ends at its STOP)
+     */
+    static Parsed parse(MemorySegment pickle, LoadOptions options, boolean legacy) {
         // The machine's limits that a state dict of this grammar can meet, each taken with room to spare:
         // below them the machine cannot refuse for a limit; near them it decides.
-        if (pickle.length > options.maxPickleBytes() || options.maxNestingDepth() < 8 || options.maxIntBytes() < 8
+        long size = Math.min(pickle.byteSize(), options.maxPickleBytes());
+        if (!legacy && pickle.byteSize() != size || size > MAX_BYTES && !legacy || options.maxNestingDepth() < 8 || options.maxIntBytes() < 8
                 || options.maxRank() < 1) {
             return null;
         }
-        StateDictGrammar g = new StateDictGrammar(pickle, options);
+        StateDictGrammar g = new StateDictGrammar(pickle, (int) Math.min(size, MAX_BYTES), options, legacy);
         try {
             return g.read();
         } catch (Decline | ArrayIndexOutOfBoundsException e) {
-            // Running off the end is a truncated pickle: the machine says so.
+            // Running off the bytes: a truncated pickle (the machine says so), or an entry longer than AHEAD.
             return null;
         }
     }
@@ -204,16 +243,17 @@ final class StateDictGrammar {
                 throw DECLINE;
             }
         }
-        if (pos != end || opcodes + 16 > options.maxPickleOpcodes() || size > options.maxTensors()
+        if (!legacy && pos != end || opcodes + 16 > options.maxPickleOpcodes() || size > options.maxTensors()
                 || size > options.maxContainerItems() || puts >= options.maxMemoEntries()
                 || bound > options.maxDecodedBytes()) {
             throw DECLINE;
         }
-        return new Parsed(ordered, size, names, storages, offsets, shapes, strides, named, namedCount, bound);
+        return new Parsed(ordered, size, names, storages, offsets, shapes, strides, named, namedCount, bound, pos);
     }
 
     /** One key and its tensor. */
     private void entry() {
+        ahead();
         String name = str();
         put(name);
         if (name.length() > options.maxStringLength()) {
@@ -353,6 +393,10 @@ final class StateDictGrammar {
         String location = str();
         put(location);
         long numel = integer();
+        if (legacy) {
+            // view_metadata: None (a view of another storage, as torch before 1.0 wrote, is the machine's)
+            expect(NONE);
+        }
         expect(TUPLE);
         put(OTHER);
         expect(BINPERSID);
@@ -470,6 +514,7 @@ final class StateDictGrammar {
     }
 
     private void item(int depth) {
+        ahead();
         String key = str();
         put(key);
         if (key.length() > options.maxStringLength()) {

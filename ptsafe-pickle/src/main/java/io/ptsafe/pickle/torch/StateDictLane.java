@@ -9,7 +9,6 @@ import io.ptsafe.pickle.machine.KeyedResults;
 import io.ptsafe.pickle.machine.PickleInput;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,22 +55,77 @@ public final class StateDictLane {
      */
     public static TensorTree.Tree read(PickleInput pickle, StorageSource storages, ByteOrder order, Arena arena,
             LoadOptions options) throws PtsafeException {
+        Dict d = parse(pickle.bytes(), options, false);
+        return d == null ? null : d.tree(pickle.file(), storages, order, arena);
+    }
+
+    /**
+     * A legacy stream's object pickle, when it is a plain state dict (each persistent id's view
+     * metadata None), or null: then run it through the machine. The pickle ends at its STOP.
+     *
+     * @param window  the bytes from the pickle's first on (the rest of the stream, up to
+     *                {@link LoadOptions#maxPickleBytes()}): only the pickle's own are read
+     * @param options the limits
+     * @return what the pickle names, or null when the lane declines it
+     */
+    public static Dict legacyObject(MemorySegment window, LoadOptions options) {
+        return parse(window, options, true);
+    }
+
+    private static Dict parse(MemorySegment bytes, LoadOptions options, boolean legacy) {
         if (ENABLED.isBound() && !ENABLED.get()) {
             return null;
         }
-        MemorySegment bytes = pickle.bytes();
-        if (bytes.byteSize() > StateDictGrammar.MAX_BYTES) {
-            return null;
+        StateDictGrammar.Parsed p = StateDictGrammar.parse(bytes, options, legacy);
+        return p == null ? null : new Dict(p);
+    }
+
+    /** A state dict the lane read: its storages named, its tensors not yet built. */
+    public static final class Dict {
+        private final StateDictGrammar.Parsed p;
+
+        private Dict(StateDictGrammar.Parsed p) {
+            this.p = p;
         }
-        StateDictGrammar.Parsed p = StateDictGrammar.parse(bytes.toArray(ValueLayout.JAVA_BYTE), options);
-        if (p == null) {
-            return null;
+
+        /** @return the pickle's length in bytes, to just past its STOP */
+        public int length() {
+            return p.length();
         }
-        TensorTree.Tree tree = build(p, pickle.file(), storages, order, arena);
-        if (TAKEN.isBound()) {
-            TAKEN.get()[0]++;
+
+        /** @return the storages the dict names, each once, in the order first named (as the machine's persistent ids) */
+        public List<StorageRef> storages() {
+            return Arrays.asList(p.named()).subList(0, p.namedCount());
         }
-        return tree;
+
+        /**
+         * @return a bound on what the general path (machine, tree converter, tensor tree) would charge
+         *         the decode budget for this pickle and its tensors at its peak: when the budget left
+         *         is at least this, the machine would not have refused the file for the budget
+         */
+        public long budgetBound() {
+            return p.bound();
+        }
+
+        /**
+         * The tree {@link TensorTree#build} makes of the same dict: every storage resolved first, in the
+         * order first named, then the tensors in the dict's order.
+         *
+         * @param file     the file, for messages
+         * @param storages resolves the storages
+         * @param order    the storages' byte order
+         * @param arena    the file's arena
+         * @return the tree and its tensors
+         * @throws PtsafeException what {@link TensorTree#build} throws for the same storages and tensors
+         */
+        public TensorTree.Tree tree(Path file, StorageSource storages, ByteOrder order, Arena arena)
+                throws PtsafeException {
+            TensorTree.Tree tree = build(p, file, storages, order, arena);
+            if (TAKEN.isBound()) {
+                TAKEN.get()[0]++;
+            }
+            return tree;
+        }
     }
 
     /** What {@link TensorTree#build} makes of the same dict: storages resolved first, then tensors in order. */
