@@ -153,8 +153,12 @@ final class StateDictGrammar {
         this.end = end;
         this.options = options;
         this.legacy = legacy;
-        this.b = source.asSlice(0, Math.min(end, AHEAD)).toArray(ValueLayout.JAVA_BYTE);
+        // A zip's data.pkl is all pickle; a legacy one is followed by its storages: a prefix first.
+        this.b = source.asSlice(0, legacy ? Math.min(end, FIRST_COPY) : end).toArray(ValueLayout.JAVA_BYTE);
     }
+
+    /** The first prefix of a legacy stream copied: a 2,000-tensor state dict's object pickle. */
+    private static final int FIRST_COPY = 256 << 10;
 
     /** What is copied ahead of an entry: more than any entry torch writes (a longer one declines). */
     private static final int AHEAD = 64 << 10;
@@ -165,7 +169,7 @@ final class StateDictGrammar {
      */
     private void ahead() {
         if (end - b.length > 0 && b.length - pos < AHEAD) {
-            int n = (int) Math.min(end, Math.max(2L * b.length, (long) pos + AHEAD));
+            int n = (int) Math.min(end, Math.max(4L * b.length, (long) pos + AHEAD));
             byte[] more = Arrays.copyOf(b, n);
             MemorySegment.copy(source, ValueLayout.JAVA_BYTE, b.length, more, b.length, n - b.length);
             b = more;
