@@ -9,8 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The bytes of a state dict as torch.save writes it at protocol 2 ({@code torch/serialization.py}
@@ -117,7 +115,7 @@ final class StateDictGrammar {
      * on what the general path would have charged the decode budget, and the pickle's length (to
      * just past STOP).
      */
-    record Parsed(boolean ordered, int size, String[] names, StorageRef[] storages, long[] offsets, long[][] shapes,
+    record Parsed(boolean ordered, int size, String[] names, int[] storageOf, long[] offsets, long[][] shapes,
             long[][] strides, StorageRef[] named, int namedCount, long bound, int length) {
     }
 
@@ -135,18 +133,18 @@ final class StateDictGrammar {
     private Object[] memo = new Object[64];
     private int puts;
     private long bound = 4096;
-    private final Map<String, StorageRef> byKey = new HashMap<>();
+    /** The storages in the order first named, and their keys (indexed by {@link #keys}). */
     private StorageRef[] named = new StorageRef[16];
+    private String[] storageKeys = new String[16];
+    private final Positions keys = new Positions();
     private int namedCount;
     private String[] names = new String[16];
-    private StorageRef[] storages = new StorageRef[16];
+    private int[] storageOf = new int[16];
     private long[] offsets = new long[16];
     private long[][] shapes = new long[16][];
     private long[][] strides = new long[16][];
     private int size;
-    /** Open-addressed positions (1-based) of the names, seeded (see {@link SeededHash}). */
-    private int[] table = new int[64];
-    private int[] hashes = new int[16];
+    private final Positions nameTable = new Positions();
 
     private StateDictGrammar(MemorySegment source, int end, LoadOptions options, boolean legacy) {
         this.source = source;
@@ -252,7 +250,7 @@ final class StateDictGrammar {
                 || bound > options.maxDecodedBytes()) {
             throw DECLINE;
         }
-        return new Parsed(ordered, size, names, storages, offsets, shapes, strides, named, namedCount, bound, pos);
+        return new Parsed(ordered, size, names, storageOf, offsets, shapes, strides, named, namedCount, bound, pos);
     }
 
     /** One key and its tensor. */
@@ -272,7 +270,8 @@ final class StateDictGrammar {
             throw DECLINE;
         }
         expect(MARK);
-        StorageRef ref = persistentId();
+        int storage = persistentId();
+        StorageRef ref = named[storage];
         long offset = integer();
         long[] shape = ints();
         long[] stride = ints();
@@ -299,13 +298,13 @@ final class StateDictGrammar {
         if (i == names.length) {
             int n = 2 * i;
             names = Arrays.copyOf(names, n);
-            storages = Arrays.copyOf(storages, n);
+            storageOf = Arrays.copyOf(storageOf, n);
             offsets = Arrays.copyOf(offsets, n);
             shapes = Arrays.copyOf(shapes, n);
             strides = Arrays.copyOf(strides, n);
         }
         names[i] = name;
-        storages[i] = ref;
+        storageOf[i] = storage;
         offsets[i] = offset;
         shapes[i] = shape;
         strides[i] = stride;
@@ -339,43 +338,73 @@ final class StateDictGrammar {
     /**
      * Records a name, declining a name seen before (a dict key set twice keeps its first place and its
      * last value: the machine's) and more than 32 names of one hash code (the tree converter refuses
-     * those, {@code TreeConverter.MAX_COLLISIONS}): equal hash codes share a cell, so the names of one
-     * code are all met probing for it.
+     * those, {@code TreeConverter.MAX_COLLISIONS}).
      */
     private void addName(String name) {
-        if (2 * (size + 1) > table.length) {
-            int[] t = new int[2 * table.length];
-            int mask = t.length - 1;
-            for (int i = 0; i < size; i++) {
-                int slot = SeededHash.spread(hashes[i]) & mask;
-                while (t[slot] != 0) {
-                    slot = (slot + 1) & mask;
-                }
-                t[slot] = i + 1;
-            }
-            table = t;
+        if (nameTable.indexOf(name, names) >= 0) {
+            throw DECLINE;
         }
-        int h = name.hashCode();
-        int mask = table.length - 1;
-        int slot = SeededHash.spread(h) & mask;
-        int same = 0;
-        int at;
-        while ((at = table[slot]) != 0) {
-            if (hashes[at - 1] == h && (++same >= 32 || names[at - 1].equals(name))) {
-                throw DECLINE;
-            }
-            slot = (slot + 1) & mask;
-        }
-        // The entry arrays grow in entry(); the hashes here, ahead of them.
-        if (size == hashes.length) {
-            hashes = Arrays.copyOf(hashes, 2 * size);
-        }
-        hashes[size] = h;
-        table[slot] = size + 1;
     }
 
-    /** ('storage', class, key, location, numel) BINPERSID, after its MARK: StorageIds' rules. */
-    private StorageRef persistentId() {
+    /**
+     * Positions of distinct strings in an array, in an open-addressed table spread by
+     * {@link SeededHash}. Equal hash codes share a cell, so the strings of one code are all met probing
+     * for it: more than 32 of one code decline (the machine's tables bound them, and refuse them in a
+     * dict's keys).
+     */
+    private static final class Positions {
+        private int[] cells = new int[64];
+        private int[] hashes = new int[16];
+        private int count;
+
+        /**
+         * The position of {@code s} in {@code strings}, or -1 after recording it at the next position
+         * (the caller puts it there: {@code strings} grows with the caller's arrays).
+         */
+        int indexOf(String s, String[] strings) {
+            if (2 * (count + 1) > cells.length) {
+                int[] t = new int[2 * cells.length];
+                int mask = t.length - 1;
+                for (int i = 0; i < count; i++) {
+                    int slot = SeededHash.spread(hashes[i]) & mask;
+                    while (t[slot] != 0) {
+                        slot = (slot + 1) & mask;
+                    }
+                    t[slot] = i + 1;
+                }
+                cells = t;
+            }
+            int h = s.hashCode();
+            int mask = cells.length - 1;
+            int slot = SeededHash.spread(h) & mask;
+            int same = 0;
+            int at;
+            while ((at = cells[slot]) != 0) {
+                if (hashes[at - 1] == h) {
+                    if (strings[at - 1].equals(s)) {
+                        return at - 1;
+                    }
+                    if (++same >= 32) {
+                        throw DECLINE;
+                    }
+                }
+                slot = (slot + 1) & mask;
+            }
+            if (count == hashes.length) {
+                hashes = Arrays.copyOf(hashes, 2 * count);
+            }
+            hashes[count] = h;
+            cells[slot] = ++count;
+            return -1;
+        }
+    }
+
+    /**
+     * ('storage', class, key, location, numel) BINPERSID, after its MARK: StorageIds' rules.
+     *
+     * @return the storage's position in {@link #named}
+     */
+    private int persistentId() {
         expect(MARK);
         String storage = str();
         if (!"storage".equals(storage)) {
@@ -407,21 +436,22 @@ final class StateDictGrammar {
         if (!StorageIds.isRecordName(key)) {
             throw DECLINE;
         }
-        StorageRef seen = byKey.get(key);
-        if (seen != null) {
+        int seen = keys.indexOf(key, storageKeys);
+        if (seen >= 0) {
             // A storage named again (tied weights): the same one, or the machine refuses the conflict.
-            if (!seen.storageClass().equals(type.global()) || seen.numel() != numel) {
+            StorageRef ref = named[seen];
+            if (!ref.storageClass().equals(type.global()) || ref.numel() != numel) {
                 throw DECLINE;
             }
             return seen;
         }
-        StorageRef ref = new StorageRef(key, type.global(), type.dtype(), location, numel, null);
-        byKey.put(key, ref);
         if (namedCount == named.length) {
             named = Arrays.copyOf(named, 2 * namedCount);
+            storageKeys = Arrays.copyOf(storageKeys, 2 * namedCount);
         }
-        named[namedCount++] = ref;
-        return ref;
+        named[namedCount] = new StorageRef(key, type.global(), type.dtype(), location, numel, null);
+        storageKeys[namedCount] = key;
+        return namedCount++;
     }
 
     /** A typed storage class of the table ({@code torch.FloatStorage} ...) whose tensors are plain. */

@@ -13,7 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 
 /**
@@ -131,22 +130,22 @@ public final class StateDictLane {
     /** What {@link TensorTree#build} makes of the same dict: storages resolved first, then tensors in order. */
     private static TensorTree.Tree build(StateDictGrammar.Parsed p, Path file, StorageSource source, ByteOrder order,
             Arena arena) throws PtsafeException {
-        IdentityHashMap<StorageRef, MemorySegment> segments = new IdentityHashMap<>(p.namedCount());
-        for (int i = 0; i < p.namedCount(); i++) {
-            StorageRef ref = p.named()[i];
-            segments.put(ref, source.resolve(ref));
+        MemorySegment[] segments = new MemorySegment[p.namedCount()];
+        for (int i = 0; i < segments.length; i++) {
+            segments[i] = source.resolve(p.named()[i]);
         }
         int n = p.size();
         List<Tensor> tensors = new ArrayList<>(n);
         PyValue[] keys = new PyValue[n];
         PyValue[] values = new PyValue[n];
         for (int i = 0; i < n; i++) {
-            StorageRef ref = p.storages()[i];
+            int storage = p.storageOf()[i];
+            StorageRef ref = p.named()[storage];
             long[] shape = p.shapes()[i];
             long[] strides = p.strides()[i];
             String name = p.names()[i];
             // As TensorTree.node: row-major strides are the builder's default and not passed.
-            Tensor.Builder b = Tensor.builder(name, ref.dtype(), shape, segments.get(ref));
+            Tensor.Builder b = Tensor.builder(name, ref.dtype(), shape, segments[storage]);
             if (!TensorNode.rowMajor(shape, strides)) {
                 b.strides(strides);
             }
