@@ -159,7 +159,19 @@ public final class LegacyStream {
         TorchPickle.Decoded decoded = lane ? null : new TorchPickle.Decoded(obj.input(), obj.result(), ids.all());
         // The views are all known now: their map is taken once, not once per storage.
         Map<String, LegacyStorageIds.ViewOf> views = ids.views().isEmpty() ? Map.of() : ids.views();
-        StorageSource source = ref -> resolve(ref, ids, views, blocks, path);
+        StorageSource source = !lane ? ref -> resolve(ref, ids, views, blocks, path) : new StorageSource() {
+            @Override
+            public MemorySegment resolve(StorageRef ref) throws PtsafeException {
+                return LegacyStream.resolve(ref, ids, views, blocks, path);
+            }
+
+            /** The lane's roots were recorded in its order (and it takes no views): each slot is its position. */
+            @Override
+            public MemorySegment resolve(StorageRef ref, int position) throws PtsafeException {
+                MemorySegment s = blocks.get(position);
+                return s != null ? s : resolve(ref);
+            }
+        };
         return new LegacyStream(decoded, dict, source, sysInfo);
     }
 

@@ -132,7 +132,7 @@ public final class StateDictLane {
             Arena arena) throws PtsafeException {
         MemorySegment[] segments = new MemorySegment[p.namedCount()];
         for (int i = 0; i < segments.length; i++) {
-            segments[i] = source.resolve(p.named()[i]);
+            segments[i] = source.resolve(p.named()[i], i);
         }
         int n = p.size();
         List<Tensor> tensors = new ArrayList<>(n);
