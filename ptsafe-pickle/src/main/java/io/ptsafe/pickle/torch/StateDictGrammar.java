@@ -191,7 +191,7 @@ final class StateDictGrammar {
         StateDictGrammar g = new StateDictGrammar(pickle, (int) Math.min(size, MAX_BYTES), options, legacy);
         try {
             return g.read();
-        } catch (Decline | ArrayIndexOutOfBoundsException e) {
+        } catch (Decline | IndexOutOfBoundsException e) {
             // Running off the bytes: a truncated pickle (the machine says so), or an entry longer than AHEAD.
             return null;
         }
