@@ -136,7 +136,7 @@ final class StateDictGrammar {
     /** The storages in the order first named, and their keys (indexed by {@link #keys}). */
     private StorageRef[] named = new StorageRef[16];
     private String[] storageKeys = new String[16];
-    private final Positions keys = new Positions();
+    private final Positions keys;
     private int namedCount;
     private String[] names = new String[16];
     private int[] storageOf = new int[16];
@@ -144,13 +144,17 @@ final class StateDictGrammar {
     private long[][] shapes = new long[16][];
     private long[][] strides = new long[16][];
     private int size;
-    private final Positions nameTable = new Positions();
+    private final Positions nameTable;
 
     private StateDictGrammar(MemorySegment source, int end, LoadOptions options, boolean legacy) {
         this.source = source;
         this.end = end;
         this.options = options;
         this.legacy = legacy;
+        // torch writes about 90 bytes a tensor (a 30-character name): the tables are sized once for that.
+        int expected = Math.min(end, 16 << 20) / 96;
+        this.nameTable = new Positions(expected);
+        this.keys = new Positions(expected);
         // A zip's data.pkl is all pickle; a legacy one is followed by its storages: a prefix first.
         this.b = source.asSlice(0, legacy ? Math.min(end, FIRST_COPY) : end).toArray(ValueLayout.JAVA_BYTE);
     }
@@ -353,9 +357,17 @@ final class StateDictGrammar {
      * dict's keys).
      */
     private static final class Positions {
-        private int[] cells = new int[64];
-        private int[] hashes = new int[16];
+        /** Each cell's position plus one (0: empty), and beside it the string's hash code (one probe, one line). */
+        private int[] cells;
+        private int[] codes;
         private int count;
+
+        /** @param expected how many strings are likely (the table is sized for them once) */
+        Positions(int expected) {
+            int n = Integer.highestOneBit(Math.max(32, 2 * expected - 1)) << 1;
+            cells = new int[n];
+            codes = new int[n];
+        }
 
         /**
          * The position of {@code s} in {@code strings}, or -1 after recording it at the next position
@@ -363,16 +375,7 @@ final class StateDictGrammar {
          */
         int indexOf(String s, String[] strings) {
             if (2 * (count + 1) > cells.length) {
-                int[] t = new int[2 * cells.length];
-                int mask = t.length - 1;
-                for (int i = 0; i < count; i++) {
-                    int slot = SeededHash.spread(hashes[i]) & mask;
-                    while (t[slot] != 0) {
-                        slot = (slot + 1) & mask;
-                    }
-                    t[slot] = i + 1;
-                }
-                cells = t;
+                grow();
             }
             int h = s.hashCode();
             int mask = cells.length - 1;
@@ -380,7 +383,7 @@ final class StateDictGrammar {
             int same = 0;
             int at;
             while ((at = cells[slot]) != 0) {
-                if (hashes[at - 1] == h) {
+                if (codes[slot] == h) {
                     if (strings[at - 1].equals(s)) {
                         return at - 1;
                     }
@@ -390,12 +393,27 @@ final class StateDictGrammar {
                 }
                 slot = (slot + 1) & mask;
             }
-            if (count == hashes.length) {
-                hashes = Arrays.copyOf(hashes, 2 * count);
-            }
-            hashes[count] = h;
+            codes[slot] = h;
             cells[slot] = ++count;
             return -1;
+        }
+
+        private void grow() {
+            int[] c = new int[2 * cells.length];
+            int[] h = new int[c.length];
+            int mask = c.length - 1;
+            for (int i = 0; i < cells.length; i++) {
+                if (cells[i] != 0) {
+                    int slot = SeededHash.spread(codes[i]) & mask;
+                    while (c[slot] != 0) {
+                        slot = (slot + 1) & mask;
+                    }
+                    c[slot] = cells[i];
+                    h[slot] = codes[i];
+                }
+            }
+            cells = c;
+            codes = h;
         }
     }
 
