@@ -357,16 +357,13 @@ final class StateDictGrammar {
      * dict's keys).
      */
     private static final class Positions {
-        /** Each cell's position plus one (0: empty), and beside it the string's hash code (one probe, one line). */
-        private int[] cells;
-        private int[] codes;
+        /** Each cell: the string's hash code in the high half, its position plus one in the low (0: empty). */
+        private long[] cells;
         private int count;
 
         /** @param expected how many strings are likely (the table is sized for them once) */
         Positions(int expected) {
-            int n = Integer.highestOneBit(Math.max(32, 2 * expected - 1)) << 1;
-            cells = new int[n];
-            codes = new int[n];
+            cells = new long[Integer.highestOneBit(Math.max(32, 2 * expected - 1)) << 1];
         }
 
         /**
@@ -381,11 +378,12 @@ final class StateDictGrammar {
             int mask = cells.length - 1;
             int slot = SeededHash.spread(h) & mask;
             int same = 0;
-            int at;
-            while ((at = cells[slot]) != 0) {
-                if (codes[slot] == h) {
-                    if (strings[at - 1].equals(s)) {
-                        return at - 1;
+            long cell;
+            while ((cell = cells[slot]) != 0) {
+                if ((int) (cell >>> 32) == h) {
+                    int at = (int) cell - 1;
+                    if (strings[at].equals(s)) {
+                        return at;
                     }
                     if (++same >= 32) {
                         throw DECLINE;
@@ -393,27 +391,23 @@ final class StateDictGrammar {
                 }
                 slot = (slot + 1) & mask;
             }
-            codes[slot] = h;
-            cells[slot] = ++count;
+            cells[slot] = (long) h << 32 | ++count;
             return -1;
         }
 
         private void grow() {
-            int[] c = new int[2 * cells.length];
-            int[] h = new int[c.length];
+            long[] c = new long[2 * cells.length];
             int mask = c.length - 1;
-            for (int i = 0; i < cells.length; i++) {
-                if (cells[i] != 0) {
-                    int slot = SeededHash.spread(codes[i]) & mask;
+            for (long cell : cells) {
+                if (cell != 0) {
+                    int slot = SeededHash.spread((int) (cell >>> 32)) & mask;
                     while (c[slot] != 0) {
                         slot = (slot + 1) & mask;
                     }
-                    c[slot] = cells[i];
-                    h[slot] = codes[i];
+                    c[slot] = cell;
                 }
             }
             cells = c;
-            codes = h;
         }
     }
 
