@@ -41,14 +41,15 @@ import org.junit.jupiter.api.Test;
  */
 class StateDictLaneMutationTest {
     static final long SEED = 20261203L;
-    static final int MUTANTS_PER_TARGET = 110;
+    static final int MUTANTS_PER_TARGET = 100;
     static final LoadOptions OPTIONS = LoadOptions.defaults();
 
     /** The pickles mutated, each in zip and legacy form. */
     static final List<String> FIXTURES = List.of("lane/plain_dict", "lane/sequential_batchnorm_metadata",
             "lane/views_offset_strides", "lane/zero_dim_and_empty", "lane/every_dtype", "lane/large_dims",
             "lane/unicode_and_long_keys", "lane/tied_storage", "lane/same_tensor_two_keys", "lane/parameters",
-            "lane/int_keys", "lane/nested_model_epoch", "lane/many_entries", "real/linear", "real/batchnorm2d");
+            "lane/int_keys", "lane/nested_model_epoch", "lane/many_entries", "lane/state_dict_protocol1",
+            "lane/state_dict_protocol4", "real/linear", "real/batchnorm2d");
 
     /** A file whose state-dict pickle is mutated: the file's bytes around it are rebuilt per mutant. */
     interface Target {
