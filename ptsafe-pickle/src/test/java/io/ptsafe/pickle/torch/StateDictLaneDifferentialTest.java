@@ -135,6 +135,25 @@ class StateDictLaneDifferentialTest {
         }
     }
 
+    /**
+     * The same with what a caller may opt into: TorchScript archives' weights and inert globals (the
+     * lane must take no pickle it would read differently when a global is declared inert).
+     */
+    @Test
+    void everyCheckpointOpensTheSameWithOptedInOptions() throws IOException {
+        LoadOptions optedIn = LoadOptions.builder().allowTorchScriptWeights(true)
+                .addInertGlobals("argparse.Namespace", "numpy.core.multiarray.scalar", "numpy.dtype").build();
+        List<String> diffs = new ArrayList<>();
+        for (Path p : checkpoints()) {
+            LaneOutcomes.Outcome off = LaneOutcomes.open(p, optedIn, false);
+            LaneOutcomes.Outcome on = LaneOutcomes.open(p, optedIn, true);
+            if (!off.text().equals(on.text())) {
+                diffs.add(ROOT.relativize(p) + "\n" + firstDifference(off.text(), on.text()));
+            }
+        }
+        assertEquals(List.of(), diffs.subList(0, Math.min(5, diffs.size())), diffs.size() + " checkpoints differ");
+    }
+
     @Test
     void laneTakesThePlainStateDicts() throws IOException {
         assumeTrue(Boolean.getBoolean("ptsafe.lane.expectTaken"),
