@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
  */
 class StateDictLaneMutationTest {
     static final long SEED = 20261203L;
-    static final int MUTANTS_PER_TARGET = 100;
+    static final int MUTANTS_PER_TARGET = 90;
     static final LoadOptions OPTIONS = LoadOptions.defaults();
 
     /** The pickles mutated, each in zip and legacy form. */
@@ -282,25 +282,32 @@ class StateDictLaneMutationTest {
             }
 
             public byte[] rebuild(byte[] mutated) throws IOException {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                try (ZipOutputStream out = new ZipOutputStream(bytes)) {
-                    for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                        byte[] data = e.getKey().equals(dataPkl) ? mutated : e.getValue();
-                        ZipEntry ze = new ZipEntry(e.getKey());
-                        ze.setMethod(ZipEntry.STORED);
-                        ze.setSize(data.length);
-                        ze.setCompressedSize(data.length);
-                        CRC32 crc = new CRC32();
-                        crc.update(data);
-                        ze.setCrc(crc.getValue());
-                        out.putNextEntry(ze);
-                        out.write(data);
-                        out.closeEntry();
-                    }
-                }
-                return bytes.toByteArray();
+                Map<String, byte[]> changed = new LinkedHashMap<>(entries);
+                changed.put(dataPkl, mutated);
+                return zipBytes(changed);
             }
         };
+    }
+
+    /** A zip of these records, in order, STORED with right CRCs, by java.util.zip. */
+    static byte[] zipBytes(Map<String, byte[]> entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                byte[] data = e.getValue();
+                ZipEntry ze = new ZipEntry(e.getKey());
+                ze.setMethod(ZipEntry.STORED);
+                ze.setSize(data.length);
+                ze.setCompressedSize(data.length);
+                CRC32 crc = new CRC32();
+                crc.update(data);
+                ze.setCrc(crc.getValue());
+                out.putNextEntry(ze);
+                out.write(data);
+                out.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
     }
 
     /** A legacy stream: magic, protocol and sys_info pickles, the object pickle (mutated), and the rest. */
