@@ -33,6 +33,7 @@ class StateDictLaneLimitsTest {
     @Test
     void limitsRefuseTheSameWithTheLaneOnAndOff() throws Exception {
         List<String> failures = new ArrayList<>();
+        List<String> summary = new ArrayList<>();
         int opens = 0;
         for (String f : FIXTURES) {
             for (String suffix : List.of(".pt", ".legacy.pt")) {
@@ -49,7 +50,8 @@ class StateDictLaneLimitsTest {
                         LaneOutcomes.Outcome on = LaneOutcomes.open(file, name, o, true);
                         opens += 2;
                         if (!off.text().equals(on.text())) {
-                            failures.add(name + " " + limit + " = " + v + " (opens from " + threshold + ")\n"
+                            summary.add(name + " " + limit + " = " + v + " (opens from " + threshold + ")");
+                            failures.add(summary.getLast() + "\n"
                                     + StateDictLaneDifferentialTest.firstDifference(off.text(), on.text()));
                         }
                     }
@@ -59,7 +61,8 @@ class StateDictLaneLimitsTest {
         System.out.println("StateDictLane limits: " + opens + " opens");
         if (!failures.isEmpty()) {
             fail(failures.size() + " limit settings differ with the lane on:\n"
-                    + String.join("\n", failures.subList(0, Math.min(5, failures.size()))));
+                    + String.join("\n", failures.subList(0, Math.min(5, failures.size()))) + "\nall:\n  "
+                    + String.join("\n  ", summary));
         }
     }
 
