@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link StateDictLane} on state dicts too large to commit (more than 1,000 distinct tensors: SETITEMS
@@ -25,9 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StateDictLaneGeneratedTest {
     static final LoadOptions OPTIONS = LoadOptions.defaults();
-
-    @TempDir
-    Path dir;
 
     /** The writer writes what torch 1.13 wrote for three of the lane's fixtures, byte for byte. */
     @Test
@@ -81,12 +77,16 @@ class StateDictLaneGeneratedTest {
     /** 1,001 tensors: one full SETITEMS batch, then the lone SETITEM torch writes for the last item. */
     @Test
     void thousandAndOneTensors() throws Exception {
+        compare("thousand_and_one", thousandAndOne(), true, null);
+    }
+
+    static List<TorchSaveWriter.Entry> thousandAndOne() {
         List<TorchSaveWriter.Entry> entries = new ArrayList<>();
         for (int i = 0; i < 1001; i++) {
             entries.add(new TorchSaveWriter.Entry("layer." + i + ".weight", "FloatStorage", Integer.toString(i), 2, 0,
                     new long[] {2}, new long[] {1}));
         }
-        compare("thousand_and_one", entries, true, null);
+        return entries;
     }
 
     /**
@@ -97,8 +97,13 @@ class StateDictLaneGeneratedTest {
      */
     @Test
     void aLargeModel() throws Exception {
-        List<TorchSaveWriter.Entry> entries = new ArrayList<>();
         List<Map.Entry<String, Integer>> metadata = new ArrayList<>();
+        compare("large_model", largeModel(metadata), true, metadata);
+    }
+
+    /** The large model's entries; its _metadata is added to {@code metadata}. */
+    static List<TorchSaveWriter.Entry> largeModel(List<Map.Entry<String, Integer>> metadata) {
+        List<TorchSaveWriter.Entry> entries = new ArrayList<>();
         metadata.add(Map.entry("", 1));
         int storage = 0;
         for (int i = 0; i < 500; i++) {
@@ -123,23 +128,30 @@ class StateDictLaneGeneratedTest {
             metadata.add(Map.entry("blocks." + i + ".fc", 1));
             metadata.add(Map.entry("blocks." + i + ".bn", 2));
         }
-        compare("large_model", entries, true, metadata);
+        return entries;
     }
 
-    private void compare(String name, List<TorchSaveWriter.Entry> entries, boolean ordered,
-            List<Map.Entry<String, Integer>> metadata) throws Exception {
-        byte[] pkl = TorchSaveWriter.stateDict(entries, ordered, metadata);
+    /** A zip checkpoint of the entries (F32 or I64 storages of distinct bytes), as java.util.zip writes it. */
+    static byte[] checkpoint(List<TorchSaveWriter.Entry> entries, boolean ordered,
+            List<Map.Entry<String, Integer>> metadata) throws java.io.IOException {
         Map<String, byte[]> records = new LinkedHashMap<>();
+        records.put("archive/data.pkl", TorchSaveWriter.stateDict(entries, ordered, metadata));
         for (TorchSaveWriter.Entry e : entries) {
             byte[] data = new byte[(int) e.numel() * (e.storageClass().equals("LongStorage") ? 8 : 4)];
             for (int k = 0; k < data.length; k++) {
                 data[k] = (byte) (records.size() * 31 + k);
             }
-            records.putIfAbsent(e.storageKey(), data);
+            records.putIfAbsent("archive/data/" + e.storageKey(), data);
         }
-        Path file = TorchZips.checkpoint(dir.resolve(name + ".pt"), pkl, records);
-        LaneOutcomes.Outcome off = LaneOutcomes.open(file, OPTIONS, false);
-        LaneOutcomes.Outcome on = LaneOutcomes.open(file, OPTIONS, true);
+        records.put("archive/version", "3\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return StateDictLaneMutationTest.zipBytes(records);
+    }
+
+    private void compare(String name, List<TorchSaveWriter.Entry> entries, boolean ordered,
+            List<Map.Entry<String, Integer>> metadata) throws Exception {
+        byte[] file = checkpoint(entries, ordered, metadata);
+        LaneOutcomes.Outcome off = LaneOutcomes.open(file, name + ".pt", OPTIONS, false);
+        LaneOutcomes.Outcome on = LaneOutcomes.open(file, name + ".pt", OPTIONS, true);
         assertEquals(false, off.text().startsWith("refused") || off.text().startsWith("THREW"), off.text());
         assertEquals(off.text(), on.text(), () -> name + "\n"
                 + StateDictLaneDifferentialTest.firstDifference(off.text(), on.text()));
