@@ -138,11 +138,11 @@ final class StateDictGrammar {
     private String[] storageKeys = new String[16];
     private final Positions keys;
     private int namedCount;
-    private String[] names = new String[16];
-    private int[] storageOf = new int[16];
-    private long[] offsets = new long[16];
-    private long[][] shapes = new long[16][];
-    private long[][] strides = new long[16][];
+    private String[] names;
+    private int[] storageOf;
+    private long[] offsets;
+    private long[][] shapes;
+    private long[][] strides;
     private int size;
     private final Positions nameTable;
 
@@ -151,12 +151,18 @@ final class StateDictGrammar {
         this.end = end;
         this.options = options;
         this.legacy = legacy;
-        // torch writes about 90 bytes a tensor (a 30-character name): the tables are sized once for that.
-        int expected = Math.min(end, 16 << 20) / 96;
-        this.nameTable = new Positions(expected);
-        this.keys = new Positions(expected);
         // A zip's data.pkl is all pickle; a legacy one is followed by its storages: a prefix first.
         this.b = source.asSlice(0, legacy ? Math.min(end, FIRST_COPY) : end).toArray(ValueLayout.JAVA_BYTE);
+        // torch writes about 90 bytes a tensor (a 30-character name): the tables and arrays are sized
+        // once for the bytes copied (a legacy stream's storages after its pickle are not counted).
+        int expected = Math.clamp(b.length / 96, 16, 1 << 16);
+        this.nameTable = new Positions(expected);
+        this.keys = new Positions(expected);
+        this.names = new String[expected];
+        this.storageOf = new int[expected];
+        this.offsets = new long[expected];
+        this.shapes = new long[expected][];
+        this.strides = new long[expected][];
     }
 
     /** The first prefix of a legacy stream copied: a 2,000-tensor state dict's object pickle. */
@@ -188,7 +194,9 @@ final class StateDictGrammar {
         // The machine's limits that a state dict of this grammar can meet, each taken with room to spare:
         // below them the machine cannot refuse for a limit; near them it decides.
         long size = Math.min(pickle.byteSize(), options.maxPickleBytes());
-        if (!legacy && pickle.byteSize() != size || size > MAX_BYTES && !legacy || options.maxNestingDepth() < 8 || options.maxIntBytes() < 8
+        if (!legacy && pickle.byteSize() != size || size > MAX_BYTES && !legacy || options.maxNestingDepth() < 8
+                // GLOBAL lines of up to 64 bytes; tuples of up to 6 items (sizes and strides: checked each)
+                || options.maxPickleStringBytes() < 64 || options.maxContainerItems() < 64 || options.maxIntBytes() < 8
                 || options.maxRank() < 1) {
             return null;
         }
@@ -226,8 +234,8 @@ final class StateDictGrammar {
                 int batch = 0;
                 while (b[pos] != SETITEMS) {
                     entry();
-                    // Every pair stays on the stack until SETITEMS.
-                    if (++batch > (options.maxStackSize() - 64) / 2) {
+                    // Every pair stays on the stack until SETITEMS, which takes them as one container.
+                    if (++batch > (options.maxStackSize() - 64) / 2 || 2L * batch > options.maxContainerItems()) {
                         throw DECLINE;
                     }
                 }
@@ -527,7 +535,7 @@ final class StateDictGrammar {
                 int batch = 0;
                 while (b[pos] != SETITEMS) {
                     item(depth);
-                    if (++batch > (options.maxStackSize() - 64) / 2) {
+                    if (++batch > (options.maxStackSize() - 64) / 2 || 2L * batch > options.maxContainerItems()) {
                         throw DECLINE;
                     }
                     count++;
@@ -631,10 +639,11 @@ final class StateDictGrammar {
             long[] items = new long[4];
             int n = 0;
             while (b[pos] != TUPLE) {
+                // The machine counts the tuple's items, the tensor its dimensions.
+                if (n >= options.maxRank() || n >= options.maxContainerItems()) {
+                    throw DECLINE;
+                }
                 if (n == items.length) {
-                    if (n >= options.maxRank()) {
-                        throw DECLINE;
-                    }
                     items = Arrays.copyOf(items, 2 * n);
                 }
                 items[n++] = integer();
