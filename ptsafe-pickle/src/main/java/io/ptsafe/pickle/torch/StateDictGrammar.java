@@ -136,7 +136,10 @@ final class StateDictGrammar {
     /** The storages in the order first named, and their keys (indexed by {@link #keys}). */
     private StorageRef[] named = new StorageRef[16];
     private String[] storageKeys = new String[16];
-    private final Positions keys;
+    /** The storage keys' table, made only once the keys leave torch's zip sequence "0", "1", ... (see {@link #storageIndex}). */
+    private Positions keys;
+    /** Whether every storage key so far is the decimal of its position (torch's zip keys, in the order first named). */
+    private boolean sequential = true;
     private int namedCount;
     private String[] names;
     private int[] storageOf;
@@ -157,7 +160,6 @@ final class StateDictGrammar {
         // once for the bytes copied (a legacy stream's storages after its pickle are not counted).
         int expected = Math.clamp(b.length / 96, 16, 1 << 16);
         this.nameTable = new Positions(expected);
-        this.keys = new Positions(expected);
         this.names = new String[expected];
         this.storageOf = new int[expected];
         this.offsets = new long[expected];
@@ -456,7 +458,7 @@ final class StateDictGrammar {
         if (!StorageIds.isRecordName(key)) {
             throw DECLINE;
         }
-        int seen = keys.indexOf(key, storageKeys);
+        int seen = storageIndex(key);
         if (seen >= 0) {
             // A storage named again (tied weights): the same one, or the machine refuses the conflict.
             StorageRef ref = named[seen];
@@ -472,6 +474,48 @@ final class StateDictGrammar {
         named[namedCount] = new StorageRef(key, type.global(), type.dtype(), location, numel, null);
         storageKeys[namedCount] = key;
         return namedCount++;
+    }
+
+    /**
+     * The position of the storage named {@code key}, or -1 when it is new (then it takes the next).
+     * torch's zip writer names storages "0", "1", ... in the order first named
+     * ({@code torch/serialization.py} {@code persistent_id}: {@code str(len(id_map))}): while the keys
+     * keep to that, a key's position is its number, found without hashing. The first key that does
+     * not (a legacy stream's keys are addresses) puts every key so far in a table.
+     */
+    private int storageIndex(String key) {
+        if (sequential) {
+            long v = decimal(key);
+            if (v >= 0 && v < namedCount) {
+                return (int) v;
+            }
+            if (v == namedCount) {
+                return -1;
+            }
+            sequential = false;
+            keys = new Positions(Math.max(16, names.length));
+            for (int i = 0; i < namedCount; i++) {
+                keys.indexOf(storageKeys[i], storageKeys);
+            }
+        }
+        return keys.indexOf(key, storageKeys);
+    }
+
+    /** The value of {@code s} when it is a canonical decimal of at most 9 digits ("0", "17"; not "017"), else -1. */
+    private static long decimal(String s) {
+        int n = s.length();
+        if (n == 0 || n > 9 || n > 1 && s.charAt(0) == '0') {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = 10 * v + (c - '0');
+        }
+        return v;
     }
 
     /** A typed storage class of the table ({@code torch.FloatStorage} ...) whose tensors are plain. */

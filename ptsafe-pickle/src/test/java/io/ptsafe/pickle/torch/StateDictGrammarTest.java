@@ -59,9 +59,14 @@ class StateDictGrammarTest {
         }
 
         MemorySegment dict(List<String> names) {
+            return dict(names, names.stream().map(n -> Integer.toString(names.indexOf(n))).toList());
+        }
+
+        /** The dict of {@code names}, tensor i over storage {@code keys.get(i)}. */
+        MemorySegment dict(List<String> names, List<String> keys) {
             op(0x80, 2, '}').put().op('(');
             for (int i = 0; i < names.size(); i++) {
-                str(names.get(i)).put().tensor(Integer.toString(i));
+                str(names.get(i)).put().tensor(keys.get(i));
             }
             op('u', '.');
             return MemorySegment.ofArray(out.toByteArray());
@@ -81,6 +86,29 @@ class StateDictGrammarTest {
         assertEquals(3, p.namedCount());
         assertArrayEquals(new long[] {1}, p.shapes()[2]);
         assertEquals(false, p.ordered());
+    }
+
+    @Test
+    void storagesNamedAgainAreOneStorageWhateverTheirKeys() {
+        // torch's zip keys "0", "1", ... found by number; others (legacy addresses, "01") by a table.
+        assertStorages(List.of("0", "1", "0", "2", "1"), 3, new int[] {0, 1, 0, 2, 1});
+        assertStorages(List.of("5", "7", "5"), 2, new int[] {0, 1, 0});
+        assertStorages(List.of("0", "1", "01", "1", "01"), 3, new int[] {0, 1, 2, 1, 2});
+        assertStorages(List.of("0", "2", "1", "2"), 3, new int[] {0, 1, 2, 1});
+    }
+
+    private static void assertStorages(List<String> keys, int storages, int[] storageOf) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            names.add("t" + i);
+        }
+        StateDictGrammar.Parsed p = parse(new Writer().dict(names, keys));
+        assertNotNull(p, keys.toString());
+        assertEquals(storages, p.namedCount(), keys.toString());
+        assertArrayEquals(storageOf, java.util.Arrays.copyOf(p.storageOf(), keys.size()), keys.toString());
+        for (int i = 0; i < keys.size(); i++) {
+            assertEquals(keys.get(i), p.named()[p.storageOf()[i]].key());
+        }
     }
 
     @Test
