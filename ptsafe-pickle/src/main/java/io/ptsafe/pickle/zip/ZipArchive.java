@@ -244,44 +244,6 @@ final class ZipArchive {
         return true;
     }
 
-    /** Byte {@code i} of the name of {@code e} in ASCII lower case. */
-    private static char lowerByte(ZipEntryInfo e, int i) {
-        return lower((char) (e.nameByte(i) & 0xff));
-    }
-
-    /** Whether the name of {@code e} holds the ASCII {@code part} at byte {@code at}, ignoring ASCII case. */
-    private static boolean startsIgnoringAsciiCase(ZipEntryInfo e, int at, String part) {
-        if (e.nameLength() - at < part.length()) {
-            return false;
-        }
-        for (int i = 0; i < part.length(); i++) {
-            if (lowerByte(e, at + i) != part.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * The number the name of {@code e} spells from byte {@code from} to its end as Python's
-     * {@code str} of an int would (digits, no leading zero, at most 9 of them), or -1.
-     */
-    private static int number(ZipEntryInfo e, int from) {
-        int len = e.nameLength() - from;
-        if (len == 0 || len > 9 || len > 1 && e.nameByte(from) == '0') {
-            return -1;
-        }
-        int v = 0;
-        for (int i = from; i < e.nameLength(); i++) {
-            byte c = e.nameByte(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
-    }
-
     /** Whether {@code name} holds {@code part} at {@code at}, ignoring ASCII case (the caller checked the length). */
     private static boolean sameIgnoringAsciiCase(String name, int at, String part) {
         for (int i = 0; i < part.length(); i++) {
@@ -320,6 +282,7 @@ final class ZipArchive {
         int[] hashes = new int[entries.length];
         boolean[] plain = new boolean[entries.length];
         int[] firstSlash = new int[entries.length];
+        EntryShapes shapes = new EntryShapes(entries.length);
         int count = 0;
         for (long p = cd.offset(); p < cd.end(); ) {
             c.read(file, p, cd.end(), path);
@@ -331,6 +294,7 @@ final class ZipArchive {
             hashes[count] = names.hash();
             plain[count] = names.plain();
             firstSlash[count] = names.firstSlash();
+            shapes.note(count, names.bytes(), 0, c.nameLength(), names.firstSlash());
             count++;
             p = c.next();
         }
@@ -339,7 +303,7 @@ final class ZipArchive {
                     + " entries, the central directory holds " + cd.entries());
         }
         checkExtents(entries, cd, path, file.byteSize());
-        return layout(entries, hashes, plain, firstSlash, path, rooted);
+        return layout(entries, hashes, plain, firstSlash, shapes, path, rooted);
     }
 
     /** The entry of the record {@code e} holds, checked; {@code names} reads its name. */
@@ -486,11 +450,9 @@ final class ZipArchive {
      * whole name in ASCII lower case, before the root, through one open-addressed table of entry
      * indexes that {@link #record} then searches: no lower-case copy of a name, no map node.
      */
-    private static ZipArchive layout(ZipEntryInfo[] entries, int[] hashes, boolean[] plain, int[] firstSlash, Path path,
-            boolean rooted) throws PtsafeException {
+    private static ZipArchive layout(ZipEntryInfo[] entries, int[] hashes, boolean[] plain, int[] firstSlash,
+            EntryShapes shapes, Path path, boolean rooted) throws PtsafeException {
         String root = null;
-        ZipEntryInfo first = null;
-        int rootBytes = 0;
         int n = entries.length;
         boolean[] isRecord = new boolean[n];
         int[] dataByNumber = rooted ? new int[n] : null;
@@ -526,7 +488,7 @@ final class ZipArchive {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name()) + "': " + unsafe);
             }
             // Not empty here (refused as unsafe).
-            boolean folder = e.nameByte(length - 1) == '/';
+            boolean folder = shapes.folder(i);
             if (!rooted) {
                 if (folder && e.size() != 0) {
                     throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(e.name()) + "' has data");
@@ -536,16 +498,13 @@ final class ZipArchive {
                 continue;
             }
             int slash = firstSlash[i];
-            // The top folder is cut out of the first name once; the others are compared with it in place,
-            // as bytes (UTF-8 keeps the order and identity of characters, and '/' is one byte).
-            int topLength = slash < 0 ? length : slash;
+            // The top folder is cut out of the first name once; the others were compared with it as bytes
+            // when read (EntryShapes: UTF-8 keeps the order and identity of characters, and '/' is one byte).
             if (root == null) {
                 String name = e.name();
                 int charSlash = name.indexOf('/');
                 root = name.substring(0, charSlash < 0 ? name.length() : charSlash);
-                first = e;
-                rootBytes = topLength;
-            } else if (topLength != rootBytes || !sameBytes(e, first, rootBytes)) {
+            } else if (!shapes.inFirstTop(i)) {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name())
                         + "' is outside the root folder '" + root + "/' (a torch archive has exactly one)");
             }
@@ -558,17 +517,15 @@ final class ZipArchive {
             }
             isRecord[i] = !folder;
             if (!folder) {
-                // What the lookups and ZipKinds ask of every open, noted while the name is at hand.
-                int rel = slash + 1;
-                char lead = lowerByte(e, rel);
-                if (lead == 'd' && startsIgnoringAsciiCase(e, rel, "data/")) {
-                    int number = number(e, rel + 5);
-                    if (number >= 0 && number < n) {
-                        dataByNumber[number] = i + 1;
+                // What the lookups and ZipKinds ask of every open, noted by EntryShapes while the name was at hand.
+                int under = shapes.under(i);
+                if (under >= 0) {
+                    if (under < n) {
+                        dataByNumber[under] = i + 1;
                     }
-                } else if (lead == 'c' && startsIgnoringAsciiCase(e, rel, "code/")) {
+                } else if (under == EntryShapes.CODE) {
                     underCode = true;
-                } else if (lead == '.' && startsIgnoringAsciiCase(e, rel, ".data/")) {
+                } else if (under == EntryShapes.DOT_DATA) {
                     underDotData = true;
                 }
             }
@@ -578,16 +535,6 @@ final class ZipArchive {
         }
         return new ZipArchive(root, root.isEmpty() ? 0 : root.length() + 1, entries, isRecord, hashes, table,
                 dataByNumber, underCode, underDotData);
-    }
-
-    /** Whether the first {@code n} bytes of the names of {@code a} and {@code b} are the same. */
-    private static boolean sameBytes(ZipEntryInfo a, ZipEntryInfo b, int n) {
-        for (int i = 0; i < n; i++) {
-            if (a.nameByte(i) != b.nameByte(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Why a name is unsafe, or null: absolute, backslashes, NUL or control characters, empty, "." or ".." segments. */
