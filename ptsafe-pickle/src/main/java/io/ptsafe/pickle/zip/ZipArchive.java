@@ -32,6 +32,7 @@ import java.util.Map;
 final class ZipArchive {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int LOCAL = 0x04034b50;
     private static final int FLAG_ENCRYPTED = 1;
     private static final int FLAG_DATA_DESCRIPTOR = 1 << 3;
@@ -340,15 +341,21 @@ final class ZipArchive {
             throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(file, e, decoded) + ": local header at " + lho
                     + " is past the end of the file (" + size + " bytes)");
         }
-        if (file.get(U32, lho) != LOCAL) {
+        // The 30 bytes of the local header in four reads of the mapping (each read of a MemorySegment
+        // checks bounds and liveness): bytes 0-7 (signature, version, flags), 8-15 (method, ...),
+        // 18-25 (the two sizes), 26-29 (the name and extra lengths).
+        long head = file.get(U64, lho);
+        if ((int) head != LOCAL) {
             throw new PtsafeException(Reason.INVALID_ZIP, path, where(file, e, decoded) + ": no local header signature at offset " + lho);
         }
-        if ((file.get(U16, lho + 6) & 1) != 0) {
+        int localFlags = (int) (head >>> 48);
+        if ((localFlags & 1) != 0) {
             throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where(file, e, decoded) + ": its local header says encrypted");
         }
-        checkLocal(file, path, decoded, e, lho);
-        int n = file.get(U16, lho + 26) & 0xffff;
-        int m = file.get(U16, lho + 28) & 0xffff;
+        checkLocal(file, path, decoded, e, lho, localFlags);
+        int lengths = file.get(U32, lho + 26);
+        int n = lengths & 0xffff;
+        int m = lengths >>> 16;
         long dataOffset = lho + 30 + n + m;
         if (dataOffset > size) {
             throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(file, e, decoded) + ": local header at " + lho
@@ -389,9 +396,8 @@ final class ZipArchive {
      * 1.13 sets, writing zeros), or 0xFFFFFFFF (a local ZIP64 field, not read by miniz or ptsafe). The
      * CRC selects no bytes and is left to {@link LoadOptions#crcPolicy()}.
      */
-    private static void checkLocal(MemorySegment file, Path path, String decoded, CentralEntry e, long lho)
+    private static void checkLocal(MemorySegment file, Path path, String decoded, CentralEntry e, long lho, int flags)
             throws PtsafeException {
-        int flags = file.get(U16, lho + 6) & 0xffff;
         int method = file.get(U16, lho + 8) & 0xffff;
         if (flags != e.flags() || method != e.method()) {
             throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where(file, e, decoded) + ": the local header at " + lho
@@ -399,8 +405,9 @@ final class ZipArchive {
                     + "; the central directory says method " + e.method() + ", flags 0x" + Integer.toHexString(e.flags()));
         }
         boolean descriptor = (flags & FLAG_DATA_DESCRIPTOR) != 0;
-        long csize = file.get(U32, lho + 18) & 0xffffffffL;
-        long usize = file.get(U32, lho + 22) & 0xffffffffL;
+        long sizes = file.get(U64, lho + 18);
+        long csize = sizes & 0xffffffffL;
+        long usize = sizes >>> 32;
         if (!localAgrees(csize, e.rawCompressed(), e.compressedSize(), descriptor, true)
                 || !localAgrees(usize, e.rawSize(), e.size(), descriptor, true)) {
             throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where(file, e, decoded) + ": the local header at " + lho
