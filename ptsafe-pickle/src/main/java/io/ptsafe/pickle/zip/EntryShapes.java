@@ -3,10 +3,10 @@ package io.ptsafe.pickle.zip;
 import java.util.Arrays;
 
 /**
- * What {@link ZipArchive}'s layout rules and lookups ask of each entry name, noted while the name is
- * in the heap copy of the directory ({@link CentralEntry#buffer()}): whether it is a folder (ends with
- * '/'), whether its top folder is the first entry's (as bytes: UTF-8 keeps the identity of
- * characters, and '/' is one byte), and what it is under, relative to its top folder: {@code data/N}
+ * What {@link ZipArchive}'s layout rules and lookups ask of each entry name, noted from the copy of the
+ * name {@link EntryNames} reads: whether the name rules can be skipped ({@link EntryNames#plain()}),
+ * whether it holds a '/', whether it is a folder (ends with '/'), whether its top folder is the first
+ * entry's (as bytes: UTF-8 keeps the identity of characters, and '/' is one byte), and what it is under, relative to its top folder: {@code data/N}
  * (N spelled as Python's {@code str} spells an int: torch's storage keys), {@code code/} or
  * {@code .data/}, ASCII case ignored. Noting only: every rule is applied by {@link ZipArchive}, in its
  * order. Reading the names a second time in the mapping, a byte a read (two for the top folder), was a
@@ -20,31 +20,37 @@ final class EntryShapes {
     /** {@link #under}: under {@code .data/}. */
     static final int DOT_DATA = -3;
 
-    private final boolean[] folder;
-    private final boolean[] inFirstTop;
+    private static final int FOLDER = 1;
+    private static final int IN_FIRST_TOP = 2;
+    private static final int PLAIN = 4;
+    private static final int HAS_SLASH = 8;
+
+    /** Per entry: {@link #FOLDER}, {@link #IN_FIRST_TOP}, {@link #PLAIN}, {@link #HAS_SLASH}; one byte, not four arrays. */
+    private final byte[] bits;
     private final int[] under;
     /** The first entry's top folder (its bytes before its first '/', or the whole name). */
     private byte[] firstTop;
 
     EntryShapes(int entries) {
-        folder = new boolean[entries];
-        inFirstTop = new boolean[entries];
+        bits = new byte[entries];
         under = new int[entries];
     }
 
     /**
      * Notes entry {@code i}, the name of {@code n} bytes at {@code at} in {@code b}, whose first '/' is
-     * at byte {@code slash} (-1 for none). Entry 0 comes first.
+     * at byte {@code slash} (-1 for none), and which {@link EntryNames} found {@code plain}. Entry 0 comes first.
      */
-    void note(int i, byte[] b, int at, int n, int slash) {
-        folder[i] = n > 0 && b[at + n - 1] == '/';
+    void note(int i, byte[] b, int at, int n, int slash, boolean plain) {
         int top = slash < 0 ? n : slash;
+        boolean inFirst;
         if (i == 0) {
             firstTop = Arrays.copyOfRange(b, at, at + top);
-            inFirstTop[i] = true;
+            inFirst = true;
         } else {
-            inFirstTop[i] = top == firstTop.length && Arrays.equals(b, at, at + top, firstTop, 0, top);
+            inFirst = top == firstTop.length && Arrays.equals(b, at, at + top, firstTop, 0, top);
         }
+        bits[i] = (byte) ((n > 0 && b[at + n - 1] == '/' ? FOLDER : 0) | (inFirst ? IN_FIRST_TOP : 0)
+                | (plain ? PLAIN : 0) | (slash >= 0 ? HAS_SLASH : 0));
         int u = NONE;
         int rel = slash + 1;
         if (slash >= 0 && rel < n) {
@@ -62,12 +68,22 @@ final class EntryShapes {
 
     /** Whether the name of entry {@code i} ends with '/'. */
     boolean folder(int i) {
-        return folder[i];
+        return (bits[i] & FOLDER) != 0;
+    }
+
+    /** Whether the name of entry {@code i} is ASCII and can break none of the name rules ({@link EntryNames#plain()}). */
+    boolean plain(int i) {
+        return (bits[i] & PLAIN) != 0;
+    }
+
+    /** Whether the name of entry {@code i} holds a '/'. */
+    boolean hasSlash(int i) {
+        return (bits[i] & HAS_SLASH) != 0;
     }
 
     /** Whether the top folder of entry {@code i} (the bytes before its first '/', or the whole name) is the first entry's. */
     boolean inFirstTop(int i) {
-        return inFirstTop[i];
+        return (bits[i] & IN_FIRST_TOP) != 0;
     }
 
     /**

@@ -281,8 +281,6 @@ final class ZipArchive {
         CentralEntry c = new CentralEntry();
         EntryNames names = new EntryNames();
         int[] hashes = new int[entries.length];
-        boolean[] plain = new boolean[entries.length];
-        int[] firstSlash = new int[entries.length];
         EntryShapes shapes = new EntryShapes(entries.length);
         int count = 0;
         for (long p = cd.offset(); p < cd.end(); ) {
@@ -293,9 +291,7 @@ final class ZipArchive {
             }
             entries[count] = entry(c, path, file, names);
             hashes[count] = names.hash();
-            plain[count] = names.plain();
-            firstSlash[count] = names.firstSlash();
-            shapes.note(count, names.bytes(), 0, c.nameLength(), names.firstSlash());
+            shapes.note(count, names.bytes(), 0, c.nameLength(), names.firstSlash(), names.plain());
             count++;
             p = c.next();
         }
@@ -304,7 +300,7 @@ final class ZipArchive {
                     + " entries, the central directory holds " + cd.entries());
         }
         checkExtents(entries, cd, path, file.byteSize());
-        return layout(entries, hashes, plain, firstSlash, shapes, path, rooted);
+        return layout(entries, hashes, shapes, path, rooted);
     }
 
     /** The entry of the record {@code e} holds, checked; {@code names} reads its name. */
@@ -457,8 +453,8 @@ final class ZipArchive {
      * whole name in ASCII lower case, before the root, through one open-addressed table of entry
      * indexes that {@link #record} then searches: no lower-case copy of a name, no map node.
      */
-    private static ZipArchive layout(ZipEntryInfo[] entries, int[] hashes, boolean[] plain, int[] firstSlash,
-            EntryShapes shapes, Path path, boolean rooted) throws PtsafeException {
+    private static ZipArchive layout(ZipEntryInfo[] entries, int[] hashes, EntryShapes shapes, Path path,
+            boolean rooted) throws PtsafeException {
         String root = null;
         int n = entries.length;
         boolean[] isRecord = new boolean[n];
@@ -490,7 +486,7 @@ final class ZipArchive {
                 }
             }
             table[c] = i + 1;
-            String unsafe = plain[i] ? null : unsafe(e.name());
+            String unsafe = shapes.plain(i) ? null : unsafe(e.name());
             if (unsafe != null) {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name()) + "': " + unsafe);
             }
@@ -504,7 +500,6 @@ final class ZipArchive {
                 root = "";
                 continue;
             }
-            int slash = firstSlash[i];
             // The top folder is cut out of the first name once; the others were compared with it as bytes
             // when read (EntryShapes: UTF-8 keeps the order and identity of characters, and '/' is one byte).
             if (root == null) {
@@ -515,7 +510,7 @@ final class ZipArchive {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name())
                         + "' is outside the root folder '" + root + "/' (a torch archive has exactly one)");
             }
-            if (slash < 0) {
+            if (!shapes.hasSlash(i)) {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name())
                         + "' is a file at the top level, not inside a root folder");
             }
