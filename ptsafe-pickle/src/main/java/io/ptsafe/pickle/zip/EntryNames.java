@@ -88,6 +88,11 @@ final class EntryNames {
         return s;
     }
 
+    /** The last name read, from index 0 ({@link #read}'s {@code n} bytes; the array is reused by the next read). */
+    byte[] bytes() {
+        return name;
+    }
+
     /** The hash of the last name read, in ASCII lower case. */
     int hash() {
         return hash;

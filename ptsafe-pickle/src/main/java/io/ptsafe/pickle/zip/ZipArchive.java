@@ -32,6 +32,7 @@ import java.util.Map;
 final class ZipArchive {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int LOCAL = 0x04034b50;
     private static final int FLAG_ENCRYPTED = 1;
     private static final int FLAG_DATA_DESCRIPTOR = 1 << 3;
@@ -244,44 +245,6 @@ final class ZipArchive {
         return true;
     }
 
-    /** Byte {@code i} of the name of {@code e} in ASCII lower case. */
-    private static char lowerByte(ZipEntryInfo e, int i) {
-        return lower((char) (e.nameByte(i) & 0xff));
-    }
-
-    /** Whether the name of {@code e} holds the ASCII {@code part} at byte {@code at}, ignoring ASCII case. */
-    private static boolean startsIgnoringAsciiCase(ZipEntryInfo e, int at, String part) {
-        if (e.nameLength() - at < part.length()) {
-            return false;
-        }
-        for (int i = 0; i < part.length(); i++) {
-            if (lowerByte(e, at + i) != part.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * The number the name of {@code e} spells from byte {@code from} to its end as Python's
-     * {@code str} of an int would (digits, no leading zero, at most 9 of them), or -1.
-     */
-    private static int number(ZipEntryInfo e, int from) {
-        int len = e.nameLength() - from;
-        if (len == 0 || len > 9 || len > 1 && e.nameByte(from) == '0') {
-            return -1;
-        }
-        int v = 0;
-        for (int i = from; i < e.nameLength(); i++) {
-            byte c = e.nameByte(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
-    }
-
     /** Whether {@code name} holds {@code part} at {@code at}, ignoring ASCII case (the caller checked the length). */
     private static boolean sameIgnoringAsciiCase(String name, int at, String part) {
         for (int i = 0; i < part.length(); i++) {
@@ -318,8 +281,7 @@ final class ZipArchive {
         CentralEntry c = new CentralEntry();
         EntryNames names = new EntryNames();
         int[] hashes = new int[entries.length];
-        boolean[] plain = new boolean[entries.length];
-        int[] firstSlash = new int[entries.length];
+        EntryShapes shapes = new EntryShapes(entries.length);
         int count = 0;
         for (long p = cd.offset(); p < cd.end(); ) {
             c.read(file, p, cd.end(), path);
@@ -329,8 +291,7 @@ final class ZipArchive {
             }
             entries[count] = entry(c, path, file, names);
             hashes[count] = names.hash();
-            plain[count] = names.plain();
-            firstSlash[count] = names.firstSlash();
+            shapes.note(count, names.bytes(), 0, c.nameLength(), names.firstSlash(), names.plain());
             count++;
             p = c.next();
         }
@@ -339,7 +300,7 @@ final class ZipArchive {
                     + " entries, the central directory holds " + cd.entries());
         }
         checkExtents(entries, cd, path, file.byteSize());
-        return layout(entries, hashes, plain, firstSlash, path, rooted);
+        return layout(entries, hashes, shapes, path, rooted);
     }
 
     /** The entry of the record {@code e} holds, checked; {@code names} reads its name. */
@@ -376,15 +337,21 @@ final class ZipArchive {
             throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(file, e, decoded) + ": local header at " + lho
                     + " is past the end of the file (" + size + " bytes)");
         }
-        if (file.get(U32, lho) != LOCAL) {
+        // The 30 bytes of the local header in four reads of the mapping (each read of a MemorySegment
+        // checks bounds and liveness): bytes 0-7 (signature, version, flags), 8-15 (method, ...),
+        // 18-25 (the two sizes), 26-29 (the name and extra lengths).
+        long head = file.get(U64, lho);
+        if ((int) head != LOCAL) {
             throw new PtsafeException(Reason.INVALID_ZIP, path, where(file, e, decoded) + ": no local header signature at offset " + lho);
         }
-        if ((file.get(U16, lho + 6) & 1) != 0) {
+        int localFlags = (int) (head >>> 48);
+        if ((localFlags & 1) != 0) {
             throw new PtsafeException(Reason.ENCRYPTED_ENTRY, path, where(file, e, decoded) + ": its local header says encrypted");
         }
-        checkLocal(file, path, decoded, e, lho);
-        int n = file.get(U16, lho + 26) & 0xffff;
-        int m = file.get(U16, lho + 28) & 0xffff;
+        checkLocal(file, path, decoded, e, lho, localFlags);
+        int lengths = file.get(U32, lho + 26);
+        int n = lengths & 0xffff;
+        int m = lengths >>> 16;
         long dataOffset = lho + 30 + n + m;
         if (dataOffset > size) {
             throw new PtsafeException(Reason.ENTRY_OVERLAP, path, where(file, e, decoded) + ": local header at " + lho
@@ -425,9 +392,8 @@ final class ZipArchive {
      * 1.13 sets, writing zeros), or 0xFFFFFFFF (a local ZIP64 field, not read by miniz or ptsafe). The
      * CRC selects no bytes and is left to {@link LoadOptions#crcPolicy()}.
      */
-    private static void checkLocal(MemorySegment file, Path path, String decoded, CentralEntry e, long lho)
+    private static void checkLocal(MemorySegment file, Path path, String decoded, CentralEntry e, long lho, int flags)
             throws PtsafeException {
-        int flags = file.get(U16, lho + 6) & 0xffff;
         int method = file.get(U16, lho + 8) & 0xffff;
         if (flags != e.flags() || method != e.method()) {
             throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where(file, e, decoded) + ": the local header at " + lho
@@ -435,8 +401,9 @@ final class ZipArchive {
                     + "; the central directory says method " + e.method() + ", flags 0x" + Integer.toHexString(e.flags()));
         }
         boolean descriptor = (flags & FLAG_DATA_DESCRIPTOR) != 0;
-        long csize = file.get(U32, lho + 18) & 0xffffffffL;
-        long usize = file.get(U32, lho + 22) & 0xffffffffL;
+        long sizes = file.get(U64, lho + 18);
+        long csize = sizes & 0xffffffffL;
+        long usize = sizes >>> 32;
         if (!localAgrees(csize, e.rawCompressed(), e.compressedSize(), descriptor, true)
                 || !localAgrees(usize, e.rawSize(), e.size(), descriptor, true)) {
             throw new PtsafeException(Reason.LOCAL_HEADER_MISMATCH, path, where(file, e, decoded) + ": the local header at " + lho
@@ -486,11 +453,9 @@ final class ZipArchive {
      * whole name in ASCII lower case, before the root, through one open-addressed table of entry
      * indexes that {@link #record} then searches: no lower-case copy of a name, no map node.
      */
-    private static ZipArchive layout(ZipEntryInfo[] entries, int[] hashes, boolean[] plain, int[] firstSlash, Path path,
+    private static ZipArchive layout(ZipEntryInfo[] entries, int[] hashes, EntryShapes shapes, Path path,
             boolean rooted) throws PtsafeException {
         String root = null;
-        ZipEntryInfo first = null;
-        int rootBytes = 0;
         int n = entries.length;
         boolean[] isRecord = new boolean[n];
         int[] dataByNumber = rooted ? new int[n] : null;
@@ -521,12 +486,12 @@ final class ZipArchive {
                 }
             }
             table[c] = i + 1;
-            String unsafe = plain[i] ? null : unsafe(e.name());
+            String unsafe = shapes.plain(i) ? null : unsafe(e.name());
             if (unsafe != null) {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name()) + "': " + unsafe);
             }
             // Not empty here (refused as unsafe).
-            boolean folder = e.nameByte(length - 1) == '/';
+            boolean folder = shapes.folder(i);
             if (!rooted) {
                 if (folder && e.size() != 0) {
                     throw new PtsafeException(Reason.INVALID_ZIP, path, "folder entry '" + clip(e.name()) + "' has data");
@@ -535,21 +500,17 @@ final class ZipArchive {
                 root = "";
                 continue;
             }
-            int slash = firstSlash[i];
-            // The top folder is cut out of the first name once; the others are compared with it in place,
-            // as bytes (UTF-8 keeps the order and identity of characters, and '/' is one byte).
-            int topLength = slash < 0 ? length : slash;
+            // The top folder is cut out of the first name once; the others were compared with it as bytes
+            // when read (EntryShapes: UTF-8 keeps the order and identity of characters, and '/' is one byte).
             if (root == null) {
                 String name = e.name();
                 int charSlash = name.indexOf('/');
                 root = name.substring(0, charSlash < 0 ? name.length() : charSlash);
-                first = e;
-                rootBytes = topLength;
-            } else if (topLength != rootBytes || !sameBytes(e, first, rootBytes)) {
+            } else if (!shapes.inFirstTop(i)) {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name())
                         + "' is outside the root folder '" + root + "/' (a torch archive has exactly one)");
             }
-            if (slash < 0) {
+            if (!shapes.hasSlash(i)) {
                 throw new PtsafeException(Reason.ENTRY_OUTSIDE_ROOT, path, "entry '" + clip(e.name())
                         + "' is a file at the top level, not inside a root folder");
             }
@@ -558,17 +519,15 @@ final class ZipArchive {
             }
             isRecord[i] = !folder;
             if (!folder) {
-                // What the lookups and ZipKinds ask of every open, noted while the name is at hand.
-                int rel = slash + 1;
-                char lead = lowerByte(e, rel);
-                if (lead == 'd' && startsIgnoringAsciiCase(e, rel, "data/")) {
-                    int number = number(e, rel + 5);
-                    if (number >= 0 && number < n) {
-                        dataByNumber[number] = i + 1;
+                // What the lookups and ZipKinds ask of every open, noted by EntryShapes while the name was at hand.
+                int under = shapes.under(i);
+                if (under >= 0) {
+                    if (under < n) {
+                        dataByNumber[under] = i + 1;
                     }
-                } else if (lead == 'c' && startsIgnoringAsciiCase(e, rel, "code/")) {
+                } else if (under == EntryShapes.CODE) {
                     underCode = true;
-                } else if (lead == '.' && startsIgnoringAsciiCase(e, rel, ".data/")) {
+                } else if (under == EntryShapes.DOT_DATA) {
                     underDotData = true;
                 }
             }
@@ -578,16 +537,6 @@ final class ZipArchive {
         }
         return new ZipArchive(root, root.isEmpty() ? 0 : root.length() + 1, entries, isRecord, hashes, table,
                 dataByNumber, underCode, underDotData);
-    }
-
-    /** Whether the first {@code n} bytes of the names of {@code a} and {@code b} are the same. */
-    private static boolean sameBytes(ZipEntryInfo a, ZipEntryInfo b, int n) {
-        for (int i = 0; i < n; i++) {
-            if (a.nameByte(i) != b.nameByte(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Why a name is unsafe, or null: absolute, backslashes, NUL or control characters, empty, "." or ".." segments. */
