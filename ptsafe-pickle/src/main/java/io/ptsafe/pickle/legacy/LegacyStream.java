@@ -90,8 +90,11 @@ public final class LegacyStream {
         LegacyStorageIds ids = new LegacyStorageIds();
         PickleCursor.Run obj = cursor.next("the object", ids);
         long beforeList = cursor.budget().used();
-        PickleCursor.Run list = cursor.next("the storage key list", null);
-        List<String> keys = keys(inert(list, options, path), path, list.input());
+        StorageKeys keys = cursor.storageKeys();
+        if (keys == null) {
+            PickleCursor.Run list = cursor.next("the storage key list", null);
+            keys = StorageKeys.of(keys(inert(list, options, path), path, list.input()));
+        }
         // What the key list's pickle and its conversion were charged (its machine values, its list).
         long listCharge = cursor.budget().used() - beforeList;
         StorageSection.Blocks blocks = StorageSection.read(path, file, cursor.position(), keys, ids);

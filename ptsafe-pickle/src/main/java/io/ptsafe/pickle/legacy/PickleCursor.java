@@ -61,6 +61,24 @@ final class PickleCursor {
     }
 
     /**
+     * The storage key list read by {@link StorageKeys#lane} when it takes it (then the cursor moves past
+     * it, as {@link #next} would), else null and the cursor has not moved: run it with {@link #next}.
+     * Only while nothing listens: a scan watches every opcode, so the machine runs it.
+     */
+    StorageKeys storageKeys() {
+        if (listener != PickleListener.NONE) {
+            return null;
+        }
+        StorageKeys keys = StorageKeys.lane(file, pos, Math.min(file.byteSize() - pos, options.maxPickleBytes()),
+                options, budget);
+        if (keys != null) {
+            count++;
+            pos += keys.end();
+        }
+        return keys;
+    }
+
+    /**
      * Runs the next pickle.
      *
      * @param what   what it holds, for messages ("the magic number")
