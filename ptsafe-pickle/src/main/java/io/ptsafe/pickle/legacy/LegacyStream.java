@@ -74,19 +74,23 @@ public final class LegacyStream {
     public static LegacyStream read(Path path, MemorySegment file, LoadOptions options, PickleListener listener)
             throws PtsafeException {
         PickleCursor cursor = new PickleCursor(path, file, options, listener);
-        PickleCursor.Run magic = cursor.next("the magic number", null);
-        if (!(magic.result().root() instanceof PyValue.Int m) || !m.value().equals(LegacyMagic.MAGIC)) {
-            throw header(path, magic.input(), "holds " + scalar(magic.result().root()) + ", not torch's magic number 0x"
-                    + LegacyMagic.MAGIC.toString(16));
+        // The three as torch writes them, byte for byte (KnownHeader), or else through the machine.
+        SysInfo sysInfo = cursor.knownHeader();
+        if (sysInfo == null) {
+            PickleCursor.Run magic = cursor.next("the magic number", null);
+            if (!(magic.result().root() instanceof PyValue.Int m) || !m.value().equals(LegacyMagic.MAGIC)) {
+                throw header(path, magic.input(), "holds " + scalar(magic.result().root())
+                        + ", not torch's magic number 0x" + LegacyMagic.MAGIC.toString(16));
+            }
+            PickleCursor.Run version = cursor.next("the protocol version", null);
+            if (!(version.result().root() instanceof PyValue.Int v)
+                    || !v.value().equals(BigInteger.valueOf(LegacyMagic.PROTOCOL_VERSION))) {
+                throw header(path, version.input(), "holds protocol version " + scalar(version.result().root())
+                        + "; ptsafe reads version " + LegacyMagic.PROTOCOL_VERSION);
+            }
+            PickleCursor.Run sys = cursor.next("sys_info", null);
+            sysInfo = SysInfo.check(inert(sys, options, path), path, sys.input().entry());
         }
-        PickleCursor.Run version = cursor.next("the protocol version", null);
-        if (!(version.result().root() instanceof PyValue.Int v)
-                || !v.value().equals(BigInteger.valueOf(LegacyMagic.PROTOCOL_VERSION))) {
-            throw header(path, version.input(), "holds protocol version " + scalar(version.result().root())
-                    + "; ptsafe reads version " + LegacyMagic.PROTOCOL_VERSION);
-        }
-        PickleCursor.Run sys = cursor.next("sys_info", null);
-        SysInfo sysInfo = SysInfo.check(inert(sys, options, path), path, sys.input().entry());
         LegacyStorageIds ids = new LegacyStorageIds();
         PickleCursor.Run obj = cursor.next("the object", ids);
         long beforeList = cursor.budget().used();
