@@ -5,7 +5,10 @@ import io.ptsafe.pickle.machine.DecodeBudget;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The legacy stream's storage key list, in order: either the list the machine decoded and
@@ -21,7 +24,8 @@ import java.util.List;
  * same bytes and gives every refusal. So a list the lane takes is one the machine takes, to the same
  * keys, with the same end. The lane runs only when nothing listens to the opcodes (opening, not
  * scanning), and it reads the keys without making the machine's values, the converted list or a
- * String per key: a decimal key (what torch writes) is looked up from its bytes ({@link KeySlots}).
+ * String per key: through an 8 KiB window of the file, each decimal key (what torch writes) kept as
+ * its number and looked up by it ({@link KeySlots}), 8 bytes a key.
  *
  * <p>The machine's values and the converted list are charged to the file's {@link DecodeBudget}
  * and given back once the storage section is read; the lane charges nothing, but declines unless
@@ -42,31 +46,30 @@ final class StorageKeys {
     private static final int BATCH = 1000;
     /** The longest key the lane reads (torch's are decimal numbers): a longer one goes to the machine. */
     private static final int MAX_KEY = 256;
-    /** Bytes of the pickle copied first (then twice as many at a time): 18 KiB for 1,000 of torch's keys. */
-    private static final int CHUNK = 1 << 13;
+    /** Bytes of the pickle in the lane's window (longer than any key it reads). */
+    private static final int WINDOW = 1 << 13;
 
     /** The keys as strings (the machine's path), or null. */
     private final List<String> strings;
-    /** The lane's copy of the pickle and each key's place and length in it. */
-    private final byte[] bytes;
-    private final int[] starts;
-    private final int[] lengths;
+    /** The lane's keys: each decimal key as its number ({@link KeySlots#number}), else -1. */
+    private final long[] numbers;
+    /** The lane's keys that are no such number, by index; null while there is none (torch writes none). */
+    private final Map<Integer, String> texts;
     private final int size;
     /** The pickle's length (the lane's). */
     private final long end;
 
-    private StorageKeys(List<String> strings, byte[] bytes, int[] starts, int[] lengths, int size, long end) {
+    private StorageKeys(List<String> strings, long[] numbers, Map<Integer, String> texts, int size, long end) {
         this.strings = strings;
-        this.bytes = bytes;
-        this.starts = starts;
-        this.lengths = lengths;
+        this.numbers = numbers;
+        this.texts = texts;
         this.size = size;
         this.end = end;
     }
 
     /** The keys the machine decoded and LegacyStream checked. */
     static StorageKeys of(List<String> keys) {
-        return new StorageKeys(keys, null, null, null, keys.size(), -1);
+        return new StorageKeys(keys, null, null, keys.size(), -1);
     }
 
     int size() {
@@ -78,9 +81,15 @@ final class StorageKeys {
         return end;
     }
 
-    /** Key {@code i} (made from its bytes when the lane read it: for messages, and keys that are no number). */
+    /**
+     * Key {@code i}; a decimal key the lane read is spelled back from its number (exactly: the number
+     * is kept only when it spells the key), for messages.
+     */
     String key(int i) {
-        return strings != null ? strings.get(i) : new String(bytes, starts[i], lengths[i], StandardCharsets.ISO_8859_1);
+        if (strings != null) {
+            return strings.get(i);
+        }
+        return numbers[i] >= 0 ? Long.toString(numbers[i]) : texts.get(i);
     }
 
     /** The slot of key {@code i} among {@code ids}' roots, or -1. */
@@ -88,8 +97,7 @@ final class StorageKeys {
         if (strings != null) {
             return ids.slot(strings.get(i));
         }
-        long n = KeySlots.number(bytes, starts[i], lengths[i]);
-        return n >= 0 ? ids.slot(n) : ids.slot(key(i));
+        return numbers[i] >= 0 ? ids.slot(numbers[i]) : ids.slot(texts.get(i));
     }
 
     /**
@@ -98,12 +106,13 @@ final class StorageKeys {
      * @param window how many bytes the machine would see (the rest of the file, at most maxPickleBytes)
      */
     static StorageKeys lane(MemorySegment file, long pos, long window, LoadOptions options, DecodeBudget budget) {
-        Reader r = new Reader(file, pos, window, budget.limit() - budget.used());
+        Reader r = new Reader(file, pos, window);
+        long room = budget.limit() - budget.used();
         if (r.u8() != PROTO || r.u8() != 2 || r.u8() != EMPTY_LIST || !r.put(0)) {
             return null;
         }
-        int[] starts = new int[16];
-        int[] lengths = new int[16];
+        long[] numbers = new long[16];
+        Map<Integer, String> texts = null;
         int n = 0;
         long opcodes = 3;
         long chars = 0;
@@ -125,15 +134,22 @@ final class StorageKeys {
                 if (len < 0 || len > MAX_KEY || !r.ascii((int) len)) {
                     return null;
                 }
-                if (n == starts.length) {
-                    if (n > options.maxContainerItems()) {
-                        return null;
-                    }
-                    starts = java.util.Arrays.copyOf(starts, 2 * n);
-                    lengths = java.util.Arrays.copyOf(lengths, 2 * n);
+                // What the lane holds (a number a key, the rare key that is no number) stays under
+                // what the machine would charge, and that under the budget's room.
+                if (n > options.maxContainerItems() || bound(n + 1, chars + len) > room) {
+                    return null;
                 }
-                starts[n] = r.at - (int) len;
-                lengths[n] = (int) len;
+                if (n == numbers.length) {
+                    numbers = Arrays.copyOf(numbers, 2 * n);
+                }
+                long number = KeySlots.number(r.buf, r.at - (int) len, (int) len);
+                if (number < 0) {
+                    if (texts == null) {
+                        texts = new HashMap<>();
+                    }
+                    texts.put(n, new String(r.buf, r.at - (int) len, (int) len, StandardCharsets.ISO_8859_1));
+                }
+                numbers[n] = number;
                 n++;
                 inBatch++;
                 chars += len;
@@ -151,7 +167,7 @@ final class StorageKeys {
         if (!fits(options, budget, n, chars, opcodes)) {
             return null;
         }
-        return new StorageKeys(null, r.buf, starts, lengths, n, r.at);
+        return new StorageKeys(null, numbers, texts, n, r.position());
     }
 
     /**
@@ -163,7 +179,7 @@ final class StorageKeys {
         return n <= options.maxContainerItems() && n + 2L <= options.maxMemoEntries()
                 && Math.min(n, BATCH) + 3L <= options.maxStackSize() && options.maxNestingDepth() >= 3
                 && opcodes <= options.maxPickleOpcodes() && MAX_KEY <= options.maxPickleStringBytes()
-                && bound(n, chars) <= budget.limit() - budget.used();
+                && bound(n, chars) <= budget.limit() - budget.used() - WINDOW;
     }
 
     /**
@@ -178,41 +194,50 @@ final class StorageKeys {
     }
 
     /**
-     * The pickle's bytes, copied from the file a chunk at a time; a byte past the window ends the
-     * lane, and so does a copy larger than the budget's room (the machine would have charged more).
+     * The pickle's bytes through a window of {@link #WINDOW} bytes copied from the file, slid forward
+     * as it is read (the bytes of a key stay in it until the next read); a byte past the machine's
+     * window ends the lane.
      */
     private static final class Reader {
         private final MemorySegment file;
-        private final long pos;
-        private final long window;
-        private final long room;
-        byte[] buf = new byte[0];
+        /** The file offsets of the pickle's start and of the machine's window's end. */
+        private final long start;
+        private final long limit;
+        final byte[] buf;
+        /** The file offset of buf[0], and how many bytes of buf hold the file's. */
+        private long base;
+        private int len;
         int at;
 
-        Reader(MemorySegment file, long pos, long window, long room) {
+        Reader(MemorySegment file, long start, long window) {
             this.file = file;
-            this.pos = pos;
-            this.window = window;
-            this.room = room;
+            this.start = start;
+            this.limit = start + window;
+            this.buf = new byte[(int) Math.min(WINDOW, window)];
+            this.base = start;
         }
 
-        /** Whether {@code n} more bytes are in the buffer, copying more of the window if need be. */
+        /** Offset of the next byte from the pickle's start. */
+        long position() {
+            return base + at - start;
+        }
+
+        /** Whether {@code n} (at most the window) more bytes are in the buffer, sliding it if need be. */
         private boolean have(int n) {
-            if (n <= buf.length - at) {
+            if (n <= len - at) {
                 return true;
             }
-            long need = (long) at + n;
-            if (need > window || need > Integer.MAX_VALUE - 8) {
+            long next = base + at;
+            if (n > limit - next || n > buf.length) {
                 return false;
             }
-            long size = Math.min(window, Math.max(need, Math.max(CHUNK, 2L * buf.length)));
-            if (size > room) {
-                return false;
-            }
-            byte[] b = new byte[(int) Math.min(size, Integer.MAX_VALUE - 8)];
-            System.arraycopy(buf, 0, b, 0, buf.length);
-            MemorySegment.copy(file, ValueLayout.JAVA_BYTE, pos + buf.length, b, buf.length, b.length - buf.length);
-            buf = b;
+            int keep = len - at;
+            System.arraycopy(buf, at, buf, 0, keep);
+            int fill = (int) Math.min(buf.length - keep, limit - next - keep);
+            MemorySegment.copy(file, ValueLayout.JAVA_BYTE, next + keep, buf, keep, fill);
+            base = next;
+            at = 0;
+            len = keep + fill;
             return true;
         }
 
@@ -252,10 +277,7 @@ final class StorageKeys {
             if (op == BINPUT) {
                 return index < 256 && u8() == index;
             }
-            if (op == LONG_BINPUT && index >= 256 && u32() == index) {
-                return true;
-            }
-            return false;
+            return op == LONG_BINPUT && index >= 256 && u32() == index;
         }
     }
 }
