@@ -34,7 +34,10 @@ import java.util.Map;
  * <p>All five pickles go through the same restricted machine, table of meanings and limits as a zip
  * checkpoint's {@code data.pkl}: torch.load unpickles every one of them with the full pickle module,
  * so a payload in any of them runs under torch and is refused here (FORBIDDEN_GLOBAL ...). The magic
- * number and protocol version are compared after decoding, as torch does.
+ * number and protocol version are compared after decoding, as torch does. When nothing listens (an
+ * open, not a scan), the first three pickles and the key list are read without the machine if their
+ * bytes are exactly what torch writes ({@link KnownHeader}, {@link StorageKeys#lane}), with the same
+ * result, charge and limits; any other byte goes through the machine.
  *
  * <p>Bytes after the last storage block are refused ({@link Reason#TRAILING_DATA}). torch ignores
  * them, but torch.save never writes any, and a legacy stream followed by a zip archive is a polyglot
