@@ -34,6 +34,14 @@ final class KeySlots {
             Integer s = others == null ? null : others.get(key);
             return s == null ? -1 : s;
         }
+        return get(n);
+    }
+
+    /**
+     * The slot of the key that {@code n} spells ({@link #number(byte[], int, int)}, at least 0), or -1:
+     * the storage key list's keys are looked up from their bytes, without a String.
+     */
+    int get(long n) {
         int mask = numbers.length - 1;
         for (int i = mix(n) & mask; ; i = (i + 1) & mask) {
             int s = slots[i];
@@ -44,6 +52,38 @@ final class KeySlots {
                 return s - 1;
             }
         }
+    }
+
+    /**
+     * The slot of {@code key} if it has one, else records it at {@code slot} and returns -1: one
+     * parse and one probe for what {@link #get(String)} then {@link #put} do in two.
+     */
+    int putIfAbsent(String key, int slot) {
+        long n = number(key);
+        if (n < 0) {
+            if (others == null) {
+                others = new HashMap<>();
+            }
+            Integer s = others.putIfAbsent(key, slot);
+            return s == null ? -1 : s;
+        }
+        int mask = numbers.length - 1;
+        int i = mix(n) & mask;
+        for (; slots[i] != 0; i = (i + 1) & mask) {
+            if (numbers[i] == n) {
+                return slots[i] - 1;
+            }
+        }
+        if (2 * (count + 1) > numbers.length) {
+            grow();
+            insert(n, slot + 1);
+        } else {
+            // the empty cell the probe ended at
+            numbers[i] = n;
+            slots[i] = slot + 1;
+        }
+        count++;
+        return -1;
     }
 
     /** Records {@code key} at {@code slot}; the caller has checked that the key is new. */
@@ -94,6 +134,25 @@ final class KeySlots {
         long n = 0;
         for (int i = 0; i < len; i++) {
             char c = key.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    /**
+     * {@link #number(String)} of the key whose ASCII bytes are {@code b[off, off + len)}: the same
+     * number, or -1 for the same keys.
+     */
+    static long number(byte[] b, int off, int len) {
+        if (len == 0 || len > MAX_DIGITS || (len > 1 && b[off] == '0')) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = off; i < off + len; i++) {
+            int c = b[i];
             if (c < '0' || c > '9') {
                 return -1;
             }

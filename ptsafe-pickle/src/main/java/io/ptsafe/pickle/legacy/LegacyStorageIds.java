@@ -49,25 +49,29 @@ final class LegacyStorageIds implements PersistentLoader {
     private final Map<String, ViewOf> views = new LinkedHashMap<>();
     /** Roots and views in the order first named; null while there is no view (then it is the roots). */
     private Map<String, StorageRef> all;
+    /** The slot {@link #slot(String)} tries first. */
+    private int nextResolved;
 
     @Override
     public Object load(Object pid, Call call) throws PtsafeException {
         StorageRef ref = ids.parse(pid, call);
         String key = ref.key();
-        int known = roots.get(key);
+        // Root and view keys are disjoint (each is checked against the other kind when recorded), so a
+        // view's key is no root's: the conflict is found before the key is looked up among the roots.
+        if (!views.isEmpty() && views.containsKey(key)) {
+            throw conflict(call, "storage key '" + key + "' names a root storage here and a view of storage '"
+                    + views.get(key).rootKey() + "' before");
+        }
+        // A new key takes the next slot at once: one parse and probe of the key, not two.
+        int known = roots.putIfAbsent(key, rootsInOrder.size());
         StorageRef root;
         if (known >= 0) {
             // The root was made of the first id naming its key: its type and size are that id's.
             root = rootsInOrder.get(known);
             StorageIds.checkSame(root, ref, call);
         } else {
-            if (!views.isEmpty() && views.containsKey(key)) {
-                throw conflict(call, "storage key '" + key + "' names a root storage here and a view of storage '"
-                        + views.get(key).rootKey() + "' before");
-            }
             root = ref.view() == null ? ref
                     : new StorageRef(key, ref.storageClass(), ref.dtype(), ref.location(), ref.numel(), null);
-            roots.put(key, rootsInOrder.size());
             rootsInOrder.add(root);
             if (all != null) {
                 all.put(key, root);
@@ -124,9 +128,25 @@ final class LegacyStorageIds implements PersistentLoader {
         rootsInOrder.add(ref);
     }
 
-    /** The slot of the root storage named {@code key}, or -1 if no root has that key. */
+    /**
+     * The slot of the root storage named {@code key}, or -1 if no root has that key.
+     *
+     * <p>The tensor layer resolves the roots in slot order ({@link #all()}'s order), each by the very
+     * String its ref holds: the slot after the one last found this way is tried first, by identity (the
+     * same String object is the same key, and a root's key has one slot), before the table is.
+     */
     int slot(String key) {
+        int next = nextResolved;
+        if (next < rootsInOrder.size() && rootsInOrder.get(next).key() == key) {
+            nextResolved = next + 1;
+            return next;
+        }
         return roots.get(key);
+    }
+
+    /** The slot of the root storage whose key is the decimal number {@code n} ({@link KeySlots#get(long)}), or -1. */
+    int slot(long n) {
+        return roots.get(n);
     }
 
     /** Root storages in the order first named (index = slot): the keys the storage section must hold. */

@@ -35,7 +35,10 @@ import java.util.Map;
  * <p>All five pickles go through the same restricted machine, table of meanings and limits as a zip
  * checkpoint's {@code data.pkl}: torch.load unpickles every one of them with the full pickle module,
  * so a payload in any of them runs under torch and is refused here (FORBIDDEN_GLOBAL ...). The magic
- * number and protocol version are compared after decoding, as torch does.
+ * number and protocol version are compared after decoding, as torch does. When nothing listens (an
+ * open, not a scan), the first three pickles and the key list are read without the machine if their
+ * bytes are exactly what torch writes ({@link KnownHeader}, {@link StorageKeys#lane}), with the same
+ * result, charge and limits; any other byte goes through the machine.
  *
  * <p>Bytes after the last storage block are refused ({@link Reason#TRAILING_DATA}). torch ignores
  * them, but torch.save never writes any, and a legacy stream followed by a zip archive is a polyglot
@@ -100,21 +103,24 @@ public final class LegacyStream {
     private static LegacyStream read(Path path, MemorySegment file, LoadOptions options, PickleListener listener,
             boolean lane) throws PtsafeException {
         PickleCursor cursor = new PickleCursor(path, file, options, listener);
-        PickleCursor.Run magic = cursor.next("the magic number", null);
-        if (!(magic.result().root() instanceof PyValue.Int m) || !m.value().equals(LegacyMagic.MAGIC)) {
-            throw header(path, magic.input(), "holds " + scalar(magic.result().root()) + ", not torch's magic number 0x"
-                    + LegacyMagic.MAGIC.toString(16));
+        // The three as torch writes them, byte for byte (KnownHeader), or else through the machine.
+        SysInfo sysInfo = cursor.knownHeader();
+        if (sysInfo == null) {
+            PickleCursor.Run magic = cursor.next("the magic number", null);
+            if (!(magic.result().root() instanceof PyValue.Int m) || !m.value().equals(LegacyMagic.MAGIC)) {
+                throw header(path, magic.input(), "holds " + scalar(magic.result().root())
+                        + ", not torch's magic number 0x" + LegacyMagic.MAGIC.toString(16));
+            }
+            PickleCursor.Run version = cursor.next("the protocol version", null);
+            if (!(version.result().root() instanceof PyValue.Int v)
+                    || !v.value().equals(BigInteger.valueOf(LegacyMagic.PROTOCOL_VERSION))) {
+                throw header(path, version.input(), "holds protocol version " + scalar(version.result().root())
+                        + "; ptsafe reads version " + LegacyMagic.PROTOCOL_VERSION);
+            }
+            PickleCursor.Run sys = cursor.next("sys_info", null);
+            sysInfo = SysInfo.check(inert(sys, options, path), path, sys.input().entry());
         }
-        PickleCursor.Run version = cursor.next("the protocol version", null);
-        if (!(version.result().root() instanceof PyValue.Int v)
-                || !v.value().equals(BigInteger.valueOf(LegacyMagic.PROTOCOL_VERSION))) {
-            throw header(path, version.input(), "holds protocol version " + scalar(version.result().root())
-                    + "; ptsafe reads version " + LegacyMagic.PROTOCOL_VERSION);
-        }
-        PickleCursor.Run sys = cursor.next("sys_info", null);
-        SysInfo sysInfo = SysInfo.check(inert(sys, options, path), path, sys.input().entry());
         LegacyStorageIds ids = new LegacyStorageIds();
-        long beforeObject = cursor.budget().used();
         StateDictLane.Dict dict = null;
         PickleCursor.Run obj = null;
         if (lane) {
@@ -125,24 +131,29 @@ public final class LegacyStream {
             for (StorageRef r : dict.storages()) {
                 ids.root(r);
             }
+            // Held while the key list is read, as the machine's values would be; given back below.
+            cursor.budget().add(dict.budgetBound());
         } else {
             obj = cursor.next("the object", ids);
         }
         long beforeList = cursor.budget().used();
-        PickleCursor.Run list;
-        List<String> keys;
+        StorageKeys keys;
         try {
-            list = cursor.next("the storage key list", null);
-            keys = keys(inert(list, options, path), path, list.input());
+            keys = cursor.storageKeys();
+            if (keys == null) {
+                PickleCursor.Run list = cursor.next("the storage key list", null);
+                keys = StorageKeys.of(keys(inert(list, options, path), path, list.input()));
+            }
         } catch (PtsafeException e) {
             if (lane) {
                 return null; // the machine's refusal, with the object pickle's values charged as it charges them
             }
             throw e;
         }
-        // Without the lane the object's values were charged under the key list's: the budget would
-        // have held both only if the bound on the first and the key list's peak fit together.
-        if (lane && beforeObject + dict.budgetBound() + (cursor.budget().peak() - beforeList) > cursor.budget().limit()) {
+        // The machine's values of the object pickle are charged while the key list is read; the lane
+        // charged its bound on them (above them all), so the key list met at least that; over the limit
+        // anywhere, the machine reads the stream again and decides.
+        if (lane && cursor.budget().peak() > cursor.budget().limit()) {
             return null;
         }
         // What the key list's pickle and its conversion were charged (its machine values, its list).
@@ -151,6 +162,9 @@ public final class LegacyStream {
         // Nothing of the key list outlives this method (the blocks are kept by slot, not by key):
         // given back before the object pickle is converted, the peak of the open.
         cursor.budget().release(listCharge);
+        if (lane) {
+            cursor.budget().release(dict.budgetBound());
+        }
         if (blocks.end() != file.byteSize()) {
             throw new PtsafeException(Reason.TRAILING_DATA, path, (file.byteSize() - blocks.end())
                     + " bytes after the last storage block (file offset " + blocks.end() + "): torch.save writes "

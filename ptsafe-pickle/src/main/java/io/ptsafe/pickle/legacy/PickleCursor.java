@@ -76,6 +76,43 @@ final class PickleCursor {
     }
 
     /**
+     * The sys_info of the stream's first three pickles when they are byte for byte what torch writes
+     * ({@link KnownHeader}): then the cursor moves past them and the budget is charged what the machine
+     * and the converter would charge. Else null, and the cursor has not moved: run them with
+     * {@link #next}. Only while nothing listens, at the start of the stream.
+     */
+    SysInfo knownHeader() {
+        if (listener != PickleListener.NONE || pos != 0) {
+            return null;
+        }
+        SysInfo sys = KnownHeader.match(file, options, budget.limit() - budget.used());
+        if (sys != null) {
+            budget.add(KnownHeader.charged());
+            count = 3;
+            pos = KnownHeader.length();
+        }
+        return sys;
+    }
+
+    /**
+     * The storage key list read by {@link StorageKeys#lane} when it takes it (then the cursor moves past
+     * it, as {@link #next} would), else null and the cursor has not moved: run it with {@link #next}.
+     * Only while nothing listens: a scan watches every opcode, so the machine runs it.
+     */
+    StorageKeys storageKeys() {
+        if (listener != PickleListener.NONE) {
+            return null;
+        }
+        StorageKeys keys = StorageKeys.lane(file, pos, Math.min(file.byteSize() - pos, options.maxPickleBytes()),
+                options, budget);
+        if (keys != null) {
+            count++;
+            pos += keys.end();
+        }
+        return keys;
+    }
+
+    /**
      * Runs the next pickle.
      *
      * @param what   what it holds, for messages ("the magic number")

@@ -35,17 +35,17 @@ final class StorageSection {
      *
      * @return each root storage's bytes by slot, and the offset just past the last block
      */
-    static Blocks read(Path path, MemorySegment file, long start, List<String> keys, LegacyStorageIds ids)
+    static Blocks read(Path path, MemorySegment file, long start, StorageKeys keys, LegacyStorageIds ids)
             throws PtsafeException {
         List<StorageRef> roots = ids.roots();
         // Each listed key's root, by the root's slot: one lookup per key, duplicates found by slot.
         boolean[] listed = new boolean[roots.size()];
         int[] slots = new int[keys.size()];
         for (int i = 0; i < keys.size(); i++) {
-            String key = keys.get(i);
-            int slot = ids.slot(key);
+            int slot = keys.slot(i, ids);
             if (slot < 0) {
                 // A key that is no root is refused at its first listing, so it is never "listed twice".
+                String key = keys.key(i);
                 LegacyStorageIds.ViewOf view = ids.views().get(key);
                 throw new PtsafeException(Reason.UNREFERENCED_STORAGE, path, "the storage key list names '" + key
                         + "' (item " + i + "), which the object pickle never references as a storage"
@@ -53,7 +53,7 @@ final class StorageSection {
                                 + "', whose bytes are its root's)" : ""));
             }
             if (listed[slot]) {
-                throw new PtsafeException(Reason.UNREFERENCED_STORAGE, path, "the storage key list names '" + key
+                throw new PtsafeException(Reason.UNREFERENCED_STORAGE, path, "the storage key list names '" + keys.key(i)
                         + "' twice (item " + i + "): its second block would overwrite the first, and no reference "
                         + "in the pickle is left for it");
             }

@@ -74,4 +74,36 @@ class KeySlotsTest {
         int longest = k.longestRun();
         org.junit.jupiter.api.Assertions.assertTrue(longest < 200, "longest probe run " + longest);
     }
+
+    @Test
+    void putIfAbsentAndLookupsByNumberAgreeWithTheText() {
+        KeySlots k = new KeySlots();
+        // numbers past 32 bits differ from others only in their high half
+        String[] keys = {"0", "7", "4294967296", "4294967297", "8589934592", "999999999999999999", "x", "01", ""};
+        for (int i = 0; i < keys.length; i++) {
+            assertEquals(-1, k.putIfAbsent(keys[i], i), keys[i]);
+        }
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < keys.length; i++) {
+                assertEquals(i, k.putIfAbsent(keys[i], 100), keys[i]);
+                assertEquals(i, k.get(keys[i]), keys[i]);
+                byte[] b = keys[i].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                long n = KeySlots.number(b, 0, b.length);
+                assertEquals(i < 6 ? Long.parseLong(keys[i]) : -1, n, keys[i]);
+                if (n >= 0) {
+                    assertEquals(i, k.get(n), keys[i]);
+                }
+            }
+            // grow the table between the rounds: every cell moves
+            for (int j = 0; round == 0 && j < 5000; j++) {
+                assertEquals(-1, k.putIfAbsent(Long.toString((1L << 40) + 3L * j), keys.length + j));
+            }
+        }
+        assertEquals(-1, k.get(3 * 4294967296L));
+        assertEquals(-1, k.get(12884901888L + 7));
+        assertEquals(keys.length + 4999, k.get((1L << 40) + 3L * 4999));
+        assertEquals(-1, KeySlots.number(new byte[] {'1', '2', 'a'}, 0, 3));
+        assertEquals(12, KeySlots.number(new byte[] {'x', '1', '2', 'a'}, 1, 2));
+        assertEquals(-1, KeySlots.number("1234567890123456789".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, 19));
+    }
 }
