@@ -42,7 +42,7 @@ fi
 ptsafe-bench/scripts/machine.sh "$JMH_ARGS" > "$OUT/machine.txt"
 
 "$JAVA" -Dptsafe.bench.data="$DATA" -jar ptsafe-bench/target/benchmarks.jar \
-  'OpenSafetensorsBench.ptsafeOpen|HeaderTokenBench.jacksonTokens|OpenTorchBench.(ptsafeOpen|ptsafeDataPkl|pyroliteDataPkl)|OpenLegacyBench.ptsafeOpen|ConvertBench.(ptsafeConvert|filesCopyForce)' \
+  'OpenSafetensorsBench.ptsafeOpen|HeaderTokenBench.jacksonTokens|OpenTorchBench.(ptsafeOpen|ptsafeDataPkl|ptsafeDataPklLane|pyroliteDataPkl)|OpenLegacyBench.ptsafeOpen|ConvertBench.(ptsafeConvert|filesCopyForce)' \
   -p tensors=1000,20000 $JMH_ARGS -rf json -rff "$OUT/jmh.json" 2>&1 | grep -v '^WARNING' | tee "$OUT/jmh.txt"
 echo "load after jmh: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 

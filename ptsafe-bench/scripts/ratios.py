@@ -105,6 +105,12 @@ def issue17(folder):
         what = "ptsafe's machine on the same bytes" if alone else "ptsafe: the whole zip open, an upper bound"
         faster(f"pickle vs Pyrolite on data.pkl, {n:,} tensors ({what})",
                alone or get(scores, "OpenTorchBench.ptsafeOpen", tensors=n), "Pyrolite", py[0] if py else None, 1)
+    for n in (1000, 20000):
+        py = get(scores, "OpenTorchBench.pyroliteDataPkl", tensors=n)
+        lane = get(scores, "OpenTorchBench.ptsafeDataPklLane", tensors=n)
+        if lane:
+            faster(f"pickle vs Pyrolite on data.pkl, {n:,} tensors (what ptsafe runs on it: the state-dict lane, "
+                   "tensors built)", lane, "Pyrolite", py[0] if py else None, 1)
 
     heap = (folder / "heap_per_tensor.txt").read_text() if (folder / "heap_per_tensor.txt").exists() else ""
     for name, before in HEAP_BEFORE.items():
