@@ -34,7 +34,14 @@ public final class TorchZips {
 
     /** Writes entries STORED (or DEFLATED when {@code deflate}); a name ending in "/" is a folder entry. */
     public static Path write(Path file, Map<String, byte[]> entries, boolean deflate) throws IOException {
-        try (OutputStream os = Files.newOutputStream(file); ZipOutputStream out = new ZipOutputStream(os)) {
+        Files.write(file, bytes(entries, deflate));
+        return file;
+    }
+
+    /** The zip {@link #write} writes, in memory. */
+    public static byte[] bytes(Map<String, byte[]> entries, boolean deflate) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
                 ZipEntry ze = new ZipEntry(e.getKey());
                 byte[] data = e.getValue();
@@ -53,7 +60,7 @@ public final class TorchZips {
                 out.closeEntry();
             }
         }
-        return file;
+        return bytes.toByteArray();
     }
 
     /** A checkpoint: {@code root/data.pkl}, {@code root/data/<key>} records and {@code root/version}. */

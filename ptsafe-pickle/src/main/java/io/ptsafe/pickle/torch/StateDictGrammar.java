@@ -119,7 +119,6 @@ final class StateDictGrammar {
             long[][] strides, StorageRef[] named, int namedCount, long bound, int length) {
     }
 
-
     /** The pickle's bytes: {@link #b} holds a prefix of them, copied further as the reading goes on. */
     private final MemorySegment source;
     /** How many bytes of {@link #source} may be read: the pickle, or the window a legacy pickle lies in. */

@@ -97,10 +97,7 @@ public final class TorchZipReader {
     private static TensorTree.Tree read(Path path, MemorySegment file, Arena arena, LoadOptions options,
             ScanReport.Builder report, boolean[] script) throws PtsafeException {
         boolean scan = report != null;
-        ZipKinds npz = ZipKinds.npz(file);
-        if (npz != null) {
-            return notACheckpoint(npz, path, report);
-        }
+        // An npz never gets here: open and scan send it to NpzReader first.
         ZipArchive zip = ZipArchive.read(path, file, options);
         ZipKinds code = ZipKinds.code(zip);
         if (code != null && code.kind() == ContainerKind.TORCHSCRIPT) {

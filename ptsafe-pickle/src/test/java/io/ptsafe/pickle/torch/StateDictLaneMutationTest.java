@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.pickle.Fixtures;
 import io.ptsafe.pickle.machine.Opcode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -291,23 +288,7 @@ class StateDictLaneMutationTest {
 
     /** A zip of these records, in order, STORED with right CRCs, by java.util.zip. */
     static byte[] zipBytes(Map<String, byte[]> entries) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
-            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                byte[] data = e.getValue();
-                ZipEntry ze = new ZipEntry(e.getKey());
-                ze.setMethod(ZipEntry.STORED);
-                ze.setSize(data.length);
-                ze.setCompressedSize(data.length);
-                CRC32 crc = new CRC32();
-                crc.update(data);
-                ze.setCrc(crc.getValue());
-                out.putNextEntry(ze);
-                out.write(data);
-                out.closeEntry();
-            }
-        }
-        return bytes.toByteArray();
+        return io.ptsafe.pickle.TorchZips.bytes(entries, false);
     }
 
     /** A legacy stream: magic, protocol and sys_info pickles, the object pickle (mutated), and the rest. */
