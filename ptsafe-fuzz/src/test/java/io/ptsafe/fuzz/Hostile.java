@@ -23,7 +23,7 @@ import java.util.Map;
  * property (only {@link PtsafeException} may escape, naming the file) and a caller that reads
  * everything an open file offers, as an application would.
  */
-final class Hostile {
+public final class Hostile {
     /**
      * The defaults, except where a small input could make the fuzzer spend seconds on one
      * execution without reaching new code: opcodes (each costs a byte, but the memo and
@@ -32,7 +32,7 @@ final class Hostile {
      * size and every other limit keep their defaults: those are what users run with.
      * {@code -Dptsafe.fuzz.defaults=true} fuzzes with the defaults unchanged.
      */
-    static final LoadOptions OPTIONS = Boolean.getBoolean("ptsafe.fuzz.defaults") ? LoadOptions.defaults()
+    public static final LoadOptions OPTIONS = Boolean.getBoolean("ptsafe.fuzz.defaults") ? LoadOptions.defaults()
             : LoadOptions.builder()
                     .maxPickleOpcodes(1_000_000)
                     .maxStackSize(100_000)

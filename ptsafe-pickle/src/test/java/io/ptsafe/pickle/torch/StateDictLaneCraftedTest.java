@@ -188,7 +188,7 @@ class StateDictLaneCraftedTest {
                     }
                     assertEquals(off.text(), on.text(), () -> name + ": pickle "
                             + java.util.HexFormat.of().formatHex(pickle) + "\n"
-                            + StateDictLaneDifferentialTest.firstDifference(off.text(), on.text()));
+                            + LaneOutcomes.firstDifference(off.text(), on.text()));
                 }));
             }
         }

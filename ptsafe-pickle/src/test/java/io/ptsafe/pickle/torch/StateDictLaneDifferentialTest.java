@@ -111,7 +111,7 @@ class StateDictLaneDifferentialTest {
             LaneOutcomes.Outcome on = LaneOutcomes.open(p, OPTIONS, true);
             assertEquals(0, off.taken(), name + ": the lane took a pickle while switched off");
             if (!off.text().equals(on.text())) {
-                diffs.add(name + "\n" + firstDifference(off.text(), on.text()));
+                diffs.add(name + "\n" + LaneOutcomes.firstDifference(off.text(), on.text()));
             }
             opened += off.text().startsWith("refused ") || off.text().startsWith("THREW ") ? 0 : 1;
             took.put(name, on.taken());
@@ -149,7 +149,7 @@ class StateDictLaneDifferentialTest {
             LaneOutcomes.Outcome off = LaneOutcomes.open(p, optedIn, false);
             LaneOutcomes.Outcome on = LaneOutcomes.open(p, optedIn, true);
             if (!off.text().equals(on.text())) {
-                diffs.add(ROOT.relativize(p) + "\n" + firstDifference(off.text(), on.text()));
+                diffs.add(ROOT.relativize(p) + "\n" + LaneOutcomes.firstDifference(off.text(), on.text()));
             }
         }
         assertEquals(List.of(), diffs.subList(0, Math.min(5, diffs.size())), diffs.size() + " checkpoints differ");
@@ -177,7 +177,7 @@ class StateDictLaneDifferentialTest {
             LaneOutcomes.Outcome off = LaneOutcomes.scan(p, OPTIONS, false);
             LaneOutcomes.Outcome on = LaneOutcomes.scan(p, OPTIONS, true);
             if (!off.text().equals(on.text())) {
-                diffs.add(ROOT.relativize(p) + "\n" + firstDifference(off.text(), on.text()));
+                diffs.add(ROOT.relativize(p) + "\n" + LaneOutcomes.firstDifference(off.text(), on.text()));
             }
             // The lane is open-only: a scan reports every global, so it never takes the pickle.
             assertEquals(0, on.taken(), p + ": the lane took a pickle in a scan");
@@ -210,22 +210,5 @@ class StateDictLaneDifferentialTest {
             checked++;
         }
         assertEquals(28, checked);
-    }
-
-    /** The first line where two renderings part, with the line before it, for a failure message. */
-    static String firstDifference(String a, String b) {
-        String[] x = a.split("\n", -1);
-        String[] y = b.split("\n", -1);
-        int i = 0;
-        while (i < x.length && i < y.length && x[i].equals(y[i])) {
-            i++;
-        }
-        String before = i > 0 ? "  ...  " + clip(x[i - 1]) + "\n" : "";
-        return before + "  lane off: " + (i < x.length ? clip(x[i]) : "<end>") + "\n  lane on:  "
-                + (i < y.length ? clip(y[i]) : "<end>");
-    }
-
-    private static String clip(String s) {
-        return s.length() <= 2000 ? s : s.substring(0, 2000) + "...";
     }
 }

@@ -144,7 +144,7 @@ class StateDictLaneGeneratedTest {
             records.putIfAbsent("archive/data/" + e.storageKey(), data);
         }
         records.put("archive/version", "3\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        return StateDictLaneMutationTest.zipBytes(records);
+        return LaneTargets.zipBytes(records);
     }
 
     private void compare(String name, List<TorchSaveWriter.Entry> entries, boolean ordered,
@@ -154,7 +154,7 @@ class StateDictLaneGeneratedTest {
         LaneOutcomes.Outcome on = LaneOutcomes.open(file, name + ".pt", OPTIONS, true);
         assertEquals(false, off.text().startsWith("refused") || off.text().startsWith("THREW"), off.text());
         assertEquals(off.text(), on.text(), () -> name + "\n"
-                + StateDictLaneDifferentialTest.firstDifference(off.text(), on.text()));
+                + LaneOutcomes.firstDifference(off.text(), on.text()));
         System.out.println("StateDictLane generated " + name + ": " + entries.size() + " tensors, lane took "
                 + on.taken());
         if (Boolean.getBoolean("ptsafe.lane.expectTaken")) {

@@ -76,7 +76,7 @@ class StateDictLaneLimitsTest {
                 opens += 2;
                 if (!off.text().equals(on.text())) {
                     failures.add(name + " " + limit + " = " + v + " (opens from " + threshold + ")\n"
-                            + StateDictLaneDifferentialTest.firstDifference(off.text(), on.text()));
+                            + LaneOutcomes.firstDifference(off.text(), on.text()));
                 }
             }
         }

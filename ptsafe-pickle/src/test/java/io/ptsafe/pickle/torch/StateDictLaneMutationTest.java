@@ -8,17 +8,11 @@ import io.ptsafe.LoadOptions;
 import io.ptsafe.pickle.Fixtures;
 import io.ptsafe.pickle.machine.Opcode;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,32 +42,23 @@ class StateDictLaneMutationTest {
             "lane/int_keys", "lane/nested_model_epoch", "lane/many_entries", "lane/state_dict_protocol1",
             "lane/state_dict_protocol4", "real/linear", "real/batchnorm2d");
 
-    /** A file whose state-dict pickle is mutated: the file's bytes around it are rebuilt per mutant. */
-    interface Target {
-        String name();
-
-        byte[] pickle();
-
-        byte[] rebuild(byte[] pickle) throws IOException;
-    }
-
     record Mutant(byte[] pickle, List<String> steps, int firstAt) {
     }
 
     @Test
     void mutatedStateDictsOpenTheSameWithTheLaneOnAndOff() throws IOException {
         long seed = Long.getLong("ptsafe.lane.seed", SEED);
-        List<Target> targets = new ArrayList<>();
+        List<LaneTargets.Target> targets = new ArrayList<>();
         for (String f : FIXTURES) {
-            targets.add(zip(Fixtures.TORCH.resolve(f + ".pt")));
-            targets.add(legacy(Fixtures.TORCH.resolve(f + ".legacy.pt")));
+            targets.add(LaneTargets.zip(Fixtures.TORCH.resolve(f + ".pt")));
+            targets.add(LaneTargets.legacy(Fixtures.TORCH.resolve(f + ".legacy.pt")));
         }
         List<String> failures = new ArrayList<>();
         int mutants = 0;
         int opened = 0;
         int taken = 0;
         for (int t = 0; t < targets.size(); t++) {
-            Target target = targets.get(t);
+            LaneTargets.Target target = targets.get(t);
             // The target as it is, rebuilt: opens (the rebuilt file is a good one) and the same both ways.
             byte[] same = target.rebuild(target.pickle());
             LaneOutcomes.Outcome off0 = LaneOutcomes.open(same, target.name(), OPTIONS, false);
@@ -94,7 +79,7 @@ class StateDictLaneMutationTest {
                 if (off.taken() != 0 || !off.text().equals(on.text())) {
                     failures.add("seed " + seed + " target " + name + " mutant " + i + ": " + m.steps()
                             + "\n  mutated pickle " + shown(m) + "\n"
-                            + StateDictLaneDifferentialTest.firstDifference(off.text(), on.text()));
+                            + LaneOutcomes.firstDifference(off.text(), on.text()));
                 }
             }
         }
@@ -254,71 +239,5 @@ class StateDictLaneMutationTest {
         int from = Math.max(0, m.firstAt() - 96);
         int to = Math.min(b.length, m.firstAt() + 96);
         return "(" + b.length + " bytes, " + from + ".." + to + ") " + HexFormat.of().formatHex(b, from, to);
-    }
-
-    /** A zip checkpoint: its records, data.pkl replaced, written again by java.util.zip (STORED, CRCs right). */
-    static Target zip(Path file) throws IOException {
-        Map<String, byte[]> entries = new LinkedHashMap<>();
-        String pkl = null;
-        try (ZipFile z = new ZipFile(file.toFile())) {
-            for (ZipEntry e : z.stream().toList()) {
-                entries.put(e.getName(), z.getInputStream(e).readAllBytes());
-                pkl = e.getName().endsWith("/data.pkl") ? e.getName() : pkl;
-            }
-        }
-        String dataPkl = pkl;
-        byte[] pickle = entries.get(dataPkl);
-        String name = file.getFileName().toString();
-        return new Target() {
-            public String name() {
-                return name;
-            }
-
-            public byte[] pickle() {
-                return pickle;
-            }
-
-            public byte[] rebuild(byte[] mutated) throws IOException {
-                Map<String, byte[]> changed = new LinkedHashMap<>(entries);
-                changed.put(dataPkl, mutated);
-                return zipBytes(changed);
-            }
-        };
-    }
-
-    /** A zip of these records, in order, STORED with right CRCs, by java.util.zip. */
-    static byte[] zipBytes(Map<String, byte[]> entries) throws IOException {
-        return io.ptsafe.pickle.TorchZips.bytes(entries, false);
-    }
-
-    /** A legacy stream: magic, protocol and sys_info pickles, the object pickle (mutated), and the rest. */
-    static Target legacy(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
-        int start = 0;
-        for (int k = 0; k < 3; k++) {
-            start = PickleOps.walk(all, start).getLast().end();
-        }
-        int end = PickleOps.walk(all, start).getLast().end();
-        byte[] head = Arrays.copyOfRange(all, 0, start);
-        byte[] pickle = Arrays.copyOfRange(all, start, end);
-        byte[] tail = Arrays.copyOfRange(all, end, all.length);
-        String name = file.getFileName().toString();
-        return new Target() {
-            public String name() {
-                return name;
-            }
-
-            public byte[] pickle() {
-                return pickle;
-            }
-
-            public byte[] rebuild(byte[] mutated) {
-                byte[] out = new byte[head.length + mutated.length + tail.length];
-                System.arraycopy(head, 0, out, 0, head.length);
-                System.arraycopy(mutated, 0, out, head.length, mutated.length);
-                System.arraycopy(tail, 0, out, head.length + mutated.length, tail.length);
-                return out;
-            }
-        };
     }
 }

@@ -38,7 +38,7 @@ class StateDictLaneRecordsTest {
             Path zip = Fixtures.TORCH.resolve(f + ".pt");
             for (Map.Entry<String, Map<String, byte[]>> v : zipVariants(TorchZips.entries(zip)).entrySet()) {
                 files++;
-                compare(zip.getFileName() + " " + v.getKey(), StateDictLaneMutationTest.zipBytes(v.getValue()),
+                compare(zip.getFileName() + " " + v.getKey(), LaneTargets.zipBytes(v.getValue()),
                         failures);
             }
             Path legacy = Fixtures.TORCH.resolve(f + ".legacy.pt");
@@ -65,7 +65,7 @@ class StateDictLaneRecordsTest {
             failures.add(label + ": unexpected " + off.text().lines().findFirst().orElse(""));
         }
         if (!off.text().equals(on.text())) {
-            failures.add(label + "\n" + StateDictLaneDifferentialTest.firstDifference(off.text(), on.text()));
+            failures.add(label + "\n" + LaneOutcomes.firstDifference(off.text(), on.text()));
         }
     }
 

@@ -28,6 +28,9 @@ import java.util.TreeMap;
  * of two texts shows where they part.
  */
 final class LaneOutcomes {
+    /** The largest view whose data() is copied and hashed (as {@code Hostile.COPY_BUDGET} in ptsafe-fuzz). */
+    static final long VIEW_COPY_LIMIT = 16L << 20;
+
     private LaneOutcomes() {
     }
 
@@ -116,7 +119,13 @@ final class LaneOutcomes {
                 sb.append(" storage #").append(id).append(' ').append(storage.byteSize()).append(" bytes sha256 ")
                         .append(sha256(storage));
             }
-            sb.append(" data sha256 ").append(sha256(t.data()));
+            if (t.isView() && t.byteSize() > VIEW_COPY_LIMIT) {
+                // A view's data() is a copy of its size, which a few bytes of pickle can make huge (stride 0):
+                // its storage and geometry, rendered above, already decide it.
+                sb.append(" data not copied");
+            } else {
+                sb.append(" data sha256 ").append(sha256(t.data()));
+            }
         } catch (RuntimeException e) {
             sb.append(" data THREW ").append(e.getClass().getName()).append(": ").append(e.getMessage());
         }
@@ -234,5 +243,22 @@ final class LaneOutcomes {
 
     static byte[] bytes(MemorySegment s) {
         return s.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** The first line where two renderings part, with the line before it, for a failure message. */
+    static String firstDifference(String a, String b) {
+        String[] x = a.split("\n", -1);
+        String[] y = b.split("\n", -1);
+        int i = 0;
+        while (i < x.length && i < y.length && x[i].equals(y[i])) {
+            i++;
+        }
+        String before = i > 0 ? "  ...  " + clip(x[i - 1]) + "\n" : "";
+        return before + "  lane off: " + (i < x.length ? clip(x[i]) : "<end>") + "\n  lane on:  "
+                + (i < y.length ? clip(y[i]) : "<end>");
+    }
+
+    private static String clip(String s) {
+        return s.length() <= 2000 ? s : s.substring(0, 2000) + "...";
     }
 }
