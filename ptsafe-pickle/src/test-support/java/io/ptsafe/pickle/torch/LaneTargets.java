@@ -18,13 +18,21 @@ final class LaneTargets {
     private LaneTargets() {
     }
 
-    /** A file whose state-dict pickle is replaced: the file's bytes around it are rebuilt for each new pickle. */
-    interface Target {
-        String name();
+    /**
+     * A file whose state-dict pickle is replaced: the file's bytes around it are rebuilt for each new pickle.
+     *
+     * @param name    the template's file name
+     * @param pickle  its own state-dict pickle
+     * @param rebuild the file with another pickle in its place
+     */
+    record Target(String name, byte[] pickle, Rebuild rebuild) {
+        byte[] rebuild(byte[] other) throws IOException {
+            return rebuild.apply(other);
+        }
+    }
 
-        byte[] pickle();
-
-        byte[] rebuild(byte[] pickle) throws IOException;
+    interface Rebuild {
+        byte[] apply(byte[] pickle) throws IOException;
     }
 
     /** A zip checkpoint: its records, data.pkl replaced, written again by java.util.zip (STORED, CRCs right). */
@@ -40,21 +48,11 @@ final class LaneTargets {
         String dataPkl = pkl;
         byte[] pickle = entries.get(dataPkl);
         String name = file.getFileName().toString();
-        return new Target() {
-            public String name() {
-                return name;
-            }
-
-            public byte[] pickle() {
-                return pickle;
-            }
-
-            public byte[] rebuild(byte[] mutated) throws IOException {
-                Map<String, byte[]> changed = new LinkedHashMap<>(entries);
-                changed.put(dataPkl, mutated);
-                return zipBytes(changed);
-            }
-        };
+        return new Target(name, pickle, other -> {
+            Map<String, byte[]> changed = new LinkedHashMap<>(entries);
+            changed.put(dataPkl, other);
+            return zipBytes(changed);
+        });
     }
 
     /** A zip of these records, in order, STORED with right CRCs, by java.util.zip. */
@@ -74,22 +72,12 @@ final class LaneTargets {
         byte[] pickle = Arrays.copyOfRange(all, start, end);
         byte[] tail = Arrays.copyOfRange(all, end, all.length);
         String name = file.getFileName().toString();
-        return new Target() {
-            public String name() {
-                return name;
-            }
-
-            public byte[] pickle() {
-                return pickle;
-            }
-
-            public byte[] rebuild(byte[] mutated) {
-                byte[] out = new byte[head.length + mutated.length + tail.length];
-                System.arraycopy(head, 0, out, 0, head.length);
-                System.arraycopy(mutated, 0, out, head.length, mutated.length);
-                System.arraycopy(tail, 0, out, head.length + mutated.length, tail.length);
-                return out;
-            }
-        };
+        return new Target(name, pickle, other -> {
+            byte[] out = new byte[head.length + other.length + tail.length];
+            System.arraycopy(head, 0, out, 0, head.length);
+            System.arraycopy(other, 0, out, head.length, other.length);
+            System.arraycopy(tail, 0, out, head.length + other.length, tail.length);
+            return out;
+        });
     }
 }

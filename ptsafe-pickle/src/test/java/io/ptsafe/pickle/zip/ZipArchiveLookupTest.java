@@ -10,13 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ptsafe.LoadOptions;
 import io.ptsafe.PtsafeException;
 import io.ptsafe.Reason;
-import java.io.ByteArrayOutputStream;
+import io.ptsafe.pickle.TorchZips;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,22 +27,11 @@ class ZipArchiveLookupTest {
     private static final Path PATH = Path.of("t.pt");
 
     private static ZipArchive zip(String... names) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZipOutputStream z = new ZipOutputStream(out)) {
-            for (String name : names) {
-                byte[] data = name.endsWith("/") ? new byte[0] : name.getBytes();
-                ZipEntry e = new ZipEntry(name);
-                e.setMethod(ZipEntry.STORED);
-                e.setSize(data.length);
-                CRC32 crc = new CRC32();
-                crc.update(data);
-                e.setCrc(crc.getValue());
-                z.putNextEntry(e);
-                z.write(data);
-                z.closeEntry();
-            }
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        for (String name : names) {
+            entries.put(name, name.endsWith("/") ? new byte[0] : name.getBytes());
         }
-        return ZipArchive.read(PATH, MemorySegment.ofArray(out.toByteArray()), LoadOptions.defaults());
+        return ZipArchive.read(PATH, MemorySegment.ofArray(TorchZips.bytes(entries, false)), LoadOptions.defaults());
     }
 
     @Test
