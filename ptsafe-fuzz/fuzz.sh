@@ -26,7 +26,7 @@ status=$?
 # libFuzzer writes natively to the forked JVM's stderr, which lands in the Maven log: read it there.
 echo "Fuzzing, $duration per target (full log: $log):"
 awk '
-    /Running io\.ptsafe\.fuzz\./ { sub(/.*Running io\.ptsafe\.fuzz\./, ""); target = $0; next }
+    /Running io\.ptsafe\./ { sub(/.*Running /, ""); sub(/.*\./, ""); target = $0; next }
     /^#[0-9]+[ \t]+DONE/ { stats = $0; sub(/^#[0-9]+[ \t]+DONE[ \t]+/, "", stats) }
     /^Done [0-9]+ runs in/ { printf "  %-26s %s (%s)\n", target, $0, stats }
     /^== Java Exception|ERROR: libFuzzer|Test unit written to|^Base64:|^DEDUP_TOKEN/ { print "  " target ": " $0; ctx = 12; next }
