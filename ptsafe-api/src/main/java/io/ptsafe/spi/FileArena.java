@@ -185,9 +185,9 @@ public final class FileArena implements Arena {
 
     private static final long SEED = new java.security.SecureRandom().nextLong();
     /**
-     * Cells a lookup tries before it gives up sharing: interning only saves memory, so a shape not
-     * found by then is kept as its own array (never put in the table), and no file can make a lookup
-     * longer.
+     * Cells a lookup tries in one table: no file can make a lookup longer. A shape neither found nor
+     * placed by then grows the table ({@link #find}); interning only saves memory, so once the table is
+     * as large as it may grow, such a shape is kept as its own array (never put in the table).
      */
     static final int MAX_PROBES = 16;
 
